@@ -1,0 +1,54 @@
+"""`hajibot` command line: one sub-command module per job, registered here in one place."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Each module exposes `register(subparsers)`, adding a parser whose `func(args) -> int` runs it.
+COMMAND_MODULES = [
+    "bot.commands.db",  # hajibot db upgrade|downgrade|current
+    "bot.commands.siskohat",  # hajibot simulator | dataset | sync | lookup
+    "bot.commands.run",  # hajibot run --polling|--webhook | chat | ask  (and bare `hajibot`)
+    "bot.commands.kb",  # hajibot kb eval | gaps
+    "bot.commands.assess",  # hajibot assess pelunasan | pelimpahan
+    "bot.commands.helpdesk",  # hajibot helpdesk stats | transcript
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hajibot", description="Helpdesk bot for Indonesian hajj pilgrims."
+    )
+    sub = parser.add_subparsers(dest="command")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a feature not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        # Bare `hajibot`: the main job on embedded defaults (see bot.commands.run).
+        default = getattr(parser, "_default_func", None)
+        if default is None:
+            parser.print_help()
+            return 0
+        return int(default(args) or 0)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

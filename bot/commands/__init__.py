@@ -1,0 +1,1 @@
+"""Sub-commands of the `hajibot` CLI, one module per job."""

@@ -1,0 +1,60 @@
+"""Typed settings from the environment (prefix HAJIBOT_), with embedded defaults.
+
+With nothing set, the bot runs on SQLite under ./var/, talks to the local Siskohat simulator and
+starts the console chat (no Telegram token).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HAJIBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- storage
+    database_url: str = Field(default=f"sqlite:///{VAR_DIR}/hajibot.sqlite3")
+
+    # --- Siskohat (the simulator on loopback by default)
+    siskohat_url: str = "http://127.0.0.1:8790"
+    siskohat_key: SecretStr = SecretStr("demo-key")
+    siskohat_push_secret: SecretStr = SecretStr("demo-push-secret")
+    siskohat_timeout_s: float = 2.0  # per attempt
+    siskohat_total_timeout_s: float = 5.0  # cap over all retries
+    siskohat_max_age_s: int = 6 * 3600  # mirror copy older than this -> refresh on demand
+    simulator_data: Path | None = None  # CSV the embedded simulator serves; demo data if unset
+    embedded_simulator: bool = True  # `hajibot` starts the simulator itself when URL is loopback
+
+    # --- Telegram
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str | None = None  # another Bot API server; token appended as PTB does
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = 8080
+
+    # --- behaviour
+    timezone: str = "Asia/Jakarta"
+    max_input_chars: int = 1000
+    throttle_burst: int = 5  # messages per throttle window before "please wait"
+    throttle_window_s: float = 10.0
+    status_lookups_per_hour: int = 30
+
+    # --- helpdesk
+    helpdesk_chat_id: int | None = None
+    helpdesk_hours: str = "08:00-16:00"  # WIB, Mon-Fri, minus Indonesian public holidays
+    helpdesk_reminder_minutes: int = 30
+
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,79 @@
+"""What every handler module shares: the injected services, templates, language and outcome marks.
+
+Contract for feature modules (`handlers/<feature>.py`):
+- expose `register(app: Application) -> None`, called once by the composition root (bot/app.py);
+- get shared clients with `services(context)`, never by importing the composition root;
+- keep per-chat conversation state in `context.chat_data` / `context.user_data` with JSON-able
+  values only: the runtime loads and saves them from the database around every update, so a
+  restart or a second process loses nothing;
+- render every text with `render(lang, "feature_name.j2", **values)` (jinja2, HTML-autoescaped);
+- call `mark(update, context, topic=..., score=..., handoff=...)` so `hajibot ask --json`
+  can report what the reply was about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+
+import jinja2
+
+if TYPE_CHECKING:  # pragma: no cover
+    from telegram import Update
+    from telegram.ext import CallbackContext
+
+    from bot.db.engine import Database
+    from bot.settings import Settings
+    from integration.gateway import Gateway
+
+TEMPLATES = Path(__file__).with_name("templates")
+LANGS = ("id", "en")
+
+
+@dataclass
+class Services:
+    """Shared clients, opened in post_init and closed in post_shutdown by the composition root."""
+
+    settings: Settings
+    db: Database
+    gateway: Gateway
+    clock: Callable[[], datetime]  # timezone-aware now(); tests pin it
+    extras: dict[str, Any] = field(default_factory=dict)  # feature singletons (kb, policies)
+
+
+def services(context: CallbackContext) -> Services:
+    return context.application.bot_data["services"]
+
+
+@lru_cache(maxsize=None)
+def _env(lang: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([TEMPLATES / lang, TEMPLATES / "id"]),
+        autoescape=True,  # data (names, free text) can never inject markup
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(lang: str, name: str, **values: Any) -> str:
+    """Render `handlers/templates/<lang>/<name>`; falls back to Indonesian when not translated."""
+    return _env(lang if lang in LANGS else "id").get_template(name).render(**values).strip()
+
+
+def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
+         score: float | None = None, handoff: bool | None = None) -> None:
+    """Record what this update's reply was about (read by `hajibot ask --json`)."""
+    outcomes = context.application.bot_data.setdefault("outcomes", {})
+    out = outcomes.setdefault(update.update_id, {"topic": None, "score": None, "handoff": False})
+    if topic is not None:
+        out["topic"] = topic
+    if score is not None:
+        out["score"] = score
+    if handoff is not None:
+        out["handoff"] = handoff

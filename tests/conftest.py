@@ -1,0 +1,52 @@
+"""Shared fixtures: a migrated temporary database (SQLite; PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.db import migrate
+from bot.db.engine import Database
+
+PG_URL = os.environ.get("HAJIBOT_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/test.sqlite3"
+
+
+@pytest.fixture
+def db(sqlite_url) -> Database:
+    """A fresh SQLite database migrated to head."""
+    migrate.upgrade(sqlite_url)
+    database = Database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A fresh, empty PostgreSQL database (skipped when no server is configured)."""
+    if not PG_URL:
+        pytest.skip("HAJIBOT_TEST_POSTGRES_URL not set")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_URL.rpartition("/")
+    yield f"{base}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db_url(request, tmp_path) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL (when configured)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/any.sqlite3"
+    return request.getfixturevalue("pg_url")
