@@ -13,12 +13,12 @@ Contract for feature modules (`handlers/<feature>.py`):
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable  # noqa: F401
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable
 
 import jinja2
 
@@ -49,7 +49,7 @@ def services(context: CallbackContext) -> Services:
     return context.application.bot_data["services"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _env(lang: str) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([TEMPLATES / lang, TEMPLATES / "id"]),
@@ -77,3 +77,61 @@ def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
         out["score"] = score
     if handoff is not None:
         out["handoff"] = handoff
+
+
+# --- cross-feature hooks -------------------------------------------------------------------
+# Features plug into the shared free-text router (handlers/router.py) and the handoff path here,
+# so no feature module imports another one.
+
+Callback = "Callable[[Update, CallbackContext], Awaitable[None]]"
+FLOWS: dict[str, Any] = {}  # flow name -> async text handler while that flow is active
+HOOKS: dict[str, Any] = {}  # "free_text" (FAQ matcher), "handoff" (helpdesk offer)
+
+
+def register_flow(name: str, text_handler) -> None:
+    """A multi-step flow (wizard) that wants the person's free text while it is active."""
+    FLOWS[name] = text_handler
+
+
+def start_flow(context: CallbackContext, name: str, **state: Any) -> None:
+    context.chat_data["flow"] = name
+    context.chat_data["flow_state"] = dict(state)
+
+
+def end_flow(context: CallbackContext) -> None:
+    context.chat_data.pop("flow", None)
+    context.chat_data.pop("flow_state", None)
+
+
+def active_flow(context: CallbackContext) -> str | None:
+    return context.chat_data.get("flow")
+
+
+def set_hook(name: str, func) -> None:
+    HOOKS[name] = func
+
+
+async def offer_handoff(update: Update, context: CallbackContext, reason: str = "lainnya",
+                        forced: bool = False) -> None:
+    """Offer (or, when `forced`, open) a hand-off to a human agent.
+
+    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`;
+    until then this tells the person where human help is (Kankemenag kab/kota).
+    """
+    func = HOOKS.get("handoff")
+    mark(update, context, handoff=True)
+    if func is not None:
+        await func(update, context, reason=reason, forced=forced)
+        return
+    lang = lang_of(update, context)
+    await update.effective_message.reply_text(render(lang, "handoff_fallback.j2"))
+
+
+def lang_of(update: Update | None, context: CallbackContext) -> str:
+    """The chat's language: the /bahasa choice, else the Telegram client language, else id."""
+    chosen = context.user_data.get("lang") if context.user_data is not None else None
+    if chosen in LANGS:
+        return chosen
+    user = update.effective_user if update is not None else None
+    code = (user.language_code or "") if user is not None else ""
+    return "en" if code.lower().startswith("en") else "id"
