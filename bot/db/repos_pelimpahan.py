@@ -1,0 +1,90 @@
+"""Pelimpahan repository: a chat's last case and its document checklist.
+
+Takes a Session, never commits (the caller's `db.session()` does), returns plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCase:
+    chat_id: int
+    cause: str
+    policy_version: str
+    eligible: bool
+    reasons: tuple[str, ...]
+    updated_at: datetime
+
+
+def _naive(now: datetime) -> datetime:
+    # Stored as naive UTC so SQLite and PostgreSQL compare the same way.
+    return now.replace(tzinfo=None) if now.tzinfo is None else \
+        (now - now.utcoffset()).replace(tzinfo=None)
+
+
+def save_case(session: Session, chat_id: int, *, cause: str, policy_version: str,
+              eligible: bool, reasons: list[str] | tuple[str, ...], now: datetime) -> None:
+    row = session.get(PelimpahanCase, chat_id)
+    if row is None:
+        row = PelimpahanCase(chat_id=chat_id)
+        session.add(row)
+    row.cause = cause
+    row.policy_version = policy_version
+    row.eligible = eligible
+    row.reasons = ",".join(reasons)
+    row.updated_at = _naive(now)
+    session.flush()
+
+
+def get_case(session: Session, chat_id: int) -> SavedCase | None:
+    row = session.get(PelimpahanCase, chat_id)
+    if row is None:
+        return None
+    return SavedCase(row.chat_id, row.cause, row.policy_version, row.eligible,
+                     tuple(r for r in row.reasons.split(",") if r), row.updated_at)
+
+
+def checklist(session: Session, chat_id: int) -> dict[str, bool]:
+    """doc_key -> ready, for every document this chat has ticked or unticked."""
+    rows = session.scalars(
+        select(PelimpahanChecklistItem).where(PelimpahanChecklistItem.chat_id == chat_id)
+    )
+    return {r.doc_key: r.ready for r in rows}
+
+
+def set_ready(session: Session, chat_id: int, doc_key: str, ready: bool, now: datetime) -> None:
+    row = session.get(PelimpahanChecklistItem, (chat_id, doc_key))
+    if row is None:
+        row = PelimpahanChecklistItem(chat_id=chat_id, doc_key=doc_key)
+        session.add(row)
+    row.ready = ready
+    row.updated_at = _naive(now)
+    session.flush()
+
+
+def toggle(session: Session, chat_id: int, doc_key: str, now: datetime) -> bool:
+    """Flip one document's mark; returns the new state."""
+    row = session.get(PelimpahanChecklistItem, (chat_id, doc_key))
+    ready = not (row.ready if row is not None else False)
+    set_ready(session, chat_id, doc_key, ready, now)
+    return ready
+
+
+def clear(session: Session, chat_id: int) -> None:
+    """Forget a chat's case and checklist (the person starts over for another pilgrim)."""
+    for row in session.scalars(
+        select(PelimpahanChecklistItem).where(PelimpahanChecklistItem.chat_id == chat_id)
+    ):
+        session.delete(row)
+    row = session.get(PelimpahanCase, chat_id)
+    if row is not None:
+        session.delete(row)
+    session.flush()

@@ -1,0 +1,625 @@
+"""Pelimpahan guide: `/pelimpahan`, the menu's `pelimpahan:start`, callbacks `pelimpahan:*`.
+
+A short wizard (cause, event date, before departure, relation, recipient's birth date, optional
+porsi, living cost when relevant) -> the verdict of knowledge.pelimpahan with every reason
+explained -> a document checklist kept in the database, three letter drafts and a summary as
+DOCX. State lives in `chat_data["pelimpahan"]` (JSON-able: dates as ISO strings), so a restart
+resumes where the person was. Names typed for the letters are never logged and are dropped once
+the letters are sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+
+from bot.db import repos_pelimpahan as repo
+from handlers.base import (
+    active_flow,
+    end_flow,
+    lang_of,
+    mark,
+    offer_handoff,
+    register_flow,
+    render,
+    services,
+    start_flow,
+)
+from handlers.menu import answer_callback, send, show_menu
+from handlers.pelimpahan_docs import LETTERS, render_document
+from handlers.pelimpahan_docs import file_name as doc_file_name
+from handlers.pelimpahan_view import (
+    checklist_context,
+    fmt_date,
+    plain,
+    verdict_context,
+    verdict_text,
+)
+from knowledge.dates import DateInputError, parse_user_date
+from knowledge.pelimpahan import (
+    Case,
+    Result,
+    assess_pelimpahan,
+    documents_for,
+    facts_from_record,
+    load_policy,
+    merge_facts,
+    relation_label,
+    resolve_relation,
+    source_titles,
+)
+from knowledge.porsi import parse_porsi
+
+log = logging.getLogger(__name__)
+
+FLOW = "pelimpahan"
+TOPIC = "pelimpahan"
+KEY = "pelimpahan"  # chat_data key of this feature's state
+POLICY_KEY = "pelimpahan_policy"  # Services.extras: a pinned policy (tests), else the newest
+WIZARD_STEPS = ("cause", "event_date", "departure", "relation", "relation_text", "birth",
+                "porsi", "living_cost")
+NAME_STEPS = ("recipient_name", "pilgrim_name")
+CANCEL_WORDS = frozenset({"batal", "cancel", "stop", "keluar", "berhenti"})
+BACK_WORDS = frozenset({"kembali", "back", "mundur"})
+MENU_WORDS = frozenset({"menu", "start", "mulai", "home"})
+
+
+# --- state --------------------------------------------------------------------------------
+
+
+def _policy(context: CallbackContext) -> dict:
+    extras = services(context).extras
+    if POLICY_KEY not in extras:
+        extras[POLICY_KEY] = load_policy()
+    return extras[POLICY_KEY]
+
+
+def _today(context: CallbackContext) -> date:
+    svc = services(context)
+    return svc.clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+
+
+def _state(context: CallbackContext) -> dict:
+    state = context.chat_data.get(KEY)
+    if not isinstance(state, dict):
+        state = {}
+        context.chat_data[KEY] = state
+    state.setdefault("answers", {})
+    state.setdefault("history", [])
+    return state
+
+
+def _label(lang: str, key: str) -> str:
+    return render(lang, "pelimpahan_label.j2", key=key)
+
+
+def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(_label(lang, key), callback_data=f"{FLOW}:{data}")
+
+
+def _nav(lang: str, back: bool = True) -> list[InlineKeyboardButton]:
+    row = [_button(lang, "back", "back")] if back else []
+    return row + [_button(lang, "cancel", "cancel")]
+
+
+def _step_markup(step: str, lang: str, policy: dict, first: bool) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    if step == "cause":
+        rows = [[_button(lang, "cause_wafat", "cause:wafat"),
+                 _button(lang, "cause_sakit_permanen", "cause:sakit_permanen")],
+                [_button(lang, "cause_other", "cause:other")]]
+    elif step == "departure":
+        rows = [[_button(lang, "dep_yes", "dep:y"), _button(lang, "dep_no", "dep:n")]]
+    elif step == "relation":
+        keys = list(policy["relations"]["allowed"])
+        buttons = [InlineKeyboardButton(relation_label(k, policy, lang).capitalize(),
+                                        callback_data=f"{FLOW}:rel:{k}") for k in keys]
+        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([_button(lang, "rel_other", "rel:other")])
+    elif step == "porsi":
+        rows = [[_button(lang, "skip", "skip")]]
+    elif step == "living_cost":
+        rows = [[_button(lang, "lc_yes", "lc:y"), _button(lang, "lc_no", "lc:n")],
+                [_button(lang, "lc_unknown", "lc:u")]]
+    rows.append(_nav(lang, back=not first))
+    return InlineKeyboardMarkup(rows)
+
+
+async def _ask(update: Update, context: CallbackContext, step: str, *, error: str | None = None,
+               given: str = "", resumed: bool = False) -> None:
+    """Show the question of `step` (after a note on the refused answer, if any)."""
+    lang = lang_of(update, context)
+    state = _state(context)
+    state["step"] = step
+    start_flow(context, FLOW, step=step)  # the router hands us typed text while this is set
+    text = render(lang, "pelimpahan_ask.j2", step=step, error=error, given=given[:40],
+                  resumed=resumed, cause=state["answers"].get("cause"))
+    first = step == "cause" or (step in NAME_STEPS and step == "recipient_name")
+    await send(update, context, text, _step_markup(step, lang, _policy(context), first))
+
+
+def _go(state: dict, step: str) -> None:
+    if state.get("step") and state["step"] != step:
+        state["history"].append(state["step"])
+
+
+def _next_after(step: str, answers: dict, policy: dict) -> str | None:
+    if step == "cause":
+        return "event_date"
+    if step == "event_date":
+        return "departure"
+    if step == "departure":
+        return "relation"
+    if step in ("relation", "relation_text"):
+        return "birth"
+    if step == "birth":
+        return "porsi"
+    if step == "porsi":
+        # Living cost is only asked where its rule applies (death before departure).
+        relevant = (answers.get("cause") in policy["living_cost"].get("applies_to", [])
+                    and answers.get("departure"))
+        return "living_cost" if relevant else None
+    return None
+
+
+async def _advance(update: Update, context: CallbackContext, step: str) -> None:
+    state = _state(context)
+    nxt = _next_after(step, state["answers"], _policy(context))
+    if nxt is None:
+        await _verdict(update, context)
+        return
+    _go(state, nxt)
+    await _ask(update, context, nxt)
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+async def start_command(update: Update, context: CallbackContext) -> None:
+    """/pelimpahan: start the guide, or offer to resume one in progress."""
+    await _start(update, context)
+
+
+async def _start(update: Update, context: CallbackContext, fresh: bool = False) -> None:
+    mark(update, context, topic=TOPIC)
+    state = _state(context)
+    step = state.get("step")
+    if not fresh and step in WIZARD_STEPS + NAME_STEPS and step != "cause":
+        await _ask(update, context, step, resumed=True)
+        return
+    context.chat_data[KEY] = {"answers": {}, "history": [], "step": "cause"}
+    await _ask(update, context, "cause")
+
+
+async def on_text(update: Update, context: CallbackContext) -> None:
+    """Typed answers while the guide is active (dates, a relation word, porsi, names)."""
+    mark(update, context, topic=TOPIC)
+    text = (update.effective_message.text or "").strip()
+    state = _state(context)
+    step = state.get("step")
+    word = text.casefold().strip("/!. ")
+    if word in CANCEL_WORDS:
+        await _cancel(update, context)
+        return
+    if word in BACK_WORDS:
+        await _back(update, context)
+        return
+    if word in MENU_WORDS:  # leave the guide for the menu; /pelimpahan resumes it
+        end_flow(context)
+        await show_menu(update, context)
+        return
+    if step is None:
+        end_flow(context)
+        await _start(update, context)
+        return
+    answers = state["answers"]
+    today = _today(context)
+    if step in ("event_date", "birth"):
+        try:
+            value = parse_user_date(text, today)
+        except DateInputError as exc:
+            await _ask(update, context, step, error=exc.reason, given=text)
+            return
+        answers["event_date" if step == "event_date" else "birth"] = value.isoformat()
+        await _advance(update, context, step)
+    elif step in ("relation", "relation_text"):
+        await _relation_answer(update, context, text)
+    elif step == "porsi":
+        parsed = parse_porsi(text)
+        if not parsed.ok:
+            await _ask(update, context, step, error="porsi")
+            return
+        answers["porsi"] = parsed.porsi
+        await _lookup_porsi(update, context, parsed.porsi)
+        await _advance(update, context, step)
+    elif step in NAME_STEPS:
+        if not _valid_name(text):
+            await _ask(update, context, step, error="name")
+            return
+        state.setdefault("names", {})[step] = text
+        if step == "recipient_name":
+            _go(state, "pilgrim_name")
+            await _ask(update, context, "pilgrim_name")
+        else:
+            await _send_letters(update, context)
+    else:  # a button step: the person typed instead of pressing
+        await _ask(update, context, step, error="button")
+
+
+def _valid_name(text: str) -> bool:
+    return 2 <= len(text) <= 100 and any(ch.isalpha() for ch in text)
+
+
+async def _relation_answer(update: Update, context: CallbackContext, text: str) -> None:
+    policy = _policy(context)
+    relation = resolve_relation(text, policy)
+    state = _state(context)
+    if relation.key is None:
+        lang = lang_of(update, context)
+        allowed = [relation_label(k, policy, lang) for k in policy["relations"]["allowed"]]
+        note = render(lang, "pelimpahan_note.j2", key="relation_refused", status=relation.status,
+                      relation_text=text[:60], allowed=allowed,
+                      sources=source_titles(policy["relations"]["source"], policy, lang, True))
+        if state.get("step") == "relation_text" and state["history"][-1:] == ["relation"]:
+            state["history"].pop()  # back from here goes to the question before "relation"
+        state["step"] = "relation"
+        start_flow(context, FLOW, step="relation")
+        markup = _step_markup("relation", lang, policy, first=False)
+        rows = list(markup.inline_keyboard)
+        rows.insert(-1, [_button(lang, "human", "human")])
+        await send(update, context, note, InlineKeyboardMarkup(rows))
+        return
+    state["answers"]["relation"] = relation.key
+    state["answers"]["relation_text"] = text[:60]
+    await _advance(update, context, state.get("step") or "relation")
+
+
+async def _lookup_porsi(update: Update, context: CallbackContext, porsi: str) -> None:
+    """Fill the case from the gateway: kab/kota, already transferred, other porsi."""
+    lang = lang_of(update, context)
+    state = _state(context)
+    try:
+        found = await services(context).gateway.lookup(porsi)
+    except Exception as exc:  # noqa: BLE001 - the guide goes on without porsi data
+        log.warning("pelimpahan porsi lookup failed: %s", type(exc).__name__)
+        await send(update, context, render(lang, "pelimpahan_note.j2", key="porsi_unavailable"))
+        return
+    if found.record is None:
+        state["facts"] = {}
+        key = "porsi_unavailable" if found.siskohat_down else "porsi_not_found"
+        await send(update, context, render(lang, "pelimpahan_note.j2", key=key, porsi=porsi))
+        return
+    facts = facts_from_record(found.record)
+    state["facts"] = facts
+    as_of = fmt_date(found.as_of.date(), lang) if found.as_of else ""
+    await send(update, context, render(
+        lang, "pelimpahan_note.j2", key="porsi_found", regency=facts.get("regency"),
+        stale=found.source.value == "stale", as_of=as_of))
+
+
+async def on_button(update: Update, context: CallbackContext) -> None:
+    """Every `pelimpahan:*` button."""
+    await answer_callback(update)
+    mark(update, context, topic=TOPIC)
+    data = update.callback_query.data or ""
+    parts = data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    arg = parts[2] if len(parts) > 2 else ""
+    state = _state(context)
+    step = state.get("step")
+    answers = state["answers"]
+    if action == "start":
+        await _start(update, context)
+    elif action == "restart":
+        await _start(update, context, fresh=True)
+    elif action == "cancel":
+        await _cancel(update, context)
+    elif action == "back":
+        await _back(update, context)
+    elif action == "human":
+        await offer_handoff(update, context, reason=TOPIC)
+    elif action == "check":
+        await _toggle(update, context, arg)
+    elif action == "checklist":
+        await _show_checklist(update, context)
+    elif action == "summary":
+        await _send_summary(update, context)
+    elif action == "letters":
+        await _letters(update, context)
+    elif action in ("cause", "dep", "rel", "lc", "skip"):
+        expected = {"cause": "cause", "dep": "departure", "rel": "relation",
+                    "lc": "living_cost", "skip": "porsi"}[action]
+        if step != expected:
+            if step is None:
+                await _start(update, context)
+            else:
+                await _ask(update, context, step, error="stale")
+            return
+        if action == "cause":
+            if arg not in ("wafat", "sakit_permanen"):
+                await _other_cause(update, context)
+                return
+            if answers.get("cause") != arg:
+                answers.pop("event_date", None)  # a date of death is not a hospital letter's
+            answers["cause"] = arg
+        elif action == "dep":
+            answers["departure"] = arg == "y"
+        elif action == "rel":
+            if arg == "other":
+                _go(state, "relation_text")
+                await _ask(update, context, "relation_text")
+                return
+            if arg not in _policy(context)["relations"]["allowed"]:
+                await _ask(update, context, step, error="stale")
+                return
+            answers["relation"] = arg
+            answers["relation_text"] = arg
+        elif action == "lc":
+            answers["living_cost"] = {"y": True, "n": False}.get(arg)
+        elif action == "skip":
+            answers.pop("porsi", None)
+            state.pop("facts", None)
+        await _advance(update, context, expected)
+    else:
+        log.info("unknown pelimpahan button %r", data[:64])
+        await _start(update, context)
+
+
+async def _cancel(update: Update, context: CallbackContext) -> None:
+    context.chat_data.pop(KEY, None)
+    if active_flow(context) == FLOW:
+        end_flow(context)
+    await send(update, context, render(lang_of(update, context), "pelimpahan_note.j2",
+                                       key="cancelled"))
+
+
+async def _back(update: Update, context: CallbackContext) -> None:
+    state = _state(context)
+    if not state["history"]:
+        await _start(update, context, fresh=True)
+        return
+    previous = state["history"].pop()
+    state["step"] = previous
+    await _ask(update, context, previous)
+
+
+async def _other_cause(update: Update, context: CallbackContext) -> None:
+    lang = lang_of(update, context)
+    policy = _policy(context)
+    context.chat_data.pop(KEY, None)
+    end_flow(context)
+    text = render(lang, "pelimpahan_note.j2", key="other_cause",
+                  sources=source_titles(policy["causes"]["source"], policy, lang, True))
+    await send(update, context, text, InlineKeyboardMarkup(
+        [[_button(lang, "human", "human"), _button(lang, "restart", "restart")]]))
+
+
+# --- verdict ------------------------------------------------------------------------------
+
+
+def _case(context: CallbackContext) -> Case:
+    state = _state(context)
+    a = state["answers"]
+    case = Case(
+        cause=a["cause"],
+        event_date=date.fromisoformat(a["event_date"]),
+        before_departure=bool(a["departure"]),
+        relation=a.get("relation_text") or a["relation"],
+        recipient_birth_date=date.fromisoformat(a["birth"]),
+        submission_date=_today(context),
+        porsi=a.get("porsi"),
+        received_living_cost=a.get("living_cost"),
+    )
+    return merge_facts(case, state.get("facts") or {})
+
+
+def _assess(context: CallbackContext) -> Result:
+    return assess_pelimpahan(_case(context), _policy(context))
+
+
+def _after_markup(lang: str, eligible: bool) -> InlineKeyboardMarkup:
+    rows = []
+    if eligible:
+        rows.append([_button(lang, "checklist", "checklist")])
+        rows.append([_button(lang, "letters", "letters"), _button(lang, "summary", "summary")])
+    else:
+        rows.append([_button(lang, "summary", "summary")])
+    rows.append([_button(lang, "human", "human"), _button(lang, "restart", "restart")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _verdict(update: Update, context: CallbackContext) -> None:
+    lang = lang_of(update, context)
+    state = _state(context)
+    policy = _policy(context)
+    result = _assess(context)
+    state["step"] = "done"
+    state["history"] = []
+    end_flow(context)
+    svc = services(context)
+    with svc.db.session() as session:
+        repo.save_case(session, update.effective_chat.id, cause=result.cause,
+                       policy_version=result.policy_version, eligible=result.eligible,
+                       reasons=result.codes(), now=svc.clock())
+    log.info("pelimpahan verdict eligible=%s reasons=%s", result.eligible, result.codes())
+    text = verdict_text(result, policy, lang)
+    if state["answers"].get("living_cost") is None and "living_cost" in state["answers"]:
+        text += "\n\n" + render(lang, "pelimpahan_note.j2", key="living_cost_unknown")
+    await send(update, context, text, _after_markup(lang, result.eligible))
+
+
+# --- checklist ----------------------------------------------------------------------------
+
+
+def _docs_view(context: CallbackContext, lang: str, cause: str) -> list[dict]:
+    return [{"key": d.key, "text": d.text(lang), "label": d.label(lang), "mark": d.mark,
+             "alternative": d.alternative} for d in documents_for(cause, _policy(context))]
+
+
+def _checklist(update: Update, context: CallbackContext) -> tuple[str, InlineKeyboardMarkup] | None:
+    lang = lang_of(update, context)
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    with svc.db.session() as session:
+        saved = repo.get_case(session, chat_id)
+        ready = repo.checklist(session, chat_id) if saved else {}
+    if saved is None:
+        return None
+    docs = _docs_view(context, lang, saved.cause)
+    ctx = checklist_context(docs, ready)
+    office = _office(context, lang)
+    text = render(lang, "pelimpahan_checklist.j2", office=office, **ctx)
+    rows = [[InlineKeyboardButton(f"{i['box']} {n}. {i['label']}",
+                                  callback_data=f"{FLOW}:check:{i['key']}")]
+            for n, i in enumerate(ctx["items"], start=1)]
+    rows.append([_button(lang, "letters", "letters"), _button(lang, "summary", "summary")])
+    rows.append([_button(lang, "human", "human")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _office(context: CallbackContext, lang: str) -> str:
+    state = context.chat_data.get(KEY) or {}
+    regency = (state.get("facts") or {}).get("regency")
+    policy = _policy(context)
+    if regency:
+        return f"{policy['office'].get('prefix', 'Kankemenag')} {regency}"
+    return policy["office"].get(f"rule_{lang}") or policy["office"]["rule_id"]
+
+
+async def _show_checklist(update: Update, context: CallbackContext) -> None:
+    built = _checklist(update, context)
+    lang = lang_of(update, context)
+    if built is None:
+        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
+        return
+    await send(update, context, *built)
+
+
+async def _toggle(update: Update, context: CallbackContext, doc_key: str) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    with svc.db.session() as session:
+        saved = repo.get_case(session, chat_id)
+        known = saved is not None and doc_key in {
+            d["key"] for d in _docs_view(context, "id", saved.cause)}
+        if known:
+            repo.toggle(session, chat_id, doc_key, svc.clock())
+    built = _checklist(update, context)
+    if built is None or not known:
+        await _show_checklist(update, context)
+        return
+    text, markup = built
+    try:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # an old message that cannot be edited: send a fresh one
+        log.info("checklist edit failed: %s", exc.__class__.__name__)
+        await send(update, context, text, markup)
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def _doc_values(context: CallbackContext, result: Result, lang: str) -> dict:
+    state = _state(context)
+    a = state["answers"]
+    policy = _policy(context)
+    names = state.get("names") or {}
+    ctx = verdict_context(result, policy, "id")
+    mark_text = {"asli": "asli", "salinan": "salinan", "tunjukkan_asli": "salinan, tunjukkan aslinya"}
+    return {
+        "today": fmt_date(_today(context), "id"),
+        "regency": (state.get("facts") or {}).get("regency"),
+        "recipient_name": names.get("recipient_name", ""),
+        "pilgrim_name": names.get("pilgrim_name", ""),
+        "recipient_birth_date": fmt_date(a.get("birth"), "id"),
+        "relation": relation_label(result.relation.key, policy, "id")
+        if result.relation.key else "",
+        "porsi": a.get("porsi") or "",
+        "cause": result.cause,
+        "event_date": fmt_date(a.get("event_date"), "id"),
+        "documents": [dict(d, mark_text=mark_text.get(d["mark"], d["mark"]))
+                      for d in ctx["documents"]],
+        "allowed_relations": ", ".join(ctx["allowed_relations"]),
+    }
+
+
+def _has_case(context: CallbackContext) -> bool:
+    state = context.chat_data.get(KEY) or {}
+    a = state.get("answers") or {}
+    return all(k in a for k in ("cause", "event_date", "departure", "relation", "birth"))
+
+
+async def _letters(update: Update, context: CallbackContext) -> None:
+    lang = lang_of(update, context)
+    if not _has_case(context):
+        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
+        return
+    if not _assess(context).eligible:
+        await send(update, context, render(lang, "pelimpahan_note.j2", key="ineligible_letters"))
+        return
+    state = _state(context)
+    state["history"] = []
+    state["step"] = "recipient_name"
+    await _ask(update, context, "recipient_name")
+
+
+async def _send_letters(update: Update, context: CallbackContext) -> None:
+    lang = lang_of(update, context)
+    result = _assess(context)
+    values = _doc_values(context, result, lang)
+    chat_id = update.effective_chat.id
+    caption = plain(render(lang, "pelimpahan_note.j2", key="letter_caption"))
+    for kind in LETTERS:
+        data = render_document(kind, lang, **values)
+        await context.bot.send_document(
+            chat_id=chat_id, caption=caption,
+            document=InputFile(data, filename=doc_file_name(kind, "id")))
+    state = _state(context)
+    state.pop("names", None)  # personal data: used for the letters, not kept
+    state["step"] = "done"
+    state["history"] = []
+    end_flow(context)
+    await send(update, context, render(lang, "pelimpahan_note.j2", key="letters_sent"),
+               _after_markup(lang, True))
+    await offer_handoff(update, context, reason=TOPIC)
+
+
+async def _send_summary(update: Update, context: CallbackContext) -> None:
+    lang = lang_of(update, context)
+    if not _has_case(context):
+        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
+        return
+    policy = _policy(context)
+    result = _assess(context)
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    with svc.db.session() as session:
+        ready = repo.checklist(session, chat_id)
+    docs = _docs_view(context, lang, result.cause)
+    lines = [ln.strip() for ln in plain(verdict_text(result, policy, lang)).splitlines()]
+    values = dict(
+        today=fmt_date(_today(context), lang),
+        porsi=_state(context)["answers"].get("porsi") or "",
+        cause=result.cause,
+        eligible=result.eligible,
+        office=result.office_text(lang),
+        verdict_lines=[ln for ln in lines[1:] if ln],
+        **checklist_context(docs, ready),
+    )
+    data = render_document("summary", lang, **values)
+    await context.bot.send_document(
+        chat_id=chat_id, caption=plain(render(lang, "pelimpahan_note.j2", key="summary_caption")),
+        document=InputFile(data, filename=doc_file_name("summary", lang)))
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    register_flow(FLOW, on_text)
+    app.add_handler(CommandHandler("pelimpahan", start_command, filters=private))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{FLOW}:"))
+

@@ -1,0 +1,90 @@
+"""Pelimpahan texts: the verdict, checklist and letters rendered from templates.
+
+No telegram import, so the chat handler, the DOCX builder and `hajibot assess pelimpahan` share
+one wording. Every sentence lives in `handlers/templates/{id,en}/pelimpahan_*.j2`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Any
+
+from handlers.base import render
+from knowledge.pelimpahan import Result, relation_label, source_titles
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+MARK_SYMBOL = {True: "☑", False: "☐"}
+
+
+def fmt_date(value: date | str | None, lang: str) -> str:
+    if value in (None, ""):
+        return ""
+    d = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return f"{d.day} {MONTHS.get(lang, MONTHS['id'])[d.month - 1]} {d.year}"
+
+
+def verdict_context(result: Result, policy: dict, lang: str) -> dict[str, Any]:
+    """Plain values for pelimpahan_verdict.j2 (dates already formatted in `lang`)."""
+
+    def finding(f) -> dict:
+        detail = dict(f.detail)
+        for key in ("cutoff", "event_date", "from_date"):
+            if key in detail:
+                detail[key] = fmt_date(detail[key], lang)
+        return {"code": f.code, "detail": detail,
+                "sources": source_titles(f.source, policy, lang, short=True)}
+
+    allowed = [relation_label(k, policy, lang) for k in policy["relations"]["allowed"]]
+    return {
+        "eligible": result.eligible,
+        "cause": result.cause,
+        "reasons": [finding(f) for f in result.reasons],
+        "warnings": [finding(f) for f in result.warnings],
+        "relation_text": result.relation.text,
+        "relation_label": relation_label(result.relation.key, policy, lang)
+        if result.relation.key else "",
+        "relation_mapped": bool(result.relation.key)
+        and result.relation.text != result.relation.key,
+        "allowed_relations": allowed,
+        "recipient_age": result.recipient_age,
+        "office": result.office_text(lang),
+        "office_known": result.office is not None,
+        "steps": [s.get(lang) or s["id"] for s in result.steps],
+        "documents": [
+            {"key": d.key, "text": d.text(lang), "mark": d.mark, "alternative": d.alternative}
+            for d in result.documents
+        ],
+        "policy_version": result.policy_version,
+        "policy_title": policy.get(f"title_{lang}") or policy.get("title_id", ""),
+        "min_age": policy["recipient"]["min_age_at_submission"],
+        "departure_min_age": policy["recipient"]["departure_min_age"],
+        "cutoff": fmt_date(policy["cutoff"]["date"], lang),
+    }
+
+
+def verdict_text(result: Result, policy: dict, lang: str) -> str:
+    """The verdict as HTML for Telegram."""
+    return render(lang, "pelimpahan_verdict.j2", **verdict_context(result, policy, lang))
+
+
+def checklist_context(result_docs: list[dict], ready: dict[str, bool]) -> dict[str, Any]:
+    items = [dict(d, ready=bool(ready.get(d["key"])), box=MARK_SYMBOL[bool(ready.get(d["key"]))])
+             for d in result_docs]
+    alternatives = [n for n, i in enumerate(items, start=1) if i.get("alternative")]
+    return {"items": items, "done": sum(i["ready"] for i in items), "total": len(items),
+            "alternatives": alternatives}
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """HTML reply text -> plain text (for the CLI and the DOCX files)."""
+    return html.unescape(_TAG.sub("", text))

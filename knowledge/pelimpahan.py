@@ -1,0 +1,427 @@
+"""Pelimpahan nomor porsi: may this porsi pass to this family member, and what must they bring.
+
+Pure: `assess_pelimpahan(case, policy) -> Result` reads every parameter (causes, relations, the
+29 April 2019 cut-off, the minimum age, documents, procedure) from the versioned policy file
+`knowledge/policy/pelimpahan_<version>.yaml` (DOMAIN.md, "Pelimpahan nomor porsi"), so a newer
+regulation is a data change. `case_from_dict` validates outside input (CLI JSON, wizard state)
+and names the field it cannot accept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from knowledge.dates import DateInputError, age_on, parse_user_date
+from knowledge.policy_loader import load_policy as _load
+from knowledge.records import PilgrimRecord
+
+POLICY_NAME = "pelimpahan"
+
+# Blocking reasons and warnings, in the order they are explained.
+REASONS = (
+    "cause_not_allowed",
+    "died_before_cutoff",
+    "after_departure",
+    "relation_not_allowed",
+    "recipient_under_12",
+    "already_transferred",
+)
+WARNINGS = ("return_living_cost", "other_porsi_cancelled", "departure_needs_18_or_married")
+
+
+def load_policy(version: str | None = None, directory: Path | str | None = None) -> dict:
+    """The pelimpahan policy (newest file unless `version` is given)."""
+    return _load(POLICY_NAME, version=version, directory=directory)
+
+
+# --- relations --------------------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Words people add around the relation that do not change it ("anak saya", "almarhum suami").
+_FILLER = frozenset(
+    "saya sy aku gue gw kami beliau dia nya jemaah jamaah calon dari yang almarhum almarhumah "
+    "alm almh ku nya my the his her of is i am as".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    text: str  # what the person typed (or the key)
+    key: str | None  # allowed relation key, None when refused or unknown
+    status: str  # "allowed" | "not_allowed" (a word the law excludes) | "unknown"
+
+
+def _words(text: str) -> list[str]:
+    words = _NON_WORD.sub(" ", text.lower().replace("-", " ")).split()
+    out = []
+    for w in words:
+        if w in _FILLER:
+            continue
+        # Indonesian possessive suffixes: "anakku", "suaminya", "ibunda" stays (own synonym).
+        for suffix in ("ku", "nya"):
+            if w.endswith(suffix) and len(w) > len(suffix) + 2:
+                w = w[: -len(suffix)]
+                break
+        out.append(w)
+    return out
+
+
+def resolve_relation(text: str | None, policy: dict) -> Relation:
+    """Map a relation word to an allowed key; only exact (normalised) synonyms count."""
+    raw = (text or "").strip()
+    relations = policy["relations"]
+    allowed = relations["allowed"]
+    if raw in allowed:
+        return Relation(raw, raw, "allowed")
+    words = _words(raw)
+    phrase = " ".join(words)
+    if not phrase:
+        return Relation(raw, None, "unknown")
+    for key, spec in allowed.items():
+        names = {" ".join(_words(w)) for w in spec.get("words", [])}
+        names |= {" ".join(_words(key.replace("_", " "))), " ".join(_words(spec.get("id", "")))}
+        if phrase in names:
+            return Relation(raw, key, "allowed")
+    padded = f" {phrase} "
+    for word in relations.get("not_allowed_words", []):
+        if f" {' '.join(_words(word))} " in padded:
+            return Relation(raw, None, "not_allowed")
+    return Relation(raw, None, "unknown")
+
+
+def relation_label(key: str, policy: dict, lang: str = "id") -> str:
+    spec = policy["relations"]["allowed"].get(key, {})
+    return spec.get(lang) or spec.get("id") or key.replace("_", " ")
+
+
+# --- the case ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    cause: str
+    event_date: date  # wafat: date of death; sakit_permanen: date of the hospital letter
+    before_departure: bool
+    relation: str  # an allowed key or the person's own word
+    recipient_birth_date: date
+    submission_date: date
+    porsi: str | None = None
+    already_transferred: bool | None = None  # from the mirror: asal_pelimpahan Y / DILIMPAHKAN
+    received_living_cost: bool | None = None
+    porsi_count: int | None = None  # this porsi plus porsi_terkait
+    regency: str | None = None  # kab/kota where the pilgrim registered (mirror)
+
+
+class CaseError(ValueError):
+    """A case that cannot be assessed; `field` names the input, `reason` says what is wrong."""
+
+    def __init__(self, field_name: str, reason: str, detail: str = ""):
+        self.field = field_name
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{field_name}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+_PORSI = re.compile(r"^\d{10}$")
+
+
+def known_causes(policy: dict) -> tuple[str, ...]:
+    causes = policy["causes"]
+    return tuple(causes["allowed"]) + tuple(causes.get("not_allowed", []))
+
+
+def case_from_dict(data: Any, today: date, policy: dict) -> Case:
+    """Validate outside input; dates in any `parse_user_date` format, `submission_date` today
+    when absent (it may be a planned later day: the age rule counts on the submission day)."""
+    if not isinstance(data, dict):
+        raise CaseError("case", "not_an_object")
+
+    def present(name: str) -> bool:
+        return data.get(name) not in (None, "")
+
+    # Fields are checked in a fixed order, so the first problem named is the first field.
+    if not present("cause"):
+        raise CaseError("cause", "missing")
+    cause = data["cause"]
+    if not isinstance(cause, str) or cause.strip().lower() not in known_causes(policy):
+        raise CaseError("cause", "unknown", f"one of {', '.join(known_causes(policy))}")
+    submission = (
+        _date(data, "submission_date", today, allow_future=True)
+        if present("submission_date") else today
+    )
+    if not present("event_date"):
+        raise CaseError("event_date", "missing")
+    event = _date(data, "event_date", today)
+    if event > submission:
+        raise CaseError("event_date", "after_submission")
+    before_departure = _bool(data, "before_departure", required=True)
+    if not present("relation"):
+        raise CaseError("relation", "missing")
+    relation = data["relation"]
+    if not isinstance(relation, str):
+        raise CaseError("relation", "not_text")
+    if not present("recipient_birth_date"):
+        raise CaseError("recipient_birth_date", "missing")
+    birth = _date(data, "recipient_birth_date", today)
+    porsi = data.get("porsi")
+    if present("porsi"):
+        porsi = str(porsi).strip()
+        if not _PORSI.match(porsi):
+            raise CaseError("porsi", "not_10_digits")
+    else:
+        porsi = None
+    count = data.get("porsi_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise CaseError("porsi_count", "not_a_positive_integer")
+    regency = data.get("regency")
+    return Case(
+        cause=cause.strip().lower(),
+        event_date=event,
+        before_departure=before_departure,
+        relation=relation.strip(),
+        recipient_birth_date=birth,
+        submission_date=submission,
+        porsi=porsi,
+        already_transferred=_bool(data, "already_transferred"),
+        received_living_cost=_bool(data, "received_living_cost"),
+        porsi_count=count,
+        regency=str(regency).strip() if regency not in (None, "") else None,
+    )
+
+
+def _date(data: dict, name: str, today: date, allow_future: bool = False) -> date:
+    value = data.get(name)
+    if isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise CaseError(name, "unparseable")
+    try:
+        # A planned submission day may lie ahead; no other date of the case can.
+        return parse_user_date(text, date.max if allow_future else today)
+    except DateInputError as exc:
+        raise CaseError(name, exc.reason, text) from exc
+
+
+def _bool(data: dict, name: str, required: bool = False) -> bool | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise CaseError(name, "missing")
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "ya", "y", "yes", "1"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "tidak", "n", "no", "0"):
+        return False
+    raise CaseError(name, "not_a_boolean")
+
+
+# --- the result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    source: tuple[str, ...]  # keys of policy["sources"]
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    key: str
+    mark: str  # asli | salinan | tunjukkan_asli
+    text_id: str
+    text_en: str
+    alternative: str | None = None  # documents sharing this group are alternatives
+    label_id: str = ""  # short name for a button
+    label_en: str = ""
+
+    def text(self, lang: str) -> str:
+        return self.text_en if lang == "en" else self.text_id
+
+    def label(self, lang: str) -> str:
+        short = self.label_en if lang == "en" else self.label_id
+        return short or self.text(lang)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    eligible: bool
+    reasons: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+    documents: tuple[Document, ...]
+    steps: tuple[dict, ...]  # {"id": ..., "en": ...}
+    office: str | None  # "Kankemenag <kab/kota>" when known, else None (use office_rule)
+    office_rule: dict  # {"id": ..., "en": ...}: the generic rule
+    relation: Relation
+    recipient_age: int
+    policy_version: str
+    cause: str
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.reasons]
+
+    def office_text(self, lang: str = "id") -> str:
+        return self.office or self.office_rule.get(lang) or self.office_rule["id"]
+
+
+def documents_for(cause: str, policy: dict) -> tuple[Document, ...]:
+    items = policy["documents"]["by_cause"].get(cause, [])
+    return tuple(
+        Document(d["key"], d["mark"], d["id"], d.get("en", d["id"]), d.get("alternative"),
+                 d.get("label_id", ""), d.get("label_en", ""))
+        for d in items
+    )
+
+
+def assess_pelimpahan(case: Case, policy: dict) -> Result:
+    """Every blocking reason that applies (not only the first), plus warnings and the file."""
+    reasons: list[Finding] = []
+    warnings: list[Finding] = []
+
+    def src(section: str) -> tuple[str, ...]:
+        return tuple(policy[section].get("source", ()))
+
+    causes = policy["causes"]
+    if case.cause not in causes["allowed"]:
+        reasons.append(Finding("cause_not_allowed", src("causes"), {"cause": case.cause}))
+    cutoff = policy["cutoff"]
+    cutoff_date = _as_date(cutoff["date"])
+    if case.cause in cutoff.get("applies_to", []) and case.event_date < cutoff_date:
+        reasons.append(Finding("died_before_cutoff", src("cutoff"), {
+            "cutoff": cutoff_date.isoformat(), "event_date": case.event_date.isoformat()}))
+    if policy["before_departure"].get("required", True) and not case.before_departure:
+        reasons.append(Finding("after_departure", src("before_departure")))
+    relation = resolve_relation(case.relation, policy)
+    if relation.key is None:
+        reasons.append(Finding("relation_not_allowed", src("relations"),
+                               {"status": relation.status}))
+    recipient = policy["recipient"]
+    age = age_on(case.recipient_birth_date, case.submission_date)
+    min_age = int(recipient["min_age_at_submission"])
+    if age < min_age:
+        reasons.append(Finding("recipient_under_12", src("recipient"), {
+            "age": age, "min_age": min_age,
+            "from_date": _add_years(case.recipient_birth_date, min_age).isoformat()}))
+    if case.already_transferred:
+        reasons.append(Finding("already_transferred", src("transfers"), {
+            "allowed": int(policy["transfers"]["allowed_per_porsi"])}))
+
+    living = policy["living_cost"]
+    if case.received_living_cost and case.cause in living.get("applies_to", []):
+        warnings.append(Finding("return_living_cost", src("living_cost")))
+    if case.porsi_count is not None and case.porsi_count > 1:
+        warnings.append(Finding("other_porsi_cancelled", src("transfers"),
+                                {"porsi_count": case.porsi_count}))
+    departure_age = int(recipient["departure_min_age"])
+    if age < departure_age:
+        warnings.append(Finding("departure_needs_18_or_married", src("recipient"), {
+            "age": age, "departure_min_age": departure_age}))
+
+    office_spec = policy["office"]
+    office = f"{office_spec.get('prefix', 'Kankemenag')} {case.regency}" if case.regency else None
+    return Result(
+        eligible=not reasons,
+        reasons=tuple(reasons),
+        warnings=tuple(warnings),
+        documents=documents_for(case.cause, policy),
+        steps=tuple(policy["procedure"]["steps"]),
+        office=office,
+        office_rule={"id": office_spec["rule_id"], "en": office_spec["rule_en"]},
+        relation=relation,
+        recipient_age=age,
+        policy_version=str(policy["version"]),
+        cause=case.cause,
+    )
+
+
+def source_titles(codes: tuple[str, ...] | list[str], policy: dict, lang: str = "id",
+                  short: bool = False) -> list[str]:
+    """Titles of the cited sources in `lang` (`short`: the compact form for chat replies)."""
+    out = []
+    for key in codes:
+        spec = policy["sources"].get(key, key)
+        if not isinstance(spec, dict):
+            out.append(str(spec))
+            continue
+        names = ([f"short_{lang}", "short_id"] if short else []) + [lang, "id"]
+        out.append(next((spec[n] for n in names if spec.get(n)), key))
+    return out
+
+
+def result_to_dict(result: Result, policy: dict, lang: str = "id") -> dict:
+    """Plain JSON-able view (for `hajibot assess pelimpahan`); texts in `lang`."""
+
+    def finding(f: Finding) -> dict:
+        return {"code": f.code, "detail": f.detail,
+                "source": source_titles(f.source, policy, lang)}
+
+    return {
+        "eligible": result.eligible,
+        "reasons": result.codes(),
+        "warnings": [f.code for f in result.warnings],
+        "details": [finding(f) for f in (*result.reasons, *result.warnings)],
+        "relation": asdict(result.relation),
+        "recipient_age": result.recipient_age,
+        "documents": [
+            {"key": d.key, "mark": d.mark, "text": d.text(lang), "alternative": d.alternative}
+            for d in result.documents
+        ],
+        "steps": [s.get(lang) or s["id"] for s in result.steps],
+        "office": result.office_text(lang),
+        "policy_version": result.policy_version,
+    }
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February -> 1 March, as age_on counts it
+        return date(d.year + years, 3, 1)
+
+
+# --- what the mirror knows --------------------------------------------------------------------
+
+TRANSFERRED_STATUSES = frozenset({"DILIMPAHKAN"})
+
+
+def facts_from_record(record: PilgrimRecord | None) -> dict:
+    """Case fields a pilgrim record can fill: public registration facts only, no identity."""
+    if record is None:
+        return {}
+    facts: dict[str, Any] = {}
+    history = record.history
+    status = record.identity.status
+    if history.transferred_in or (status is not None and status.value in TRANSFERRED_STATUSES):
+        facts["already_transferred"] = True
+    elif history.transferred_in is False:
+        facts["already_transferred"] = False
+    facts["porsi_count"] = 1 + len(set(history.related_porsi) - {record.porsi})
+    if record.waiting.regency:
+        facts["regency"] = record.waiting.regency
+    if status is not None:
+        facts["status"] = status.value
+    return facts
+
+
+def merge_facts(case: Case, facts: dict) -> Case:
+    """The person's answers plus the record: a flag either side raises stays raised."""
+    return replace(
+        case,
+        already_transferred=bool(case.already_transferred or facts.get("already_transferred"))
+        if ("already_transferred" in facts or case.already_transferred is not None) else None,
+        porsi_count=max(case.porsi_count or 1, facts.get("porsi_count") or 1)
+        if ("porsi_count" in facts or case.porsi_count is not None) else None,
+        regency=case.regency or facts.get("regency"),
+    )

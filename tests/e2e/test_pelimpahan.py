@@ -1,0 +1,263 @@
+"""e2e: the pelimpahan guide through the real Application and the fake Bot API: the wizard with
+back, cancel and a restart in the middle, every refusal, the checklist across a restart, and the
+DOCX letters and summary."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import docx
+import pytest
+
+from knowledge.records import History, Identity, PilgrimRecord, WaitingList
+from knowledge.values import PilgrimStatus
+
+MODULES = ["handlers.start", "handlers.status", "handlers.pelimpahan", "handlers.router"]
+RELAXED = {"throttle_burst": 1000}
+CHAT = 4242
+PORSI = "0100123456"
+RECIPIENT = "Nur Aisyah Binti Ahmad"
+PILGRIM = "H. Ahmad Zulkifli"
+
+
+def docx_text(sent) -> str:
+    d = docx.Document(io.BytesIO(sent.file_bytes))
+    cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in d.paragraphs] + cells)
+
+
+class Errors:
+    def __init__(self, app):
+        self.seen: list[BaseException] = []
+
+        async def count(update, context):
+            self.seen.append(context.error)
+
+        app.add_error_handler(count)
+
+
+@pytest.fixture
+async def bot(make_harness, fake_gateway):
+    fake_gateway.add(PilgrimRecord(
+        porsi=PORSI,
+        identity=Identity(name="Ahmad Zulkifli", status=PilgrimStatus.WAFAT),
+        waiting=WaitingList(province="Bengkulu", regency="Kota Bengkulu"),
+        history=History(transferred_in=False, related_porsi=("0100999999",)),
+    ))
+    async with make_harness(settings_overrides=RELAXED, handler_modules=MODULES) as h:
+        h.errors = Errors(h.app)
+        yield h
+        assert h.errors.seen == []
+
+
+async def answer_until_porsi(h, *, relation: str = "Anak kandung") -> None:
+    r = await h.send(CHAT, "/pelimpahan")
+    assert "1/6" in r.text and h.outcome()["topic"] == "pelimpahan"
+    r = await h.press("Meninggal dunia")
+    assert "2/6" in r.text and "meninggal dunia" in r.text
+    r = await h.send(CHAT, "10 Maret 2023")
+    assert "3/6" in r.text
+    r = await h.press("Ya, sebelum berangkat")
+    assert "4/6" in r.text
+    r = await h.press(relation)
+    assert "5/6" in r.text
+    r = await h.send(CHAT, "17/8/1990")
+    assert "6/6" in r.text
+
+
+async def test_full_wizard_with_porsi_checklist_letters_and_summary(bot, fake_gateway, caplog):
+    caplog.set_level(logging.INFO)  # the production level
+    await answer_until_porsi(bot)
+    r = await bot.send(CHAT, PORSI)
+    assert fake_gateway.lookups == [PORSI]
+    assert "Kota Bengkulu" in r.text
+    assert "living cost" in r.text  # died before departure: the living-cost question
+    assert "Ahmad Zulkifli" not in r.text  # public data only: no name shown
+    r = await bot.press("Belum / tidak")
+    assert "dapat diajukan untuk dilimpahkan" in r.text
+    assert "Kankemenag Kota Bengkulu" in r.text
+    assert "nomor porsi lainnya dibatalkan" in r.text  # porsi_terkait -> other porsi cancelled
+    assert "rekomendasi" in r.text and "Akta kematian" in r.text
+    assert "UU 8/2019" in r.text
+
+    r = await bot.press("Daftar dokumen")
+    assert "0 dari 6 dokumen siap" in r.text
+    r = await bot.press("☐ 1. Akta kematian")
+    assert r[0].kind == "edit" and "1 dari 6 dokumen siap" in r.text
+    await bot.press("☐ 2. Bukti setoran")
+    r = await bot.press("☐ 4. Surat tanggung jawab")
+    assert "3 dari 6 dokumen siap" in r.text
+    r = await bot.press("☑ 4. Surat tanggung jawab")  # untick
+    assert "2 dari 6 dokumen siap" in r.text
+
+    await bot.restart()
+    r = await bot.send(CHAT, "/pelimpahan")  # a finished guide starts afresh ...
+    assert "1/6" in r.text
+    await bot.restart()
+    r = await bot.press("Daftar dokumen")  # ... but the checklist survived both restarts
+    assert "2 dari 6 dokumen siap" in r.text
+    assert "☑ 1. Akta kematian" in r.buttons and "☐ 3. Surat kuasa keluarga" in r.buttons
+
+
+async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
+    caplog.set_level(logging.INFO)  # the production level
+    await answer_until_porsi(bot)
+    await bot.send(CHAT, PORSI)
+    await bot.press("Belum / tidak")
+    r = await bot.press("Draf surat")
+    assert "nama lengkap penerima" in r.text
+    r = await bot.send(CHAT, RECIPIENT)
+    assert "nama lengkap jemaah" in r.text
+    r = await bot.send(CHAT, PILGRIM)
+    docs = r.of("sendDocument")
+    assert len(docs) == 3
+    names = [d.file_name for d in docs]
+    assert any("permohonan" in n for n in names) and any("kuasa" in n for n in names)
+    assert any("tanggung jawab mutlak" in n for n in names)
+    for d in docs:
+        assert d.file_name.endswith(".docx")
+        text = docx_text(d)
+        assert "DRAF — periksa kembali dengan format Kankemenag setempat" in text
+        assert RECIPIENT in text and PILGRIM in text and PORSI in text
+    kuasa = docx_text(next(d for d in docs if "kuasa" in d.file_name))
+    assert "Ketua RT" in kuasa and "Ketua RW" in kuasa and "Lurah/Kepala Desa" in kuasa
+    assert "10 Maret 2023" in kuasa and "anak kandung" in kuasa
+    assert "periksa kembali dengan format Kankemenag setempat" in r.text
+    # names are personal data: not kept after the letters, never logged
+    assert RECIPIENT not in str(bot.chat_data(CHAT))
+    assert RECIPIENT not in caplog.text and PILGRIM not in caplog.text
+
+    await bot.press("Daftar dokumen")
+    await bot.press("☐ 1. Akta kematian")
+    r = await bot.press("Ringkasan")
+    summary = r.of("sendDocument")
+    assert len(summary) == 1
+    text = docx_text(summary[0])
+    assert "RINGKASAN PELIMPAHAN" in text and PORSI in text
+    assert "1 dari 6 dokumen siap" in text and "☑ Akta kematian" in text
+    assert "☐ Bukti setoran" in text and "Kankemenag Kota Bengkulu" in text
+
+
+async def test_back_cancel_and_restart_in_the_middle(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Sakit permanen")
+    r = await bot.send(CHAT, "2024-01-15")
+    assert "3/6" in r.text
+    r = await bot.press("Kembali")
+    assert "2/6" in r.text and "rumah sakit" in r.text
+    r = await bot.send(CHAT, "31-02-2024")
+    assert "tidak ada di kalender" in r.text and "2/6" in r.text
+    r = await bot.send(CHAT, "1 Januari 2030")
+    assert "belum lewat" in r.text
+    r = await bot.send(CHAT, "kemarin sore")
+    assert "tidak dapat kami baca" in r.text and "29-04-2019" in r.text
+    r = await bot.send(CHAT, "15 Jan 2024")
+    assert "3/6" in r.text
+
+    await bot.restart()  # a deploy in the middle of the guide
+    r = await bot.press("Ya, sebelum berangkat")
+    assert "4/6" in r.text
+    r = await bot.send(CHAT, "kembali")  # typed back
+    assert "3/6" in r.text
+    await bot.press("Ya, sebelum berangkat")
+    await bot.restart()
+    r = await bot.send(CHAT, "/pelimpahan")  # resumes, does not start over
+    assert "kita lanjutkan" in r.text and "4/6" in r.text
+    r = await bot.press("Batal")
+    assert "dibatalkan" in r.text
+    assert "pelimpahan" not in bot.chat_data(CHAT)
+    assert bot.chat_data(CHAT).get("flow") is None
+
+
+async def test_sakit_permanen_without_porsi_skips_living_cost(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Sakit permanen")
+    await bot.send(CHAT, "2018-02-01")  # before 29 April 2019: the cut-off is for deaths only
+    await bot.press("Ya, sebelum berangkat")
+    await bot.press("Istri")
+    await bot.send(CHAT, "1 Jan 1965")
+    r = await bot.press("Lewati")
+    assert "dapat diajukan untuk dilimpahkan" in r.text
+    assert "rumah sakit pemerintah" in r.text
+    assert "Kankemenag kabupaten/kota tempat jemaah terdaftar" in r.text
+
+
+async def test_died_before_cutoff_and_under_12_are_explained(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "28-04-2019")
+    await bot.press("Tidak, sudah berangkat")
+    await bot.press("Anak kandung")
+    await bot.send(CHAT, "2 Maret 2014")  # 11 on 3 March 2025, 12 tomorrow
+    r = await bot.press("Lewati")
+    assert "belum dapat dilimpahkan" in r.text
+    assert "28 April 2019" in r.text and "mulai 29 April 2019" in r.text
+    assert "sebelum berangkat ke Arab Saudi" in r.text
+    assert "minimal 12 tahun" in r.text and "ajukan mulai 2 Maret 2026" in r.text
+    assert "Kepdirjen PHU 130/2020" in r.text
+    assert "Hubungi petugas" in r.buttons and "Draf surat (DOCX)" not in " ".join(r.buttons)
+    r = await bot.press("Hubungi petugas")
+    assert bot.outcome()["handoff"] is True
+
+
+async def test_relation_words_typed(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "1 Mei 2020")
+    await bot.press("Ya, sebelum berangkat")
+    r = await bot.press("Lainnya")
+    assert "Ketik hubungan" in r.text
+    r = await bot.send(CHAT, "menantu")
+    assert "tidak termasuk" in r.text and "saudara kandung" in r.text
+    assert "UU 8/2019" in r.text and "Hubungi petugas" in r.buttons
+    r = await bot.send(CHAT, "sahabat lama")
+    assert "belum mengenali" in r.text and "anak kandung" in r.text
+    r = await bot.send(CHAT, "kakak kandung")
+    assert "5/6" in r.text
+    await bot.send(CHAT, "1 Jan 1970")
+    r = await bot.press("Lewati")
+    assert "Perhatian" not in r.text
+    r = await bot.press("Belum / tidak")
+    assert "saudara kandung" in r.text and "dapat diajukan" in r.text
+
+
+async def test_other_cause_and_stale_buttons(bot):
+    r = await bot.callback(CHAT, "pelimpahan:start", 1)
+    assert "1/6" in r.text
+    r = await bot.press("Alasan lain")
+    assert "meninggal dunia atau sakit permanen" in r.text and "Hubungi petugas" in r.buttons
+    r = await bot.press("Mulai dari awal")
+    assert "1/6" in r.text
+    await bot.press("Meninggal dunia")
+    r = await bot.callback(CHAT, "pelimpahan:dep:y", 1)  # a button of another question
+    assert "pertanyaan sebelumnya" in r.text and "2/6" in r.text
+
+
+async def test_english(bot):
+    await bot.callback(CHAT, "bahasa:set:en", 1)  # the /bahasa choice holds for buttons too
+    r = await bot.send(CHAT, "/pelimpahan", language_code="en")
+    assert "What happened to the pilgrim" in r.text
+    await bot.press("Died")
+    await bot.send(CHAT, "29 April 2019", language_code="en")
+    await bot.press("Yes, before departure")
+    await bot.press("Husband")
+    await bot.send(CHAT, "1 January 1960", language_code="en")
+    await bot.press("Skip")
+    r = await bot.press("Don't know")
+    assert "can be submitted for transfer" in r.text
+    assert "must return it" in r.text
+
+
+async def test_menu_button_and_leaving_for_the_menu(bot):
+    await bot.send(CHAT, "/start")
+    r = await bot.press("Pelimpahan")  # the main menu's pelimpahan:start
+    assert "1/6" in r.text
+    await bot.press("Meninggal dunia")
+    r = await bot.send(CHAT, "menu")  # typed while a date is expected: the menu, not an error
+    assert "Cek status porsi" in r.buttons and "tidak dapat kami baca" not in r.text
+    assert bot.chat_data(CHAT).get("flow") is None
+    r = await bot.send(CHAT, "/pelimpahan")
+    assert "kita lanjutkan" in r.text and "2/6" in r.text
+    r = await bot.send(CHAT, "29/4/2019")
+    assert "3/6" in r.text

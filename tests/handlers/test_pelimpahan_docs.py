@@ -1,0 +1,115 @@
+"""The DOCX drafts: each opens with python-docx, carries the draft mark, the names and the porsi
+entered, the signature places; the markup parser and the summary's checklist."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import docx
+import pytest
+
+from handlers.pelimpahan_docs import (
+    KINDS,
+    LETTERS,
+    Block,
+    build_docx,
+    parse_markup,
+    render_document,
+)
+from handlers.pelimpahan_view import checklist_context, verdict_context
+from knowledge.pelimpahan import Case, assess_pelimpahan, load_policy
+
+DRAFT = "DRAF — periksa kembali dengan format Kankemenag setempat"
+
+
+def text_of(data: bytes) -> str:
+    d = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in d.paragraphs] + cells)
+
+
+@pytest.fixture(scope="module")
+def values():
+    policy = load_policy()
+    result = assess_pelimpahan(Case(
+        cause="wafat", event_date=date(2023, 3, 10), before_departure=True,
+        relation="istri", recipient_birth_date=date(1970, 5, 2),
+        submission_date=date(2025, 6, 1), regency="Kab. Rejang Lebong"), policy)
+    ctx = verdict_context(result, policy, "id")
+    return dict(
+        today="1 Juni 2025", regency="Kab. Rejang Lebong", recipient_name="Siti O'Brien & <Putri>",
+        pilgrim_name="H. Ahmad Dahlan", recipient_birth_date="2 Mei 1970", relation="istri",
+        porsi="0700123456", cause="wafat", event_date="10 Maret 2023",
+        documents=[dict(d, mark_text=d["mark"]) for d in ctx["documents"]],
+        allowed_relations=", ".join(ctx["allowed_relations"]),
+    )
+
+
+@pytest.mark.parametrize("kind", LETTERS)
+def test_letters_open_and_carry_names_porsi_and_draft_mark(values, kind):
+    text = text_of(render_document(kind, "id", **values))
+    assert DRAFT in text
+    assert "Siti O'Brien & <Putri>" in text  # unescaped, literally
+    assert "H. Ahmad Dahlan" in text and "0700123456" in text
+    assert "istri" in text
+
+
+def test_permohonan_goes_to_the_kankemenag_of_registration_and_lists_documents(values):
+    text = text_of(render_document("permohonan", "id", **values))
+    assert "Kepala Kantor Kementerian Agama Kab. Rejang Lebong" in text
+    assert "Akta kematian" in text and "Meninggal dunia pada tanggal 10 Maret 2023" in text
+
+
+def test_kuasa_has_family_signatures_and_rt_rw_lurah(values):
+    d = docx.Document(io.BytesIO(render_document("kuasa", "id", **values)))
+    headers = [c.text for c in d.tables[0].rows[0].cells]
+    assert headers == ["No", "Nama", "Hubungan dengan jemaah", "Tanda tangan"]
+    assert len(d.tables[0].rows) == 6  # header + 5 family members
+    text = text_of(render_document("kuasa", "id", **values))
+    for who in ("Ketua RT", "Ketua RW", "Lurah/Kepala Desa", "Penerima kuasa"):
+        assert who in text
+    assert "MENINGGAL DUNIA" in text
+
+
+def test_sakit_permanen_letters_name_the_hospital_letter(values):
+    v = dict(values, cause="sakit_permanen")
+    assert "SAKIT PERMANEN" in text_of(render_document("kuasa", "id", **v))
+    text = text_of(render_document("sktjm", "id", **v))
+    assert "living cost" not in text  # that rule is about deaths
+    assert "living cost" in text_of(render_document("sktjm", "id", **values))
+
+
+def test_unknown_names_leave_dotted_blanks(values):
+    v = dict(values, recipient_name="", pilgrim_name="", porsi="")
+    text = text_of(render_document("sktjm", "id", **v))
+    assert "Nama jemaah\t: ......" in text and "Nomor porsi\t: ......" in text
+
+
+def test_summary_shows_checklist_progress():
+    docs = [{"key": "a", "text": "Akta kematian", "mark": "salinan"},
+            {"key": "b", "text": "Bukti setoran", "mark": "asli"}]
+    values = dict(today="1 Juni 2025", porsi="0700123456", cause="wafat", eligible=True,
+                  office="Kankemenag Kota Bengkulu", verdict_lines=["Langkah 1"],
+                  **checklist_context(docs, {"a": True}))
+    text = text_of(render_document("summary", "id", **values))
+    assert "1 dari 2 dokumen siap" in text
+    assert "☑ Akta kematian" in text and "☐ Bukti setoran" in text
+    assert "Kankemenag Kota Bengkulu" in text and "0700123456" in text
+    en = text_of(render_document("summary", "en", **values))
+    assert "1 of 2 documents ready" in en
+
+
+def test_markup_parser():
+    blocks = parse_markup("!! D\n# T\n## B\n> R\n- x\n: a | b\n%% h1 | h2 @3\n|| r ; n | s ;\n~\np")
+    assert [b.kind for b in blocks] == ["banner", "title", "bold", "right", "bullet", "field",
+                                        "table", "sign", "blank", "para"]
+    assert blocks[5].parts == ("a", "b") and blocks[6].rows == 3
+    data = build_docx([Block("para", ("halo",))])
+    assert "halo" in text_of(data)
+
+
+def test_unknown_kind():
+    with pytest.raises(ValueError):
+        render_document("surat_cinta", "id")
+    assert set(KINDS) == {"permohonan", "kuasa", "sktjm", "summary"}

@@ -1,0 +1,250 @@
+"""Pelimpahan assessor: every blocking reason and warning, the boundaries, relations, versions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.pelimpahan import (
+    Case,
+    CaseError,
+    assess_pelimpahan,
+    case_from_dict,
+    load_policy,
+    resolve_relation,
+    result_to_dict,
+)
+from knowledge.policy_loader import POLICY_DIR
+
+TODAY = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy()
+
+
+def good_case(**changes) -> Case:
+    base = Case(
+        cause="wafat",
+        event_date=date(2023, 3, 10),
+        before_departure=True,
+        relation="anak_kandung",
+        recipient_birth_date=date(1990, 1, 1),
+        submission_date=TODAY,
+    )
+    return replace(base, **changes)
+
+
+def test_good_case_is_eligible_with_documents_steps_and_generic_office(policy):
+    r = assess_pelimpahan(good_case(), policy)
+    assert r.eligible and r.reasons == () and r.warnings == ()
+    assert [d.key for d in r.documents] == [
+        "akta_kematian", "bukti_setoran", "surat_kuasa", "sktjm",
+        "identitas_keluarga", "bukti_hubungan_lain"]
+    marks = {d.key: d.mark for d in r.documents}
+    assert marks["akta_kematian"] == "salinan" and marks["bukti_setoran"] == "asli"
+    assert marks["surat_kuasa"] == "asli" and marks["sktjm"] == "asli"
+    assert marks["identitas_keluarga"] == "salinan"
+    assert len(r.steps) == 4 and "rekomendasi" in r.steps[1]["id"]
+    assert r.office is None
+    assert r.office_text("id") == "Kankemenag kabupaten/kota tempat jemaah terdaftar"
+
+
+def test_sakit_permanen_documents_start_with_government_hospital_letter(policy):
+    r = assess_pelimpahan(good_case(cause="sakit_permanen"), policy)
+    assert r.eligible
+    first = r.documents[0]
+    assert first.mark == "asli" and "rumah sakit pemerintah" in first.text_id
+    assert "HK.02.01/MENKES/33/2020" in first.text_id
+    assert "akta_kematian" not in [d.key for d in r.documents]
+
+
+def test_office_from_regency(policy):
+    r = assess_pelimpahan(good_case(regency="Kota Bengkulu"), policy)
+    assert r.office == "Kankemenag Kota Bengkulu"
+
+
+@pytest.mark.parametrize(
+    ("died", "blocked"),
+    [(date(2019, 4, 28), True), (date(2019, 4, 29), False), (date(2019, 4, 30), False)],
+)
+def test_death_cutoff_boundary(policy, died, blocked):
+    r = assess_pelimpahan(good_case(event_date=died), policy)
+    assert ("died_before_cutoff" in r.codes()) is blocked
+    assert r.eligible is not blocked
+
+
+def test_cutoff_applies_to_death_only(policy):
+    # The seed's cut-off speaks of death; a hospital letter from 2018 is not blocked by it.
+    r = assess_pelimpahan(good_case(cause="sakit_permanen", event_date=date(2018, 1, 5)), policy)
+    assert r.eligible
+
+
+def test_cause_not_allowed(policy):
+    r = assess_pelimpahan(good_case(cause="tidak_istithaah"), policy)
+    assert r.codes() == ["cause_not_allowed"]
+    assert r.documents == ()
+
+
+def test_after_departure(policy):
+    r = assess_pelimpahan(good_case(before_departure=False), policy)
+    assert r.codes() == ["after_departure"] and not r.eligible
+    r = assess_pelimpahan(good_case(cause="sakit_permanen", before_departure=False), policy)
+    assert r.codes() == ["after_departure"]
+
+
+def test_recipient_age_boundary(policy):
+    # Exactly 12 on the submission day -> allowed; one day short -> blocked.
+    exactly = assess_pelimpahan(good_case(recipient_birth_date=date(2013, 6, 1)), policy)
+    assert exactly.eligible and exactly.recipient_age == 12
+    short = assess_pelimpahan(good_case(recipient_birth_date=date(2013, 6, 2)), policy)
+    assert short.codes() == ["recipient_under_12"]
+    assert short.reasons[0].detail["from_date"] == "2025-06-02"
+
+
+def test_departure_needs_18_or_married_warning(policy):
+    r = assess_pelimpahan(good_case(recipient_birth_date=date(2010, 1, 1)), policy)
+    assert r.eligible and [w.code for w in r.warnings] == ["departure_needs_18_or_married"]
+    adult = assess_pelimpahan(good_case(recipient_birth_date=date(2007, 6, 1)), policy)
+    assert adult.warnings == ()
+
+
+def test_already_transferred(policy):
+    r = assess_pelimpahan(good_case(already_transferred=True), policy)
+    assert r.codes() == ["already_transferred"]
+    assert assess_pelimpahan(good_case(already_transferred=False), policy).eligible
+
+
+def test_living_cost_warning_only_for_death(policy):
+    r = assess_pelimpahan(good_case(received_living_cost=True), policy)
+    assert r.eligible and [w.code for w in r.warnings] == ["return_living_cost"]
+    assert assess_pelimpahan(good_case(received_living_cost=False), policy).warnings == ()
+
+
+def test_other_porsi_cancelled_warning(policy):
+    r = assess_pelimpahan(good_case(porsi_count=2), policy)
+    assert [w.code for w in r.warnings] == ["other_porsi_cancelled"]
+    assert assess_pelimpahan(good_case(porsi_count=1), policy).warnings == ()
+
+
+def test_all_reasons_reported_together(policy):
+    r = assess_pelimpahan(good_case(
+        event_date=date(2019, 1, 1), before_departure=False, relation="cucu",
+        recipient_birth_date=date(2020, 1, 1), already_transferred=True), policy)
+    assert r.codes() == ["died_before_cutoff", "after_departure", "relation_not_allowed",
+                         "recipient_under_12", "already_transferred"]
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [("suami", "suami"), ("istri saya", "istri"), ("Bapak", "ayah"), ("mama", "ibu"),
+     ("anak", "anak_kandung"), ("anakku", "anak_kandung"), ("Kakak kandung", "saudara_kandung"),
+     ("adik", "saudara_kandung"), ("adik laki-laki", "saudara_kandung"), ("daughter", "anak_kandung"),
+     ("almarhum suami", "suami")],
+)
+def test_relation_synonyms(policy, word, key):
+    rel = resolve_relation(word, policy)
+    assert (rel.key, rel.status) == (key, "allowed")
+    assert assess_pelimpahan(good_case(relation=word), policy).eligible
+
+
+@pytest.mark.parametrize(
+    "word", ["menantu", "cucu", "keponakan", "anak angkat", "saudara tiri", "kakak ipar",
+             "ibu mertua", "anak tiri", "saudara seayah", "paman"])
+def test_excluded_relations(policy, word):
+    rel = resolve_relation(word, policy)
+    assert rel.key is None and rel.status == "not_allowed"
+    r = assess_pelimpahan(good_case(relation=word), policy)
+    assert r.codes() == ["relation_not_allowed"]
+
+
+@pytest.mark.parametrize("word", ["saudara", "mas", "tetangga sebelah rumah", "xyz", ""])
+def test_unknown_relation_words_are_refused(policy, word):
+    r = assess_pelimpahan(good_case(relation=word), policy)
+    assert "relation_not_allowed" in r.codes()
+    assert r.reasons[0].detail["status"] in ("unknown", "not_allowed")
+
+
+def test_every_rule_cites_a_source(policy):
+    r = assess_pelimpahan(good_case(
+        cause="wafat", event_date=date(2019, 1, 1), before_departure=False, relation="cucu",
+        recipient_birth_date=date(2020, 1, 1), already_transferred=True,
+        received_living_cost=True, porsi_count=3), policy)
+    for f in (*r.reasons, *r.warnings):
+        assert f.source and all(s in policy["sources"] for s in f.source)
+    out = result_to_dict(r, policy)
+    assert set(out["warnings"]) == {"return_living_cost", "other_porsi_cancelled",
+                                    "departure_needs_18_or_married"}
+    assert all(d["source"] for d in out["details"])
+
+
+def test_new_regulation_is_a_data_change(policy, tmp_path: Path):
+    """A second policy version adding saudara seayah/seibu makes them eligible, no code change."""
+    data = yaml.safe_load((POLICY_DIR / "pelimpahan_2020.yaml").read_text(encoding="utf-8"))
+    data["version"] = "2025"
+    data["sources"]["permen_3_2025"] = {"id": "Permen Haji dan Umrah 3/2025 Pasal 27"}
+    data["relations"]["allowed"]["saudara_seayah"] = {
+        "id": "saudara seayah", "en": "half-sibling (same father)",
+        "words": ["saudara seayah", "kakak seayah", "adik seayah"]}
+    data["relations"]["not_allowed_words"].remove("seayah")
+    data["relations"]["source"].append("permen_3_2025")
+    (tmp_path / "pelimpahan_2020.yaml").write_text(
+        (POLICY_DIR / "pelimpahan_2020.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "pelimpahan_2025.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    newest = load_policy(directory=tmp_path)
+    assert newest["version"] == "2025"
+    old = load_policy("2020", directory=tmp_path)
+    case = good_case(relation="adik seayah")
+    assert assess_pelimpahan(case, old).codes() == ["relation_not_allowed"]
+    verdict = assess_pelimpahan(case, newest)
+    assert verdict.eligible and verdict.relation.key == "saudara_seayah"
+    assert verdict.policy_version == "2025"
+
+
+# --- case_from_dict: what the CLI and the wizard feed in -------------------------------------
+
+GOOD = {"cause": "wafat", "event_date": "29-04-2019", "before_departure": True,
+        "relation": "istri", "recipient_birth_date": "1970-01-31"}
+
+
+def test_case_from_dict_defaults_submission_to_today(policy):
+    case = case_from_dict(dict(GOOD), TODAY, policy)
+    assert case.submission_date == TODAY and case.event_date == date(2019, 4, 29)
+    assert assess_pelimpahan(case, policy).eligible
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"cause": None}, "cause", "missing"),
+        ({"cause": "hilang"}, "cause", "unknown"),
+        ({"event_date": "31-02-2020"}, "event_date", "impossible"),
+        ({"event_date": "2030-01-01"}, "event_date", "future"),
+        ({"event_date": "kemarin"}, "event_date", "unparseable"),
+        ({"recipient_birth_date": "2026-01-01"}, "recipient_birth_date", "future"),
+        ({"recipient_birth_date": None}, "recipient_birth_date", "missing"),
+        ({"before_departure": "mungkin"}, "before_departure", "not_a_boolean"),
+        ({"relation": ""}, "relation", "missing"),
+        ({"porsi": "12345"}, "porsi", "not_10_digits"),
+        ({"porsi_count": 0}, "porsi_count", "not_a_positive_integer"),
+        ({"submission_date": "2019-01-01"}, "event_date", "after_submission"),
+    ],
+)
+def test_case_from_dict_names_the_field(policy, changes, field, reason):
+    data = dict(GOOD)
+    data.update(changes)
+    with pytest.raises(CaseError) as err:
+        case_from_dict(data, TODAY, policy)
+    assert (err.value.field, err.value.reason) == (field, reason)
+
+
+def test_case_from_dict_rejects_non_object(policy):
+    with pytest.raises(CaseError) as err:
+        case_from_dict([1, 2], TODAY, policy)
+    assert err.value.field == "case"
