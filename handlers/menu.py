@@ -1,0 +1,74 @@
+"""Shared reply helpers: button labels from templates, the main menu keyboard, and `send`.
+
+Not a feature module (no `register`): start, status and router use it, and other features may
+(`menu_markup(lang)`, `keyboard(lang, [[("menu", "menu:show")]])`, `send(...)`).
+Callback data follows `<feature>:<action>[:arg]`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext
+
+from handlers.base import lang_of, render
+
+log = logging.getLogger(__name__)
+
+# The main menu: (label key in common_label.j2, callback data), one list per row.
+MENU: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("status", "status:start"),),
+    (("pelunasan", "pelunasan:start"), ("pelimpahan", "pelimpahan:start")),
+    (("faq", "faq:start"), ("helpdesk", "helpdesk:start")),
+)
+
+
+@lru_cache(maxsize=128)
+def label(lang: str, key: str) -> str:
+    """A button label (plain text) from `common_label.j2`."""
+    return render(lang, "common_label.j2", key=key)
+
+
+def keyboard(lang: str, rows) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label key, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label(lang, key), callback_data=data) for key, data in row]
+         for row in rows]
+    )
+
+
+def menu_markup(lang: str) -> InlineKeyboardMarkup:
+    return keyboard(lang, MENU)
+
+
+async def send(update: Update, context: CallbackContext, text: str,
+               markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send `text` (HTML) to the update's chat; works for messages and button presses alike."""
+    chat = update.effective_chat
+    if chat is None:  # e.g. a button under an inline-mode message: nowhere to write
+        return
+    await context.bot.send_message(
+        chat_id=chat.id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def answer_callback(update: Update) -> None:
+    """Stop the button's spinner; a query too old to answer is not worth an error."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except TelegramError as exc:
+        log.debug("callback answer failed: %s", exc)
+
+
+async def show_menu(update: Update, context: CallbackContext,
+                    template: str = "common_menu.j2", **values) -> None:
+    """A text (the menu prompt by default) with the main menu under it."""
+    lang = lang_of(update, context)
+    await send(update, context, render(lang, template, **values), menu_markup(lang))

@@ -1,0 +1,152 @@
+"""The catch-alls, registered LAST: free text, unknown commands, non-text messages, stray buttons.
+
+Free text goes, in order, to: the active flow (a wizard waiting for an answer), the status check
+(a valid or nearly valid nomor porsi), the FAQ matcher (`HOOKS["free_text"]`), and finally a
+"belum mengerti" reply with the menu and an offer of a human. Nothing a person sends in a private
+chat goes unanswered.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, MessageHandler, filters
+
+from handlers import status
+from handlers.base import (
+    FLOWS,
+    HOOKS,
+    active_flow,
+    end_flow,
+    lang_of,
+    mark,
+    offer_handoff,
+    render,
+)
+from handlers.menu import answer_callback, send, show_menu
+from knowledge.porsi import looks_like_porsi_attempt, parse_porsi
+
+log = logging.getLogger(__name__)
+
+# Words that mean "show me the menu" whatever the language setting.
+MENU_WORDS = frozenset({"menu", "start", "mulai", "home", "kembali", "back"})
+# Commands listed in /help whose feature module may not be installed; answered here if so.
+FEATURE_COMMANDS = frozenset({"pelunasan", "pelimpahan", "akun"})
+# Message attributes, checked in order, that name the kind of a non-text message.
+NON_TEXT_KINDS = (
+    "sticker", "photo", "voice", "audio", "video_note", "video", "animation", "document",
+    "location", "venue", "contact", "poll", "dice", "game", "story",
+)
+
+
+async def route_text(update: Update, context: CallbackContext, *,
+                     use_flow: bool = True) -> None:
+    """Answer one free-text message (see the module docstring for the order)."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    if not text.strip():
+        await show_menu(update, context, "router_empty.j2")
+        return
+    flow = active_flow(context) if use_flow else None
+    if flow:
+        handler = FLOWS.get(flow)
+        if handler is not None:
+            await handler(update, context)
+            return
+        end_flow(context)  # left over from a feature that is no longer installed
+    if text.strip().strip("/!.").casefold() in MENU_WORDS:
+        mark(update, context, topic="menu")
+        await show_menu(update, context)
+        return
+    parsed = parse_porsi(text)
+    if parsed.ok:
+        await status.lookup_and_reply(update, context, parsed.porsi)
+        return
+    if looks_like_porsi_attempt(text):
+        await status.reply_format(update, context, text)
+        return
+    hook = HOOKS.get("free_text")
+    if hook is not None:
+        await hook(update, context)
+        return
+    await not_understood(update, context)
+
+
+async def not_understood(update: Update, context: CallbackContext) -> None:
+    """The last resort: say so plainly, show the menu, offer a human."""
+    await show_menu(update, context, "router_not_understood.j2")
+    await offer_handoff(update, context)
+
+
+async def on_text(update: Update, context: CallbackContext) -> None:
+    """Free text in a private chat."""
+    await route_text(update, context)
+
+
+def _command_name(text: str) -> str:
+    word = text.split(maxsplit=1)[0] if text.split() else "/"
+    return word[1:].split("@", 1)[0].casefold()
+
+
+async def on_command(update: Update, context: CallbackContext) -> None:
+    """A /command nobody handled: a known feature not installed, or simply unknown."""
+    message = update.effective_message
+    text = (message.text or "").strip() if message else ""
+    name = _command_name(text)
+    lang = lang_of(update, context)
+    if name == "petugas":
+        await offer_handoff(update, context, forced=True)
+    elif name == "selesai":
+        ended = active_flow(context) is not None
+        end_flow(context)
+        await show_menu(update, context, "router_flow_ended.j2", ended=ended)
+    elif name in FEATURE_COMMANDS:
+        await show_menu(update, context, "router_feature_unavailable.j2", command="/" + name)
+    else:
+        shown = text.split(maxsplit=1)[0][:40] if text else "/"
+        await send(update, context, render(lang, "router_unknown_command.j2", command=shown))
+
+
+def _kind(update: Update) -> str:
+    message = update.effective_message
+    for attr in NON_TEXT_KINDS:
+        if getattr(message, attr, None):
+            return attr
+    return "other"
+
+
+async def on_other(update: Update, context: CallbackContext) -> None:
+    """Stickers, photos, voice notes, documents, locations ... and empty messages."""
+    message = update.effective_message
+    kind = _kind(update)
+    if kind == "other" and message is not None and not (message.caption or "").strip():
+        # no text and nothing we recognise: treat as an empty message
+        await show_menu(update, context, "router_empty.j2")
+        return
+    await show_menu(update, context, "router_non_text.j2",
+                    kind="location" if kind == "venue" else kind)
+
+
+async def on_callback(update: Update, context: CallbackContext) -> None:
+    """A button no feature handled: `helpdesk:start` offers a human, anything else the menu."""
+    await answer_callback(update)
+    data = (update.callback_query.data or "") if update.callback_query else ""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return  # inline-mode message (no chat), or a group: the catch-alls speak only privately
+    if data == "helpdesk:start":
+        await offer_handoff(update, context, forced=True)
+        return
+    log.debug("unhandled callback %r", data[:64])
+    await show_menu(update, context, "router_unavailable_option.j2")
+
+
+def register(app: Application) -> None:
+    # new messages in private chats only: edits are answered by the runtime's pre-filter, and
+    # group chats (the agents' helpdesk group) are not for the catch-alls
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, on_command))
+    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
+    app.add_handler(CallbackQueryHandler(on_callback))

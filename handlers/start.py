@@ -1,0 +1,84 @@
+"""Greeting, menu, help and language: /start, /help, /bahasa, /menu and the `menu:show` button."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+
+from handlers.base import LANGS, lang_of, mark, render
+from handlers.menu import answer_callback, keyboard, menu_markup, send, show_menu
+
+TOPIC = "menu"
+# What people type after /bahasa
+_LANG_WORDS = {
+    "id": "id", "ind": "id", "indo": "id", "indonesia": "id", "bahasa": "id", "in": "id",
+    "en": "en", "eng": "en", "english": "en", "inggris": "en",
+}
+
+
+async def start(update: Update, context: CallbackContext) -> None:
+    """/start: says it is a bot, what it can do, and shows the menu."""
+    lang = lang_of(update, context)
+    user = update.effective_user
+    mark(update, context, topic=TOPIC)
+    await send(update, context,
+               render(lang, "start_welcome.j2", first_name=user.first_name if user else None),
+               menu_markup(lang))
+
+
+async def help_command(update: Update, context: CallbackContext) -> None:
+    """/help: the command list."""
+    mark(update, context, topic=TOPIC)
+    lang = lang_of(update, context)
+    await send(update, context, render(lang, "start_help.j2"), menu_markup(lang))
+
+
+async def menu_command(update: Update, context: CallbackContext) -> None:
+    """/menu: the main menu."""
+    mark(update, context, topic=TOPIC)
+    await show_menu(update, context)
+
+
+async def menu_button(update: Update, context: CallbackContext) -> None:
+    """Button "Menu": the main menu again."""
+    await answer_callback(update)
+    mark(update, context, topic=TOPIC)
+    await show_menu(update, context)
+
+
+async def _set_lang(update: Update, context: CallbackContext, lang: str) -> None:
+    context.user_data["lang"] = lang
+    mark(update, context, topic=TOPIC)
+    await show_menu(update, context, intro=Markup(render(lang, "start_bahasa_set.j2")))
+
+
+async def bahasa(update: Update, context: CallbackContext) -> None:
+    """/bahasa [id|en]: switch language, or choose it with two buttons."""
+    word = (context.args[0].strip().lower() if context.args else "")
+    lang = _LANG_WORDS.get(word)
+    if lang:
+        await _set_lang(update, context, lang)
+        return
+    mark(update, context, topic=TOPIC)
+    current = lang_of(update, context)
+    await send(update, context, render(current, "start_bahasa_choose.j2"),
+               keyboard(current, [[("lang_id", "bahasa:set:id"), ("lang_en", "bahasa:set:en")]]))
+
+
+async def bahasa_button(update: Update, context: CallbackContext) -> None:
+    """Buttons under /bahasa: set the language."""
+    await answer_callback(update)
+    lang = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    await _set_lang(update, context, lang if lang in LANGS else "id")
+
+
+def register(app: Application) -> None:
+    # new messages in private chats only: edits are answered by the runtime's pre-filter
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("start", start, filters=private))
+    app.add_handler(CommandHandler(["help", "bantuan"], help_command, filters=private))
+    app.add_handler(CommandHandler("menu", menu_command, filters=private))
+    app.add_handler(CommandHandler(["bahasa", "language"], bahasa, filters=private))
+    app.add_handler(CallbackQueryHandler(menu_button, pattern=r"^menu:show$"))
+    app.add_handler(CallbackQueryHandler(bahasa_button, pattern=r"^bahasa:set:(id|en)$"))

@@ -1,0 +1,46 @@
+"""Masking a pilgrim's name for the public status view and for log lines.
+
+`mask_name("Siti Aminah") -> "S*** A*****"`: each word keeps its first letter, every further
+letter or digit becomes `*`; punctuation stays. Honorifics (H., Hj., Dr., ...) are kept as they
+are: they identify nobody and help the person recognise their own record.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Compared without dots and case: "H." "Hj." "KH." "Dr." ...
+TITLES = frozenset({"h", "hj", "hajah", "hajjah", "haji", "kh", "dr", "drs", "dra", "ir", "prof"})
+
+_BREAKS = ("Cc", "Zl", "Zp")
+_RUN = re.compile(r"\w+", re.UNICODE)
+
+
+def _mask_word(word: str) -> str:
+    if word.replace(".", "").casefold() in TITLES:
+        return word
+    first = True
+
+    def repl(m: re.Match) -> str:
+        nonlocal first
+        run = m.group(0)
+        if first:
+            first = False
+            return run[0] + "*" * (len(run) - 1)
+        return "*" * len(run)
+
+    return _RUN.sub(repl, word)
+
+
+def mask_name(name: str | None) -> str:
+    """First letter of each word, the rest as `*`; "" for no name. Never raises."""
+    if name is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(name))
+    # drop control and format characters (zero-width spaces, RTL marks) that could hide letters
+    text = "".join(
+        "" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c) in _BREAKS else c
+        for c in text
+    )
+    return " ".join(_mask_word(w) for w in text.split())
