@@ -1,3 +1,30 @@
-"""Knowledge-base feedback: unanswered and unhelpful questions (masked)."""
+"""Knowledge-base feedback: unanswered and unhelpful questions (masked).
 
-from bot.db.base import Base  # noqa: F401
+Only the masked text is stored (digits as '#', name-like words as '***'), never the chat id, so
+the table can be read by content editors without exposing who asked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base
+
+
+class KbGap(Base):
+    """One question the knowledge base did not answer well."""
+
+    __tablename__ = "kb_gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # unanswered (out of scope) | clarify_failed (two clarifications) | unhelpful ("Tidak")
+    # | none_of_these (the person rejected every suggestion)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    text: Mapped[str] = mapped_column(String(500), nullable=False)  # masked
+    normalized: Mapped[str] = mapped_column(String(500), nullable=False, index=True)  # masked
+    entry_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

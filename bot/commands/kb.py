@@ -1,0 +1,245 @@
+"""`hajibot kb eval FILE.jsonl | gaps | check`: measure, improve and validate the FAQ.
+
+`eval` runs every question through the same path as a Telegram message (the in-process
+Application of `hajibot ask`, one fresh chat per question) and scores the replies as
+../shared/eval/README.md describes; `--via matcher` scores the matcher + answer template alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("kb", help="FAQ knowledge base: eval, gaps, check")
+    kbsub = p.add_subparsers(dest="kb_command", required=True)
+    ev = kbsub.add_parser("eval", help="score a question set (JSON lines, see eval README)")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true", help="one JSON object with the figures")
+    ev.add_argument("--via", choices=("ask", "matcher"), default="ask",
+                    help="ask: the real Application (default); matcher: matcher + template")
+    ev.add_argument("--details", action="store_true", help="print each failing question")
+    ev.set_defaults(func=_eval)
+    gaps = kbsub.add_parser("gaps", help="stored unanswered/unhelpful questions by frequency")
+    gaps.add_argument("--limit", type=int, default=50)
+    gaps.add_argument("--kind", choices=("unanswered", "clarify_failed", "unhelpful",
+                                         "none_of_these"))
+    gaps.add_argument("--json", action="store_true")
+    gaps.set_defaults(func=_gaps)
+    check = kbsub.add_parser("check", help="validate the knowledge base files (schema)")
+    check.add_argument("--dir", type=Path, default=None)
+    check.set_defaults(func=_check)
+
+
+# --- scoring -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    topic: str | None
+    handoff: bool
+    buttons: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def load_items(path: Path) -> list[dict]:
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                item = json.loads(line)
+                if "q" not in item:
+                    raise ValueError(f"{path}:{n}: no 'q'")
+                items.append(item)
+    return items
+
+
+def passes(item: dict, reply: Reply) -> bool:
+    """Whether `reply` satisfies the item (eval README semantics)."""
+    if item.get("escalate"):
+        return reply.handoff
+    if item.get("oos"):
+        return reply.topic is None and reply.handoff
+    text = reply.text.casefold()
+    return all(any(s.casefold() in text for s in alts) for alts in item.get("all", []))
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+def score(items: list[dict], replies: list[Reply]) -> dict:
+    in_scope = [(i, r) for i, r in zip(items, replies, strict=True)
+                if not i.get("oos") and not i.get("escalate")]
+    oos = [(i, r) for i, r in zip(items, replies, strict=True) if i.get("oos")]
+    esc = [(i, r) for i, r in zip(items, replies, strict=True) if i.get("escalate")]
+    correct = sum(passes(i, r) for i, r in in_scope)
+    # an entry's answer given (topic set, no handoff) that does not hold what was asked for
+    confident_wrong = sum(1 for i, r in in_scope
+                          if r.topic and not r.handoff and not passes(i, r))
+    clarified = sum(1 for _, r in zip(items, replies, strict=True)
+                    if r.topic is None and not r.handoff and r.buttons)
+    latencies = [r.seconds * 1000 for r in replies]
+
+    def rate(n: int, d: int) -> float:
+        return round(n / d, 4) if d else 1.0
+
+    return {
+        "questions": len(items), "in_scope": len(in_scope), "oos": len(oos),
+        "escalate": len(esc),
+        "top1_accuracy": rate(correct, len(in_scope)),
+        "confident_wrong_rate": rate(confident_wrong, len(in_scope)) if in_scope else 0.0,
+        "oos_handled_rate": rate(sum(passes(i, r) for i, r in oos), len(oos)),
+        "handoff_handled_rate": rate(sum(passes(i, r) for i, r in esc), len(esc)),
+        "clarify_rate": rate(clarified, len(items)) if items else 0.0,
+        "latency_ms_p50": round(_pct(latencies, 0.5), 3),
+        "latency_ms_p99": round(_pct(latencies, 0.99), 3),
+    }
+
+
+# --- the two paths -----------------------------------------------------------------------------
+def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
+    """Matcher + the FAQ answer template (no Telegram): what the FAQ handler would reply."""
+    from handlers.faq import answer_text, matcher
+
+    m = matcher()
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        match = m.match(q)
+        if match.decision == "answer" and match.entry_id:
+            reply = Reply(answer_text(m.kb[match.entry_id], lang), match.entry_id, False)
+        elif match.decision == "clarify":
+            reply = Reply("", None, False, tuple(c.entry_id for c in match.candidates))
+        else:
+            reply = Reply("", None, True)
+        out.append(Reply(reply.text, reply.topic, reply.handoff, reply.buttons,
+                         time.perf_counter() - t0))
+    return out
+
+
+async def run_ask(questions: Iterable[str], settings=None, lang: str = "id") -> list[Reply]:
+    """Each question as a Telegram message in its own fresh chat, through the real Application."""
+    from bot.db import migrate
+    from bot.settings import get_settings
+
+    settings = settings or get_settings()
+    with tempfile.TemporaryDirectory(prefix="hajibot-kb-eval-") as tmp:
+        # a throw-away database: evaluation questions must not land in the real kb_gaps
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{tmp}/eval.sqlite3"})
+        migrate.upgrade(settings.database_url)
+        return await _ask_each(questions, settings, lang)
+
+
+async def _ask_each(questions: Iterable[str], settings, lang: str) -> list[Reply]:
+    from bot.channels.local import LocalBot
+
+    out: list[Reply] = []
+    base = 7_000_000_000 + int(time.time()) % 1_000_000 * 1000
+    async with LocalBot(settings, user_id=base, lang=lang, embedded=False) as bot:
+        for n, q in enumerate(questions):
+            # a fresh person per question: "two clarifications in a row" must not leak across
+            bot.user_id = base + n + 1
+            bot.api.add_user(bot.user_id, first_name="Eval", language_code=lang)
+            t0 = time.perf_counter()
+            turn = await bot.send(q)
+            elapsed = time.perf_counter() - t0
+            out.append(Reply(turn.text, turn.outcome.get("topic"),
+                             bool(turn.outcome.get("handoff")), tuple(turn.buttons), elapsed))
+    return out
+
+
+def evaluate(path: Path, via: str = "ask", settings=None) -> tuple[dict, list[dict], list[Reply]]:
+    items = load_items(path)
+    qs = [i["q"] for i in items]
+    replies = asyncio.run(run_ask(qs, settings)) if via == "ask" else run_matcher(qs)
+    figures = score(items, replies)
+    figures["via"] = via
+    return figures, items, replies
+
+
+def _quiet() -> None:
+    for name in ("telegram", "apscheduler", "httpx", "aiohttp.access", "alembic", "bot", "handlers"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _eval(args) -> int:
+    _quiet()
+    figures, items, replies = evaluate(args.file, args.via)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        _print_figures(figures, print)
+    if args.details:
+        for item, reply in zip(items, replies, strict=True):
+            if not passes(item, reply):
+                kind = "oos" if item.get("oos") else "escalate" if item.get("escalate") else "in"
+                print(f"FAIL [{kind}] {item['q']!r} -> topic={reply.topic} "
+                      f"handoff={reply.handoff} buttons={list(reply.buttons)}", file=sys.stderr)
+    return 0
+
+
+def _print_figures(f: dict, out: Callable[[str], None]) -> None:
+    out(f"questions            {f['questions']} (in scope {f['in_scope']}, out of scope "
+        f"{f['oos']}, asks for a human {f['escalate']}); path: {f['via']}")
+    out(f"top-1 accuracy       {f['top1_accuracy']:.1%}")
+    out(f"confident wrong      {f['confident_wrong_rate']:.1%}")
+    out(f"out of scope handled {f['oos_handled_rate']:.1%}")
+    out(f"human requests       {f['handoff_handled_rate']:.1%}")
+    out(f"clarify rate         {f['clarify_rate']:.1%}")
+    out(f"latency p50 / p99    {f['latency_ms_p50']:.2f} ms / {f['latency_ms_p99']:.2f} ms")
+
+
+def _gaps(args) -> int:
+    from bot.db import repos_kb
+    from bot.db.engine import Database
+    from bot.settings import get_settings
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as s:
+            rows = repos_kb.top_gaps(s, limit=args.limit, kind=args.kind)
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps([{"count": r.count, "text": r.example, "normalized": r.normalized,
+                           "kinds": list(r.kinds), "entries": list(r.entry_ids),
+                           "last_at": r.last_at.isoformat()} for r in rows], ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no stored questions")
+    for r in rows:
+        extra = f"  [{', '.join(r.kinds)}]" + (f" entries: {', '.join(r.entry_ids)}"
+                                                if r.entry_ids else "")
+        print(f"{r.count:5d}  {r.example}{extra}")
+    return 0
+
+
+def _check(args) -> int:
+    from knowledge.kb_schema import KBError, load_kb
+
+    try:
+        kb = load_kb(args.dir)
+    except KBError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    groups: dict[str, int] = {}
+    for e in kb.entries:
+        groups[e.group] = groups.get(e.group, 0) + 1
+    print(f"{len(kb)} entries OK: " + ", ".join(f"{g} {n}" for g, n in sorted(groups.items())))
+    return 0

@@ -1,0 +1,188 @@
+"""Tanya jawab: free-text questions answered from the knowledge base, or handed to a human.
+
+The router sends free text here (`HOOKS["free_text"]`) after flows and porsi numbers. A
+confident match gets the entry's answer with its source and "Apakah jawaban ini membantu?";
+an unsure one gets the top 3 entries as buttons (twice in a row -> a human is offered); an
+out-of-scope question is told so and offered a human; a request for a human opens the handoff.
+Unanswered and unhelpful questions are stored masked (`hajibot kb gaps`).
+Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq:none`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler
+
+from bot.db import repos_kb
+from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook
+from handlers.menu import answer_callback, send
+from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
+from knowledge.matcher import Match, Matcher
+from knowledge.normalize import mask_personal, normalize
+
+log = logging.getLogger(__name__)
+
+CLARIFY_KEY = "faq_clarify"  # chat_data: clarifications in a row
+LAST_KEY = "faq_last"  # chat_data: the last question, MASKED (chat state is persisted)
+MAX_LABEL = 60
+
+
+@cache
+def matcher() -> Matcher:
+    """The knowledge base and its indexes, built once per process (never per message)."""
+    return Matcher(default_kb())
+
+
+def kb() -> KnowledgeBase:
+    return matcher().kb
+
+
+# --- rendering --------------------------------------------------------------------------------
+def answer_text(entry: Entry, lang: str) -> str:
+    """The reply for one entry (also what `hajibot kb eval` checks in its fallback path)."""
+    en = lang == "en"
+    question = entry.question.en if en and entry.question.en else entry.question.id
+    body = entry.answer.en if en and entry.answer.en else entry.answer.id
+    return render(lang, "faq_answer.j2", question=question, answer=body.strip(),
+                  source=entry.source_line(), confirm=entry.needs_confirmation())
+
+
+def _label(lang: str, key: str) -> str:
+    return render(lang, "faq_label.j2", key=key)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def feedback_markup(entry_id: str, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(_label(lang, "yes"), callback_data=f"faq:yes:{entry_id}"),
+        InlineKeyboardButton(_label(lang, "no"), callback_data=f"faq:no:{entry_id}"),
+    ]])
+
+
+def clarify_markup(match: Match, lang: str) -> InlineKeyboardMarkup:
+    rows = []
+    for cand in match.candidates:
+        entry = kb().get(cand.entry_id)
+        if entry is None:
+            continue
+        title = entry.question.en if lang == "en" and entry.question.en else entry.question.id
+        rows.append([InlineKeyboardButton(_short(title), callback_data=f"faq:pick:{entry.id}")])
+    rows.append([InlineKeyboardButton(_label(lang, "none"), callback_data="faq:none")])
+    return InlineKeyboardMarkup(rows)
+
+
+# --- storage of what the KB could not answer --------------------------------------------------
+def _masked(text: str) -> tuple[str, str]:
+    words = matcher().vocab.words
+    masked = mask_personal(text, words)
+    return masked, normalize(masked)
+
+
+def _store_gap(context: CallbackContext, kind: str, masked: str, normalized: str,
+               entry_id: str | None = None, score: float | None = None) -> None:
+    if not masked.strip():
+        return
+    try:
+        svc = services(context)
+        with svc.db.session() as session:
+            repos_kb.record_gap(session, kind=kind, text=masked, normalized=normalized,
+                                entry_id=entry_id, score=score, at=svc.clock())
+    except Exception:  # noqa: BLE001 - feedback storage must never cost the person an answer
+        log.exception("could not store a kb gap (%s)", kind)
+
+
+# --- replies ----------------------------------------------------------------------------------
+async def send_answer(update: Update, context: CallbackContext, entry: Entry,
+                      score: float | None) -> None:
+    lang = lang_of(update, context)
+    context.chat_data[CLARIFY_KEY] = 0
+    mark(update, context, topic=entry.id, score=score, handoff=False)
+    await send(update, context, answer_text(entry, lang), feedback_markup(entry.id, lang))
+
+
+async def respond(update: Update, context: CallbackContext, text: str) -> None:
+    """Answer one free-text question (the decision is the matcher's, the wording templates')."""
+    lang = lang_of(update, context)
+    match = matcher().match(text)
+    masked, normalized = _masked(text)
+    context.chat_data[LAST_KEY] = masked
+    if match.reason == "human_request":
+        context.chat_data[CLARIFY_KEY] = 0
+        mark(update, context, topic=None, handoff=True)
+        await offer_handoff(update, context, reason="lainnya", forced=True)
+        return
+    if match.decision == "answer" and match.entry_id:
+        await send_answer(update, context, kb()[match.entry_id], match.score)
+        return
+    if match.decision == "clarify":
+        count = int(context.chat_data.get(CLARIFY_KEY, 0)) + 1
+        if count < 2:
+            context.chat_data[CLARIFY_KEY] = count
+            mark(update, context, topic=None, score=match.score, handoff=False)
+            await send(update, context, render(lang, "faq_clarify.j2"),
+                       clarify_markup(match, lang))
+            return
+        context.chat_data[CLARIFY_KEY] = 0
+        _store_gap(context, "clarify_failed", masked, normalized, match.entry_id, match.score)
+        mark(update, context, topic=None, score=match.score, handoff=True)
+        await send(update, context, render(lang, "faq_not_found.j2"))
+        await offer_handoff(update, context, reason="lainnya")
+        return
+    # out of scope (or nothing usable): say so, offer - not force - a human
+    context.chat_data[CLARIFY_KEY] = 0
+    _store_gap(context, "unanswered", masked, normalized, None, match.score)
+    mark(update, context, topic=None, score=match.score, handoff=True)
+    await send(update, context, render(lang, "faq_out_of_scope.j2"))
+    await offer_handoff(update, context, reason="lainnya")
+
+
+async def answer(update: Update, context: CallbackContext) -> None:
+    """Free text from the router: the knowledge base's answer, a choice, or a human."""
+    message = update.effective_message
+    await respond(update, context, (message.text or "") if message else "")
+
+
+async def on_callback(update: Update, context: CallbackContext) -> None:
+    """The FAQ's buttons: start, pick a suggestion, feedback Ya/Tidak, none of these."""
+    await answer_callback(update)
+    data = update.callback_query.data or ""
+    lang = lang_of(update, context)
+    parts = data.split(":", 2)
+    action = parts[1] if len(parts) > 1 else ""
+    entry = kb().get(parts[2]) if len(parts) > 2 else None
+    if action == "start":
+        mark(update, context, topic="faq")
+        await send(update, context, render(lang, "faq_ask.j2"))
+    elif action == "pick" and entry is not None:
+        await send_answer(update, context, entry, None)
+    elif action == "yes" and entry is not None:
+        mark(update, context, topic=entry.id)
+        await send(update, context, render(lang, "faq_thanks.j2"))
+    elif action == "no" and entry is not None:
+        masked = str(context.chat_data.get(LAST_KEY) or "")
+        _store_gap(context, "unhelpful", masked, normalize(masked), entry.id, None)
+        mark(update, context, topic=entry.id, handoff=True)
+        await send(update, context, render(lang, "faq_sorry.j2"))
+        await offer_handoff(update, context, reason=entry.id)
+    elif action == "none":
+        masked = str(context.chat_data.get(LAST_KEY) or "")
+        context.chat_data[CLARIFY_KEY] = 0
+        _store_gap(context, "none_of_these", masked, normalize(masked))
+        mark(update, context, topic=None, handoff=True)
+        await send(update, context, render(lang, "faq_not_found.j2"))
+        await offer_handoff(update, context, reason="lainnya")
+    else:  # an entry removed since the button was sent
+        mark(update, context, topic="faq")
+        await send(update, context, render(lang, "faq_ask.j2"))
+
+
+def register(app: Application) -> None:
+    matcher()  # build the indexes at start-up, not on the first question
+    set_hook("free_text", answer)
+    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^faq:"))

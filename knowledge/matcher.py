@@ -1,0 +1,244 @@
+"""FAQ matcher: finds the knowledge-base entry a free-text question is about, or says it cannot.
+
+Pure and in-memory: `Matcher(kb)` builds every index once; `match(text)` does no I/O.
+Three signals per entry, best over its texts (canonical question id/en + paraphrases):
+- S1 rapidfuzz `token_set_ratio` on normalised words;
+- S2 character n-gram TF-IDF cosine (robust to typos and affixes), plain dicts;
+- S3 IDF-weighted share of the question's word stems the entry (texts + keywords) explains.
+The decision uses the combined score, the margin to the runner-up and how much of the question
+the knowledge base's vocabulary covers at all (out of scope when it covers little).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from knowledge.kb_schema import KnowledgeBase
+from knowledge.normalize import (
+    FUNCTION_WORDS,
+    Vocabulary,
+    affix_variants,
+    correct_words,
+    normalize_words,
+)
+
+Decision = Literal["answer", "clarify", "handoff"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    confident: float = 0.60  # combined score to answer without asking
+    margin: float = 0.04  # ... and this far ahead of the runner-up
+    floor: float = 0.38  # below this nothing is close enough: out of scope
+    coverage: float = 0.5  # share of content words the KB vocabulary knows
+    candidates: int = 3  # buttons when clarifying
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    decision: Decision
+    entry_id: str | None  # the answer (decision "answer") or the best guess
+    score: float
+    candidates: tuple[Candidate, ...] = ()
+    reason: str = ""  # confident | ambiguous | one_word | out_of_scope | human_request | empty
+    coverage: float = 0.0
+    normalized: str = ""
+    signals: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+
+# --- asking for a human ----------------------------------------------------------------------
+_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli)"
+_HUMAN_PATTERNS = [
+    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect)\b.{0,40}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
+    re.compile(r"\b(komplain|complain|complaint|keluhan|mengeluh|mengadu|pengaduan)\b"),
+    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
+]
+
+
+def asks_for_human(normalized: str) -> bool:
+    return any(p.search(normalized) for p in _HUMAN_PATTERNS)
+
+
+# --- stems and n-grams -------------------------------------------------------------------------
+# Question words and negations keep full weight: "sudah" vs "belum" changes the answer.
+_KEEP_WEIGHT = frozenset("berapa bagaimana kapan tidak belum sudah siapa mana kenapa mengapa".split())
+_LIGHT = 0.25  # weight of other function words in the stem share
+_POLAR = {"sudah": "belum", "belum": "sudah", "tahapsatu": "tahapdua", "tahapdua": "tahapsatu"}
+_POLAR_PENALTY = 0.85  # the entry speaks of the opposite case ("belum pernah haji" vs "sudah")
+
+
+def make_stemmer(roots: frozenset[str]):
+    """Dictionary stemmer: the shortest affix-stripped form that the KB itself uses as a word.
+
+    "pelimpahan", "dilimpahkan", "melimpahkan" -> "limpah" when the KB has "limpah"; a word
+    with no known root stays as it is ("pernah" is not cut to "rnah").
+    """
+    cache: dict[str, str] = {}
+
+    def stem(word: str) -> str:
+        hit = cache.get(word)
+        if hit is not None:
+            return hit
+        result = word
+        if len(word) > 4 and not word.isdigit():
+            known = [v for v in affix_variants(word)[1:] if v in roots and len(v) >= 4]
+            if known:
+                result = min(known, key=len)
+        cache[word] = result
+        return result
+
+    return stem
+
+
+def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
+    grams: Counter = Counter()
+    for w in words:
+        padded = f" {w} "
+        for n in range(lo, hi + 1):
+            if len(padded) < n:
+                continue
+            for i in range(len(padded) - n + 1):
+                grams[padded[i:i + n]] += 1
+    return grams
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
+        self.kb = kb
+        self.t = thresholds or Thresholds()
+        self.ids: list[str] = []
+        doc_words: list[list[str]] = []
+        doc_entry: list[int] = []
+        entry_words: list[list[str]] = []
+        all_words: list[str] = []
+        for ei, entry in enumerate(kb.entries):
+            self.ids.append(entry.id)
+            words_here: list[str] = []
+            for text in entry.texts_for_matching():
+                words = normalize_words(text)
+                doc_words.append(words)
+                doc_entry.append(ei)
+                words_here.extend(words)
+            for kw in entry.keywords:
+                words_here.extend(normalize_words(kw))
+            entry_words.append(words_here)
+            all_words.extend(words_here)
+        self.vocab = Vocabulary(all_words)
+        self.stem = make_stemmer(self.vocab.words)
+        entry_stems = [{self.stem(w) for w in ws} for ws in entry_words]
+        self._doc_text = [" ".join(w) for w in doc_words]
+        self._doc_entry = doc_entry
+        self._entry_stems = entry_stems
+        n_entries = len(kb.entries)
+        stem_df: Counter = Counter()
+        for stems in entry_stems:
+            stem_df.update(stems)
+        self._stem_idf = {s: math.log((n_entries + 1) / (df + 0.5)) for s, df in stem_df.items()}
+        self._unknown_idf = math.log((n_entries + 1) / 0.5)
+        # character n-gram TF-IDF over texts, as an inverted index: gram -> [(doc, weight)]
+        grams_per_doc = [_ngrams(w) for w in doc_words]
+        gram_df: Counter = Counter()
+        for g in grams_per_doc:
+            gram_df.update(g.keys())
+        n_docs = len(doc_words)
+        self._gram_idf = {g: math.log((n_docs + 1) / (df + 1)) + 1.0 for g, df in gram_df.items()}
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for di, grams in enumerate(grams_per_doc):
+            vec = {g: (1.0 + math.log(c)) * self._gram_idf[g] for g, c in grams.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            for g, v in vec.items():
+                self._postings.setdefault(g, []).append((di, v / norm))
+
+    # -- signals ------------------------------------------------------------------------------
+    def _char_cosine(self, words: list[str]) -> list[float]:
+        grams = _ngrams(words)
+        vec = {g: (1.0 + math.log(c)) * self._gram_idf[g] for g, c in grams.items() if g in self._gram_idf}
+        # unknown grams still count in the query norm: text the KB never saw lowers similarity
+        unknown = sum(((1.0 + math.log(c)) * 3.0) ** 2 for g, c in grams.items() if g not in self._gram_idf)
+        norm = math.sqrt(sum(v * v for v in vec.values()) + unknown) or 1.0
+        per_doc: dict[int, float] = {}
+        for g, v in vec.items():
+            for di, w in self._postings[g]:
+                per_doc[di] = per_doc.get(di, 0.0) + v * w
+        best = [0.0] * len(self.ids)
+        for di, s in per_doc.items():
+            ei = self._doc_entry[di]
+            s = s / norm
+            if s > best[ei]:
+                best[ei] = s
+        return best
+
+    def _token_set(self, text: str) -> list[float]:
+        best = [0.0] * len(self.ids)
+        # process.extract loops in C++; a Python loop over ~400 texts costs ~1.5 ms
+        hits = process.extract(text, self._doc_text, scorer=fuzz.token_set_ratio, limit=None,
+                               processor=None, score_cutoff=1)
+        for _doc, score, di in hits:
+            ei = self._doc_entry[di]
+            s = score / 100.0
+            if s > best[ei]:
+                best[ei] = s
+        return best
+
+    def _stem_share(self, words: list[str]) -> list[float]:
+        weights: dict[str, float] = {}
+        for w in words:
+            s = self.stem(w)
+            light = w in FUNCTION_WORDS and w not in _KEEP_WEIGHT
+            weights[s] = self._stem_idf.get(s, self._unknown_idf) * (_LIGHT if light else 1.0)
+        total = sum(weights.values()) or 1.0
+        return [sum(w for s, w in weights.items() if s in es) / total for es in self._entry_stems]
+
+    # -- the decision ------------------------------------------------------------------------
+    def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
+        raw = normalize_words(text)
+        words, content, covered = correct_words(raw, self.vocab)
+        coverage = covered / content if content else 0.0
+        joined = " ".join(words)
+        s1 = self._token_set(joined)
+        s2 = self._char_cosine(words)
+        s3 = self._stem_share(words)
+        combined = [0.3 * a + 0.35 * b + 0.35 * c for a, b, c in zip(s1, s2, s3, strict=True)]
+        for word, opposite in _POLAR.items():
+            if word in words and opposite not in words:
+                for i, stems in enumerate(self._entry_stems):
+                    if opposite in stems and word not in stems:
+                        combined[i] *= _POLAR_PENALTY
+        return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
+
+    def match(self, text: str) -> Match:
+        raw = normalize_words(text)
+        if not raw:
+            return Match("handoff", None, 0.0, (), "empty")
+        joined_raw = " ".join(raw)
+        if asks_for_human(joined_raw):
+            return Match("handoff", None, 0.0, (), "human_request", normalized=joined_raw)
+        words, combined, coverage, sig = self.scores(text)
+        order = sorted(range(len(combined)), key=lambda i: combined[i], reverse=True)
+        top = order[0]
+        best = combined[top]
+        second = combined[order[1]] if len(order) > 1 else 0.0
+        cands = tuple(Candidate(self.ids[i], round(combined[i], 4)) for i in order[: self.t.candidates])
+        normalized = " ".join(words)
+        signals = {k: round(v[top], 4) for k, v in sig.items()}
+        common = dict(coverage=round(coverage, 3), normalized=normalized, signals=signals)
+        if coverage < self.t.coverage or best < self.t.floor:
+            return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
+        if len(text.split()) <= 1:
+            return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)
+        if best >= self.t.confident and best - second >= self.t.margin:
+            return Match("answer", self.ids[top], round(best, 4), cands, "confident", **common)
+        return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

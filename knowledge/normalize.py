@@ -1,0 +1,270 @@
+"""Text normalisation for FAQ matching: Unicode, chat spelling, domain words, typo correction.
+
+Pure functions over data files in `knowledge/lexicon/` (read once, cached). The order matters:
+NFKC + lower case -> `kata2` expansion -> repeated letters -> domain lexicon -> informal lexicon
+(own additions, then IndoCollex) -> multi-word phrases -> (optionally) typo correction of
+out-of-vocabulary tokens against the knowledge base's own vocabulary.
+Question words (berapa, bagaimana, kapan, tidak, belum, sudah, ...) are never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, Levenshtein
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+
+_APOSTROPHES = re.compile(r"[’'`´‘]")
+_REDUP = re.compile(r"\b([^\W\d_]{2,})2\b")  # kata2 -> kata kata (digit 2 after letters only)
+_DASH_REDUP = re.compile(r"\b([^\W\d_]{2,})-\1\b")  # kata-kata -> kata kata
+_LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")  # tolooong -> toloong (then vocab decides)
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_SUFFIXES = ("nya", "lah", "kah", "pun", "ny")
+
+# Function words: kept for matching, but they say nothing about whether the KB covers a question.
+FUNCTION_WORDS = frozenset(
+    """
+    apa apakah yang di ke dari dan atau itu ini ada adalah saya aku kami kita anda kamu dia
+    mau ingin bisa boleh dapat harus perlu akan sudah belum tidak bukan juga saja lagi masih
+    bagaimana berapa kapan mana siapa kenapa mengapa gimana cara untuk dengan pada dalam oleh
+    ya iya dong sih deh nih tuh kok kah lah pun tolong mohon tanya bertanya mas mbak bapak ibu
+    kak terima kasih sama jika kalau kalo agar supaya sebelum sesudah setelah tersebut the a an
+    is are what how when who which can do does i my to of for in on with it be we you please
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    tokens: Mapping[str, str]  # one typed token -> replacement words
+    phrases: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # word sequence -> replacement
+
+
+def _read_yaml(name: str) -> dict:
+    with open(LEXICON_DIR / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    domain = _read_yaml("domain.yaml")
+    informal = _read_yaml("informal.yaml")
+    ignore = set(informal.get("ignore") or ())
+    tokens: dict[str, str] = {}
+    with open(LEXICON_DIR / "indocollex_informal_formal.txt", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t")
+        next(reader, None)  # header: informal, formal
+        for row in reader:
+            if len(row) != 2:
+                continue
+            informal_word, formal = row[0].strip().lower(), row[1].strip().lower()
+            if not informal_word or not formal or informal_word in ignore or " " in informal_word:
+                continue
+            tokens[informal_word] = formal
+    # later updates win: our informal additions, then the domain lexicon over everything
+    tokens.update({str(k).lower(): str(v).lower() for k, v in (informal.get("tokens") or {}).items()})
+    tokens.update({str(k).lower(): str(v).lower() for k, v in (domain.get("tokens") or {}).items()})
+    phrases = tuple(
+        (tuple(_basic_words(str(k))), tuple(_basic_words(str(v))))
+        for k, v in (domain.get("phrases") or {}).items()
+    )
+    return Lexicon(tokens=tokens, phrases=phrases)
+
+
+def _basic_words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _APOSTROPHES.sub("", text)
+    text = _DASH_REDUP.sub(r"\1 \1", text)
+    text = _REDUP.sub(r"\1 \1", text)
+    text = _LONG_RUN.sub(r"\1\1", text)
+    return [w for w in _NON_WORD.split(text) if w]
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+YEAR_TOKEN = "tahunangka"  # any 4-digit year: what matters to matching is that a year was given
+
+
+def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if _YEAR.match(w):
+            out.append(YEAR_TOKEN)
+            continue
+        if w == "min":
+            # "min 12 tahun" is "minimal"; "min, ..." addresses the admin (a vocative, dropped)
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            if nxt[:1].isdigit():
+                out.append("minimal")
+            elif len(words) == 1:
+                out.append("admin")
+            continue
+        rep = lex.tokens.get(w)
+        if rep is None and len(w) > 2 and w[-1] == w[-2]:
+            rep = lex.tokens.get(w[:-1])  # "bisaa", "dongg"
+        out.extend(rep.split() if rep else [w])
+    return out
+
+
+def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
+    for src, dst in lex.phrases:
+        n = len(src)
+        if n == 0 or src == dst:
+            continue
+        i = 0
+        while i + n <= len(words):
+            if tuple(words[i:i + n]) == src:
+                words[i:i + n] = list(dst)
+                i += len(dst)
+            else:
+                i += 1
+    return words
+
+
+def normalize_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Normalised words of `text`, without vocabulary-based typo correction."""
+    lex = lexicon or default_lexicon()
+    return _apply_phrases(_apply_tokens(_basic_words(text), lex), lex)
+
+
+class Vocabulary:
+    """The knowledge base's own words; corrects out-of-vocabulary tokens (typos) towards them."""
+
+    def __init__(self, words: Iterable[str]):
+        counts: dict[str, int] = {}
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        self.counts = counts
+        self.words = frozenset(counts)
+        by_initial: dict[str, list[str]] = {}
+        for w in sorted(counts):
+            if len(w) >= 4 and not w.isdigit():
+                by_initial.setdefault(w[0], []).append(w)
+        self._by_initial = {k: tuple(v) for k, v in by_initial.items()}
+        self.correct = lru_cache(maxsize=4096)(self._correct)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+    def _correct(self, word: str) -> str | None:
+        """The vocabulary word `word` most likely means, or None when nothing is close enough."""
+        if word in self.words:
+            return word
+        if len(word) < 5 or word.isdigit():
+            return None
+        for suffix in _SUFFIXES:  # porsinya -> porsi, bisakah -> bisa
+            if word.endswith(suffix) and word[: -len(suffix)] in self.words:
+                return word[: -len(suffix)]
+        if any(v in self.words for v in affix_variants(word)[1:] if len(v) >= 4):
+            return word  # an affixed form of a KB word (limpahkan -> limpah): not a typo
+        single = re.sub(r"([^\W\d_])\1+", r"\1", word)  # bisaa -> bisa (jemaah stays in vocab)
+        if single in self.words:
+            return single
+        max_dist = 1 if len(word) <= 7 else 2
+        pool = self._by_initial.get(word[0], ())
+        if not pool:
+            return None
+        best = process.extract(
+            word, pool, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=5
+        )
+        if not best:
+            return None
+        # closest first, then the most similar spelling (syrat -> syarat, not surat), then the
+        # more frequent KB word
+        best.sort(key=lambda r: (r[1], -Indel.normalized_similarity(word, r[0]),
+                                 -self.counts.get(r[0], 0)))
+        return best[0][0]
+
+
+_PREFIXES = ("meny", "meng", "mem", "men", "me", "peny", "peng", "pem", "pen", "per", "pe",
+             "ber", "be", "ter", "di", "ke", "se")
+_AFFIX_SUFFIXES = ("nya", "kan", "lah", "kah", "an", "i")
+
+
+def affix_variants(word: str) -> list[str]:
+    """`word`, then its forms without a suffix and/or up to two prefixes (longest first)."""
+    bases = [word]
+    for suf in _AFFIX_SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            bases.append(word[: -len(suf)])
+    out: list[str] = []
+    for b in bases:
+        out.append(b)
+        frontier = [b]
+        for _ in range(2):
+            nxt = []
+            for w in frontier:
+                for pre in _PREFIXES:
+                    if w.startswith(pre) and len(w) - len(pre) >= 3:
+                        nxt.append(w[len(pre):])
+            out.extend(nxt)
+            frontier = nxt
+    return out
+
+
+def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, int]:
+    """Typo-correct `words` against `vocab`.
+
+    Returns (corrected words, content words seen, content words the vocabulary covers).
+    """
+    out: list[str] = []
+    content = covered = 0
+    for w in words:
+        fixed = vocab.correct(w)
+        out.append(fixed or w)
+        if w in FUNCTION_WORDS or (fixed or w) in FUNCTION_WORDS:
+            continue
+        content += 1
+        if fixed is not None:
+            covered += 1
+    return out, content, covered
+
+
+def normalize(text: str, vocab: Vocabulary | None = None) -> str:
+    """The normalised text (words joined by single spaces), typo-corrected when `vocab` is given."""
+    words = normalize_words(text)
+    if vocab is not None:
+        words = correct_words(words, vocab)[0]
+    return " ".join(words)
+
+
+# --- masking personal data before a question is stored ------------------------------------
+_NAME_CUES = frozenset(
+    "nama bapak ibu pak bu bpk sdr sdri saudara saudari almarhum almarhumah alm almh hj haji "
+    "h mr mrs ms kakak adik anak istri suami ayah".split()
+)
+_MASK = "***"
+_TOKEN = re.compile(r"\S+")
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def mask_personal(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
+    """`text` with digits as '#' and anything that may be a name replaced by '***'.
+
+    Conservative on purpose: a capitalised word (even the first) that is not a word the
+    knowledge base knows is masked; so is any word right after a name cue ("nama", "bapak",
+    "ibu", "alm", ...) unless the knowledge base knows it (e.g. "ibu meninggal" stays).
+    """
+    text = _EMAIL.sub(_MASK, text)
+    text = re.sub(r"\d", "#", text)
+    out: list[str] = []
+    prev_cue = False
+    for match in _TOKEN.finditer(text):
+        tok = match.group(0)
+        core = re.sub(r"[^\w]", "", tok)
+        lower = core.casefold()
+        known = lower in known_words or lower in FUNCTION_WORDS or lower in _NAME_CUES
+        looks_named = bool(core) and core[0].isupper()
+        if core and not core.strip("#") == "" and not known and (prev_cue or looks_named):
+            tok = tok.replace(core, _MASK)
+        out.append(tok)
+        prev_cue = lower in _NAME_CUES
+    return " ".join(out)

@@ -1,0 +1,90 @@
+"""FAQ through the real Application: answers, feedback, clarification, out of scope, humans."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db.models.kb import KbGap
+
+
+def _gaps(h):
+    with h.db.session() as s:
+        return [(g.kind, g.text, g.entry_id) for g in s.execute(select(KbGap)).scalars()]
+
+
+async def test_confident_answer_with_source_and_feedback(harness):
+    r = await harness.send(111, "brp kali porsi bs dilimpahkan?")
+    assert "satu kali" in r.text.lower()
+    assert "Sumber:" in r.text and "Apakah jawaban ini membantu?" in r.text
+    assert r.buttons == ["Ya", "Tidak"]
+    out = harness.outcome()
+    assert out["topic"] == "pelimpahan-sekali" and out["handoff"] is False and out["score"] > 0
+    r = await harness.press("Ya")
+    assert "Terima kasih" in r.text
+    assert harness.outcome()["topic"] == "pelimpahan-sekali"
+
+
+async def test_unhelpful_answer_offers_a_human_and_is_stored_masked(harness):
+    await harness.send(111, "Budi tanya, brp kali porsi 1234567890 bs dilimpahkan")
+    r = await harness.press("Tidak")
+    assert harness.outcome()["handoff"] is True
+    assert r.text  # something was said (the handoff offer)
+    gaps = _gaps(harness)
+    assert [g[0] for g in gaps] == ["unhelpful"]
+    kind, text, entry_id = gaps[0]
+    assert entry_id == "pelimpahan-sekali"
+    assert "Budi" not in text and "1234567890" not in text and "##########" in text
+
+
+async def test_english_client_gets_the_english_answer(harness):
+    r = await harness.send(222, "apa itu siskohat", language_code="en")
+    assert "Source:" in r.text and "Was this answer helpful?" in r.text
+    assert r.buttons == ["Yes", "No"]
+
+
+async def test_out_of_scope_offers_a_human_without_topic(harness):
+    r = await harness.send(111, "resep rendang padang yang enak")
+    out = harness.outcome()
+    assert out["topic"] is None and out["handoff"] is True
+    assert "tidak bisa menjawab" in r.text.lower()
+    assert _gaps(harness)[0][0] == "unanswered"
+
+
+async def test_request_for_a_human_is_handed_off(harness):
+    await harness.send(111, "saya mau bicara dengan petugas")
+    out = harness.outcome()
+    assert out["handoff"] is True and out["topic"] is None
+    assert _gaps(harness) == []  # asking for a human is not a knowledge-base gap
+
+
+async def test_clarify_then_pick(harness):
+    r = await harness.send(111, "pelimpahan")
+    assert "belum yakin" in r.text
+    assert "Bukan semuanya" in r.buttons and len(r.buttons) >= 2
+    assert harness.outcome()["topic"] is None and harness.outcome()["handoff"] is False
+    r = await harness.press("Apa itu pelimpahan nomor porsi?")
+    assert harness.outcome()["topic"] == "pelimpahan-apa"
+    assert "pelimpahan nomor porsi adalah" in r.text.lower()
+
+
+async def test_two_clarifications_in_a_row_offer_a_human(harness):
+    await harness.send(111, "pelimpahan")
+    assert harness.outcome()["handoff"] is False
+    await harness.send(111, "kloter")
+    assert harness.outcome()["handoff"] is True
+    assert _gaps(harness)[0][0] == "clarify_failed"
+    # the count starts again afterwards
+    await harness.send(111, "pelunasan")
+    assert harness.outcome()["handoff"] is False
+
+
+async def test_menu_button_asks_for_the_question(harness):
+    await harness.send(111, "/start")
+    r = await harness.press("Tanya jawab")
+    assert "ketik pertanyaan" in r.text.lower()
+
+
+async def test_porsi_numbers_still_go_to_the_status_check(harness):
+    await harness.send(111, "1234567890")
+    assert harness.outcome()["topic"] != "faq"
+    assert _gaps(harness) == []

@@ -1,0 +1,80 @@
+"""Matcher decisions: answer, clarify, hand off; typo tolerance; human requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.kb_schema import default_kb
+from knowledge.matcher import Matcher, asks_for_human
+from knowledge.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def m() -> Matcher:
+    return Matcher(default_kb())
+
+
+@pytest.mark.parametrize("text", [
+    "saya mau bicara dengan petugas", "sambungkan ke admin dong", "minta cs", "operator",
+    "mau ngomong sama orang", "saya mau komplain", "can i talk to a human please",
+    "petugas",
+])
+def test_requests_for_a_human_hand_off(m, text):
+    r = m.match(text)
+    assert r.decision == "handoff" and r.reason == "human_request"
+
+
+@pytest.mark.parametrize("text", [
+    "porsi orang tua saya bisa dilimpahkan?", "petugas kemenag memverifikasi berkas apa",
+])
+def test_ordinary_questions_are_not_human_requests(text):
+    assert not asks_for_human(normalize(text))
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("berkas limpah porsi almarhum apa aja", "pelimpahan-dokumen-wafat"),
+    ("brp kali porsi bs dilimpahkan", "pelimpahan-sekali"),
+    ("vaksin meningitis wajib ga", "vaksin-meningitis"),
+    ("ukuran pas foto buat daftar haji", "pas-foto"),
+    ("kepanjangan bps bpih apa", "bps-bpih"),
+    ("kenapa estimasi keberangkatan berubah", "estimasi-keberangkatan"),
+])
+def test_confident_answers(m, text, entry):
+    r = m.match(text)
+    assert (r.decision, r.entry_id) == ("answer", entry), r
+
+
+def test_typos_still_find_the_entry(m):
+    r = m.match("persyaratn pelimphan porsi jemaah meningal")
+    assert r.entry_id == "pelimpahan-dokumen-wafat"
+
+
+def test_one_word_questions_always_clarify(m):
+    r = m.match("pelimpahan")
+    assert r.decision == "clarify" and r.reason == "one_word"
+    assert 1 <= len(r.candidates) <= 3
+    assert any(c.entry_id.startswith("pelimpahan") for c in r.candidates)
+
+
+@pytest.mark.parametrize("text", [
+    "resep nasi goreng enak", "jadwal pertandingan bola malam ini", "harga tiket pesawat ke bali",
+])
+def test_out_of_scope_hands_off_without_topic(m, text):
+    r = m.match(text)
+    assert r.decision == "handoff" and r.reason == "out_of_scope" and r.coverage < 1.0
+
+
+def test_empty_text(m):
+    assert m.match("  ?? ").reason == "empty"
+
+
+def test_sudah_vs_belum_changes_the_answer(m):
+    assert m.match("sudah pernah haji mau haji lagi boleh?").entry_id == "haji-ulang"
+
+
+def test_match_result_shape(m):
+    r = m.match("apa itu siskohat")
+    assert r.decision == "answer" and r.entry_id == "siskohat"
+    assert 0.0 < r.score <= 1.0
+    assert r.candidates[0].entry_id == "siskohat"
+    assert r.candidates[0].score >= r.candidates[-1].score

@@ -1,0 +1,78 @@
+"""Normalisation: Unicode, chat spelling, the domain lexicon first, typos, masking."""
+
+from __future__ import annotations
+
+from knowledge.normalize import (
+    LEXICON_DIR,
+    Vocabulary,
+    correct_words,
+    default_lexicon,
+    mask_personal,
+    normalize,
+    normalize_words,
+)
+
+
+def test_unicode_case_and_punctuation():
+    assert normalize_words("ＰＯＲＳＩ Haji?!") == ["porsi", "haji"]
+
+
+def test_reduplication_and_repeated_letters():
+    assert normalize_words("anak2 saya") == ["anak", "anak", "saya"]
+    assert normalize_words("syarat-syarat") == ["syarat", "syarat"]
+    assert normalize_words("tolooong") == ["toloong"]  # the vocabulary step finishes the job
+    assert normalize("tolooong porsi", Vocabulary(["tolong", "porsi"])) == "tolong porsi"
+
+
+def test_domain_lexicon_wins_over_chat_lexicon():
+    # IndoCollex reads "kk" as "kakak"; in a hajj helpdesk it is the Kartu Keluarga
+    assert default_lexicon().tokens["kk"] == "kartu keluarga"
+    assert normalize_words("fotokopi kk") == ["fotokopi", "kartu", "keluarga"]
+    assert normalize_words("alm bapak umroh sulsel ortu") == [
+        "almarhum", "bapak", "umrah", "sulawesi", "selatan", "orang", "tua"]
+
+
+def test_informal_words_become_formal_and_question_words_stay():
+    assert normalize_words("gmn klo blm bs brp") == [
+        "bagaimana", "kalau", "belum", "bisa", "berapa"]
+    words = normalize_words("kapan sudah tidak belum berapa bagaimana")
+    assert words == ["kapan", "sudah", "tidak", "belum", "berapa", "bagaimana"]
+
+
+def test_indocollex_is_used_and_attributed():
+    # a pair only IndoCollex has (not in our own lexicon files)
+    assert default_lexicon().tokens.get("bnyk") == "banyak"
+    licence = (LEXICON_DIR / "LICENSE-indocollex.txt").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "Haryo Akbarianto Wibowo" in licence
+    assert "IndoCollex" in (LEXICON_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def test_min_is_minimal_before_a_number_and_dropped_as_a_vocative():
+    assert normalize_words("usia min 12 tahun") == ["usia", "minimal", "12", "tahun"]
+    assert normalize_words("min mau tanya") == ["mau", "tanya"]
+
+
+def test_years_become_one_token():
+    assert normalize_words("wafat 2015") == normalize_words("wafat 2021")[:1] + ["tahunangka"]
+
+
+def test_typos_are_corrected_against_the_vocabulary_only():
+    vocab = Vocabulary(["syarat", "surat", "pelimpahan", "almarhum", "porsi", "lagi"])
+    words, content, covered = correct_words(["syrat", "pelimpahn", "almrhum", "porsinya"], vocab)
+    assert words == ["syarat", "pelimpahan", "almarhum", "porsi"]
+    assert (content, covered) == (4, 4)
+    # short words are not "corrected" (lagu is not lagi), unknown words stay unknown
+    words, content, covered = correct_words(["lagu", "instagram"], vocab)
+    assert words == ["lagu", "instagram"] and covered == 0
+
+
+def test_mask_personal_hides_digits_and_names():
+    known = {"porsi", "meninggal", "syarat", "pelimpahan", "bisa", "dilimpahkan"}
+    assert mask_personal("nama saya Budi Santoso porsi 1234567890", known) == (
+        "nama saya *** *** porsi ##########")
+    assert mask_personal("porsi alm Ahmad bisa dilimpahkan?", known) == (
+        "porsi alm *** bisa dilimpahkan?")
+    assert mask_personal("syarat pelimpahan bpk sutrisno", known) == "syarat pelimpahan bpk ***"
+    assert mask_personal("ibu meninggal syarat pelimpahan", known) == (
+        "ibu meninggal syarat pelimpahan")
+    assert "@" not in mask_personal("email budi@contoh.id", known)
