@@ -1,20 +1,31 @@
 """The one call handlers use: `Gateway.lookup(porsi)` -> record + freshness + source.
 
-Placeholder interface; the implementation answers from the mirror, refreshing on demand from
-Siskohat when the copy is missing or older than `max_age_s`, and falls back to the mirror
-(source STALE, "data per <date>") when Siskohat is down.
+Answers from the mirror; refreshes on demand from Siskohat when the copy is missing or older
+than `max_age_s` (storing what it fetched); falls back to the mirror (source STALE, `as_of` =
+when that copy was last confirmed, "data per <date>") when Siskohat is down. Siskohat being
+down never raises out of `lookup`.
+
+The mirror calls are plain synchronous SQLAlchemy on the event loop: they are primary-key
+reads and one-row upserts (well under a millisecond on SQLite, a round trip on PostgreSQL),
+cheaper than handing them to a thread.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
+from integration import mirror
+from integration.wire import WireError, parse_porsi
 from knowledge.records import PilgrimRecord
 
+log = logging.getLogger(__name__)
 
-class Source(str, Enum):
+
+class Source(str, Enum):  # noqa: UP042 - str() of a member stays as it was
     MIRROR = "mirror"  # fresh enough copy in the local mirror
     LIVE = "live"  # fetched from Siskohat just now (and stored in the mirror)
     STALE = "stale"  # mirror copy older than max age; Siskohat could not be reached
@@ -27,3 +38,64 @@ class Lookup:
     source: Source
     as_of: datetime | None  # when this copy was last confirmed with Siskohat (UTC)
     siskohat_down: bool = False
+
+
+class InvalidPorsi(ValueError):
+    """Not a nomor porsi (10 digits); handlers validate before calling `lookup`."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Gateway:
+    """Mirror first, Siskohat on demand, mirror again when Siskohat is down."""
+
+    def __init__(
+        self,
+        db,
+        client=None,
+        *,
+        max_age_s: int,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.db = db
+        self.client = client  # a SiskohatClient, or None: mirror only
+        self.max_age_s = max_age_s
+        self.clock = clock
+
+    async def lookup(self, porsi: str) -> Lookup:
+        """The record of `porsi` with its freshness and source.
+
+        Raises InvalidPorsi for text that is not a nomor porsi (nothing else escapes)."""
+        try:
+            porsi = parse_porsi(porsi)
+        except WireError:
+            raise InvalidPorsi("a nomor porsi has 10 digits") from None
+        with self.db.session() as session:
+            entry = mirror.get(session, porsi)
+        now = self.clock()
+        fresh = entry is not None and (now - entry.fetched_at).total_seconds() <= self.max_age_s
+        if fresh:
+            return Lookup(porsi, entry.record, Source.MIRROR, entry.fetched_at)
+        if self.client is None:
+            # no Siskohat configured: the mirror is all there is; an old copy says how old
+            if entry is None:
+                return Lookup(porsi, None, Source.MIRROR, None)
+            return Lookup(porsi, entry.record, Source.STALE, entry.fetched_at)
+        try:
+            record = await self.client.fetch_record(porsi)
+        except Exception as exc:  # any failure of Siskohat: answer from the mirror
+            log.warning("siskohat unavailable for lookup: %s", type(exc).__name__)
+            if entry is None:
+                return Lookup(porsi, None, Source.STALE, None, siskohat_down=True)
+            return Lookup(porsi, entry.record, Source.STALE, entry.fetched_at, siskohat_down=True)
+        if record is None:
+            # Siskohat, the system of record, does not know this porsi (any more)
+            return Lookup(porsi, None, Source.LIVE, now)
+        try:
+            with self.db.session() as session:
+                mirror.upsert_records(session, [record], source="live", fetched_at=now)
+        except Exception:  # storing is best effort: the user still gets the live answer
+            log.exception("could not store a live record in the mirror")
+        return Lookup(porsi, record, Source.LIVE, now)
