@@ -1,0 +1,174 @@
+"""Repository of the verification feature: verified links, failures/lock-outs, audit of views.
+
+Functions take a Session (inside `db.session()`, the unit of work that commits) and never
+commit; they return plain dataclasses. Times passed in may be aware (any zone) or naive UTC;
+they are stored as naive UTC and returned as aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.db.models.verification import PersonalDataView, VerificationFailure, VerifiedLink
+from knowledge.verification import LockoutRules, locked_until
+
+# A view kind is a fixed code; anything else (a value from the record) is refused.
+VIEW_KINDS = frozenset({"pelunasan", "pelunasan_cli", "pelimpahan", "helpdesk"})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    chat_id: int
+    user_id: int
+    porsi: str
+    verified_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    chat_id: int
+    user_id: int | None
+    porsi: str
+    kind: str
+    viewed_at: datetime
+
+
+def _db_time(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo is not None else t
+
+
+def _aware(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
+
+
+def _link(row: VerifiedLink) -> Link:
+    return Link(chat_id=row.chat_id, user_id=row.user_id, porsi=row.porsi,
+                verified_at=_aware(row.verified_at), expires_at=_aware(row.expires_at))
+
+
+# --- links ----------------------------------------------------------------------------------
+
+
+def add_link(session: Session, *, chat_id: int, user_id: int, porsi: str, now: datetime,
+             ttl: timedelta) -> Link:
+    """Store (or renew) the link chat <-> porsi, valid for `ttl` from `now`."""
+    row = session.scalar(select(VerifiedLink).where(VerifiedLink.chat_id == chat_id,
+                                                    VerifiedLink.porsi == porsi))
+    if row is None:
+        row = VerifiedLink(chat_id=chat_id, porsi=porsi)
+        session.add(row)
+    row.user_id = user_id
+    row.verified_at = _db_time(now)
+    row.expires_at = _db_time(now + ttl)
+    session.flush()
+    return _link(row)
+
+
+def active_links(session: Session, chat_id: int, now: datetime) -> list[Link]:
+    """The chat's links that have not expired, newest first."""
+    rows = session.scalars(
+        select(VerifiedLink)
+        .where(VerifiedLink.chat_id == chat_id, VerifiedLink.expires_at > _db_time(now))
+        .order_by(VerifiedLink.verified_at.desc(), VerifiedLink.id.desc())
+    )
+    return [_link(r) for r in rows]
+
+
+def is_verified(session: Session, chat_id: int, porsi: str, now: datetime) -> bool:
+    """True when this chat holds an unexpired verified link for `porsi`."""
+    found = session.scalar(
+        select(VerifiedLink.id).where(VerifiedLink.chat_id == chat_id,
+                                      VerifiedLink.porsi == porsi,
+                                      VerifiedLink.expires_at > _db_time(now)))
+    return found is not None
+
+
+def remove_link(session: Session, chat_id: int, porsi: str) -> bool:
+    """Remove the chat's link to `porsi`; True when there was one."""
+    res = session.execute(delete(VerifiedLink).where(VerifiedLink.chat_id == chat_id,
+                                                     VerifiedLink.porsi == porsi))
+    return bool(res.rowcount)
+
+
+def purge_expired(session: Session, now: datetime, keep_failures: timedelta = timedelta(days=1)
+                  ) -> int:
+    """Housekeeping: drop expired links and failures too old to matter for any lock-out."""
+    n = session.execute(delete(VerifiedLink).where(VerifiedLink.expires_at <= _db_time(now)))
+    m = session.execute(delete(VerificationFailure)
+                        .where(VerificationFailure.failed_at < _db_time(now - keep_failures)))
+    return (n.rowcount or 0) + (m.rowcount or 0)
+
+
+# --- failures and lock-outs -------------------------------------------------------------------
+
+
+def record_failure(session: Session, *, chat_id: int, porsi: str, now: datetime) -> None:
+    session.add(VerificationFailure(chat_id=chat_id, porsi=porsi, failed_at=_db_time(now)))
+    session.flush()
+
+
+def clear_failures(session: Session, *, chat_id: int, porsi: str) -> None:
+    """After a success: this chat's failures for this porsi no longer count."""
+    session.execute(delete(VerificationFailure).where(VerificationFailure.chat_id == chat_id,
+                                                      VerificationFailure.porsi == porsi))
+
+
+def lockout_until(session: Session, *, chat_id: int, porsi: str, now: datetime,
+                  rules: LockoutRules) -> datetime | None:
+    """When verification opens again for this chat or this porsi (the later), or None.
+
+    Counted per porsi (whoever tries) and per chat (whatever porsi it tries), so neither a
+    single chat walking through numbers nor many chats hammering one number gets far.
+    """
+    since = _db_time(now - rules.window - rules.lockout)
+    rows = session.execute(
+        select(VerificationFailure.chat_id, VerificationFailure.porsi,
+               VerificationFailure.failed_at)
+        .where(VerificationFailure.failed_at > since,
+               or_(VerificationFailure.chat_id == chat_id, VerificationFailure.porsi == porsi))
+    ).all()
+    aware_now = _aware(_db_time(now))
+    by_porsi = [_aware(r.failed_at) for r in rows if r.porsi == porsi]
+    by_chat = [_aware(r.failed_at) for r in rows if r.chat_id == chat_id]
+    ends = [t for t in (locked_until(by_porsi, aware_now, rules),
+                        locked_until(by_chat, aware_now, rules)) if t is not None]
+    return max(ends) if ends else None
+
+
+def failure_count(session: Session, *, chat_id: int | None = None, porsi: str | None = None
+                  ) -> int:
+    q = select(func.count()).select_from(VerificationFailure)
+    if chat_id is not None:
+        q = q.where(VerificationFailure.chat_id == chat_id)
+    if porsi is not None:
+        q = q.where(VerificationFailure.porsi == porsi)
+    return int(session.scalar(q) or 0)
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def audit_view(session: Session, *, chat_id: int, user_id: int | None, porsi: str, kind: str,
+               now: datetime) -> None:
+    """Record that personal data of `porsi` was shown to this chat/user (`kind`: a fixed code)."""
+    if kind not in VIEW_KINDS:
+        raise ValueError(f"unknown view kind {kind!r}")
+    session.add(PersonalDataView(chat_id=chat_id, user_id=user_id, porsi=porsi, kind=kind,
+                                 viewed_at=_db_time(now)))
+    session.flush()
+
+
+def audit_views(session: Session, *, porsi: str | None = None, chat_id: int | None = None
+                ) -> list[View]:
+    q = select(PersonalDataView).order_by(PersonalDataView.viewed_at, PersonalDataView.id)
+    if porsi is not None:
+        q = q.where(PersonalDataView.porsi == porsi)
+    if chat_id is not None:
+        q = q.where(PersonalDataView.chat_id == chat_id)
+    return [View(chat_id=r.chat_id, user_id=r.user_id, porsi=r.porsi, kind=r.kind,
+                 viewed_at=_aware(r.viewed_at)) for r in session.scalars(q)]

@@ -1,0 +1,81 @@
+"""Every pelunasan verdict, warning and next step renders in Indonesian and English, with sources."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from handlers.base import _env
+from handlers.pelunasan import kb_ids, record_values, render_result
+from knowledge.pelunasan import NEXT_STEPS, VERDICTS, WARNINGS, Window, assess_pelunasan
+from knowledge.policy_loader import load_policy
+from knowledge.records import Identity, Payoff, PilgrimRecord
+from knowledge.values import PilgrimStatus, Tahap
+
+POLICY = load_policy("pelunasan")
+TODAY = date(2027, 1, 10)
+RECORD = PilgrimRecord(porsi="1300477219",
+                       identity=Identity(name="SITI AMINAH", status=PilgrimStatus.AKTIF),
+                       payoff=Payoff(season_hijri=1448, tahap=Tahap.I))
+BASE = dataclasses.replace(
+    assess_pelunasan(RECORD, POLICY, TODAY),
+    window=Window(tahap="I", opens=date(2027, 1, 4), closes=date(2027, 2, 5), state="before"),
+    status="WAFAT")
+R = record_values(RECORD, POLICY, TODAY, personal=True)
+
+
+def _macro(lang: str, name: str):
+    return getattr(_env(lang).get_template("pelunasan_macros.j2").module, name)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("verdict", VERDICTS)
+def test_every_verdict_has_text(lang, verdict):
+    a = dataclasses.replace(BASE, verdict=verdict, reasons=("not_examined",))
+    assert len(str(_macro(lang, "verdict")(a, R)).strip()) > 20
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("code", WARNINGS)
+def test_every_warning_has_text(lang, code):
+    assert len(str(_macro(lang, "warning")(code, BASE, R)).strip()) > 20
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("code", NEXT_STEPS)
+def test_every_step_has_text(lang, code):
+    assert len(str(_macro(lang, "step")(code, BASE, R)).strip()) > 10
+
+
+def test_policy_steps_are_known_codes():
+    for steps in POLICY["rules"]["active_status"]["next_steps"].values():
+        assert set(steps) <= set(NEXT_STEPS)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_result_cites_sources_and_policy_version(lang):
+    a = assess_pelunasan(RECORD, POLICY, TODAY)
+    text = render_result(lang, a, RECORD, POLICY, TODAY)
+    assert "Evaluasi Integrasi Siskohat-Siskohatkes" in text
+    assert "1448.1" in text
+
+
+def test_kb_buttons_exist_in_the_knowledge_base():
+    from knowledge.kb_schema import default_kb
+
+    kb = default_kb()
+    a = dataclasses.replace(BASE, verdict="needs_health_exam",
+                            warnings=("no_meningitis_vaccine", "same_day_input"))
+    ids = kb_ids(a)
+    assert ids and all(kb.get(i) is not None for i in ids)
+
+
+def test_every_kb_id_offered_exists():
+    from handlers.pelunasan import KB_FOR
+    from knowledge.kb_schema import default_kb
+
+    kb = default_kb()
+    missing = {i for ids in KB_FOR.values() for i in ids if kb.get(i) is None}
+    assert not missing
