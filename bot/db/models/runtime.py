@@ -1,3 +1,42 @@
-"""Runtime state: chat/user state, processed update ids, throttling."""
+"""Runtime state: per-chat and per-user conversation state, processed update ids, throttling."""
 
-from bot.db.base import Base  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base
+
+
+class ChatState(Base):
+    """`context.chat_data` of one chat, as JSON (loaded before and saved after each update)."""
+
+    __tablename__ = "runtime_chat_state"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class UserState(Base):
+    """`context.user_data` of one user, plus runtime bookkeeping (`meta`: throttle window)."""
+
+    __tablename__ = "runtime_user_state"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    meta: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class ProcessedUpdate(Base):
+    """One row per Telegram update id already taken by some process (dedupe; pruned after days)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)

@@ -1,0 +1,230 @@
+"""Updates per second through the full Application vs a bare PTB echo bot (issue 3).
+
+    python bench/bench_updates.py [--updates 5000] [--mirror var/bench/mirror.sqlite3]
+                                  [--rows 200000] [--workdir var/bench-updates]
+
+Both bots run in this one process on the same in-process Bot API (bot/transport.py), fed the
+same way (`Application.process_update` with ready `Update` objects, as the webhook's update
+queue does), one update at a time:
+- full: bot.app.build_application with every handler module, the DB-backed runtime (dedupe
+  insert, state load/save on SQLite) and the real mirror-backed Gateway (no Siskohat client:
+  answers from the mirror);
+  - "status": a bare 10-digit porsi from many different users (random porsi of the mirror);
+  - "/start": the greeting and menu;
+- echo: Application.builder() + one MessageHandler replying the text.
+Mirror: the 5.5M-row bench mirror when `--mirror` exists (issue 2's bench builds it), else a
+smaller one generated here (`--rows`), which is said in the output.
+Targets: >= 1,000 status updates/s; full cost per update <= 8x the echo bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import platform
+import random
+import shlex
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+TARGET_STATUS_PER_S = 1000
+TARGET_RATIO = 8.0
+USERS = 5000
+
+
+def _porsi_sample(path: Path, n: int, seed: int) -> list[str]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        max_rowid = con.execute("SELECT max(rowid) FROM mirror").fetchone()[0] or 0
+        rnd = random.Random(seed)
+        out: list[str] = []
+        while len(out) < n and max_rowid:
+            ids = [rnd.randint(1, max_rowid) for _ in range(min(900, n - len(out)))]
+            rows = con.execute(f"SELECT porsi FROM mirror WHERE rowid IN ({','.join('?' * len(ids))})",
+                               ids).fetchall()
+            out += [r[0] for r in rows]
+        return out[:n]
+    finally:
+        con.close()
+
+
+def _mirror_rows(path: Path) -> int:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT max(rowid) FROM mirror").fetchone()[0] or 0
+    finally:
+        con.close()
+
+
+def build_mirror(workdir: Path, rows: int, seed: int) -> Path:
+    from bot.db import migrate
+    from bot.db.engine import Database
+    from integration import dataset, mirror
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / f"mirror_{rows}_{seed}.sqlite3"
+    if db_path.exists():
+        return db_path
+    csv_path = workdir / f"siskohat_{rows}_{seed}.csv"
+    if not csv_path.exists():
+        dataset.write_dataset(csv_path, rows, seed)
+    url = f"sqlite:///{db_path}"
+    migrate.upgrade(url)
+    db = Database(url)
+    try:
+        mirror.import_csv(db, csv_path)
+    finally:
+        db.dispose()
+    return db_path
+
+
+async def run_loop(app, updates) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    for update in updates:
+        await app.process_update(update)
+    return time.perf_counter() - started
+
+
+async def bench_full(mirror_path: Path, n: int, seed: int, state_dir: Path) -> dict:
+    from telegram import Update
+
+    from bot.app import build_application, start_app, stop_app
+    from bot.db import migrate
+    from bot.db.engine import Database
+    from bot.settings import Settings
+    from bot.transport import FakeBotAPI, InProcessRequest
+    from handlers.base import Services
+    from integration.gateway import Gateway
+
+    state_url = f"sqlite:///{state_dir / 'state.sqlite3'}"
+    migrate.upgrade(state_url)
+    settings = Settings(_env_file=None, database_url=state_url, status_lookups_per_hour=10**6,
+                        throttle_burst=10**6)
+    db = Database(state_url)
+    mirror_db = Database(f"sqlite:///{mirror_path}")
+    tz = ZoneInfo(settings.timezone)
+    gateway = Gateway(mirror_db, None, max_age_s=10**9)
+    services = Services(settings=settings, db=db, gateway=gateway,
+                        clock=lambda: datetime.now(tz), extras={})
+    api = FakeBotAPI()
+    app = build_application(settings, services=services, request=InProcessRequest(api))
+    await start_app(app, updates=False)
+    porsi = _porsi_sample(mirror_path, n, seed)
+    rnd = random.Random(seed)
+
+    def make(texts):
+        out = []
+        for text in texts:
+            uid = 10_000 + rnd.randrange(USERS)
+            out.append(Update.de_json(api.make_message(uid, uid, text), app.bot))
+        return out
+
+    # Warm-up: template compilation, first queries, every user's state row exists.
+    await run_loop(app, make(["/start"] * 200 + porsi[:200]))
+    status_updates = make(porsi)
+    start_updates = make(["/start"] * n)
+    mark = api.seq
+    t_status = await run_loop(app, status_updates)
+    status_sent = api.sent_to(since=mark)
+    t_start = await run_loop(app, start_updates)
+    sample = [s.text for s in api.sent[-3:]]
+    status_ok = sum(1 for s in status_sent if s.text.startswith("Status nomor porsi"))
+    await stop_app(app)
+    db.dispose()
+    mirror_db.dispose()
+    return {"status_s": t_status, "start_s": t_start, "n": len(status_updates),
+            "status_replies": status_ok, "sample": sample}
+
+
+async def bench_echo(n: int) -> dict:
+    from telegram import Update
+    from telegram.ext import Application, MessageHandler, filters
+
+    from bot.transport import FakeBotAPI, InProcessRequest
+
+    api = FakeBotAPI()
+    request = InProcessRequest(api)
+    app = (Application.builder().token("123:echo").request(request)
+           .get_updates_request(request).build())
+
+    async def echo(update, context):
+        await update.message.reply_text(update.message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    rnd = random.Random(1)
+    updates = [Update.de_json(api.make_message(u, u, "1234567890"), app.bot)
+               for u in (10_000 + rnd.randrange(USERS) for _ in range(n + 200))]
+    await run_loop(app, updates[:200])
+    t = await run_loop(app, updates[200:])
+    await app.shutdown()
+    return {"echo_s": t, "n": n}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=5000)
+    parser.add_argument("--mirror", type=Path, default=ROOT / "var/bench/mirror.sqlite3")
+    parser.add_argument("--rows", type=int, default=200_000,
+                        help="rows of the generated mirror when --mirror is missing")
+    parser.add_argument("--seed", type=int, default=1448)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var/bench-updates")
+    args = parser.parse_args()
+
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    if args.mirror.is_file() and _mirror_rows(args.mirror) > 0:
+        mirror_path, note = args.mirror, "bench mirror"
+    else:
+        mirror_path = build_mirror(args.workdir, args.rows, args.seed)
+        note = f"GENERATED smaller mirror (--mirror {args.mirror} not found)"
+    rows = _mirror_rows(mirror_path)
+    with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
+        full = asyncio.run(bench_full(mirror_path, args.updates, args.seed, Path(tmp)))
+    echo = asyncio.run(bench_echo(args.updates))
+
+    n = full["n"]
+    status_rate = n / full["status_s"]
+    start_rate = n / full["start_s"]
+    echo_rate = echo["n"] / echo["echo_s"]
+    status_ratio = (full["status_s"] / n) / (echo["echo_s"] / echo["n"])
+    start_ratio = (full["start_s"] / n) / (echo["echo_s"] / echo["n"])
+    print(f"command : {shlex.join([sys.executable, *sys.argv])}")
+    print(f"machine : {platform.processor() or platform.machine()}, {os.cpu_count()} cpu, "
+          f"{platform.python_implementation()} {platform.python_version()}, {platform.system()}")
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
+    print(f"cpu     : {cpu}")
+    print(f"mirror  : {mirror_path} ({rows:,} rows; {note})")
+    print(f"updates : {n} per scenario, {USERS} distinct users, one at a time, one process")
+    print(f"{'scenario':<22}{'updates/s':>12}{'µs/update':>12}{'x echo':>9}")
+    print(f"{'full: status (porsi)':<22}{status_rate:>12,.0f}{1e6 / status_rate:>12,.0f}"
+          f"{status_ratio:>9.2f}")
+    print(f"{'full: /start':<22}{start_rate:>12,.0f}{1e6 / start_rate:>12,.0f}"
+          f"{start_ratio:>9.2f}")
+    print(f"{'bare PTB echo bot':<22}{echo_rate:>12,.0f}{1e6 / echo_rate:>12,.0f}{1.0:>9.2f}")
+    print(f"status updates answered with a status card: {full['status_replies']} of {n}"
+          + ("" if full["status_replies"] == n else "  <-- NOT all: figures not comparable"))
+    ok_rate = status_rate >= TARGET_STATUS_PER_S
+    ok_ratio = status_ratio <= TARGET_RATIO
+    print(f"target >= {TARGET_STATUS_PER_S} status updates/s: {'PASS' if ok_rate else 'MISS'}; "
+          f"status cost <= {TARGET_RATIO}x echo: {'PASS' if ok_ratio else 'MISS'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

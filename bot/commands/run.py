@@ -1,0 +1,118 @@
+"""`hajibot run --polling|--webhook`, `hajibot chat`, `hajibot ask`, and bare `hajibot`.
+
+Bare `hajibot`: with HAJIBOT_TELEGRAM_TOKEN set, polling; otherwise the console chat on the
+embedded defaults (SQLite, the Siskohat simulator with demo data, the mirror filled from it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import logging
+import sys
+
+from bot.settings import get_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run the Telegram bot (polling or webhook)")
+    mode = run.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--polling", action="store_true", help="long polling (a worker)")
+    mode.add_argument("--webhook", action="store_true",
+                      help="aiohttp server on HAJIBOT_PORT: /telegram, /healthz, /metrics")
+    run.set_defaults(func=_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram)")
+    _person_args(chat)
+    chat.add_argument("--phone", help="phone number a 'share contact' button sends")
+    chat.set_defaults(func=_chat)
+
+    ask = sub.add_parser("ask", help="send messages (TEXT, or one per stdin line) and print "
+                                     "the replies")
+    _person_args(ask)
+    ask.add_argument("--json", action="store_true",
+                     help='one JSON object per message: q, text, topic, score, handoff, buttons')
+    ask.add_argument("text", nargs="*", help="the message (default: read lines from stdin)")
+    ask.set_defaults(func=_ask)
+
+    parser = _parent_parser(sub)
+    if parser is not None:
+        parser._default_func = _bare  # read by bot.cli.main for a bare `hajibot`
+
+
+def _parent_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser | None:
+    # bot/cli.py passes only the subparsers action; its parser is the caller's `parser`.
+    for frame in inspect.stack()[1:4]:
+        parser = frame.frame.f_locals.get("parser")
+        if isinstance(parser, argparse.ArgumentParser) and sub in parser._actions:
+            return parser
+    return None
+
+
+def _person_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", type=int, default=1, help="Telegram user id to act as (default 1)")
+    p.add_argument("--lang", choices=["id", "en"], default="id",
+                   help="the Telegram client language (default id)")
+
+
+def _run(args) -> int:
+    settings = get_settings()
+    if settings.telegram_token is None:
+        print("hajibot run needs HAJIBOT_TELEGRAM_TOKEN (from @BotFather). Without a token, "
+              "try `hajibot chat`.", file=sys.stderr)
+        return 2
+    if args.webhook:
+        from bot.web import run_webhook
+
+        if settings.webhook_secret is None or not settings.webhook_url:
+            print("webhook mode needs HAJIBOT_WEBHOOK_URL (public https URL of /telegram) and "
+                  "HAJIBOT_WEBHOOK_SECRET (a random string Telegram echoes back).",
+                  file=sys.stderr)
+            return 2
+        return run_webhook(settings)
+    return _polling(settings)
+
+
+def _polling(settings) -> int:
+    from bot.app import build_application
+    from bot.web import ALLOWED_UPDATES
+
+    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+def _quiet() -> None:
+    # The console and ask print the conversation; PTB's lifecycle INFO lines are noise there.
+    for name in ("telegram", "apscheduler", "httpx", "aiohttp.access", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _chat(args) -> int:
+    from bot.channels.console import chat
+
+    _quiet()
+    return asyncio.run(chat(get_settings(), user_id=args.user, lang=args.lang,
+                            phone=args.phone))
+
+
+def _ask(args) -> int:
+    from bot.channels.ask import ask
+
+    _quiet()
+    lines = [" ".join(args.text)] if args.text else sys.stdin
+    return asyncio.run(ask(get_settings(), lines, as_json=args.json, user_id=args.user,
+                           lang=args.lang, out=sys.stdout))
+
+
+def _bare(args) -> int:
+    settings = get_settings()
+    if settings.telegram_token is not None:
+        from bot.db import migrate
+
+        migrate.upgrade(settings.database_url)
+        return _polling(settings)
+    from bot.channels.console import chat
+
+    _quiet()
+    return asyncio.run(chat(settings, user_id=1, lang="id", phone=None))

@@ -1,0 +1,21 @@
+"""Prometheus metrics of the bot runtime (default registry; served by bot/web.py at /metrics).
+
+Siskohat calls, failures and breaker state are defined next to the client in
+integration/metrics.py on the same registry.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+UPDATES = Counter("hajibot_updates", "Telegram updates received, by kind", ["kind"])
+DUPLICATES = Counter("hajibot_duplicate_updates",
+                     "Updates ignored because their update_id was already processed")
+THROTTLED = Counter("hajibot_throttled_updates", "Messages dropped by per-user throttling")
+REPLIES = Counter("hajibot_replies", "Successful Bot API sends, by method", ["method"])
+ERRORS = Counter("hajibot_handler_errors", "Exceptions raised by handlers (see error ids in log)")
+LATENCY = Histogram(
+    "hajibot_update_seconds",
+    "Wall time to handle one update (state load, handlers, state save)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

@@ -1,0 +1,258 @@
+"""The runtime around every update: DB-backed chat/user state, update-id dedupe, pre-filters.
+
+`HajiApplication.process_update` wraps PTB's dispatch:
+1. claim the update id in `processed_updates` and load the chat's and user's state, in one
+   short transaction (a duplicate id -> ignored silently: a retried webhook or a second process
+   never answers twice);
+2. put that state into `context.chat_data` / `context.user_data` (replacing what this process
+   had in memory, so another process's writes are seen);
+3. run the handlers (pre-filters in group -10 first: throttling, edited messages, input cap);
+4. save chat/user state that changed (one upsert each).
+
+Why an Application subclass and not a `BasePersistence`: PTB's persistence loads *all* chats at
+start-up and flushes on a timer (or at shutdown), so a crash loses the last interval and two
+processes overwrite each other; `refresh_*_data` would fix reads but writes would still be
+batched. Wrapping `process_update` gives load-before/save-after per update, in two short
+transactions, with dedupe in the first one - which is what "a restart loses nothing" needs.
+Updates are processed one at a time (PTB's default, `concurrent_updates=False`); handlers must
+stay blocking (the default) so their state changes happen before the save.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
+
+from bot import metrics
+from handlers.base import lang_of, render, services
+
+log = logging.getLogger(__name__)
+
+KEEP_UPDATE_IDS = timedelta(days=2)
+PRUNE_EVERY_S = 600.0
+PREFILTER_GROUP = -10
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class StateStore:
+    """SQL for the runtime tables. Runs twice per update, so the statements are built once
+    (plain SQL valid on SQLite >= 3.35 and PostgreSQL alike: ON CONFLICT, RETURNING)."""
+
+    _CLAIM = text("INSERT INTO processed_updates (update_id, processed_at) VALUES (:u, :t) "
+                  "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
+    _CHAT = text("SELECT data FROM runtime_chat_state WHERE chat_id = :c")
+    _USER = text("SELECT data, meta FROM runtime_user_state WHERE user_id = :u")
+    _SAVE_CHAT = text("INSERT INTO runtime_chat_state (chat_id, data, updated_at) "
+                      "VALUES (:c, :d, :t) ON CONFLICT (chat_id) DO UPDATE "
+                      "SET data = excluded.data, updated_at = excluded.updated_at")
+    _SAVE_USER = text("INSERT INTO runtime_user_state (user_id, data, meta, updated_at) "
+                      "VALUES (:u, :d, :m, :t) ON CONFLICT (user_id) DO UPDATE "
+                      "SET data = excluded.data, meta = excluded.meta, "
+                      "updated_at = excluded.updated_at")
+    _PRUNE = text("DELETE FROM processed_updates WHERE processed_at < :t")
+
+    def __init__(self, db):
+        self.db = db
+
+    def begin(self, update_id: int | None, chat_id: int | None, user_id: int | None
+              ) -> tuple[bool, str | None, str | None, str | None]:
+        """Claim `update_id` and read state: (claimed, chat json, user json, user meta json)."""
+        with self.db.engine.begin() as conn:
+            if update_id is not None:
+                # RETURNING, not rowcount: psycopg reports no reliable rowcount here.
+                claimed = conn.execute(self._CLAIM, {"u": update_id, "t": _utcnow()}).first()
+                if claimed is None:
+                    return False, None, None, None
+            chat_raw = user_raw = meta_raw = None
+            if chat_id is not None:
+                chat_raw = conn.execute(self._CHAT, {"c": chat_id}).scalar()
+            if user_id is not None:
+                row = conn.execute(self._USER, {"u": user_id}).first()
+                if row is not None:
+                    user_raw, meta_raw = row
+        return True, chat_raw, user_raw, meta_raw
+
+    def load(self, chat_id: int | None, user_id: int | None):
+        _, chat_raw, user_raw, meta_raw = self.begin(None, chat_id, user_id)
+        return chat_raw, user_raw, meta_raw
+
+    def save(self, chat: tuple[int, str] | None, user: tuple[int, str, str] | None) -> None:
+        now = _utcnow()
+        with self.db.engine.begin() as conn:
+            if chat is not None:
+                conn.execute(self._SAVE_CHAT, {"c": chat[0], "d": chat[1], "t": now})
+            if user is not None:
+                conn.execute(self._SAVE_USER, {"u": user[0], "d": user[1], "m": user[2],
+                                               "t": now})
+
+    def prune(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
+        with self.db.engine.begin() as conn:
+            res = conn.execute(self._PRUNE, {"t": _utcnow() - keep})
+        return res.rowcount or 0
+
+
+def _dumps(data: Any, what: str) -> str | None:
+    try:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        # Keys and types only: values may be personal data.
+        kinds = {str(k): type(v).__name__ for k, v in dict(data).items()}
+        log.error("%s is not JSON-able, not saved (keys/types: %s)", what, kinds)
+        return None
+
+
+def update_kind(update: Update) -> str:
+    for kind in ("message", "edited_message", "callback_query", "channel_post",
+                 "my_chat_member", "chat_member"):
+        if getattr(update, kind, None) is not None:
+            return kind
+    return "other"
+
+
+class HajiApplication(Application):
+    """PTB Application whose per-chat/per-user state lives in the database (see module doc)."""
+
+    # Read by `hajibot ask --json` and the test harness; elsewhere outcomes are dropped after
+    # each update so bot_data does not grow for ever.
+    keep_outcomes: bool = False
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.user_meta: dict[int, dict] = {}
+        self._store: StateStore | None = None
+        self._store_db = None
+        self._last_prune = 0.0
+
+    # --- state store -------------------------------------------------------------------------
+    @property
+    def store(self) -> StateStore | None:
+        svc = self.bot_data.get("services")
+        db = getattr(svc, "db", None)
+        if db is None:
+            return None
+        if self._store is None or self._store_db is not db:
+            self._store, self._store_db = StateStore(db), db
+        return self._store
+
+    def _apply(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+        if chat_id is not None:
+            data = self._chat_data[chat_id]
+            data.clear()
+            data.update(json.loads(chat_raw) if chat_raw else {})
+        if user_id is not None:
+            data = self._user_data[user_id]
+            data.clear()
+            data.update(json.loads(user_raw) if user_raw else {})
+            self.user_meta[user_id] = json.loads(meta_raw) if meta_raw else {}
+
+    def load_state(self, *, chat_id: int | None = None, user_id: int | None = None) -> None:
+        """Refresh chat_data/user_data from the DB - for job callbacks, which run outside an
+        update (call `save_state` with the same ids afterwards)."""
+        if self.store is not None:
+            self._apply(chat_id, user_id, *self.store.load(chat_id, user_id))
+
+    def save_state(self, *, chat_id: int | None = None, user_id: int | None = None) -> None:
+        """Write chat_data/user_data of these ids to the DB now."""
+        if self.store is None:
+            return
+        chat = user = None
+        if chat_id is not None:
+            raw = _dumps(self._chat_data.get(chat_id, {}), "chat_data")
+            chat = (chat_id, raw) if raw is not None else None
+        if user_id is not None:
+            raw = _dumps(self._user_data.get(user_id, {}), "user_data")
+            meta = _dumps(self.user_meta.get(user_id, {}), "user meta")
+            user = (user_id, raw, meta or "{}") if raw is not None else None
+        self.store.save(chat, user)
+
+    # --- the wrapper -------------------------------------------------------------------------
+    async def process_update(self, update: object) -> None:
+        store = self.store
+        if not isinstance(update, Update) or store is None:
+            await super().process_update(update)
+            return
+        started = time.perf_counter()
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        user_id = update.effective_user.id if update.effective_user else None
+        claimed, chat_raw, user_raw, meta_raw = store.begin(update.update_id, chat_id, user_id)
+        if not claimed:
+            metrics.DUPLICATES.inc()
+            return
+        metrics.UPDATES.labels(update_kind(update)).inc()
+        self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw)
+        try:
+            await super().process_update(update)
+        finally:
+            self._save_changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
+            if not self.keep_outcomes:
+                self.bot_data.get("outcomes", {}).pop(update.update_id, None)
+            metrics.LATENCY.observe(time.perf_counter() - started)
+            self._maybe_prune(store)
+
+    def _save_changes(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+        chat = user = None
+        if chat_id is not None:
+            new = _dumps(self._chat_data.get(chat_id, {}), "chat_data")
+            if new is not None and new != (chat_raw or "{}"):
+                chat = (chat_id, new)
+        if user_id is not None:
+            new = _dumps(self._user_data.get(user_id, {}), "user_data")
+            meta = _dumps(self.user_meta.get(user_id, {}), "user meta") or "{}"
+            if new is not None and (new != (user_raw or "{}") or meta != (meta_raw or "{}")):
+                user = (user_id, new, meta)
+        if chat is not None or user is not None:
+            self.store.save(chat, user)
+
+    def _maybe_prune(self, store: StateStore) -> None:
+        now = time.monotonic()
+        if now - self._last_prune >= PRUNE_EVERY_S:
+            self._last_prune = now
+            removed = store.prune()
+            if removed:
+                log.info("pruned %d processed update ids", removed)
+
+
+# --- pre-filters (group -10) -------------------------------------------------------------------
+
+async def prefilter(update: Update, context: CallbackContext) -> None:
+    """Throttle bursts, answer edited messages, refuse over-long input - before any feature."""
+    msg = update.message or update.edited_message
+    chat, user = update.effective_chat, update.effective_user
+    # Only people talking to the bot privately; the agents' group is the helpdesk's business.
+    if msg is None or chat is None or user is None or chat.type != "private":
+        return
+    svc = services(context)
+    settings = svc.settings
+    app = context.application
+    meta = app.user_meta.setdefault(user.id, {}) if hasattr(app, "user_meta") else {}
+    now = svc.clock().timestamp()
+    start = meta.get("tw", 0.0)
+    if now - start >= settings.throttle_window_s or now < start:
+        meta.update(tw=now, tc=0, tn=False)
+    meta["tc"] = meta.get("tc", 0) + 1
+    if app.bot_data.get("throttle", True) and meta["tc"] > settings.throttle_burst:
+        metrics.THROTTLED.inc()
+        if not meta.get("tn"):
+            meta["tn"] = True
+            wait_s = max(1, round(start + settings.throttle_window_s - now))
+            await msg.reply_text(render(lang_of(update, context), "runtime_throttled.j2",
+                                        seconds=wait_s))
+        raise ApplicationHandlerStop
+    if update.edited_message is not None:
+        await msg.reply_text(render(lang_of(update, context), "runtime_edited.j2"))
+        raise ApplicationHandlerStop
+    text = msg.text or msg.caption or ""
+    if len(text) > settings.max_input_chars:
+        await msg.reply_text(render(lang_of(update, context), "runtime_too_long.j2",
+                                    limit=settings.max_input_chars, length=len(text)))
+        raise ApplicationHandlerStop

@@ -1,0 +1,143 @@
+"""Webhook-mode web server (aiohttp): Telegram webhook, health, metrics, Siskohat push.
+
+- `POST /telegram`: checks `X-Telegram-Bot-Api-Secret-Token` (hmac.compare_digest), answers
+  200 at once and hands the update to the Application's queue (processed in the background);
+- `GET /healthz`: DB and Siskohat reachability, breaker state (503 when the DB is down);
+- `GET /metrics`: Prometheus text format (bot/metrics.py + integration/metrics.py);
+- the Siskohat push endpoint from `integration.push.add_push_routes` when that module exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, open_services, start_app, stop_app
+from bot.db.engine import Database
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Only what the handlers use; everything else Telegram would send is noise for this bot.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1 << 20
+
+PTB_APP = web.AppKey("ptb_app", Application)
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", Database)
+SET_WEBHOOK = web.AppKey("set_webhook", bool)
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    """Acknowledge a Telegram update at once; the Application processes it in the background."""
+    secret = request.app[SETTINGS].webhook_secret
+    given = request.headers.get(SECRET_HEADER, "")
+    if secret is None or not hmac.compare_digest(given.encode(),
+                                                 secret.get_secret_value().encode()):
+        return web.Response(status=403, text="forbidden")
+    ptb = request.app[PTB_APP]
+    try:
+        update = Update.de_json(await request.json(), ptb.bot)
+    except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        return web.Response(status=400, text="bad update")
+    await ptb.update_queue.put(update)
+    return web.Response(text="ok")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """{"db": bool, "siskohat": bool|null, "breaker": str|null}; 503 when the DB is down."""
+    db = request.app[DB]
+
+    def ping_db() -> bool:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+
+    try:
+        db_ok = await asyncio.wait_for(asyncio.to_thread(ping_db), 3.0)
+    except Exception:  # any failure means "not ok"; the class is enough in the log
+        log.warning("healthz: database unreachable", exc_info=False)
+        db_ok = False
+    services = request.app[PTB_APP].bot_data.get("services")
+    client = (services.extras.get("siskohat") if services is not None else None)
+    siskohat = breaker = None
+    if client is not None:
+        try:
+            siskohat = bool(await asyncio.wait_for(client.ping(), 1.5))
+        except Exception:
+            siskohat = False
+        breaker = getattr(client, "breaker_state", None)
+    body = {"db": db_ok, "siskohat": siskohat, "breaker": breaker}
+    return web.json_response(body, status=200 if db_ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/telegram", telegram_webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    try:
+        from integration.push import add_push_routes
+    except ImportError:  # the push feature not built yet
+        return
+    add_push_routes(app, app[DB], app[SETTINGS].siskohat_push_secret.get_secret_value())
+
+
+async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open shared clients, start the Application, set the webhook; undo on shutdown."""
+    ptb = app[PTB_APP]
+    settings = app[SETTINGS]
+    async with AsyncExitStack() as stack:
+        stack.callback(app[DB].dispose)
+        owned = not ptb.running  # an Application started by the caller (tests) stays theirs
+        if owned:
+            if ptb.bot_data.get("services") is None:
+                ptb.bot_data["services"] = await open_services(
+                    settings, stack, clock=ptb.bot_data.get("clock"), db=app[DB])
+            await start_app(ptb)
+        if app[SET_WEBHOOK]:
+            await ptb.bot.set_webhook(
+                url=settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES, max_connections=40)
+        yield
+        if owned:
+            await stop_app(ptb)
+
+
+def make_web_app(settings: Settings, *, ptb_app: Application | None = None,
+                 db: Database | None = None, set_webhook: bool = True) -> web.Application:
+    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+        raise ValueError("HAJIBOT_WEBHOOK_SECRET is required in webhook mode")
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[DB] = db or Database(settings.database_url)
+    app[PTB_APP] = ptb_app or build_application(settings)
+    app[SET_WEBHOOK] = set_webhook
+    app.cleanup_ctx.append(telegram_ctx)
+    setup_routes(app)
+    return app
+
+
+def run_webhook(settings: Settings) -> int:
+    if settings.telegram_token is None:
+        raise ValueError("HAJIBOT_TELEGRAM_TOKEN is required in webhook mode")
+    if not settings.webhook_url:
+        raise ValueError("HAJIBOT_WEBHOOK_URL is required in webhook mode (the public https URL "
+                         "of POST /telegram)")
+    web.run_app(make_web_app(settings), host="0.0.0.0", port=settings.port,  # noqa: S104
+                access_log=None)
+    return 0

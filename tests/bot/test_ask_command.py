@@ -1,0 +1,62 @@
+"""`hajibot ask` through bot.cli.main: one line, stdin lines, #button, JSON shape."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from bot import cli
+from bot.settings import get_settings
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("HAJIBOT_DATABASE_URL", f"sqlite:///{tmp_path}/ask.sqlite3")
+    monkeypatch.setenv("HAJIBOT_EMBEDDED_SIMULATOR", "false")  # no fixed-port server in tests
+    monkeypatch.setenv("HAJIBOT_SISKOHAT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("HAJIBOT_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_ask_json_one_message(env, capsys):
+    assert cli.main(["ask", "--json", "/start"]) == 0
+    [row] = _lines(capsys.readouterr().out)
+    assert set(row) >= {"q", "text", "topic", "score", "handoff", "buttons"}
+    assert row["q"] == "/start" and row["text"] and "<" not in row["text"]
+    assert row["buttons"] and all(isinstance(b, str) for b in row["buttons"])
+
+
+def test_ask_json_stdin_lines_buttons_and_errors(env, capsys, monkeypatch):
+    assert cli.main(["ask", "--json", "/start"]) == 0
+    first = _lines(capsys.readouterr().out)[0]
+    label = first["buttons"][0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(
+        f"/start\n\n#button {label.upper()}\n#button tidak-ada-tombol-ini\n/help\n"))
+    assert cli.main(["ask", "--json", "--user", "42"]) == 0
+    rows = _lines(capsys.readouterr().out)
+    assert [r["q"] for r in rows] == ["/start", f"#button {label.upper()}",
+                                      "#button tidak-ada-tombol-ini", "/help"]
+    assert rows[1]["text"] and "error" not in rows[1]  # the press reached a handler
+    assert "error" in rows[2] and "tidak-ada-tombol-ini" in rows[2]["error"]
+    assert rows[3]["text"]
+
+
+def test_ask_plain_text_output(env, capsys):
+    assert cli.main(["ask", "--lang", "en", "/start"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() and "<b>" not in out and "[" in out  # buttons shown as [label]
+
+
+def test_run_without_token_explains(env, capsys):
+    assert cli.main(["run", "--polling"]) == 2
+    assert "HAJIBOT_TELEGRAM_TOKEN" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+"""Webhook mode: secret check, background processing, /healthz and /metrics (aiohttp server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.web import SECRET_HEADER, make_web_app
+
+SAMPLE = ["tests.e2e.sample_handlers"]
+SECRET = "s3cret-token"
+
+
+async def _wait_for(predicate, timeout=3.0):
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture
+async def web_bot(make_harness, aiohttp_client):
+    async with make_harness(handler_modules=SAMPLE,
+                            settings_overrides={"webhook_secret": SECRET}) as h:
+        app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=False)
+        client = await aiohttp_client(app)
+        yield h, client
+
+
+async def test_good_secret_is_acknowledged_and_processed(web_bot):
+    h, client = web_bot
+    update = h.api.make_message(111, None, "/start")
+    resp = await client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
+    assert resp.status == 200
+    assert await _wait_for(lambda: h.api.sent_to(111))
+    assert h.api.sent_to(111)[0].text == "Halo dari bot"
+    # Telegram retries the same update: acknowledged again, answered once.
+    resp = await client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
+    assert resp.status == 200
+    await asyncio.sleep(0.2)
+    assert len(h.api.sent_to(111)) == 1
+
+
+@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}])
+async def test_bad_or_missing_secret_is_refused_and_not_processed(web_bot, headers):
+    h, client = web_bot
+    update = h.api.make_message(111, None, "/start")
+    resp = await client.post("/telegram", json=update, headers=headers)
+    assert resp.status == 403
+    await asyncio.sleep(0.2)
+    assert h.api.sent_to(111) == []
+
+
+async def test_garbage_body_is_400(web_bot):
+    _, client = web_bot
+    resp = await client.post("/telegram", data=b"not json", headers={SECRET_HEADER: SECRET})
+    assert resp.status == 400
+
+
+async def test_healthz_reports_db(web_bot):
+    h, client = web_bot
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["db"] is True and "siskohat" in body and "breaker" in body
+
+
+async def test_healthz_503_when_db_down(make_harness, aiohttp_client, tmp_path):
+    from bot.db.engine import Database
+
+    async with make_harness(handler_modules=SAMPLE,
+                            settings_overrides={"webhook_secret": SECRET}) as h:
+        broken = Database(f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3")
+        broken.engine.dispose()
+        broken.engine = Database("postgresql+psycopg://nobody@127.0.0.1:1/none").engine
+        app = make_web_app(h.settings, ptb_app=h.app, db=broken, set_webhook=False)
+        client = await aiohttp_client(app)
+        resp = await client.get("/healthz")
+        assert resp.status == 503 and (await resp.json())["db"] is False
+
+
+async def test_metrics_has_runtime_counters(web_bot):
+    h, client = web_bot
+    await h.send(111, "/start")
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    body = await resp.text()
+    for name in ("hajibot_updates_total", "hajibot_replies_total", "hajibot_update_seconds_bucket",
+                 "hajibot_duplicate_updates_total"):
+        assert name in body
+    assert 'hajibot_replies_total{method="sendMessage"}' in body
+
+
+def test_webhook_mode_refuses_to_start_without_secret(make_harness):
+    from bot.settings import Settings
+
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        make_web_app(Settings(_env_file=None, telegram_token="1:a"), set_webhook=False)
+
+
+async def test_set_webhook_restricts_updates_and_sends_secret(make_harness, aiohttp_client):
+    async with make_harness(handler_modules=SAMPLE,
+                            settings_overrides={"webhook_secret": SECRET,
+                                                "webhook_url": "https://bot.example/telegram"}
+                            ) as h:
+        app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=True)
+        await aiohttp_client(app)
+        assert h.api.webhook["url"] == "https://bot.example/telegram"
+        assert h.api.webhook["secret_token"] == SECRET
+        assert set(h.api.webhook["allowed_updates"]) == {"message", "edited_message",
+                                                         "callback_query"}
