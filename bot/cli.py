@@ -41,12 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        # Bare `hajibot`: the main job on embedded defaults (see bot.commands.run).
-        default = getattr(parser, "_default_func", None)
-        if default is None:
-            parser.print_help()
-            return 0
-        return int(default(args) or 0)
+        # Bare `hajibot`: the main job on embedded defaults.
+        from bot.commands.run import main_job
+
+        return int(main_job(args) or 0)
     return int(args.func(args) or 0)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import logging
 import sys
 
@@ -36,18 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("text", nargs="*", help="the message (default: read lines from stdin)")
     ask.set_defaults(func=_ask)
 
-    parser = _parent_parser(sub)
-    if parser is not None:
-        parser._default_func = _bare  # read by bot.cli.main for a bare `hajibot`
-
-
-def _parent_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser | None:
-    # bot/cli.py passes only the subparsers action; its parser is the caller's `parser`.
-    for frame in inspect.stack()[1:4]:
-        parser = frame.frame.f_locals.get("parser")
-        if isinstance(parser, argparse.ArgumentParser) and sub in parser._actions:
-            return parser
-    return None
 
 
 def _person_args(p: argparse.ArgumentParser) -> None:
@@ -105,7 +92,8 @@ def _ask(args) -> int:
                            lang=args.lang, out=sys.stdout))
 
 
-def _bare(args) -> int:
+def main_job(args=None) -> int:
+    """Bare `hajibot`: Telegram polling when a token is set, else the console chat."""
     settings = get_settings()
     if settings.telegram_token is not None:
         from bot.db import migrate
