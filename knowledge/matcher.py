@@ -26,6 +26,7 @@ from knowledge.normalize import (
     affix_variants,
     correct_words,
     normalize_words,
+    root_words,
 )
 
 Decision = Literal["answer", "clarify", "handoff"]
@@ -35,6 +36,11 @@ Decision = Literal["answer", "clarify", "handoff"]
 class Thresholds:
     confident: float = 0.60  # combined score to answer without asking
     margin: float = 0.04  # ... and this far ahead of the runner-up
+    # or a clear winner: a lower score, but far ahead of every other entry (informal questions
+    # share fewer words with any text, yet still point at one entry only)
+    clear: float = 0.50
+    clear_margin: float = 0.12
+    clear_coverage: float = 0.8  # ... and nearly every content word known ("vaksin covid" is not)
     floor: float = 0.38  # below this nothing is close enough: out of scope
     coverage: float = 0.5  # share of content words the KB vocabulary knows
     candidates: int = 3  # buttons when clarifying
@@ -63,6 +69,9 @@ _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia
 _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect)\b.{0,40}\b" + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
+    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon)\b"),
+    re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
+    re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
     re.compile(r"\b(komplain|complain|complaint|keluhan|mengeluh|mengadu|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
 ]
@@ -78,6 +87,10 @@ _KEEP_WEIGHT = frozenset("berapa bagaimana kapan tidak belum sudah siapa mana ke
 _LIGHT = 0.25  # weight of other function words in the stem share
 _POLAR = {"sudah": "belum", "belum": "sudah", "tahapsatu": "tahapdua", "tahapdua": "tahapsatu"}
 _POLAR_PENALTY = 0.85  # the entry speaks of the opposite case ("belum pernah haji" vs "sudah")
+# A text (paraphrase) that says the opposite of the question is weak evidence for its entry,
+# however many other words it shares: "sudah pernah haji, tahap berapa" must not ride on
+# "belum pernah haji masuk tahap berapa".
+_POLAR_DOC_PENALTY = 0.8
 
 
 def make_stemmer(roots: frozenset[str]):
@@ -137,9 +150,12 @@ class Matcher:
             entry_words.append(words_here)
             all_words.extend(words_here)
         self.vocab = Vocabulary(all_words)
+        root_words()  # load the real-word list now, not on the first question
         self.stem = make_stemmer(self.vocab.words)
         entry_stems = [{self.stem(w) for w in ws} for ws in entry_words]
         self._doc_text = [" ".join(w) for w in doc_words]
+        self._docs_with = {p: frozenset(di for di, ws in enumerate(doc_words) if p in ws)
+                           for p in _POLAR}
         self._doc_entry = doc_entry
         self._entry_stems = entry_stems
         n_entries = len(kb.entries)
@@ -163,7 +179,7 @@ class Matcher:
                 self._postings.setdefault(g, []).append((di, v / norm))
 
     # -- signals ------------------------------------------------------------------------------
-    def _char_cosine(self, words: list[str]) -> list[float]:
+    def _char_cosine(self, words: list[str], against: frozenset[int] = frozenset()) -> list[float]:
         grams = _ngrams(words)
         vec = {g: (1.0 + math.log(c)) * self._gram_idf[g] for g, c in grams.items() if g in self._gram_idf}
         # unknown grams still count in the query norm: text the KB never saw lowers similarity
@@ -176,19 +192,27 @@ class Matcher:
         best = [0.0] * len(self.ids)
         for di, s in per_doc.items():
             ei = self._doc_entry[di]
-            s = s / norm
+            s = s / norm * (_POLAR_DOC_PENALTY if di in against else 1.0)
             if s > best[ei]:
                 best[ei] = s
         return best
 
-    def _token_set(self, text: str) -> list[float]:
+    def _contradicting_docs(self, words: list[str]) -> frozenset[int]:
+        """Texts that hold the opposite of a polar word of the question (and not the word)."""
+        out: set[int] = set()
+        for word, opposite in _POLAR.items():
+            if word in words and opposite not in words:
+                out |= self._docs_with[opposite] - self._docs_with[word]
+        return frozenset(out)
+
+    def _token_set(self, text: str, against: frozenset[int] = frozenset()) -> list[float]:
         best = [0.0] * len(self.ids)
         # process.extract loops in C++; a Python loop over ~400 texts costs ~1.5 ms
         hits = process.extract(text, self._doc_text, scorer=fuzz.token_set_ratio, limit=None,
                                processor=None, score_cutoff=1)
         for _doc, score, di in hits:
             ei = self._doc_entry[di]
-            s = score / 100.0
+            s = score / 100.0 * (_POLAR_DOC_PENALTY if di in against else 1.0)
             if s > best[ei]:
                 best[ei] = s
         return best
@@ -208,8 +232,9 @@ class Matcher:
         words, content, covered = correct_words(raw, self.vocab)
         coverage = covered / content if content else 0.0
         joined = " ".join(words)
-        s1 = self._token_set(joined)
-        s2 = self._char_cosine(words)
+        against = self._contradicting_docs(words)
+        s1 = self._token_set(joined, against)
+        s2 = self._char_cosine(words, against)
         s3 = self._stem_share(words)
         combined = [0.3 * a + 0.35 * b + 0.35 * c for a, b, c in zip(s1, s2, s3, strict=True)]
         for word, opposite in _POLAR.items():
@@ -239,6 +264,8 @@ class Matcher:
             return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
         if len(text.split()) <= 1:
             return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)
-        if best >= self.t.confident and best - second >= self.t.margin:
+        if (best >= self.t.confident and best - second >= self.t.margin) or (
+                best >= self.t.clear and best - second >= self.t.clear_margin
+                and coverage >= self.t.clear_coverage):
             return Match("answer", self.ids[top], round(best, 4), cands, "confident", **common)
         return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

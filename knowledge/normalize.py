@@ -43,6 +43,57 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+@cache
+def root_words() -> frozenset[str]:
+    """Indonesian root words (PySastrawi's `kata-dasar.txt`, MIT): real words, not typos.
+
+    A word the knowledge base does not use but that is (an affixed form of) a real Indonesian
+    word must not be "corrected" into a KB word: kesempatan is not kesehatan, malam is not macam.
+    """
+    try:
+        from importlib.resources import files
+
+        text = files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt").read_text("utf-8")
+    except (ImportError, FileNotFoundError, ModuleNotFoundError):  # pragma: no cover
+        return frozenset()
+    extra = _read_yaml("informal.yaml").get("real_words") or ()
+    return frozenset(w.strip() for w in text.split() if w.strip()) | {str(w) for w in extra}
+
+
+def is_real_word(word: str) -> bool:
+    """Whether `word` is, or is an affixed form of, a known Indonesian word (or a function word)."""
+    if word in FUNCTION_WORDS:
+        return True
+    roots = root_words()
+    return any(v in roots for v in affix_variants(word) if len(v) >= 4 or v == word)
+
+
+_NASAL = (("ny", "s"), ("ng", "k"), ("ng", ""), ("n", "t"), ("m", "p"))
+
+
+def colloquial_variants(word: str) -> list[str]:
+    """Formal forms a Jakarta-style colloquial verb may stand for, most likely first.
+
+    -in for -kan/-i (batalin -> batalkan, batal), nge-/ng-/ny-/n-/m- for the nasal prefix of a
+    bare root (ngajuin -> ajukan, nyerahin -> serahkan, nerusin -> teruskan, ngecek -> cek).
+    """
+    if word.endswith("nya") and len(word) > 8:
+        word = word[:-3]  # lunasinnya -> lunasin
+    stems = [word]
+    if word.endswith("in") and len(word) > 5:
+        b = word[:-2]
+        stems = [b + "kan", b, b + "i"]
+    out: list[str] = []
+    for s in stems:
+        out.append(s)
+        if s.startswith("nge") and len(s) > 5 and s[3] not in "aiueo":
+            out.append(s[3:])
+        for pre, root_start in _NASAL:
+            if s.startswith(pre) and len(s) > len(pre) + 2 and s[len(pre)] in "aiueo":
+                out.append(root_start + s[len(pre):])
+    return [v for v in dict.fromkeys(out) if v != word]
+
+
 @dataclass(frozen=True)
 class Lexicon:
     tokens: Mapping[str, str]  # one typed token -> replacement words
@@ -165,6 +216,17 @@ class Vocabulary:
                 return word[: -len(suffix)]
         if any(v in self.words for v in affix_variants(word)[1:] if len(v) >= 4):
             return word  # an affixed form of a KB word (limpahkan -> limpah): not a typo
+        if word in FUNCTION_WORDS or word in root_words():
+            return None  # a real word the KB does not use (malam, bukan), not a typo of one
+        forms = colloquial_variants(word)  # batalin -> batalkan, ngajuin -> ajukan
+        for form in forms:
+            if form in self.words:
+                return form
+        for form in forms:
+            if any(v in self.words for v in affix_variants(form)[1:] if len(v) >= 4):
+                return form
+        if is_real_word(word):
+            return None  # an affixed real word (kesempatan), not a typo of a KB word
         single = re.sub(r"([^\W\d_])\1+", r"\1", word)  # bisaa -> bisa (jemaah stays in vocab)
         if single in self.words:
             return single

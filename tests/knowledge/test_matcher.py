@@ -17,7 +17,8 @@ def m() -> Matcher:
 @pytest.mark.parametrize("text", [
     "saya mau bicara dengan petugas", "sambungkan ke admin dong", "minta cs", "operator",
     "mau ngomong sama orang", "saya mau komplain", "can i talk to a human please",
-    "petugas",
+    "petugas", "ada petugas yang bisa bantu saya", "mau ngobrol sama orang bukan robot",
+    "bisa sambungin ke orang beneran?",
 ])
 def test_requests_for_a_human_hand_off(m, text):
     r = m.match(text)
@@ -70,6 +71,24 @@ def test_empty_text(m):
 
 def test_sudah_vs_belum_changes_the_answer(m):
     assert m.match("sudah pernah haji mau haji lagi boleh?").entry_id == "haji-ulang"
+
+
+def test_a_text_saying_the_opposite_does_not_carry_its_entry(m):
+    # tahap-1's paraphrase "belum pernah haji ... tahap berapa" shares every other word
+    r = m.match("saya sudah pernah berhaji, pelunasannya masuk tahap yang mana")
+    assert r.entry_id != "pelunasan-tahap-1"
+    assert not (r.decision == "answer" and r.entry_id == "pelunasan-tahap-1")
+
+
+def test_a_clear_winner_is_answered_below_the_confident_score(m):
+    # informal wording shares few words with any text, but only one entry is close
+    r = m.match("almarhum udah terima uang living cost, terus uangnya diapakan")
+    assert (r.decision, r.entry_id) == ("answer", "pelimpahan-living-cost"), r
+
+
+def test_real_words_outside_the_kb_lower_coverage(m):
+    r = m.match("skor bola tadi malem brp")
+    assert r.decision == "handoff" and r.reason == "out_of_scope"
 
 
 def test_match_result_shape(m):

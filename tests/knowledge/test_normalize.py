@@ -76,3 +76,29 @@ def test_mask_personal_hides_digits_and_names():
     assert mask_personal("ibu meninggal syarat pelimpahan", known) == (
         "ibu meninggal syarat pelimpahan")
     assert "@" not in mask_personal("email budi@contoh.id", known)
+
+
+def test_real_words_are_not_corrected_into_kb_words():
+    # kesempatan is not a typo of kesehatan, malam not of macam, bukan not of buka
+    vocab = Vocabulary(["kesehatan", "macam", "buka", "syarat"])
+    words, content, covered = correct_words(["kesempatan", "malam", "bukan", "syrat"], vocab)
+    assert words == ["kesempatan", "malam", "bukan", "syarat"]
+    assert covered == 1  # only the typo counts as known to the knowledge base
+
+
+def test_colloquial_in_verbs_reach_their_formal_form():
+    vocab = Vocabulary(["batalkan", "dilimpahkan", "ajukan", "lunas"])
+    words, _, covered = correct_words(["batalin", "dilimpahin", "ngajuin", "lunasinnya"], vocab)
+    assert words == ["batalkan", "dilimpahkan", "ajukan", "lunas"]
+    assert covered == 4
+
+
+def test_yaml_boolean_looking_keys_stay_words():
+    # unquoted `no:` / `y:` in YAML are booleans; the lexicon must still read them as words
+    assert normalize_words("lupa no porsi") == ["lupa", "nomor", "porsi"]
+    assert "false" not in default_lexicon().tokens and "true" not in default_lexicon().tokens
+
+
+def test_bank_transfer_is_not_pelimpahan():
+    assert normalize_words("transfer pelunasan gagal") == ["transfer", "pelunasan", "gagal"]
+    assert normalize_words("porsi transfer documents")[:2] == ["pelimpahan", "porsi"]
