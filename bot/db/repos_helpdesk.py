@@ -1,0 +1,323 @@
+"""Helpdesk repository: tickets, their messages (mapping + outbox), blocks, statistics input.
+
+Takes a Session, never commits (the caller's `db.session()` does), returns plain dataclasses.
+Times go in aware (any zone) and come out aware UTC; they are stored naive UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models.helpdesk import HelpdeskBlock, HelpdeskMessage, HelpdeskTicket
+from knowledge.tickets import TicketFacts, format_code, month_key
+
+OPEN_STATES = ("new", "claimed")
+
+
+def _db(t: datetime | None) -> datetime | None:
+    if t is None:
+        return None
+    return t if t.tzinfo is None else t.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    return None if t is None else t.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    code: str
+    chat_id: int
+    user_id: int | None
+    lang: str
+    reason: str
+    state: str
+    thread_id: int | None
+    topic_closed: bool
+    agent_id: int | None
+    agent_name: str | None
+    porsi: str | None
+    context: dict
+    created_at: datetime
+    waiting_since: datetime | None
+    first_response_at: datetime | None
+    last_person_at: datetime | None
+    last_agent_at: datetime | None
+    reminded_at: datetime | None
+    closed_at: datetime | None
+    closed_by: str | None
+    rating: int | None
+    comment: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    ticket_id: int
+    direction: str  # in | out | note | bot
+    kind: str
+    text: str | None
+    person_message_id: int | None
+    topic_message_id: int | None
+    reply_to_message_id: int | None
+    agent_id: int | None
+    status: str  # pending | sent | failed | none
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def _ticket(r: HelpdeskTicket) -> Ticket:
+    try:
+        ctx = json.loads(r.context or "{}")
+    except ValueError:
+        ctx = {}
+    return Ticket(
+        r.id, r.code, r.chat_id, r.user_id, r.lang, r.reason, r.state, r.thread_id,
+        bool(r.topic_closed), r.agent_id, r.agent_name, r.porsi, ctx, _aware(r.created_at),
+        _aware(r.waiting_since), _aware(r.first_response_at), _aware(r.last_person_at),
+        _aware(r.last_agent_at), _aware(r.reminded_at), _aware(r.closed_at), r.closed_by,
+        r.rating, r.comment)
+
+
+def _message(r: HelpdeskMessage) -> Message:
+    return Message(r.id, r.ticket_id, r.direction, r.kind, r.text, r.person_message_id,
+                   r.topic_message_id, r.reply_to_message_id, r.agent_id, r.status, r.attempts,
+                   _aware(r.next_attempt_at), r.last_error, _aware(r.created_at),
+                   _aware(r.sent_at))
+
+
+# --- tickets ---------------------------------------------------------------------------------
+def open_ticket(session: Session, *, chat_id: int, user_id: int | None, lang: str, reason: str,
+                local_now: datetime, porsi: str | None = None,
+                context: dict | None = None) -> Ticket:
+    """A new ticket numbered in the month of `local_now` (the office's local time)."""
+    month = month_key(local_now)
+    last = session.scalar(select(func.max(HelpdeskTicket.seq))
+                          .where(HelpdeskTicket.month == month)) or 0
+    now = _db(local_now)
+    row = HelpdeskTicket(
+        month=month, seq=last + 1, code=format_code(month, last + 1), chat_id=chat_id,
+        user_id=user_id, lang=lang, reason=reason, state="new", topic_closed=0, porsi=porsi,
+        context=json.dumps(context or {}, ensure_ascii=False), created_at=now,
+        waiting_since=now, last_person_at=now)
+    session.add(row)
+    session.flush()
+    return _ticket(row)
+
+
+def get(session: Session, ticket_id: int) -> Ticket | None:
+    row = session.get(HelpdeskTicket, ticket_id)
+    return _ticket(row) if row is not None else None
+
+
+def by_code(session: Session, code: str) -> Ticket | None:
+    row = session.scalars(select(HelpdeskTicket).where(HelpdeskTicket.code == code)).first()
+    return _ticket(row) if row is not None else None
+
+
+def by_thread(session: Session, thread_id: int) -> Ticket | None:
+    """The ticket whose topic is `thread_id` (the newest, should an id ever be reused)."""
+    row = session.scalars(select(HelpdeskTicket).where(HelpdeskTicket.thread_id == thread_id)
+                          .order_by(HelpdeskTicket.id.desc())).first()
+    return _ticket(row) if row is not None else None
+
+
+def open_of(session: Session, chat_id: int) -> Ticket | None:
+    """The person's open ticket (at most one)."""
+    row = session.scalars(select(HelpdeskTicket)
+                          .where(HelpdeskTicket.chat_id == chat_id,
+                                 HelpdeskTicket.state.in_(OPEN_STATES))
+                          .order_by(HelpdeskTicket.id.desc())).first()
+    return _ticket(row) if row is not None else None
+
+
+def open_tickets(session: Session) -> list[Ticket]:
+    """Open tickets, oldest first."""
+    rows = session.scalars(select(HelpdeskTicket)
+                           .where(HelpdeskTicket.state.in_(OPEN_STATES))
+                           .order_by(HelpdeskTicket.created_at, HelpdeskTicket.id))
+    return [_ticket(r) for r in rows]
+
+
+def update(session: Session, ticket_id: int, **values) -> Ticket:
+    """Set columns of one ticket (datetimes converted; `context` dict serialised)."""
+    row = session.get(HelpdeskTicket, ticket_id)
+    if row is None:
+        raise KeyError(ticket_id)
+    for key, value in values.items():
+        if key == "context":
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, datetime):
+            value = _db(value)
+        elif key == "topic_closed":
+            value = int(bool(value))
+        setattr(row, key, value)
+    session.flush()
+    return _ticket(row)
+
+
+def person_wrote(session: Session, ticket_id: int, now: datetime) -> Ticket:
+    row = session.get(HelpdeskTicket, ticket_id)
+    row.last_person_at = _db(now)
+    if row.waiting_since is None:
+        row.waiting_since = _db(now)
+    session.flush()
+    return _ticket(row)
+
+
+def agent_replied(session: Session, ticket_id: int, now: datetime) -> Ticket:
+    row = session.get(HelpdeskTicket, ticket_id)
+    row.last_agent_at = _db(now)
+    if row.first_response_at is None:
+        row.first_response_at = _db(now)
+    row.waiting_since = None
+    row.reminded_at = None
+    session.flush()
+    return _ticket(row)
+
+
+def close(session: Session, ticket_id: int, *, by: str, now: datetime) -> Ticket:
+    row = session.get(HelpdeskTicket, ticket_id)
+    row.state = "closed"
+    row.closed_at = _db(now)
+    row.closed_by = by
+    row.waiting_since = None
+    session.flush()
+    return _ticket(row)
+
+
+def reopen(session: Session, ticket_id: int, now: datetime) -> Ticket:
+    row = session.get(HelpdeskTicket, ticket_id)
+    row.state = "claimed" if row.agent_id is not None else "new"
+    row.closed_at = None
+    row.closed_by = None
+    row.rating = None
+    row.comment = None
+    session.flush()
+    return _ticket(row)
+
+
+# --- messages --------------------------------------------------------------------------------
+def add_message(session: Session, *, ticket_id: int, direction: str, kind: str,
+                text: str | None, now: datetime, status: str = "pending",
+                person_message_id: int | None = None, topic_message_id: int | None = None,
+                agent_id: int | None = None, reply_to_message_id: int | None = None) -> Message:
+    row = HelpdeskMessage(
+        ticket_id=ticket_id, direction=direction, kind=kind, text=text, status=status,
+        person_message_id=person_message_id, topic_message_id=topic_message_id,
+        agent_id=agent_id, reply_to_message_id=reply_to_message_id, attempts=0, created_at=_db(now),
+        sent_at=_db(now) if status == "sent" else None)
+    session.add(row)
+    session.flush()
+    return _message(row)
+
+
+def get_message(session: Session, message_id: int) -> Message | None:
+    row = session.get(HelpdeskMessage, message_id)
+    return _message(row) if row is not None else None
+
+
+def mark_sent(session: Session, message_id: int, *, target_message_id: int | None,
+              now: datetime) -> Message:
+    """Delivered: remember the copy's id on the other side (the mapping both ways)."""
+    row = session.get(HelpdeskMessage, message_id)
+    if row.direction == "in":
+        row.topic_message_id = target_message_id
+    else:
+        row.person_message_id = target_message_id
+    row.status = "sent"
+    row.attempts += 1
+    row.sent_at = _db(now)
+    row.next_attempt_at = None
+    session.flush()
+    return _message(row)
+
+
+def mark_retry(session: Session, message_id: int, *, error: str, next_at: datetime,
+               failed: bool = False) -> Message:
+    row = session.get(HelpdeskMessage, message_id)
+    row.attempts += 1
+    row.last_error = error[:120]
+    row.next_attempt_at = None if failed else _db(next_at)
+    row.status = "failed" if failed else "pending"
+    session.flush()
+    return _message(row)
+
+
+def pending(session: Session, *, ticket_id: int | None = None, direction: str | None = None,
+            due_before: datetime | None = None) -> list[Message]:
+    """Outbox rows (oldest first), optionally only those due by `due_before`."""
+    q = select(HelpdeskMessage).where(HelpdeskMessage.status == "pending")
+    if ticket_id is not None:
+        q = q.where(HelpdeskMessage.ticket_id == ticket_id)
+    if direction is not None:
+        q = q.where(HelpdeskMessage.direction == direction)
+    if due_before is not None:
+        q = q.where((HelpdeskMessage.next_attempt_at.is_(None))
+                    | (HelpdeskMessage.next_attempt_at <= _db(due_before)))
+    return [_message(r) for r in session.scalars(q.order_by(HelpdeskMessage.id))]
+
+
+def messages(session: Session, ticket_id: int) -> list[Message]:
+    rows = session.scalars(select(HelpdeskMessage).where(HelpdeskMessage.ticket_id == ticket_id)
+                           .order_by(HelpdeskMessage.id))
+    return [_message(r) for r in rows]
+
+
+def person_message_for(session: Session, ticket_id: int, topic_message_id: int) -> int | None:
+    """The person-side message id of a topic message (either direction), for reply threading."""
+    row = session.scalars(select(HelpdeskMessage)
+                          .where(HelpdeskMessage.ticket_id == ticket_id,
+                                 HelpdeskMessage.topic_message_id == topic_message_id)).first()
+    return row.person_message_id if row is not None else None
+
+
+def topic_message_for(session: Session, ticket_id: int, person_message_id: int) -> int | None:
+    row = session.scalars(select(HelpdeskMessage)
+                          .where(HelpdeskMessage.ticket_id == ticket_id,
+                                 HelpdeskMessage.person_message_id == person_message_id)).first()
+    return row.topic_message_id if row is not None else None
+
+
+# --- blocks ----------------------------------------------------------------------------------
+def block(session: Session, chat_id: int, *, by: int | None, now: datetime) -> None:
+    if session.get(HelpdeskBlock, chat_id) is None:
+        session.add(HelpdeskBlock(chat_id=chat_id, blocked_at=_db(now), blocked_by=by))
+        session.flush()
+
+
+def unblock(session: Session, chat_id: int) -> bool:
+    row = session.get(HelpdeskBlock, chat_id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def is_blocked(session: Session, chat_id: int) -> bool:
+    return session.get(HelpdeskBlock, chat_id) is not None
+
+
+# --- statistics ------------------------------------------------------------------------------
+def facts(session: Session, *, since: datetime | None = None) -> list[TicketFacts]:
+    q = select(HelpdeskTicket)
+    if since is not None:
+        q = q.where(HelpdeskTicket.created_at >= _db(since))
+    return [TicketFacts(reason=r.reason, opened_at=r.created_at,
+                        first_response_at=r.first_response_at, closed_at=r.closed_at,
+                        rating=r.rating)
+            for r in session.scalars(q.order_by(HelpdeskTicket.id))]

@@ -1,0 +1,550 @@
+"""Helpdesk hand-off, the pilgrim's side: from the bot to a human agent and back.
+
+Triggers: /petugas, the menu's `helpdesk:start`, and `offer_handoff` (installed as the
+"handoff" hook: forced -> the reason choice, otherwise a "Hubungi petugas" button). The person
+picks a reason (status, pelunasan, pelimpahan, data salah, lainnya; the caller's reason is
+preselected) and types a message (flow "helpdesk"); the ticket opens (`HD-YYMM-NNNN`), a forum
+topic is created in the agents' group with a context card, and the person is told what happens
+next and when agents work (Mon-Fri, hours from settings, Indonesian public holidays skipped).
+
+While a ticket is open (at most one per person; asking again adds to it):
+- every NEW message that is not a command (text, photo, document, voice, sticker, video,
+  location, ...) goes to the agents and stops there (handler in group -5, ApplicationHandlerStop);
+  the person gets a short silent receipt ("Terkirim ke petugas", once per album), or is told
+  that it could not be delivered yet;
+- commands (/start, /porsi, /help, ...) and buttons still reach the bot; /selesai closes the
+  ticket; /petugas reminds the person of the open ticket;
+- while a bot wizard the person started is waiting for an answer (e.g. /porsi asked for the
+  number), that answer goes to the wizard, not to the agents.
+At close (by the person or an agent) they rate 1-5 with buttons and may add a comment.
+The agents' side lives in handlers/helpdesk_agents.py, delivery in handlers/helpdesk_relay.py.
+A repeating job (`tick`) retries the outbox and posts reminders for tickets waiting too long.
+Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cancel`,
+`helpdesk:rate:<ticket id>:<1-5>`, `helpdesk:skip:<ticket id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.db import repos_helpdesk as repo
+from handlers import helpdesk_agents as agents
+from handlers import helpdesk_relay as relay
+from handlers.base import (
+    FLOWS,
+    active_flow,
+    end_flow,
+    lang_of,
+    mark,
+    register_flow,
+    render,
+    services,
+    set_hook,
+    start_flow,
+)
+from handlers.helpdesk_agents import label
+from handlers.menu import answer_callback, send, show_menu
+from knowledge.masking import mask_name
+from knowledge.normalize import mask_personal
+from knowledge.office_hours import availability, working_seconds_between
+from knowledge.porsi import parse_porsi
+from knowledge.status_view import build_status_view
+from knowledge.tickets import REASONS, reason_of
+
+log = logging.getLogger(__name__)
+
+FLOW = "helpdesk"
+TOPIC = "helpdesk"
+GROUP = -5  # after the runtime's pre-filters (-10), before every feature (0)
+RECORD_GROUP = 90  # after every feature: remember the exchange for the context card
+RECENT_KEY = "hd_recent"  # chat_data: the last bot exchanges, masked, text only
+ALBUM_KEY = "hd_album"  # chat_data: media group id of the last acknowledged album
+PORSI_KEY = "hd_porsi"  # chat_data: the last valid nomor porsi the person typed
+RECENT_MAX = 6
+RECENT_CHARS = 160
+JOB_INTERVAL_S = 60.0
+# Commands of the helpdesk itself; every other command reaches the bot even in a ticket.
+OWN_COMMANDS = frozenset({"petugas", "selesai"})
+
+
+# --- small helpers -------------------------------------------------------------------------
+def configured(context: CallbackContext) -> bool:
+    return bool(services(context).settings.helpdesk_chat_id)
+
+
+def _command(text: str | None) -> str | None:
+    if not text or not text.startswith("/"):
+        return None
+    word = text.split(maxsplit=1)[0]
+    return word[1:].split("@", 1)[0].casefold()
+
+
+def reason_markup(lang: str, selected: str | None) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(label(lang, "reason", reason=r, selected=r == selected),
+                                    callback_data=f"helpdesk:reason:{r}") for r in REASONS]
+    rows = [buttons[0:2], buttons[2:4], buttons[4:]]
+    rows.append([InlineKeyboardButton(label(lang, "cancel"), callback_data="helpdesk:cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _hours_values(app: Application) -> dict:
+    return {"av": availability(relay.now(app), relay.office(app))}
+
+
+def _blocked(context: CallbackContext, chat_id: int) -> bool:
+    with services(context).db.session() as s:
+        return repo.is_blocked(s, chat_id)
+
+
+def _open_ticket(context: CallbackContext, chat_id: int) -> repo.Ticket | None:
+    with services(context).db.session() as s:
+        return repo.open_of(s, chat_id)
+
+
+# --- entry points --------------------------------------------------------------------------
+async def handoff(update: Update, context: CallbackContext, reason: str = "lainnya",
+                  forced: bool = False) -> None:
+    """The "handoff" hook: forced -> choose a reason now; otherwise offer a button."""
+    # no topic: the caller's (None for out-of-scope questions) stays what the reply was about
+    mark(update, context, handoff=True)
+    lang = lang_of(update, context)
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    if forced or not configured(context):
+        await begin(update, context, reason)
+        return
+    ticket = _open_ticket(context, chat.id)
+    if ticket is not None:
+        await send(update, context, render(lang, "helpdesk_already_open.j2", code=ticket.code))
+        return
+    hint = reason_of(reason)
+    await send(update, context, render(lang, "helpdesk_offer.j2"), InlineKeyboardMarkup([[
+        InlineKeyboardButton(label(lang, "contact"), callback_data=f"helpdesk:start:{hint}")]]))
+
+
+async def begin(update: Update, context: CallbackContext, reason: str | None = None) -> None:
+    """Start a hand-off: the reason buttons (or the open ticket, or where else to get help)."""
+    mark(update, context, handoff=True)
+    lang = lang_of(update, context)
+    chat_id = update.effective_chat.id
+    if not configured(context):
+        await send(update, context, render(lang, "helpdesk_unavailable.j2"))
+        return
+    if _blocked(context, chat_id):
+        await send(update, context, render(lang, "helpdesk_blocked.j2"))
+        return
+    ticket = _open_ticket(context, chat_id)
+    if ticket is not None:
+        await send(update, context, render(lang, "helpdesk_already_open.j2", code=ticket.code))
+        return
+    selected = reason_of(reason) if reason else None
+    start_flow(context, FLOW, step="reason", reason=selected or "lainnya")
+    await send(update, context, render(lang, "helpdesk_reason.j2", selected=selected),
+               reason_markup(lang, selected))
+
+
+async def petugas_command(update: Update, context: CallbackContext) -> None:
+    """/petugas: talk to a human agent."""
+    mark(update, context, topic=TOPIC)
+    await begin(update, context)
+
+
+async def selesai_command(update: Update, context: CallbackContext) -> None:
+    """/selesai: close the open ticket (then rate it), or end whatever step is running."""
+    chat_id = update.effective_chat.id
+    ticket = _open_ticket(context, chat_id)
+    if ticket is None:
+        ended = active_flow(context) is not None
+        end_flow(context)
+        await show_menu(update, context, "router_flow_ended.j2", ended=ended)
+        return
+    mark(update, context, topic=TOPIC, handoff=True)
+    if active_flow(context) == FLOW:
+        end_flow(context)
+    await agents.close_ticket(context.application, ticket, by="person")
+
+
+# --- opening a ticket ----------------------------------------------------------------------
+async def _public_status(context: CallbackContext, porsi: str | None) -> dict | None:
+    """Public level only (what /porsi shows): never health, money, phone or birth date."""
+    if not porsi:
+        return None
+    svc = services(context)
+    try:
+        result = await svc.gateway.lookup(porsi)
+    except Exception:  # noqa: BLE001 - the card is context; the ticket must open anyway
+        log.warning("helpdesk: status lookup for the context card failed")
+        return None
+    if result.record is None:
+        return {"found": False, "down": bool(result.siskohat_down)}
+    tz = relay.office(context.application).zone
+    view = build_status_view(result.record, source=result.source, as_of=result.as_of,
+                             today=svc.clock().astimezone(tz).date(),
+                             siskohat_down=result.siskohat_down, tz=tz)
+    est = view.estimate
+    return {"found": True, "name": view.name, "status": view.status_raw or view.status,
+            "regency": view.regency, "province": view.province, "position": view.position,
+            "quota": view.quota, "payment": view.payment_raw or view.payment,
+            "year": est.year_masehi if est else None,
+            "season": est.season_hijri if est else None,
+            "stale": result.siskohat_down or str(result.source.value) == "stale"}
+
+
+def _known_porsi(context: CallbackContext, chat_id: int) -> str | None:
+    porsi = context.chat_data.get(PORSI_KEY)
+    if porsi:
+        return porsi
+    try:
+        from bot.db import repos_verification
+
+        svc = services(context)
+        with svc.db.session() as s:
+            links = repos_verification.active_links(s, chat_id, svc.clock())
+        return links[0].porsi if links else None
+    except Exception:  # noqa: BLE001 - verification not installed or failing: no porsi
+        return None
+
+
+async def open_ticket(update: Update, context: CallbackContext, reason: str) -> None:
+    """Open the ticket with this message as its first one; tell the person what happens next."""
+    app = context.application
+    svc = services(context)
+    msg = update.effective_message
+    chat_id = update.effective_chat.id
+    user = update.effective_user
+    lang = lang_of(update, context)
+    end_flow(context)
+    porsi = _known_porsi(context, chat_id)
+    status = await _public_status(context, porsi)
+    full = " ".join(p for p in (user.first_name, user.last_name) if p) if user else ""
+    ctx = {"tg_name": mask_name(full), "lang": lang, "status": status,
+           "recent": list(context.chat_data.get(RECENT_KEY) or [])[-RECENT_MAX:]}
+    now = svc.clock()
+    with svc.db.session() as s:
+        existing = repo.open_of(s, chat_id)
+        if existing is None:
+            ticket = repo.open_ticket(s, chat_id=chat_id, user_id=user.id if user else None,
+                                      lang=lang, reason=reason, local_now=relay.local(app, now),
+                                      porsi=porsi, context=ctx)
+        else:  # opened meanwhile (a second device): add to it
+            ticket = existing
+        row = repo.add_message(s, ticket_id=ticket.id, direction="in",
+                               kind=relay.message_kind(msg), text=relay.message_text(msg),
+                               person_message_id=msg.message_id, now=now)
+        queue = len(repo.open_tickets(s)) - 1
+    log.info("helpdesk %s opened (reason %s)", ticket.code, reason)
+    mark(update, context, topic=TOPIC, handoff=True)
+    result = await relay.flush(app, ticket.id)
+    await send(update, context, render(lang, "helpdesk_opened.j2", code=ticket.code,
+                                       queue=max(0, queue), **_hours_values(app)))
+    await _report_flush(app, ticket, result, row.id)
+
+
+async def _report_flush(app: Application, ticket: repo.Ticket, result: relay.Flushed,
+                        row_id: int) -> None:
+    """Tell the person when their message could not be delivered (yet)."""
+    lang = ticket.lang
+    if any(m.id == row_id for m in result.failed):
+        await relay.tell_person(app, ticket, render(lang, "helpdesk_not_delivered.j2",
+                                                    final=True))
+    elif row_id in result.pending:
+        await relay.tell_person(app, ticket, render(lang, "helpdesk_not_delivered.j2",
+                                                    final=False))
+
+
+# --- while a ticket is open ----------------------------------------------------------------
+async def relay_to_agents(update: Update, context: CallbackContext, ticket: repo.Ticket) -> None:
+    app = context.application
+    svc = services(context)
+    msg = update.effective_message
+    now = svc.clock()
+    reply_to = None
+    with svc.db.session() as s:
+        if msg.reply_to_message is not None:
+            reply_to = repo.topic_message_for(s, ticket.id, msg.reply_to_message.message_id)
+        row = repo.add_message(s, ticket_id=ticket.id, direction="in",
+                               kind=relay.message_kind(msg), text=relay.message_text(msg),
+                               person_message_id=msg.message_id, now=now,
+                               reply_to_message_id=reply_to)
+        repo.person_wrote(s, ticket.id, now)
+    result = await relay.flush(app, ticket.id)
+    if row.id in result.sent:
+        await _acknowledge(update, context)
+    else:
+        await _report_flush(app, result.ticket or ticket, result, row.id)
+
+
+async def _acknowledge(update: Update, context: CallbackContext) -> None:
+    """A short, silent "sent to the agents": the person knows it arrived (once per album)."""
+    album = update.effective_message.media_group_id
+    if album is not None:
+        if context.chat_data.get(ALBUM_KEY) == album:
+            return
+        context.chat_data[ALBUM_KEY] = album
+    try:
+        await context.bot.send_message(update.effective_chat.id,
+                                       render(lang_of(update, context), "helpdesk_relayed.j2"),
+                                       disable_notification=True)
+    except TelegramError as exc:  # the message itself is delivered; the receipt is a nicety
+        log.debug("helpdesk: receipt not sent: %s", exc)
+
+
+async def on_private(update: Update, context: CallbackContext) -> None:
+    """Group -5: a new private message goes to the agents while a ticket is open, or opens
+    one in the helpdesk flow; everything else continues to the bot's features."""
+    msg = update.effective_message
+    chat = update.effective_chat
+    if msg is None or chat is None:
+        return
+    command = _command(msg.text)
+    flow = active_flow(context)
+    if command is not None:
+        if flow == FLOW and command not in OWN_COMMANDS:
+            end_flow(context)  # the person moved on to something else
+        return  # commands are the bot's (ours are CommandHandlers in group 0)
+    if not configured(context):
+        return
+    ticket = _open_ticket(context, chat.id)
+    if ticket is not None:
+        if flow and flow != FLOW and FLOWS.get(flow) is not None and msg.text:
+            return  # a bot wizard the person started waits for this answer
+        mark(update, context, topic=TOPIC, handoff=True)
+        if _blocked(context, chat.id):
+            await send(update, context, render(lang_of(update, context), "helpdesk_blocked.j2"))
+        else:
+            if flow == FLOW:
+                end_flow(context)
+            await relay_to_agents(update, context, ticket)
+        raise ApplicationHandlerStop
+    if flow != FLOW:
+        return
+    state = context.chat_data.get("flow_state") or {}
+    step = state.get("step")
+    if step in ("reason", "message"):
+        if _blocked(context, chat.id):
+            end_flow(context)
+            await send(update, context, render(lang_of(update, context), "helpdesk_blocked.j2"))
+        else:
+            await open_ticket(update, context, reason_of(state.get("reason")))
+        raise ApplicationHandlerStop
+    if step == "comment" and msg.text:
+        await save_comment(update, context, int(state.get("ticket") or 0), msg.text)
+        raise ApplicationHandlerStop
+    end_flow(context)  # a photo instead of a comment: the comment step is over
+
+
+async def flow_text(update: Update, context: CallbackContext) -> None:
+    """The router's entry for free text while the helpdesk flow is active (normally handled
+    earlier by `on_private`; kept so any other path that dispatches flows works the same)."""
+    try:
+        await on_private(update, context)
+    except ApplicationHandlerStop:
+        return
+    end_flow(context)
+    await show_menu(update, context)
+
+
+# --- closing and rating --------------------------------------------------------------------
+async def save_comment(update: Update, context: CallbackContext, ticket_id: int,
+                       text: str) -> None:
+    app = context.application
+    svc = services(context)
+    end_flow(context)
+    with svc.db.session() as s:
+        ticket = repo.get(s, ticket_id)
+        if ticket is None or ticket.chat_id != update.effective_chat.id:
+            ticket = None
+        else:
+            ticket = repo.update(s, ticket_id, comment=text[:2000])
+            repo.add_message(s, ticket_id=ticket_id, direction="bot", kind="comment",
+                             text=text[:2000], now=svc.clock(), status="none")
+    mark(update, context, topic=TOPIC)
+    if ticket is not None:
+        await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="comment",
+                                             comment=text[:2000]))
+    await send(update, context, render(lang_of(update, context), "helpdesk_thanks.j2"))
+
+
+async def on_callback(update: Update, context: CallbackContext) -> None:
+    """The helpdesk's buttons (see the module docstring)."""
+    await answer_callback(update)
+    query = update.callback_query
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    lang = lang_of(update, context)
+    mark(update, context, topic=TOPIC, handoff=action in ("start", "reason"))
+    if action == "start":
+        await begin(update, context, parts[2] if len(parts) > 2 else None)
+    elif action == "reason":
+        reason = parts[2] if len(parts) > 2 and parts[2] in REASONS else "lainnya"
+        if _open_ticket(context, chat.id) is not None:
+            await begin(update, context)  # says the ticket is open
+            return
+        start_flow(context, FLOW, step="message", reason=reason)
+        await send(update, context, render(lang, "helpdesk_ask_message.j2", reason=reason),
+                   InlineKeyboardMarkup([[InlineKeyboardButton(
+                       label(lang, "cancel"), callback_data="helpdesk:cancel")]]))
+    elif action == "cancel":
+        if active_flow(context) == FLOW:
+            end_flow(context)
+        await show_menu(update, context, "helpdesk_cancelled.j2")
+    elif action == "rate" and len(parts) == 4:
+        await rate(update, context, int(parts[2]) if parts[2].isdecimal() else 0,
+                   int(parts[3]) if parts[3].isdecimal() else 0)
+    elif action == "skip":
+        if active_flow(context) == FLOW:
+            end_flow(context)
+        await send(update, context, render(lang, "helpdesk_thanks.j2"))
+
+
+async def rate(update: Update, context: CallbackContext, ticket_id: int, stars: int) -> None:
+    svc = services(context)
+    lang = lang_of(update, context)
+    if not 1 <= stars <= 5:
+        return
+    with svc.db.session() as s:
+        ticket = repo.get(s, ticket_id)
+        if ticket is None or ticket.chat_id != update.effective_chat.id or ticket.is_open:
+            ticket = None
+        else:
+            ticket = repo.update(s, ticket_id, rating=stars)
+    if ticket is None:
+        await send(update, context, render(lang, "helpdesk_rating_gone.j2"))
+        return
+    try:  # the stars go away so the rating is not given twice by accident
+        await update.callback_query.edit_message_reply_markup(None)
+    except TelegramError:
+        pass
+    await relay.post(context.application, ticket,
+                     render("id", "helpdesk_agent.j2", key="rating", stars=stars))
+    start_flow(context, FLOW, step="comment", ticket=ticket_id)
+    await send(update, context, render(lang, "helpdesk_ask_comment.j2", stars=stars),
+               InlineKeyboardMarkup([[InlineKeyboardButton(
+                   label(lang, "skip"), callback_data=f"helpdesk:skip:{ticket_id}")]]))
+
+
+# --- the rolling transcript for the context card -------------------------------------------
+async def remember(update: Update, context: CallbackContext) -> None:
+    """Group 90: keep the last few exchanges (masked question + what the bot answered about)."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    text = relay.message_text(msg) or ""
+    parsed = parse_porsi(text.split(maxsplit=1)[1] if text.startswith("/porsi") and " " in text
+                         else text)
+    if parsed.ok:
+        context.chat_data[PORSI_KEY] = parsed.porsi
+    outcome = context.application.bot_data.get("outcomes", {}).get(update.update_id) or {}
+    kind = relay.message_kind(msg)
+    said = mask_personal(text)[:RECENT_CHARS] if text else ""
+    recent = list(context.chat_data.get(RECENT_KEY) or [])
+    recent.append({"t": int(services(context).clock().timestamp()), "q": said,
+                   "k": kind, "a": outcome.get("topic"), "h": bool(outcome.get("handoff"))})
+    context.chat_data[RECENT_KEY] = recent[-RECENT_MAX:]
+
+
+# --- the repeating job ---------------------------------------------------------------------
+async def tick(app: Application) -> dict:
+    """Retry due outbox rows and post reminders; returns counts (for tests and logs).
+
+    Runs from the JobQueue every minute; jobs are not persisted, but everything it needs is in
+    the database, so a restart just picks up where the last run stopped."""
+    counts = {"sent": 0, "pending": 0, "failed": 0, "reminded": 0}
+    if not relay.agents_chat(app):
+        return counts
+    svc = relay.svc(app)
+    now = svc.clock()
+    with svc.db.session() as s:
+        due = sorted({m.ticket_id for m in repo.pending(s, due_before=now)})
+    for ticket_id in due:
+        result = await relay.flush(app, ticket_id, inline=False)
+        counts["sent"] += len(result.sent)
+        counts["pending"] += len(result.pending)
+        counts["failed"] += len(result.failed)
+        for row in result.failed:
+            await _tell_failed(app, result.ticket, row)
+    counts["reminded"] = await remind(app)
+    return counts
+
+
+async def _tell_failed(app: Application, ticket: repo.Ticket, row: repo.Message) -> None:
+    if row.direction == "in":
+        await relay.tell_person(app, ticket, render(ticket.lang, "helpdesk_not_delivered.j2",
+                                                    final=True))
+    else:
+        await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="not_delivered",
+                                             error=row.last_error or ""))
+
+
+async def remind(app: Application) -> int:
+    """A reminder in each topic whose person has waited longer than the configured minutes
+    of working time without an agent reply (again after as long, while still waiting)."""
+    svc = relay.svc(app)
+    limit = max(1, svc.settings.helpdesk_reminder_minutes) * 60
+    hours = relay.office(app)
+    now = svc.clock()
+    done = 0
+    with svc.db.session() as s:
+        tickets = repo.open_tickets(s)
+    for t in tickets:
+        if t.waiting_since is None or t.thread_id is None:
+            continue
+        waited = working_seconds_between(t.waiting_since, now, hours)
+        since_reminder = (working_seconds_between(t.reminded_at, now, hours)
+                          if t.reminded_at else waited)
+        if waited < limit or since_reminder < limit:
+            continue
+        text = render("id", "helpdesk_reminder.j2", t=t, minutes=int(waited // 60))
+        t, sent = await relay.post(app, t, text)
+        if sent is not None:
+            with svc.db.session() as s:
+                repo.update(s, t.id, reminded_at=now)
+            done += 1
+    return done
+
+
+async def _job(context: CallbackContext) -> None:
+    started = _time.perf_counter()
+    try:
+        counts = await tick(context.application)
+    except Exception:  # noqa: BLE001 - the next run tries again
+        log.exception("helpdesk job failed")
+        return
+    if any(counts.values()):
+        log.info("helpdesk job: %s in %.2fs", counts, _time.perf_counter() - started)
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(private, on_private), group=GROUP)
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS, agents.on_group_message),
+                    group=GROUP)
+    app.add_handler(CommandHandler("petugas", petugas_command, filters=private))
+    app.add_handler(CommandHandler("selesai", selesai_command, filters=private))
+    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))
+    app.add_handler(MessageHandler(private, remember), group=RECORD_GROUP)
+    register_flow(FLOW, flow_text)
+    set_hook("handoff", handoff)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_job, interval=JOB_INTERVAL_S,
+                                    first=timedelta(seconds=JOB_INTERVAL_S), name="helpdesk")
+    else:  # pragma: no cover - python-telegram-bot installed without [job-queue]
+        log.warning("no JobQueue: helpdesk reminders and outbox retries are off")

@@ -1,0 +1,337 @@
+"""Helpdesk delivery: forum topics, the context card, and the outbox between person and agents.
+
+Every relayed message is first stored as a `pending` row (bot/db/repos_helpdesk.py), then sent
+with `copy_message` (no "forwarded from": the agent's account stays hidden) and marked `sent`
+with the copy's id - the mapping both ways. A 429 is retried here a few times when Telegram asks
+for a short wait; anything still failing stays pending with a next attempt time and is retried by
+the repeating job (`handlers.helpdesk.tick`), never dropped. A deleted topic is recreated (new
+topic, context card again, resend); a closed topic is reopened.
+Nothing from messages reaches a log line: ticket codes, ids and Telegram's error texts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Message as TgMessage
+from telegram import ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.db import repos_helpdesk as repo
+from handlers.base import Services, render
+from knowledge.office_hours import OfficeHours
+
+log = logging.getLogger(__name__)
+
+MAX_INLINE_ATTEMPTS = 3  # tries while the person (or agent) waits for the handler
+MAX_INLINE_WAIT_S = 5.0  # longer retry_after -> leave it to the job instead of blocking
+MAX_ATTEMPTS = 10  # then the row is failed and the sender is told
+BACKOFF_S = 30.0
+MAX_BACKOFF_S = 1800.0
+TITLE_MAX = 128
+LOCKS_KEY = "hd_flush_locks"  # bot_data: ticket id -> asyncio.Lock
+# Message attributes, checked in order, naming the kind of a message (for the transcript).
+KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker",
+         "location", "venue", "contact", "poll", "dice", "story")
+
+
+def svc(app: Application) -> Services:
+    return app.bot_data["services"]
+
+
+def agents_chat(app: Application) -> int | None:
+    return svc(app).settings.helpdesk_chat_id
+
+
+def office(app: Application) -> OfficeHours:
+    s = svc(app).settings
+    return OfficeHours.parse(s.helpdesk_hours, s.timezone)
+
+
+def now(app: Application) -> datetime:
+    return svc(app).clock()
+
+
+def local(app: Application, when: datetime | None = None) -> datetime:
+    return (when or now(app)).astimezone(office(app).zone)
+
+
+def message_kind(msg: TgMessage) -> str:
+    for attr in KINDS:
+        if getattr(msg, attr, None):
+            return attr
+    return "text"
+
+
+def message_text(msg: TgMessage) -> str | None:
+    return msg.text or msg.caption or None
+
+
+def _retry_after_s(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22.2+ warns that it will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _backoff(attempts: int) -> float:
+    return min(MAX_BACKOFF_S, BACKOFF_S * (2 ** max(0, attempts)))
+
+
+# --- topics ------------------------------------------------------------------------------------
+def title_for(ticket: repo.Ticket, *, blocked: bool = False) -> str:
+    """"HD-2411-0042 · pelunasan · baru" (plain text; Telegram caps titles at 128)."""
+    text = html.unescape(render("id", "helpdesk_topic_title.j2", t=ticket, blocked=blocked))
+    return " ".join(text.split())[:TITLE_MAX]
+
+
+def card_text(app: Application, ticket: repo.Ticket, *, recreated: bool = False) -> str:
+    waited = (now(app) - ticket.created_at).total_seconds()
+    return render("id", "helpdesk_card.j2", t=ticket, c=ticket.context,
+                  opened=local(app, ticket.created_at), waited_min=max(0, int(waited // 60)),
+                  recreated=recreated)
+
+
+async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool = False
+                       ) -> repo.Ticket:
+    """A new forum topic for the ticket with the context card as its first post."""
+    db = svc(app).db
+    with db.session() as s:
+        blocked = repo.is_blocked(s, ticket.chat_id)
+    topic = await app.bot.create_forum_topic(agents_chat(app), title_for(ticket, blocked=blocked))
+    with db.session() as s:
+        ticket = repo.update(s, ticket.id, thread_id=topic.message_thread_id, topic_closed=False)
+    log.info("helpdesk %s: topic %s %s", ticket.code, topic.message_thread_id,
+             "recreated" if recreated else "created")
+    try:
+        text = card_text(app, ticket, recreated=recreated)
+        await app.bot.send_message(agents_chat(app), text,
+                                   message_thread_id=ticket.thread_id, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # the card is context, not the person's message: go on
+        log.warning("helpdesk %s: context card not posted: %s", ticket.code, exc)
+    return ticket
+
+
+async def set_title(app: Application, ticket: repo.Ticket) -> None:
+    if ticket.thread_id is None:
+        return
+    with svc(app).db.session() as s:
+        blocked = repo.is_blocked(s, ticket.chat_id)
+    try:
+        await app.bot.edit_forum_topic(agents_chat(app), ticket.thread_id,
+                                       name=title_for(ticket, blocked=blocked))
+    except TelegramError as exc:  # TOPIC_NOT_MODIFIED, a deleted topic...: cosmetic only
+        log.debug("helpdesk %s: title not changed: %s", ticket.code, exc)
+
+
+async def set_topic_closed(app: Application, ticket: repo.Ticket, closed: bool) -> repo.Ticket:
+    if ticket.thread_id is not None:
+        try:
+            if closed:
+                await app.bot.close_forum_topic(agents_chat(app), ticket.thread_id)
+            else:
+                await app.bot.reopen_forum_topic(agents_chat(app), ticket.thread_id)
+        except TelegramError as exc:  # already so (TOPIC_NOT_MODIFIED) or gone
+            log.debug("helpdesk %s: topic open/close: %s", ticket.code, exc)
+    with svc(app).db.session() as s:
+        return repo.update(s, ticket.id, topic_closed=closed)
+
+
+async def post(app: Application, ticket: repo.Ticket, text: str, *, markup=None
+               ) -> tuple[repo.Ticket, TgMessage | None]:
+    """A bot notice (HTML) in the ticket's topic; recreates a deleted topic, reopens a closed
+    one. Returns the (possibly updated) ticket and the message, None if it could not be sent."""
+    for attempt in range(1, MAX_INLINE_ATTEMPTS + 1):
+        try:
+            if ticket.thread_id is None:
+                ticket = await create_topic(app, ticket)
+            msg = await app.bot.send_message(agents_chat(app), text, parse_mode=ParseMode.HTML,
+                                             message_thread_id=ticket.thread_id,
+                                             reply_markup=markup)
+            return ticket, msg
+        except BadRequest as exc:
+            desc = exc.message.lower()
+            if "thread not found" in desc and attempt < MAX_INLINE_ATTEMPTS:
+                ticket = await create_topic(app, ticket, recreated=True)
+                continue
+            if "topic_closed" in desc and attempt < MAX_INLINE_ATTEMPTS:
+                ticket = await set_topic_closed(app, ticket, False)
+                continue
+            log.warning("helpdesk %s: notice not posted: %s", ticket.code, exc)
+            return ticket, None
+        except RetryAfter as exc:
+            wait = _retry_after_s(exc)
+            if attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
+                await sleep(app, wait)
+                continue
+            log.warning("helpdesk %s: notice not posted (429)", ticket.code)
+            return ticket, None
+        except TelegramError as exc:
+            log.warning("helpdesk %s: notice not posted: %s", ticket.code, exc)
+            return ticket, None
+    return ticket, None
+
+
+async def sleep(app: Application, seconds: float) -> None:
+    """Wait as Telegram asked (tests inject a fake sleep through Services.extras)."""
+    func = svc(app).extras.get("helpdesk_sleep") or asyncio.sleep
+    await func(seconds)
+
+
+# --- the outbox --------------------------------------------------------------------------------
+@dataclass
+class Flushed:
+    sent: list[int] = field(default_factory=list)  # row ids delivered now
+    pending: list[int] = field(default_factory=list)  # still waiting (retry later)
+    failed: list[repo.Message] = field(default_factory=list)  # given up: tell the sender
+    ticket: repo.Ticket | None = None
+
+
+async def _copy(app: Application, ticket: repo.Ticket, row: repo.Message) -> int:
+    reply = (ReplyParameters(message_id=row.reply_to_message_id, allow_sending_without_reply=True)
+             if row.reply_to_message_id else None)
+    if row.direction == "in":
+        result = await app.bot.copy_message(
+            chat_id=agents_chat(app), from_chat_id=ticket.chat_id,
+            message_id=row.person_message_id, message_thread_id=ticket.thread_id,
+            reply_parameters=reply)
+    else:
+        result = await app.bot.copy_message(
+            chat_id=ticket.chat_id, from_chat_id=agents_chat(app),
+            message_id=row.topic_message_id, reply_parameters=reply)
+    return result.message_id
+
+
+async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, inline: bool
+                  ) -> tuple[str, repo.Ticket]:
+    """Try to send one outbox row: ("sent" | "pending" | "failed", ticket)."""
+    db = svc(app).db
+    attempt = 0
+    while True:
+        attempt += 1
+        error: str
+        retry_at: datetime | None = None
+        if row.direction == "in" and ticket.thread_id is None:
+            try:
+                ticket = await create_topic(app, ticket)
+            except TelegramError as exc:  # 429, not a forum, no rights: keep it for later
+                wait = _retry_after_s(exc) if isinstance(exc, RetryAfter) else 0.0
+                with db.session() as s:
+                    repo.mark_retry(s, row.id, error=f"topic: {exc.message}",
+                                    next_at=now(app) + timedelta(
+                                        seconds=max(wait, _backoff(row.attempts))))
+                log.warning("helpdesk %s: no topic yet: %s", ticket.code, exc)
+                return "pending", ticket
+        try:
+            target = await _copy(app, ticket, row)
+        except RetryAfter as exc:
+            wait = _retry_after_s(exc)
+            if inline and attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
+                await sleep(app, wait)
+                continue
+            error = f"429 retry after {wait:g}s"
+            retry_at = now(app) + timedelta(seconds=max(wait, 1.0))
+        except BadRequest as exc:
+            desc = exc.message.lower()
+            if row.direction == "in" and "thread not found" in desc \
+                    and attempt < MAX_INLINE_ATTEMPTS:
+                try:
+                    ticket = await create_topic(app, ticket, recreated=True)
+                    continue
+                except TelegramError as inner:
+                    error, retry_at = inner.message, now(app) + timedelta(seconds=BACKOFF_S)
+            elif row.direction == "in" and "topic_closed" in desc \
+                    and attempt < MAX_INLINE_ATTEMPTS:
+                ticket = await set_topic_closed(app, ticket, False)
+                continue
+            else:
+                error = exc.message  # the source is gone, the content is refused...: final
+        except Forbidden as exc:  # the person blocked the bot / the bot left the group
+            error = exc.message
+        except NetworkError as exc:  # timeouts, connection errors: later
+            error = exc.message
+            retry_at = now(app) + timedelta(seconds=_backoff(row.attempts))
+        except TelegramError as exc:
+            error = exc.message
+            retry_at = now(app) + timedelta(seconds=_backoff(row.attempts))
+        else:
+            with db.session() as s:
+                repo.mark_sent(s, row.id, target_message_id=target, now=now(app))
+            return "sent", ticket
+        final = retry_at is None or row.attempts + 1 >= MAX_ATTEMPTS
+        with db.session() as s:
+            repo.mark_retry(s, row.id, error=error, next_at=retry_at or now(app), failed=final)
+        log.warning("helpdesk %s: message %s %s: %s", ticket.code, row.id,
+                    "failed" if final else "pending", error)
+        return ("failed" if final else "pending"), ticket
+
+
+async def flush(app: Application, ticket_id: int, *, inline: bool = True) -> Flushed:
+    """Send the ticket's pending rows in order, each direction stopping at its first failure
+    (so messages never overtake each other). `inline=False` (the job) takes only due rows."""
+    # One flush per ticket at a time in this process: the job and a handler must not both
+    # send the same pending row (several processes would need row locks; see the report).
+    locks = app.bot_data.setdefault(LOCKS_KEY, {})
+    lock = locks.setdefault(ticket_id, asyncio.Lock())
+    async with lock:
+        try:
+            return await _flush(app, ticket_id, inline=inline)
+        finally:
+            if not lock._waiters:  # noqa: SLF001 - drop idle locks so the dict stays small
+                locks.pop(ticket_id, None)
+
+
+async def _flush(app: Application, ticket_id: int, *, inline: bool) -> Flushed:
+    db = svc(app).db
+    with db.session() as s:
+        ticket = repo.get(s, ticket_id)
+        rows = repo.pending(s, ticket_id=ticket_id, due_before=None if inline else now(app))
+    out = Flushed(ticket=ticket)
+    if ticket is None:
+        return out
+    stuck: set[str] = set()
+    for row in rows:
+        if row.direction in stuck:
+            out.pending.append(row.id)
+            continue
+        if row.direction == "in" and ticket.topic_closed and ticket.is_open:
+            ticket = await set_topic_closed(app, ticket, False)  # the person writes: reopen
+        result, ticket = await deliver(app, ticket, row, inline=inline)
+        if result == "sent":
+            out.sent.append(row.id)
+            continue
+        stuck.add(row.direction)
+        if result == "pending":
+            out.pending.append(row.id)
+        else:
+            with db.session() as s:
+                failed = repo.get_message(s, row.id)
+            out.failed.append(failed)
+    out.ticket = ticket
+    return out
+
+
+async def tell_person(app: Application, ticket: repo.Ticket, text: str, *, markup=None
+                      ) -> TgMessage | None:
+    try:
+        return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
+                                          reply_markup=markup)
+    except RetryAfter as exc:
+        await sleep(app, min(_retry_after_s(exc), MAX_INLINE_WAIT_S))
+        try:
+            return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
+                                              reply_markup=markup)
+        except TelegramError as again:
+            log.warning("helpdesk %s: person not told: %s", ticket.code, again)
+    except TelegramError as exc:
+        log.warning("helpdesk %s: person not told: %s", ticket.code, exc)
+    return None
