@@ -24,6 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot import metrics
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
+from handlers import base
 from handlers.base import Services, lang_of, render
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,10 @@ async def on_error(update: object, context: CallbackContext) -> None:
 
 def register_handlers(app: Application, modules: list[str] | None = None) -> list[str]:
     """Pre-filters, then every feature module in order; returns the modules registered."""
+    # Flows and hooks are process-wide registries; start from empty so an Application built
+    # with fewer modules (tests, benches) never calls a feature it did not register.
+    base.FLOWS.clear()
+    base.HOOKS.clear()
     app.add_handler(TypeHandler(Update, prefilter), group=PREFILTER_GROUP)
     done = []
     for name in HANDLER_MODULES if modules is None else modules:
