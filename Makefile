@@ -20,5 +20,8 @@ test: install
 	$(BIN)/ruff check .
 	scripts/with-postgres $(BIN)/pytest
 
+# Benchmarks run on demand, never in CI: each prints its figures, the machine and the command.
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_matcher.py
+	$(BIN)/python bench/bench_updates.py
+	$(BIN)/python bench/bench_mirror.py --rows 5500000 --workdir var/bench

@@ -35,17 +35,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
     parser = build_parser()
     args = parser.parse_args(argv)
+    _setup_logging(verbose_migrations=args.command == "db")
     if args.command is None:
         # Bare `hajibot`: the main job on embedded defaults.
         from bot.commands.run import main_job
 
         return int(main_job(args) or 0)
     return int(args.func(args) or 0)
+
+
+def _setup_logging(*, verbose_migrations: bool) -> None:
+    from bot.settings import get_settings
+
+    logging.basicConfig(
+        level=getattr(logging, get_settings().log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO, and a Bot API URL carries the bot token; PTB's own
+    # DEBUG lines carry whole request bodies (reply texts). Neither belongs in our logs.
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not verbose_migrations:  # every command migrates on start; say so only for `hajibot db`
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":  # pragma: no cover
