@@ -120,9 +120,8 @@ def test_header_mismatch_is_an_error_before_anything_is_imported(mdb, tmp_path):
 def test_empty_values_stored_as_null_and_read_back(mdb, tmp_path):
     mirror.import_csv(mdb, write(tmp_path / "e.csv", [row("1300477219", status_nikah="")]))
     with mdb.session() as s:
-        stored = s.execute(
-            mirror.select(mirror.MirrorRow.status_nikah, mirror.MirrorRow.tgl_istithaah)
-        ).one()
+        values = mirror.stored_values(s, "1300477219")
+        stored = (values["status_nikah"], values["tgl_istithaah"])
     assert tuple(stored) == (None, None)
     assert _get(mdb, "1300477219").record.identity.marital_status is None
 
@@ -186,3 +185,38 @@ def test_import_books_the_run(mdb, tmp_path):
     with mdb.session() as s:
         run = s.execute(mirror.select(mirror.MirrorImport)).scalar_one()
     assert (run.kind, run.name, run.inserted, len(run.sha256)) == ("file", "e.csv", 1, 64)
+
+
+def test_values_with_commas_quotes_and_line_breaks_round_trip(mdb, tmp_path):
+    # the record is stored as one packed CSV line: quoting must survive import, feed and push
+    tricky = {"nama": 'SITI, "UMI"', "kabupaten": "KOTA\nBENGKULU", "embarkasi": "PDG,BTH"}
+    path = write(tmp_path / "e.csv", [row("1300477219", **tricky), row("1300477220")])
+    rep = mirror.import_csv(mdb, path)
+    assert (rep.read, rep.inserted, rep.malformed) == (2, 2, [])
+    assert _get(mdb, "1300477219").record.identity.name == 'SITI, "UMI"'
+    with mdb.session() as s:
+        assert mirror.stored_values(s, "1300477219")["kabupaten"] == "KOTA\nBENGKULU"
+        mirror.upsert_records(s, [row("1300477221", nama="A,B")], source="feed")
+        mirror.apply_changes(
+            s, "1300477220", {"nama": 'X "Y", Z'}, datetime(2030, 1, 1, tzinfo=UTC)
+        )
+    assert _get(mdb, "1300477221").record.identity.name == "A,B"
+    entry = _get(mdb, "1300477220")
+    assert entry.record.identity.name == 'X "Y", Z'
+    assert entry.record.waiting.position == 1234  # the other values kept
+
+
+def test_row_that_is_not_utf8_is_reported_alone(mdb, tmp_path):
+    path = write(tmp_path / "e.csv", [row("1300477219"), row("1300477220"), row("1300477221")])
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"AHMAD", b"AHM\xffD")
+    path.write_bytes(b"\n".join(lines))
+    rep = mirror.import_csv(mdb, path)
+    assert [(b.line, b.field) for b in rep.malformed] == [(3, None)]
+    assert (rep.read, rep.inserted) == (3, 2)
+    # also on the second line of a quoted value that spans lines
+    path = write(tmp_path / "f.csv", [row("1300477222", nama="A\nB"), row("1300477223")])
+    path.write_bytes(path.read_bytes().replace(b"A\nB", b"A\nB\xff"))
+    rep = mirror.import_csv(mdb, path)
+    assert [(b.line, b.field) for b in rep.malformed] == [(3, None)]
+    assert (rep.read, rep.inserted, rep.unchanged) == (2, 1, 0)

@@ -1,9 +1,12 @@
 """Local mirror of Siskohat records (one row per nomor porsi) and sync bookkeeping.
 
-`mirror` keeps the export columns as they arrive (text; '' stored as NULL; dates as ISO
-`YYYY-MM-DD`; `updated_at` as a fixed-width UTC ISO string, so text order is time order).
-`fetched_at` is when this copy was last confirmed with Siskohat; `source` how it came
-(batch / feed / live / push). Parsing into the product's record happens in integration.wire.
+`mirror` keeps per porsi: `updated_at` (Siskohat's change time as fixed-width UTC ISO text, so
+text order is time order; the import compares it), `fetched_at` (when this copy was last
+confirmed with Siskohat), `source` (batch / feed / live / push), and `data`: the other export
+columns, `nama` to `jumlah_pelunasan`, as one CSV line ('' for no value, dates as ISO
+`YYYY-MM-DD`). One text column instead of 35 because the mirror is only ever read whole, by
+porsi, and binding 35 values per row was most of the national import's time. Packing and
+parsing live in integration.mirror (`pack`/`unpack`) and integration.wire.
 """
 
 from __future__ import annotations
@@ -18,44 +21,10 @@ class MirrorRow(Base):
     __tablename__ = "mirror"
 
     porsi: Mapped[str] = mapped_column(String(10), primary_key=True)  # kd_porsi
-    nama: Mapped[str | None] = mapped_column(Text)
-    jenis_kelamin: Mapped[str | None] = mapped_column(Text)
-    tgl_lahir: Mapped[str | None] = mapped_column(Text)
-    status_nikah: Mapped[str | None] = mapped_column(Text)
-    no_hp: Mapped[str | None] = mapped_column(Text)
-    kd_prop: Mapped[str | None] = mapped_column(Text)
-    propinsi: Mapped[str | None] = mapped_column(Text)
-    kd_kab: Mapped[str | None] = mapped_column(Text)
-    kabupaten: Mapped[str | None] = mapped_column(Text)
-    tgl_daftar: Mapped[str | None] = mapped_column(Text)
-    bank: Mapped[str | None] = mapped_column(Text)
-    status_jemaah: Mapped[str | None] = mapped_column(Text)
-    posisiporsi: Mapped[str | None] = mapped_column(Text)
-    kuotapropinsi: Mapped[str | None] = mapped_column(Text)
-    berangkatmasehi: Mapped[str | None] = mapped_column(Text)
-    berangkathijriah: Mapped[str | None] = mapped_column(Text)
-    status_bayar: Mapped[str | None] = mapped_column(Text)
-    tahun_pelunasan: Mapped[str | None] = mapped_column(Text)
-    tahap_pelunasan: Mapped[str | None] = mapped_column(Text)
-    status_cadangan: Mapped[str | None] = mapped_column(Text)
-    status_pelunasan: Mapped[str | None] = mapped_column(Text)
-    status_istithaah: Mapped[str | None] = mapped_column(Text)
-    tgl_istithaah: Mapped[str | None] = mapped_column(Text)
-    vaksin_meningitis: Mapped[str | None] = mapped_column(Text)
-    laik_terbang: Mapped[str | None] = mapped_column(Text)
-    pernah_haji: Mapped[str | None] = mapped_column(Text)
-    tahun_haji_terakhir: Mapped[str | None] = mapped_column(Text)
-    asal_pelimpahan: Mapped[str | None] = mapped_column(Text)
-    porsi_terkait: Mapped[str | None] = mapped_column(Text)
-    kategori_prioritas: Mapped[str | None] = mapped_column(Text)
-    embarkasi: Mapped[str | None] = mapped_column(Text)
-    biaya_bipih: Mapped[str | None] = mapped_column(Text)
-    setoran_awal: Mapped[str | None] = mapped_column(Text)
-    nilai_manfaat: Mapped[str | None] = mapped_column(Text)
-    jumlah_pelunasan: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[str] = mapped_column(String(32), nullable=False)
     fetched_at: Mapped[str] = mapped_column(String(32), nullable=False)
     source: Mapped[str] = mapped_column(String(8), nullable=False)
+    data: Mapped[str] = mapped_column(Text, nullable=False)  # nama..jumlah_pelunasan, CSV
 
 
 class MirrorImport(Base):

@@ -12,26 +12,16 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Export columns after kd_porsi (stored as text, as they arrive), frozen at this revision.
-_TEXT_COLUMNS = (
-    "nama", "jenis_kelamin", "tgl_lahir", "status_nikah", "no_hp", "kd_prop", "propinsi",
-    "kd_kab", "kabupaten", "tgl_daftar", "bank", "status_jemaah", "posisiporsi",
-    "kuotapropinsi", "berangkatmasehi", "berangkathijriah", "status_bayar", "tahun_pelunasan",
-    "tahap_pelunasan", "status_cadangan", "status_pelunasan", "status_istithaah",
-    "tgl_istithaah", "vaksin_meningitis", "laik_terbang", "pernah_haji", "tahun_haji_terakhir",
-    "asal_pelimpahan", "porsi_terkait", "kategori_prioritas", "embarkasi", "biaya_bipih",
-    "setoran_awal", "nilai_manfaat", "jumlah_pelunasan",
-)  # fmt: skip
-
 
 def upgrade() -> None:
     op.create_table(
         "mirror",
         sa.Column("porsi", sa.String(10), nullable=False),
-        *(sa.Column(name, sa.Text(), nullable=True) for name in _TEXT_COLUMNS),
         sa.Column("updated_at", sa.String(32), nullable=False),
         sa.Column("fetched_at", sa.String(32), nullable=False),
         sa.Column("source", sa.String(8), nullable=False),
+        # export columns nama..jumlah_pelunasan as one CSV line (see integration.mirror.pack)
+        sa.Column("data", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("porsi", name="pk_mirror"),
     )
     op.create_table(
