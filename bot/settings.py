@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # --- Siskohat (the simulator on loopback by default)
     siskohat_url: str = "http://127.0.0.1:8790"
     siskohat_key: SecretStr = SecretStr("demo-key")
-    siskohat_push_secret: SecretStr = SecretStr("demo-push-secret")
+    siskohat_push_secret: SecretStr | None = None  # HMAC key of push events; unset = no endpoint
     siskohat_timeout_s: float = 2.0  # per attempt
     siskohat_total_timeout_s: float = 5.0  # cap over all retries
     siskohat_max_age_s: int = 6 * 3600  # mirror copy older than this -> refresh on demand

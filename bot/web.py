@@ -4,7 +4,7 @@
   200 at once and hands the update to the Application's queue (processed in the background);
 - `GET /healthz`: DB and Siskohat reachability, breaker state (503 when the DB is down);
 - `GET /metrics`: Prometheus text format (bot/metrics.py + integration/metrics.py);
-- the Siskohat push endpoint from `integration.push.add_push_routes` when that module exists.
+- the Siskohat push endpoint (`integration.push`) when a push secret is configured.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from telegram.ext import Application
 from bot.app import build_application, open_services, start_app, stop_app
 from bot.db.engine import Database
 from bot.settings import Settings
+from integration.push import add_push_routes
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,13 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    try:
-        from integration.push import add_push_routes
-    except ImportError:  # the push feature not built yet
+    secret = app[SETTINGS].siskohat_push_secret
+    if secret is None or not secret.get_secret_value():
+        # No shared secret, no push endpoint: an unsigned door into the mirror is worse than
+        # none (the daily batch and on-demand lookups still keep the mirror fresh).
+        log.warning("HAJIBOT_SISKOHAT_PUSH_SECRET is not set: Siskohat push endpoint disabled")
         return
-    add_push_routes(app, app[DB], app[SETTINGS].siskohat_push_secret.get_secret_value())
+    add_push_routes(app, app[DB], secret.get_secret_value())
 
 
 async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -111,3 +111,25 @@ async def test_set_webhook_restricts_updates_and_sends_secret(make_harness, aioh
         assert h.api.webhook["secret_token"] == SECRET
         assert set(h.api.webhook["allowed_updates"]) == {"message", "edited_message",
                                                          "callback_query"}
+
+
+async def test_push_endpoint_only_exists_with_a_secret(make_harness, aiohttp_client):
+    """No shared secret configured -> no unsigned door into the mirror; with one, it verifies."""
+    from integration.push import PATH, SIGNATURE_HEADER, sign
+
+    body = b'{"id": "e1", "jenis": "status.diperbarui", "kd_porsi": "1234567890", "data": {}, "waktu": "2026-11-20T10:00:00Z"}'
+    async with make_harness(handler_modules=SAMPLE,
+                            settings_overrides={"webhook_secret": SECRET}) as h:
+        client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app, db=h.db,
+                                                   set_webhook=False))
+        resp = await client.post(PATH, data=body, headers={SIGNATURE_HEADER: sign(body, "")})
+        assert resp.status == 404
+    async with make_harness(handler_modules=SAMPLE,
+                            settings_overrides={"webhook_secret": SECRET,
+                                                "siskohat_push_secret": "push-key"}) as h:
+        client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app, db=h.db,
+                                                   set_webhook=False))
+        bad = await client.post(PATH, data=body, headers={SIGNATURE_HEADER: sign(body, "other")})
+        assert bad.status == 401
+        good = await client.post(PATH, data=body, headers={SIGNATURE_HEADER: sign(body, "push-key")})
+        assert good.status == 200
