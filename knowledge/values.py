@@ -20,7 +20,7 @@ def norm_code(raw: str | None) -> str | None:
     return text or None
 
 
-class CodedEnum(str, Enum):
+class CodedEnum(str, Enum):  # noqa: UP042 - str() and format() must keep Enum behaviour
     """An enum parsed leniently from back-end text."""
 
     @classmethod

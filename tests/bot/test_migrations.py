@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
+import bot.db.models  # noqa: F401
 from bot.db import migrate
 from bot.db.base import Base
-import bot.db.models  # noqa: F401
 
 
 def _revisions():
@@ -18,7 +18,7 @@ def _revisions():
 def test_revisions_form_one_line():
     revs = _revisions()
     assert revs[0].down_revision is None
-    for prev, rev in zip(revs, revs[1:]):
+    for prev, rev in zip(revs, revs[1:], strict=False):
         assert rev.down_revision == prev.revision
 
 
