@@ -20,7 +20,7 @@ from knowledge.kb_schema import load_kb
 from knowledge.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = [Path("/work/shared/eval/faq_dev.jsonl"), ROOT / "tests/knowledge/faq_holdout.jsonl"]
+SETS = [ROOT.parent / "shared/eval/faq_dev.jsonl", ROOT / "tests/knowledge/faq_holdout.jsonl"]
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,6 +13,18 @@ from bot.db import migrate
 from bot.db.engine import Database
 
 PG_URL = os.environ.get("HAJIBOT_TEST_POSTGRES_URL")
+# ../shared beside the repository (the dev eval set, the contract); CI always has it.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_file(relative: str) -> Path:
+    """A file under ../shared; skipped locally when absent, but a failure in CI."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared beside the repository")
+        pytest.skip(f"{path} not available")
+    return path
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import pytest
 
 from bot.commands.kb import evaluate
 from bot.settings import Settings
+from tests.conftest import shared_file
 
-DEV = Path("/work/shared/eval/faq_dev.jsonl")
 HOLDOUT = Path(__file__).with_name("faq_holdout.jsonl")
 BLIND = Path(__file__).with_name("faq_blind.jsonl")
 
@@ -29,9 +29,7 @@ def settings(tmp_path) -> Settings:
 
 
 def test_dev_set_floors(settings):
-    if not DEV.exists():
-        pytest.skip("shared dev set not available")
-    figures, _, _ = evaluate(DEV, "ask", settings)
+    figures, _, _ = evaluate(shared_file("eval/faq_dev.jsonl"), "ask", settings)
     assert figures["via"] == "ask"
     assert figures["top1_accuracy"] >= 0.90, figures
     assert figures["confident_wrong_rate"] <= 0.03, figures
@@ -49,9 +47,7 @@ def test_holdout_floors(settings):
 
 
 def test_matcher_path_agrees_on_dev():
-    if not DEV.exists():
-        pytest.skip("shared dev set not available")
-    figures, _, _ = evaluate(DEV, "matcher")
+    figures, _, _ = evaluate(shared_file("eval/faq_dev.jsonl"), "matcher")
     assert figures["top1_accuracy"] >= 0.90 and figures["confident_wrong_rate"] <= 0.03
 
 
