@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 # Each module exposes `register(subparsers)`, adding a parser whose `func(args) -> int` runs it.
@@ -38,12 +39,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(verbose_migrations=args.command == "db")
-    if args.command is None:
-        # Bare `hajibot`: the main job on embedded defaults.
-        from bot.commands.run import main_job
+    try:
+        if args.command is None:
+            # Bare `hajibot`: the main job on embedded defaults.
+            from bot.commands.run import main_job
 
-        return int(main_job(args) or 0)
-    return int(args.func(args) or 0)
+            return int(main_job(args) or 0)
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # `hajibot lookup ... | head`: the reader left. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the operator gets one clear line; the stack only in DEBUG logs
+        logging.getLogger("hajibot").debug("unexpected error", exc_info=True)
+        print(f"error: {type(exc).__name__}: the command failed unexpectedly "
+              "(HAJIBOT_LOG_LEVEL=DEBUG shows where)", file=sys.stderr)
+        return 1
 
 
 def _setup_logging(*, verbose_migrations: bool) -> None:

@@ -45,8 +45,9 @@ async def one(bot: LocalBot, line: str) -> Turn:
 
 
 async def ask(settings: Settings, lines: Iterable[str], *, as_json: bool, user_id: int,
-              lang: str, out: TextIO, embedded: bool = True) -> int:
-    async with LocalBot(settings, user_id=user_id, lang=lang, embedded=embedded) as bot:
+              lang: str, out: TextIO, embedded: bool = True, phone: str | None = None) -> int:
+    async with LocalBot(settings, user_id=user_id, lang=lang, embedded=embedded,
+                        phone=phone) as bot:
         for raw in lines:
             line = raw.rstrip("\r\n")
             if not line.strip():

@@ -53,10 +53,11 @@ def register(assess_sub: argparse._SubParsersAction) -> None:
         "pelimpahan", help="can this porsi pass to this family member (pelimpahan)?",
         description="Assess a pelimpahan case given as JSON (argument or stdin).",
     )
-    p.add_argument("--json", dest="case_json", metavar="CASE_JSON",
+    p.add_argument("--json", dest="case_json", metavar="CASE_JSON", nargs="?", const="-",
                    help='the case, e.g. \'{"cause": "wafat", "event_date": "2023-03-10", '
                         '"before_departure": true, "relation": "anak", '
-                        '"recipient_birth_date": "1990-01-01"}\'; omitted or "-": read stdin')
+                        '"recipient_birth_date": "1990-01-01"}\'; without a value, "-" or '
+                        'omitted: read the case from stdin')
     p.add_argument("--lang", choices=("id", "en"), default="id")
     p.add_argument("--today", type=date.fromisoformat, default=None,
                    help="the date to judge on (YYYY-MM-DD; default: today in the bot's timezone)")

@@ -24,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram)")
     _person_args(chat)
-    chat.add_argument("--phone", help="phone number a 'share contact' button sends")
     chat.set_defaults(func=_chat)
 
     ask = sub.add_parser("ask", help="send messages (TEXT, or one per stdin line) and print "
@@ -41,6 +40,7 @@ def _person_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", type=int, default=1, help="Telegram user id to act as (default 1)")
     p.add_argument("--lang", choices=["id", "en"], default="id",
                    help="the Telegram client language (default id)")
+    p.add_argument("--phone", help="phone number a 'share contact' button sends")
 
 
 def _run(args) -> int:
@@ -89,7 +89,7 @@ def _ask(args) -> int:
     _quiet()
     lines = [" ".join(args.text)] if args.text else sys.stdin
     return asyncio.run(ask(get_settings(), lines, as_json=args.json, user_id=args.user,
-                           lang=args.lang, out=sys.stdout))
+                           lang=args.lang, phone=args.phone, out=sys.stdout))
 
 
 def main_job(args=None) -> int:

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from bot.db.engine import ensure_sqlite_dir
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -18,6 +20,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 
