@@ -26,7 +26,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
@@ -44,42 +43,123 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class StateStore:
-    """SQL for the runtime tables. Runs twice per update, so the statements are built once
-    (plain SQL valid on SQLite >= 3.35 and PostgreSQL alike: ON CONFLICT, RETURNING)."""
+# How the runtime tables' DateTime columns are bound on the raw DBAPI connection: SQLite keeps
+# SQLAlchemy's text format (so ORM reads and the prune comparison still work), PostgreSQL
+# takes the datetime itself.
+_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
 
-    _CLAIM = text("INSERT INTO processed_updates (update_id, processed_at) VALUES (:u, :t) "
-                  "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
-    _CHAT = text("SELECT data FROM runtime_chat_state WHERE chat_id = :c")
-    _USER = text("SELECT data, meta FROM runtime_user_state WHERE user_id = :u")
-    _SAVE_CHAT = text("INSERT INTO runtime_chat_state (chat_id, data, updated_at) "
-                      "VALUES (:c, :d, :t) ON CONFLICT (chat_id) DO UPDATE "
-                      "SET data = excluded.data, updated_at = excluded.updated_at")
-    _SAVE_USER = text("INSERT INTO runtime_user_state (user_id, data, meta, updated_at) "
-                      "VALUES (:u, :d, :m, :t) ON CONFLICT (user_id) DO UPDATE "
-                      "SET data = excluded.data, meta = excluded.meta, "
-                      "updated_at = excluded.updated_at")
-    _PRUNE = text("DELETE FROM processed_updates WHERE processed_at < :t")
+
+class StateStore:
+    """SQL for the runtime tables. Runs on every update, so it talks to the DBAPI connection
+    directly (the pool's checkout, no Core compile/result layers): plain SQL valid on
+    SQLite >= 3.35 and PostgreSQL alike (ON CONFLICT, RETURNING), built once per dialect.
+
+    Per update: `begin` = one transaction (claim the id + read both states; on PostgreSQL
+    in one statement, one round trip), `save` = one transaction (one upsert per changed
+    state), committed before the next update is taken."""
+
+    _CLAIM = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
+              "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
+    # Both states in one row; a NULL id matches nothing.
+    _LOAD = ("SELECT (SELECT data FROM runtime_chat_state WHERE chat_id = {m}), "
+             "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+             "LEFT JOIN runtime_user_state AS u ON u.user_id = {m}")
+    # PostgreSQL: claim and load in one round trip (a data-modifying CTE runs exactly once).
+    _CLAIM_LOAD_PG = ("WITH c AS (INSERT INTO processed_updates (update_id, processed_at) "
+                      "VALUES (%s, %s) ON CONFLICT (update_id) DO NOTHING RETURNING update_id) "
+                      "SELECT (SELECT count(*) FROM c), "
+                      "(SELECT data FROM runtime_chat_state WHERE chat_id = %s), "
+                      "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+                      "LEFT JOIN runtime_user_state AS u ON u.user_id = %s")
+    _SAVE_CHAT = ("INSERT INTO runtime_chat_state (chat_id, data, updated_at) "
+                  "VALUES ({m}, {m}, {m}) ON CONFLICT (chat_id) DO UPDATE "
+                  "SET data = excluded.data, updated_at = excluded.updated_at")
+    _SAVE_USER = ("INSERT INTO runtime_user_state (user_id, data, meta, updated_at) "
+                  "VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (user_id) DO UPDATE "
+                  "SET data = excluded.data, meta = excluded.meta, "
+                  "updated_at = excluded.updated_at")
+    _PRUNE = "DELETE FROM processed_updates WHERE processed_at < {m}"
 
     def __init__(self, db):
         self.db = db
+        self.engine = db.engine
+        dialect = self.engine.dialect.name
+        self.pg = dialect == "postgresql"
+        self.sqlite = dialect == "sqlite"
+        self._raw = None  # the kept DBAPI connection (see `_run`)
+        self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        self.sql = {k: getattr(self, k).format(m=mark)
+                    for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE")}
+
+    def _stamp(self, dt: datetime):
+        # SQLAlchemy's SQLite DateTime text ("YYYY-MM-DD HH:MM:SS.ffffff"), without strftime
+        return dt.isoformat(" ", "microseconds") if self.sqlite else dt
+
+    def _run(self, work):
+        """`work(cursor)` in one transaction, committed before returning.
+
+        The DBAPI connection is checked out of the engine's pool once and kept between
+        updates (updates run one at a time on the event loop and `work` never awaits, so
+        nothing else uses it meanwhile): a pool checkout per transaction cost more than the
+        statements (and, on PostgreSQL, a pre-ping round trip). After an error it is thrown
+        away; a broken connection (database restarted) is retried once on a fresh one."""
+        for attempt in (1, 2):
+            raw = self._raw
+            held = raw is not None
+            if raw is None:
+                raw = self.engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                try:
+                    out = work(cur)
+                finally:
+                    cur.close()
+                raw.commit()
+            except self._dbapi_error as exc:
+                self._raw = None
+                disconnected = self.engine.dialect.is_disconnect(exc, raw.dbapi_connection, None)
+                _discard(raw, disconnected)
+                if held and disconnected and attempt == 1:
+                    continue
+                raise
+            except BaseException:
+                self._raw = None
+                _discard(raw, False)
+                raise
+            self._raw = raw
+            return out
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Give the kept connection back to the pool (application shutdown)."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
 
     def begin(self, update_id: int | None, chat_id: int | None, user_id: int | None
               ) -> tuple[bool, str | None, str | None, str | None]:
         """Claim `update_id` and read state: (claimed, chat json, user json, user meta json)."""
-        with self.db.engine.begin() as conn:
+        sql = self.sql
+
+        def work(cur):
+            if update_id is not None and self.pg:
+                cur.execute(self._CLAIM_LOAD_PG,
+                            (update_id, self._stamp(_utcnow()), chat_id, user_id))
+                claimed, chat_raw, user_raw, meta_raw = cur.fetchone()
+                return bool(claimed), chat_raw, user_raw, meta_raw
             if update_id is not None:
                 # RETURNING, not rowcount: psycopg reports no reliable rowcount here.
-                claimed = conn.execute(self._CLAIM, {"u": update_id, "t": _utcnow()}).first()
-                if claimed is None:
+                cur.execute(sql["_CLAIM"], (update_id, self._stamp(_utcnow())))
+                if cur.fetchone() is None:
                     return False, None, None, None
-            chat_raw = user_raw = meta_raw = None
-            if chat_id is not None:
-                chat_raw = conn.execute(self._CHAT, {"c": chat_id}).scalar()
-            if user_id is not None:
-                row = conn.execute(self._USER, {"u": user_id}).first()
-                if row is not None:
-                    user_raw, meta_raw = row
+            cur.execute(sql["_LOAD"], (chat_id, user_id))
+            chat_raw, user_raw, meta_raw = cur.fetchone()
+            return True, chat_raw, user_raw, meta_raw
+
+        claimed, chat_raw, user_raw, meta_raw = self._run(work)
+        if not claimed:
+            return False, None, None, None
         return True, chat_raw, user_raw, meta_raw
 
     def load(self, chat_id: int | None, user_id: int | None):
@@ -87,18 +167,35 @@ class StateStore:
         return chat_raw, user_raw, meta_raw
 
     def save(self, chat: tuple[int, str] | None, user: tuple[int, str, str] | None) -> None:
-        now = _utcnow()
-        with self.db.engine.begin() as conn:
+        now = self._stamp(_utcnow())
+        sql = self.sql
+
+        def work(cur):
             if chat is not None:
-                conn.execute(self._SAVE_CHAT, {"c": chat[0], "d": chat[1], "t": now})
+                cur.execute(sql["_SAVE_CHAT"], (chat[0], chat[1], now))
             if user is not None:
-                conn.execute(self._SAVE_USER, {"u": user[0], "d": user[1], "m": user[2],
-                                               "t": now})
+                cur.execute(sql["_SAVE_USER"], (user[0], user[1], user[2], now))
+
+        self._run(work)
 
     def prune(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
-        with self.db.engine.begin() as conn:
-            res = conn.execute(self._PRUNE, {"t": _utcnow() - keep})
-        return res.rowcount or 0
+        def work(cur):
+            cur.execute(self.sql["_PRUNE"], (self._stamp(_utcnow() - keep),))
+            return cur.rowcount
+
+        return max(self._run(work) or 0, 0)
+
+
+def _discard(raw, invalidate: bool) -> None:
+    try:
+        if invalidate:
+            raw.invalidate()
+            return
+        raw.rollback()
+    except Exception:  # the connection is going anyway
+        raw.invalidate()
+        return
+    raw.close()
 
 
 def _dumps(data: Any, what: str) -> str | None:
@@ -141,6 +238,8 @@ class HajiApplication(Application):
         if db is None:
             return None
         if self._store is None or self._store_db is not db:
+            if self._store is not None:
+                self._store.close()
             self._store, self._store_db = StateStore(db), db
         return self._store
 
@@ -174,6 +273,11 @@ class HajiApplication(Application):
             meta = _dumps(self.user_meta.get(user_id, {}), "user meta")
             user = (user_id, raw, meta or "{}") if raw is not None else None
         self.store.save(chat, user)
+
+    async def shutdown(self) -> None:
+        if self._store is not None:  # before post_shutdown disposes of the engine
+            self._store.close()
+        await super().shutdown()
 
     # --- the wrapper -------------------------------------------------------------------------
     async def process_update(self, update: object) -> None:

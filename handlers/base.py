@@ -61,9 +61,16 @@ def _env(lang: str) -> jinja2.Environment:
     )
 
 
+@cache
+def _template(lang: str, name: str) -> jinja2.Template:
+    # Compiled once per process: `get_template` would otherwise stat the file on every call
+    # to check it is up to date (templates ship with the code; a deploy restarts the process).
+    return _env(lang).get_template(name)
+
+
 def render(lang: str, name: str, **values: Any) -> str:
     """Render `handlers/templates/<lang>/<name>`; falls back to Indonesian when not translated."""
-    return _env(lang if lang in LANGS else "id").get_template(name).render(**values).strip()
+    return _template(lang if lang in LANGS else "id", name).render(**values).strip()
 
 
 def mark(update: Update, context: CallbackContext, *, topic: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 import math
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -47,9 +48,24 @@ def _rate_limit_wait(context: CallbackContext, limit: int, now: float) -> float 
     if limit > 0 and len(stamps) >= limit:
         store[LOOKUPS_KEY] = stamps
         return HOUR_S - (now - min(stamps))
-    stamps.append(now)
+    # whole seconds: the list is saved with the user's state after every lookup
+    stamps.append(int(now))
     store[LOOKUPS_KEY] = stamps
     return None
+
+
+# The reply keyboards are immutable Telegram objects: built once per language, not per reply.
+@lru_cache(maxsize=16)
+def _result_keyboard(lang: str, pelimpahan: bool):
+    rows = [[("pelunasan", "pelunasan:start"), ("faq", "faq:start")], [("menu", "menu:show")]]
+    if pelimpahan:
+        rows[0].insert(0, ("pelimpahan", "pelimpahan:start"))
+    return keyboard(lang, rows)
+
+
+@lru_cache(maxsize=16)
+def _not_found_keyboard(lang: str):
+    return keyboard(lang, [[("status", "status:start"), ("menu", "menu:show")]])
 
 
 async def _lookup(gateway, porsi: str):
@@ -90,7 +106,7 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     if result.record is None:
         template = "status_unavailable.j2" if result.siskohat_down else "status_not_found.j2"
         await send(update, context, render(lang, template, porsi=porsi),
-                   keyboard(lang, [[("status", "status:start"), ("menu", "menu:show")]]))
+                   _not_found_keyboard(lang))
         return
     try:
         tz = ZoneInfo(svc.settings.timezone)
@@ -99,10 +115,8 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     today = now.astimezone(tz).date() if tz else now.date()
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
                              today=today, siskohat_down=result.siskohat_down, tz=tz)
-    rows = [[("pelunasan", "pelunasan:start"), ("faq", "faq:start")], [("menu", "menu:show")]]
-    if view.pelimpahan_possible:
-        rows[0].insert(0, ("pelimpahan", "pelimpahan:start"))
-    await send(update, context, render(lang, "status_result.j2", v=view), keyboard(lang, rows))
+    await send(update, context, render(lang, "status_result.j2", v=view),
+               _result_keyboard(lang, view.pelimpahan_possible))
 
 
 async def check_text(update: Update, context: CallbackContext, text: str | None) -> None:

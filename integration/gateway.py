@@ -5,9 +5,11 @@ than `max_age_s` (storing what it fetched); falls back to the mirror (source STA
 when that copy was last confirmed, "data per <date>") when Siskohat is down. Siskohat being
 down never raises out of `lookup`.
 
-The mirror calls are plain synchronous SQLAlchemy on the event loop: they are primary-key
+The mirror calls are plain synchronous database calls on the event loop: they are primary-key
 reads and one-row upserts (well under a millisecond on SQLite, a round trip on PostgreSQL),
-cheaper than handing them to a thread.
+cheaper than handing them to a thread. The read runs on every status message, so it is one
+prepared-once SQL string on a pooled DBAPI connection (no Session, no Core compile/result
+layers), parsed exactly as `mirror.get` does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from integration import mirror
-from integration.wire import WireError, parse_porsi
+from integration.wire import WireError, parse_porsi, record_from_wire
 from knowledge.records import PilgrimRecord
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,62 @@ class Gateway:
         self.client = client  # a SiskohatClient, or None: mirror only
         self.max_age_s = max_age_s
         self.clock = clock
+        self._read_sql: str | None = None  # built on first use, for the engine's dialect
+        self._raw = None  # the kept DBAPI connection for reads (see `_read`)
+
+    def _read(self, porsi: str) -> mirror.MirrorEntry | None:
+        """The mirror copy of `porsi` (what `mirror.get` returns), by primary key."""
+        engine = self.db.engine
+        if self._read_sql is None:
+            mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+            self._read_sql = (
+                f"SELECT data, updated_at, fetched_at, source FROM mirror WHERE porsi = {mark}"
+            )
+        # The DBAPI connection is kept between lookups (they run on the event loop, one at a
+        # time, and never await in here); thrown away after any error, retried once when the
+        # error says the database connection broke (restarted server).
+        for attempt in (1, 2):
+            raw = self._raw
+            held = raw is not None
+            if raw is None:
+                raw = engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                cur.execute(self._read_sql, (porsi,))
+                row = cur.fetchone()
+                cur.close()
+                raw.rollback()  # end the read transaction (PostgreSQL; a no-op on SQLite)
+            except Exception as exc:
+                self._raw = None
+                broken = isinstance(exc, engine.dialect.loaded_dbapi.Error) and (
+                    engine.dialect.is_disconnect(exc, raw.dbapi_connection, None))
+                try:
+                    raw.invalidate()
+                except Exception:  # noqa: S110 - it is being thrown away anyway
+                    pass
+                if held and broken and attempt == 1:
+                    continue
+                raise
+            self._raw = raw
+            break
+        if row is None:
+            return None
+        data, updated_at, fetched_at, source = row
+        wire = dict(zip(mirror.PACKED_COLUMNS, mirror.unpack(data), strict=True))
+        wire["kd_porsi"] = porsi
+        wire["updated_at"] = updated_at
+        return mirror.MirrorEntry(
+            record=record_from_wire(wire),
+            fetched_at=datetime.fromisoformat(fetched_at),
+            updated_at=datetime.fromisoformat(updated_at),
+            source=source,
+        )
+
+    def close(self) -> None:
+        """Give the kept read connection back to the pool."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
 
     async def lookup(self, porsi: str) -> Lookup:
         """The record of `porsi` with its freshness and source.
@@ -72,8 +130,7 @@ class Gateway:
             porsi = parse_porsi(porsi)
         except WireError:
             raise InvalidPorsi("a nomor porsi has 10 digits") from None
-        with self.db.session() as session:
-            entry = mirror.get(session, porsi)
+        entry = self._read(porsi)
         now = self.clock()
         fresh = entry is not None and (now - entry.fetched_at).total_seconds() <= self.max_age_s
         if fresh:
