@@ -11,6 +11,7 @@ Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -18,7 +19,7 @@ from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 
 from bot.db import repos_kb
 from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook
-from handlers.menu import answer_callback, send
+from handlers.menu import answer_callback, menu_markup, send
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.matcher import Match, Matcher
 from knowledge.normalize import mask_personal, normalize
@@ -27,6 +28,21 @@ log = logging.getLogger(__name__)
 
 CLARIFY_KEY = "faq_clarify"  # chat_data: clarifications in a row
 LAST_KEY = "faq_last"  # chat_data: the last question, MASKED (chat state is persisted)
+FEEDBACK_KEY = "faq_feedback"  # chat_data: entry id whose "membantu?" question is pending
+# People type their answer to "Apakah jawaban ini membantu?" instead of pressing the button,
+# and greet or thank the bot; none of these is a question for the matcher (it would call them
+# out of scope and offer a human).
+TYPED_YES = frozenset({"ya", "iya", "y", "yes", "ya membantu", "membantu", "sudah", "yup"})
+TYPED_NO = frozenset({"tidak", "tdk", "gak", "nggak", "ngga", "enggak", "no", "belum",
+                      "tidak membantu", "kurang"})
+GREETINGS = frozenset({"assalamualaikum", "assalamu alaikum", "assalamualaikum wr wb",
+                       "assalamu alaikum wr wb", "salam", "halo", "hallo", "hai", "hi",
+                       "hello", "selamat pagi", "selamat siang", "selamat sore",
+                       "selamat malam", "pagi", "permisi", "p", "ping"})
+THANKS = frozenset({"terima kasih", "terimakasih", "makasih", "trims", "thanks", "thank you",
+                    "ok terima kasih", "ok makasih", "oke terima kasih", "oke makasih",
+                    "baik terima kasih", "jazakallah", "jazakallah khair", "alhamdulillah",
+                    "ok", "oke", "baik", "siap"})
 MAX_LABEL = 60
 
 
@@ -102,13 +118,80 @@ async def send_answer(update: Update, context: CallbackContext, entry: Entry,
                       score: float | None) -> None:
     lang = lang_of(update, context)
     context.chat_data[CLARIFY_KEY] = 0
+    context.chat_data[FEEDBACK_KEY] = entry.id
     mark(update, context, topic=entry.id, score=score, handoff=False)
     await send(update, context, answer_text(entry, lang), feedback_markup(entry.id, lang))
+
+
+# polite words around a short reply ("halo pak", "terima kasih banyak ya bu")
+FILLERS = frozenset({"pak", "bu", "bapak", "ibu", "kak", "mas", "mbak", "bang", "dik", "ya",
+                     "banyak", "sekali", "bot", "semua", "wr", "wb", "warahmatullahi",
+                     "wabarakatuh", "warahmatullah", "nya", "deh", "dong", "kakak"})
+
+
+def _squash(text: str) -> str:
+    """Repeated letters once ("makasihhh" -> "makasih"; also "assalam" -> "asalam")."""
+    return re.sub(r"(\w)\1+", r"\1", text)
+
+
+def _plain_words(text: str) -> str:
+    """Lower case, letters only, repeats squashed, polite fillers dropped (short replies)."""
+    kept = "".join(ch if ch.isalpha() else " " for ch in text.lower())
+    words = _squash(" ".join(kept.split())).split()
+    core = [w for w in words if _squash(w) not in FILLERS]
+    return " ".join(core or words)
+
+
+def _squashed(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(_squash(w) for w in words)
+
+
+async def _small_talk(update: Update, context: CallbackContext, text: str) -> bool:
+    """Typed Ya/Tidak after an answer, a greeting or thanks: True when handled here."""
+    pending = context.chat_data.pop(FEEDBACK_KEY, None)
+    words = _plain_words(text)
+    if not words or len(words) > 40:
+        return False
+    entry = kb().get(pending) if pending else None
+    yes, no = _squashed(TYPED_YES), _squashed(TYPED_NO)
+    greetings, thanks = _squashed(GREETINGS), _squashed(THANKS)
+    if entry is not None and (words in yes or words in no):
+        await _feedback(update, context, entry, helpful=words in yes)
+        return True
+    lang = lang_of(update, context)
+    if words in greetings or words in thanks:
+        # no knowledge-base answer: the menu (which offers a human) instead of "out of scope"
+        mark(update, context, topic=None, handoff=False)
+        if words in greetings:
+            key = "salam" if words.startswith(("asalam", "salam")) else "greeting"
+        else:
+            key = "thanks" if any(w in words for w in ("kasih", "thank", "trims", "jazak")) \
+                else "ok"
+        await send(update, context, render(lang, "faq_small_talk.j2", key=key),
+                   menu_markup(lang))
+        return True
+    return False
+
+
+async def _feedback(update: Update, context: CallbackContext, entry: Entry,
+                    helpful: bool) -> None:
+    lang = lang_of(update, context)
+    if helpful:
+        mark(update, context, topic=entry.id)
+        await send(update, context, render(lang, "faq_thanks.j2"))
+        return
+    masked = str(context.chat_data.get(LAST_KEY) or "")
+    _store_gap(context, "unhelpful", masked, normalize(masked), entry.id, None)
+    mark(update, context, topic=entry.id, handoff=True)
+    await send(update, context, render(lang, "faq_sorry.j2"))
+    await offer_handoff(update, context, reason=entry.id)
 
 
 async def respond(update: Update, context: CallbackContext, text: str) -> None:
     """Answer one free-text question (the decision is the matcher's, the wording templates')."""
     lang = lang_of(update, context)
+    if await _small_talk(update, context, text):
+        return
     match = matcher().match(text)
     masked, normalized = _masked(text)
     context.chat_data[LAST_KEY] = masked
@@ -161,15 +244,9 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
         await send(update, context, render(lang, "faq_ask.j2"))
     elif action == "pick" and entry is not None:
         await send_answer(update, context, entry, None)
-    elif action == "yes" and entry is not None:
-        mark(update, context, topic=entry.id)
-        await send(update, context, render(lang, "faq_thanks.j2"))
-    elif action == "no" and entry is not None:
-        masked = str(context.chat_data.get(LAST_KEY) or "")
-        _store_gap(context, "unhelpful", masked, normalize(masked), entry.id, None)
-        mark(update, context, topic=entry.id, handoff=True)
-        await send(update, context, render(lang, "faq_sorry.j2"))
-        await offer_handoff(update, context, reason=entry.id)
+    elif action in ("yes", "no") and entry is not None:
+        context.chat_data.pop(FEEDBACK_KEY, None)
+        await _feedback(update, context, entry, helpful=action == "yes")
     elif action == "none":
         masked = str(context.chat_data.get(LAST_KEY) or "")
         context.chat_data[CLARIFY_KEY] = 0

@@ -241,7 +241,8 @@ async def on_text(update: Update, context: CallbackContext) -> None:
         if not _valid_name(text):
             await _ask(update, context, step, error="name")
             return
-        state.setdefault("names", {})[step] = text
+        # one line: a typed line break would otherwise become a line of the DOCX markup
+        state.setdefault("names", {})[step] = " ".join(text.split())
         if step == "recipient_name":
             _go(state, "pilgrim_name")
             await _ask(update, context, "pilgrim_name")
@@ -584,9 +585,10 @@ async def _send_letters(update: Update, context: CallbackContext) -> None:
     state["step"] = "done"
     state["history"] = []
     end_flow(context)
+    # the markup already has "Hubungi petugas"; an unasked hand-off offer here only confused
+    # people (without a helpdesk group it said "not available" right after their letters)
     await send(update, context, render(lang, "pelimpahan_note.j2", key="letters_sent"),
                _after_markup(lang, True))
-    await offer_handoff(update, context, reason=TOPIC)
 
 
 async def _send_summary(update: Update, context: CallbackContext) -> None:

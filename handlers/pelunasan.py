@@ -234,7 +234,7 @@ def render_result(lang: str, assessment: Assessment, record: PilgrimRecord | Non
     sources = [str(policy.get("sources", {}).get(k, k)).strip() for k in assessment.sources]
     return render(lang, "pelunasan_result.j2", a=assessment,
                   r=record_values(record, policy, today, personal=personal, porsi=porsi),
-                  sources=sources, as_of_text=as_of)
+                  sources=sources, source_keys=list(assessment.sources), as_of_text=as_of)
 
 
 def kb_ids(assessment: Assessment) -> list[str]:

@@ -88,3 +88,24 @@ async def test_porsi_numbers_still_go_to_the_status_check(harness):
     await harness.send(111, "1234567890")
     assert harness.outcome()["topic"] != "faq"
     assert _gaps(harness) == []
+
+
+async def test_typed_feedback_after_an_answer_counts_as_the_button(harness):
+    await harness.send(111, "brp kali porsi bs dilimpahkan?")
+    r = await harness.send(111, "Tidak")  # typed, not pressed
+    assert harness.outcome()["handoff"] is True and "tidak bisa menjawab" not in r.text.lower()
+    assert [g[0] for g in _gaps(harness)] == ["unhelpful"]
+    await harness.send(111, "brp kali porsi bs dilimpahkan?")
+    r = await harness.send(111, "iya pak")
+    assert "Terima kasih" in r.text and harness.outcome()["topic"] == "pelimpahan-sekali"
+    r = await harness.send(111, "ya")  # no answer waiting for feedback: not feedback again
+    assert "Terima kasih. Silakan" not in r.text
+
+
+async def test_greeting_and_thanks_get_a_polite_reply_and_the_menu(harness):
+    r = await harness.send(111, "Assalamu'alaikum wr wb")
+    assert "Wa'alaikumussalam" in r.text and "tidak bisa menjawab" not in r.text.lower()
+    assert "Hubungi petugas" in r.buttons and "Cek status porsi" in r.buttons
+    r = await harness.send(111, "makasih banyak ya bu")
+    assert "Sama-sama" in r.text and "Hubungi petugas" in r.buttons
+    assert _gaps(harness) == []  # small talk is not a knowledge-base gap

@@ -169,8 +169,8 @@ def test_render_statuses_explained():
     assert "wafat" in wafat and "/pelimpahan" in wafat and "Perkiraan berangkat" not in wafat
     unknown = record(identity=Identity(status=PilgrimStatus.UNKNOWN),
                      unknown_values={"identity.status": "DITUNDA"})
-    assert "tidak dikenal (DITUNDA)" in plain(render("id", "status_result.j2", v=view(unknown)))
-    assert "unknown (DITUNDA)" in plain(render("en", "status_result.j2", v=view(unknown)))
+    assert 'tercatat "DITUNDA"' in plain(render("id", "status_result.j2", v=view(unknown)))
+    assert 'recorded as "DITUNDA"' in plain(render("en", "status_result.j2", v=view(unknown)))
     batal = plain(render("id", "status_result.j2",
                          v=view(record(identity=Identity(status=PilgrimStatus.BATAL)))))
     assert "dibatalkan" in batal
