@@ -60,17 +60,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+# httpx logs every request URL at INFO, and a Bot API URL carries the bot token; PTB's own DEBUG
+# lines carry whole request bodies (reply texts). Neither belongs in our logs: WARNING and up only.
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler")
+TERMINAL_HANDLER = "hajibot-terminal"
+
+
+def set_terminal_level(level: int) -> None:
+    """Raise or lower what the terminal shows without touching logger levels (other handlers,
+    e.g. pytest's capture, still see everything)."""
+    for handler in logging.getLogger().handlers:
+        if handler.get_name() == TERMINAL_HANDLER:
+            handler.setLevel(level)
+
+
 def _setup_logging(*, verbose_migrations: bool) -> None:
     from bot.settings import get_settings
 
+    root = logging.getLogger()
+    had = list(root.handlers)
     logging.basicConfig(
         level=getattr(logging, get_settings().log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # httpx logs every request URL at INFO, and a Bot API URL carries the bot token; PTB's own
-    # DEBUG lines carry whole request bodies (reply texts). Neither belongs in our logs.
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler"):
+    for handler in root.handlers:
+        if handler not in had:
+            handler.set_name(TERMINAL_HANDLER)
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not verbose_migrations:  # every command migrates on start; say so only for `hajibot db`
         logging.getLogger("alembic").setLevel(logging.WARNING)
