@@ -343,7 +343,13 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
     start = meta.get("tw", 0.0)
     if now - start >= settings.throttle_window_s or now < start:
         meta.update(tw=now, tc=0, tn=False)
-    meta["tc"] = meta.get("tc", 0) + 1
+    # An album arrives as one message per item (up to 10) within a second: it counts once,
+    # so photos sent into a helpdesk ticket are not throttled after the fifth.
+    album = update.message.media_group_id if update.message is not None else None
+    if album is None or meta.get("tg") != album:
+        meta["tc"] = meta.get("tc", 0) + 1
+    if album is not None:
+        meta["tg"] = album
     if app.bot_data.get("throttle", True) and meta["tc"] > settings.throttle_burst:
         metrics.THROTTLED.inc()
         if not meta.get("tn"):

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     helpdesk_reminder_minutes: int = 30
 
     log_level: str = "INFO"
+    # expected first response of an agent in working hours, told to the person at a new ticket
+    helpdesk_response_minutes: int = 60
 
 
 @lru_cache(maxsize=1)

@@ -123,15 +123,21 @@ async def offer_handoff(update: Update, context: CallbackContext, reason: str = 
     """Offer (or, when `forced`, open) a hand-off to a human agent.
 
     The helpdesk feature installs the real implementation with `set_hook("handoff", f)`;
-    until then this tells the person where human help is (Kankemenag kab/kota).
+    until then this tells the person where human help is (Kankemenag kab/kota), with a Menu
+    button when they asked (`forced`).
     """
     func = HOOKS.get("handoff")
     mark(update, context, handoff=True)
     if func is not None:
         await func(update, context, reason=reason, forced=forced)
         return
+    from handlers.menu import keyboard, send  # menu imports this module
+
     lang = lang_of(update, context)
-    await update.effective_message.reply_text(render(lang, "handoff_fallback.j2"))
+    # Asked for a human: where help is plus a way on, never a dead end. A mere offer follows
+    # the caller's own reply (the router's already carries the whole menu), so no second one.
+    markup = keyboard(lang, [[("menu", "menu:show")]]) if forced else None
+    await send(update, context, render(lang, "handoff_fallback.j2", forced=forced), markup)
 
 
 def lang_of(update: Update | None, context: CallbackContext) -> str:

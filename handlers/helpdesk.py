@@ -57,7 +57,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.helpdesk_agents import label
-from handlers.menu import answer_callback, send, show_menu
+from handlers.menu import answer_callback, keyboard, send, show_menu
 from knowledge.masking import mask_name
 from knowledge.normalize import mask_personal
 from knowledge.office_hours import availability, working_seconds_between
@@ -74,6 +74,7 @@ RECORD_GROUP = 90  # after every feature: remember the exchange for the context 
 RECENT_KEY = "hd_recent"  # chat_data: the last bot exchanges, masked, text only
 ALBUM_KEY = "hd_album"  # chat_data: media group id of the last acknowledged album
 PORSI_KEY = "hd_porsi"  # chat_data: the last valid nomor porsi the person typed
+OFFICE_KEY = "hd_office"  # chat_data: {"porsi", "regency", "province"} of that porsi
 RECENT_MAX = 6
 RECENT_CHARS = 160
 JOB_INTERVAL_S = 60.0
@@ -102,7 +103,8 @@ def reason_markup(lang: str, selected: str | None) -> InlineKeyboardMarkup:
 
 
 def _hours_values(app: Application) -> dict:
-    return {"av": availability(relay.now(app), relay.office(app))}
+    minutes = max(1, relay.svc(app).settings.helpdesk_response_minutes)
+    return {"av": availability(relay.now(app), relay.office(app)), "response_minutes": minutes}
 
 
 def _blocked(context: CallbackContext, chat_id: int) -> bool:
@@ -112,7 +114,18 @@ def _blocked(context: CallbackContext, chat_id: int) -> bool:
 
 def _open_ticket(context: CallbackContext, chat_id: int) -> repo.Ticket | None:
     with services(context).db.session() as s:
-        return repo.open_of(s, chat_id)
+        ticket = repo.open_of(s, chat_id)
+    # always the person's own chat here: keep the flag `_maybe_open_ticket` reads in step
+    context.chat_data[agents.OPEN_KEY] = ticket is not None
+    return ticket
+
+
+def _maybe_open_ticket(context: CallbackContext, chat_id: int) -> repo.Ticket | None:
+    """The open ticket, without a query when the chat is known to have none (the flag is set
+    on open and reopen, cleared on close by either side)."""
+    if context.chat_data.get(agents.OPEN_KEY) is False:
+        return None
+    return _open_ticket(context, chat_id)
 
 
 # --- entry points --------------------------------------------------------------------------
@@ -125,7 +138,10 @@ async def handoff(update: Update, context: CallbackContext, reason: str = "lainn
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return
-    if forced or not configured(context):
+    if not configured(context):
+        await unavailable(update, context, offered=not forced)
+        return
+    if forced:
         await begin(update, context, reason)
         return
     ticket = _open_ticket(context, chat.id)
@@ -143,7 +159,7 @@ async def begin(update: Update, context: CallbackContext, reason: str | None = N
     lang = lang_of(update, context)
     chat_id = update.effective_chat.id
     if not configured(context):
-        await send(update, context, render(lang, "helpdesk_unavailable.j2"))
+        await unavailable(update, context, offered=False)
         return
     if _blocked(context, chat_id):
         await send(update, context, render(lang, "helpdesk_blocked.j2"))
@@ -156,6 +172,18 @@ async def begin(update: Update, context: CallbackContext, reason: str | None = N
     start_flow(context, FLOW, step="reason", reason=selected or "lainnya")
     await send(update, context, render(lang, "helpdesk_reason.j2", selected=selected),
                reason_markup(lang, selected))
+
+
+async def unavailable(update: Update, context: CallbackContext, *, offered: bool) -> None:
+    """No agents' group: say where human help is (the Kankemenag of the porsi's kab/kota when
+    the chat knows one) and give a way on; `offered` (not asked for) -> the short note."""
+    lang = lang_of(update, context)
+    office = await _office(context, update.effective_chat.id)
+    await send(update, context,
+               render(lang, "helpdesk_unavailable.j2", offered=offered,
+                      office=office.get("regency"), province=office.get("province"),
+                      porsi=office.get("porsi")),
+               keyboard(lang, [[("menu", "menu:show")]]))
 
 
 async def petugas_command(update: Update, context: CallbackContext) -> None:
@@ -177,6 +205,7 @@ async def selesai_command(update: Update, context: CallbackContext) -> None:
     if active_flow(context) == FLOW:
         end_flow(context)
     await agents.close_ticket(context.application, ticket, by="person")
+    context.chat_data[agents.OPEN_KEY] = False
 
 
 # --- opening a ticket ----------------------------------------------------------------------
@@ -220,6 +249,23 @@ def _known_porsi(context: CallbackContext, chat_id: int) -> str | None:
         return None
 
 
+async def _office(context: CallbackContext, chat_id: int) -> dict:
+    """Kab/kota and province of the porsi this chat looked up or verified ({} if unknown);
+    remembered per porsi so an unanswered question does not look the porsi up again."""
+    porsi = _known_porsi(context, chat_id)
+    if not porsi:
+        return {}
+    cached = context.chat_data.get(OFFICE_KEY)
+    if isinstance(cached, dict) and cached.get("porsi") == porsi:
+        return cached
+    status = await _public_status(context, porsi)
+    if not status or not status.get("found") or not status.get("regency"):
+        return {}
+    office = {"porsi": porsi, "regency": status["regency"], "province": status.get("province")}
+    context.chat_data[OFFICE_KEY] = office
+    return office
+
+
 async def open_ticket(update: Update, context: CallbackContext, reason: str) -> None:
     """Open the ticket with this message as its first one; tell the person what happens next."""
     app = context.application
@@ -247,6 +293,7 @@ async def open_ticket(update: Update, context: CallbackContext, reason: str) -> 
                                kind=relay.message_kind(msg), text=relay.message_text(msg),
                                person_message_id=msg.message_id, now=now)
         queue = len(repo.open_tickets(s)) - 1
+    context.chat_data[agents.OPEN_KEY] = True
     log.info("helpdesk %s opened (reason %s)", ticket.code, reason)
     mark(update, context, topic=TOPIC, handoff=True)
     result = await relay.flush(app, ticket.id)
@@ -319,7 +366,7 @@ async def on_private(update: Update, context: CallbackContext) -> None:
         return  # commands are the bot's (ours are CommandHandlers in group 0)
     if not configured(context):
         return
-    ticket = _open_ticket(context, chat.id)
+    ticket = _maybe_open_ticket(context, chat.id)
     if ticket is not None:
         if flow and flow != FLOW and FLOWS.get(flow) is not None and msg.text:
             return  # a bot wizard the person started waits for this answer

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 MEMBER_STATUSES = frozenset({"member", "administrator", "creator"})
 MEMBER_TTL_S = 60.0
 MEMBERS_KEY = "hd_members"  # bot_data: user id -> (is member, expires at monotonic)
+# chat_data of the person: True/False = whether they have an open ticket; absent = unknown
+# (ask the database). Saves a query per private message; kept by both sides (see helpdesk.py).
+OPEN_KEY = "hd_open"
 TICKET_COMMANDS = frozenset({"ambil", "catatan", "tutup", "buka", "blokir", "buka_blokir"})
 
 
@@ -75,6 +78,8 @@ async def close_ticket(app: Application, ticket: repo.Ticket, *, by: str,
     with svc.db.session() as s:
         ticket = repo.close(s, ticket.id, by=by, now=svc.clock())
     log.info("helpdesk %s closed by %s", ticket.code, by)
+    if by != "person":  # the person's own /selesai updates their chat_data in their update
+        _set_person_state(app, ticket.chat_id, open_ticket=False)
     ticket, _ = await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="closed",
                                                      by=by, agent=agent_name))
     await relay.set_title(app, ticket)
@@ -85,14 +90,16 @@ async def close_ticket(app: Application, ticket: repo.Ticket, *, by: str,
     return ticket
 
 
-def _end_person_flow(app: Application, chat_id: int) -> None:
-    """Forget a pending rating comment of the person (we run outside their update)."""
+def _set_person_state(app: Application, chat_id: int, *, open_ticket: bool) -> None:
+    """Record in the person's chat_data whether their ticket is open; on reopening, also
+    forget a pending rating comment. We run in the agents' update, outside the person's."""
     app.load_state(chat_id=chat_id)
-    data = app.chat_data.get(chat_id)
-    if data is not None and data.get("flow") == "helpdesk":
+    data = app.chat_data[chat_id]
+    data[OPEN_KEY] = open_ticket
+    if open_ticket and data.get("flow") == "helpdesk":
         data.pop("flow", None)
         data.pop("flow_state", None)
-        app.save_state(chat_id=chat_id)
+    app.save_state(chat_id=chat_id)
 
 
 # --- the group -----------------------------------------------------------------------------
@@ -186,7 +193,8 @@ async def ticket_command(update: Update, context: CallbackContext, ticket: repo.
     app = context.application
     svc = relay.svc(app)
     user = update.effective_user
-    agent = ((user.first_name or "").strip() or "Petugas")[:32] if user else "Petugas"
+    agent = ((user.first_name or "").strip() if user else "") or label("id", "agent")
+    agent = agent[:32]
     now = svc.clock()
 
     async def say(key: str, **values) -> None:
@@ -228,7 +236,7 @@ async def ticket_command(update: Update, context: CallbackContext, ticket: repo.
         if other is not None:
             await say("other_open", other=other.code)
             return
-        _end_person_flow(app, ticket.chat_id)
+        _set_person_state(app, ticket.chat_id, open_ticket=True)
         ticket = await relay.set_topic_closed(app, ticket, False)
         await relay.set_title(app, ticket)
         await say("reopened", agent=agent)

@@ -226,7 +226,7 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
             except TelegramError as exc:  # 429, not a forum, no rights: keep it for later
                 wait = _retry_after_s(exc) if isinstance(exc, RetryAfter) else 0.0
                 with db.session() as s:
-                    repo.mark_retry(s, row.id, error=f"topic: {exc.message}",
+                    repo.mark_retry(s, row.id, error=exc.message,
                                     next_at=now(app) + timedelta(
                                         seconds=max(wait, _backoff(row.attempts))))
                 log.warning("helpdesk %s: no topic yet: %s", ticket.code, exc)
@@ -238,7 +238,7 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
             if inline and attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
                 await sleep(app, wait)
                 continue
-            error = f"429 retry after {wait:g}s"
+            error = exc.message  # Telegram's words: "Flood control exceeded. Retry in 3 seconds"
             retry_at = now(app) + timedelta(seconds=max(wait, 1.0))
         except BadRequest as exc:
             desc = exc.message.lower()

@@ -83,6 +83,7 @@ async def test_open_ticket_creates_topic_with_context_card(h, fake_gateway):
     # the person: ticket id, what happens next, agents at work now (Monday 10:00)
     mine = r.to(PERSON).text
     assert "HD-2503-0001" in mine and "/selesai" in mine and "jam kerja" in mine
+    assert "biasanya dibalas dalam sekitar 1 jam pada jam kerja" in mine  # the default 60 min
     # the agents: one topic titled id · reason · state, the card first, then the message
     assert h.api.topic(AGENTS_CHAT_ID, thread)["name"] == "HD-2503-0001 · pelunasan · baru"
     posts = r.to(AGENTS_CHAT_ID, thread)
@@ -207,6 +208,35 @@ async def test_person_closes_with_selesai_then_agent_reopens(h):
     assert r.to(AGENTS_CHAT_ID, thread).of("copyMessage")
 
 
+async def test_no_ticket_lookup_per_message_and_the_flag_follows_both_sides(h, monkeypatch):
+    calls = []
+    real = repo.open_of
+
+    def counting(session, chat_id):
+        calls.append(chat_id)
+        return real(session, chat_id)
+
+    monkeypatch.setattr(repo, "open_of", counting)
+    for text in ("apa itu siskohat", "apa itu kloter", "apa itu spma"):
+        await h.send(PERSON, text)
+    assert calls.count(PERSON) == 1  # asked once, then the chat is known to have no ticket
+    _, thread = await open_ticket(h)
+    assert h.chat_data(PERSON)["hd_open"] is True
+    await agent(h, thread, "/tutup")  # closed from the agents' group
+    assert h.chat_data(PERSON)["hd_open"] is False
+    calls.clear()
+    r = await h.send(PERSON, "apa itu kloter")
+    assert not r.to(AGENTS_CHAT_ID) and calls.count(PERSON) == 0
+    await agent(h, thread, "/buka")  # reopened by an agent: the person's chat knows it
+    assert h.chat_data(PERSON)["hd_open"] is True
+    r = await h.send(PERSON, "masih ada pertanyaan")
+    assert r.to(AGENTS_CHAT_ID, thread).of("copyMessage")
+    await h.send(PERSON, "/selesai")  # closed by the person
+    assert h.chat_data(PERSON)["hd_open"] is False
+    r = await h.send(PERSON, "apa itu spma")
+    assert not r.to(AGENTS_CHAT_ID, thread).of("copyMessage")
+
+
 async def test_agent_message_in_a_closed_ticket_is_not_relayed(h):
     _, thread = await open_ticket(h)
     await h.send(PERSON, "/selesai")
@@ -314,6 +344,26 @@ async def test_independence_day_ticket_skips_the_holiday(h, clock):
     assert ticket_of(h).code == "HD-2608-0001"
 
 
+async def test_expected_response_time_is_configurable(make_harness):
+    async with make_harness(settings_overrides={**HD, "helpdesk_response_minutes": 90}) as hh:
+        r, _ = await open_ticket(hh)
+        assert "sekitar 1 jam 30 menit pada jam kerja" in r.to(PERSON).text
+
+
+async def test_expected_response_time_in_english(make_harness):
+    async with make_harness(settings_overrides={**HD, "helpdesk_response_minutes": 30}) as hh:
+        await hh.send(PERSON, "/petugas", language_code="en")
+        await hh.press("Something else", chat_id=PERSON)
+        r = await hh.send(PERSON, "hello", language_code="en")
+        assert "within about 30 minutes of working time" in r.to(PERSON).text
+
+
+async def test_out_of_hours_says_when_back_not_the_response_time(h, clock):
+    clock.set(datetime(2025, 3, 8, 10, 0, tzinfo=WIB))  # Saturday
+    r, _ = await open_ticket(h)
+    assert "biasanya dibalas" not in r.to(PERSON).text
+
+
 async def test_english_out_of_hours(h, clock):
     clock.set(datetime(2025, 3, 7, 17, 30, tzinfo=WIB))  # Friday after hours
     await h.send(PERSON, "/petugas", language_code="en")
@@ -357,6 +407,7 @@ async def test_long_429_goes_to_the_outbox_and_the_job_delivers_it(h, clock, sle
     # the agent's reply is not held back by the person's pending message
     pending = [m for m in rows(h, "HD-2503-0001") if m.status == "pending"]
     assert len(pending) == 1
+    assert "Retry in 120" in pending[0].last_error  # Telegram's own words, no text of ours
     assert (await tick(h.app))["sent"] == 0  # not due yet: retry_after is honoured
     clock.advance(seconds=121)
     since = h.api.seq
@@ -450,9 +501,47 @@ async def test_cancel_before_the_ticket(h):
 async def test_without_a_helpdesk_group_petugas_points_to_kankemenag(make_harness):
     async with make_harness() as hh:
         r = await hh.send(PERSON, "/petugas")
-        assert "Kankemenag" in r.text and hh.outcome()["handoff"] is True
+        assert "Kankemenag" in r.text and "kabupaten/kota" in r.text
+        assert hh.outcome()["handoff"] is True
+        assert r[-1].buttons == ["Menu"]  # never a dead end
+        r = await hh.press("Menu")
+        assert "Hubungi petugas" in r.buttons and "Cek status porsi" in r.buttons
+        # an unasked offer (out of scope): the short note, with the way on
         r = await hh.send(PERSON, "resep rendang padang yang enak")
-        assert "Kankemenag" in r.text
+        assert "Kankemenag" in r.text and "belum bisa dihubungi" not in r.text
+        assert r[-1].buttons == ["Menu"] and hh.outcome()["handoff"] is True
+
+
+async def test_without_a_helpdesk_group_every_way_to_a_human_gives_a_way_on(make_harness):
+    async with make_harness(settings_overrides={"throttle_burst": 100}) as hh:
+        await hh.send(PERSON, "/start")
+        r = await hh.press("Hubungi petugas")
+        assert "Kankemenag" in r.text and r[-1].buttons == ["Menu"]
+        await hh.send(PERSON, "brp kali porsi bs dilimpahkan?")
+        r = await hh.press("Tidak")  # "was this helpful?" -> no
+        assert "Kankemenag" in r.text and r[-1].buttons == ["Menu"]
+        assert hh.outcome()["handoff"] is True
+        r = await hh.send(PERSON, "saya mau bicara dengan petugas")
+        assert "belum bisa dihubungi" in r.text and r[-1].buttons == ["Menu"]
+        r = await hh.send(PERSON, "/petugas", language_code="en")
+        assert "cannot be reached" in r.text and r[-1].buttons == ["Menu"]
+
+
+async def test_without_a_helpdesk_group_the_porsi_office_is_named(make_harness, fake_gateway):
+    fake_gateway.add(PilgrimRecord(
+        porsi="1300477219",
+        identity=Identity(name="Siti Aminah", status=PilgrimStatus.AKTIF),
+        waiting=WaitingList(regency="Kota Bandung", province="Jawa Barat", departure_year=2031)))
+    async with make_harness() as hh:
+        await hh.send(PERSON, "1300477219")  # the status check: the chat knows the porsi
+        lookups = len(fake_gateway.lookups)
+        r = await hh.send(PERSON, "/petugas")
+        assert "Kankemenag) Kota Bandung, Jawa Barat" in r.text and "1300477219" in r.text
+        assert r[-1].buttons == ["Menu"]
+        r = await hh.send(PERSON, "resep rendang padang yang enak")
+        assert "Kota Bandung" in r.text and r[-1].buttons == ["Menu"]
+        assert len(fake_gateway.lookups) == lookups + 1  # the office is remembered
+        assert "Siti" not in r.text
 
 
 async def test_topic_not_created_yet_is_retried_by_the_job(h, clock):
@@ -482,7 +571,39 @@ async def test_album_gets_one_receipt(h):
     assert receipts == 1
 
 
+async def test_album_of_ten_in_a_ticket_is_not_throttled(make_harness, sleeper):
+    async with make_harness(settings_overrides=HD, extras={"helpdesk_sleep": sleeper},
+                            throttle=True) as hh:  # the real burst limit: 5 per 10 s
+        _, thread = await open_ticket(hh)
+        copies = receipts = 0
+        for _ in range(10):
+            update = hh.api.make_message(PERSON, None, None, photo=True)
+            update["message"]["media_group_id"] = "album-10"
+            r = await hh.feed(update)
+            copies += len(r.to(AGENTS_CHAT_ID, thread).of("copyMessage"))
+            receipts += len(r.to(PERSON))
+            assert "tunggu" not in r.text.lower()
+        assert copies == 10 and receipts == 1
+        # a burst of separate messages is still throttled
+        texts = [(await hh.send(PERSON, f"pesan {i}")).text.lower() for i in range(6)]
+        assert any("tunggu" in t for t in texts)
+
+
 async def test_two_failed_clarifications_offer_a_human(h):
     await h.send(PERSON, "pelimpahan")
     r = await h.send(PERSON, "kloter")
     assert "Hubungi petugas" in r.buttons and h.outcome()["handoff"] is True
+
+
+async def test_generic_fallback_without_the_helpdesk_module_gives_a_way_on(make_harness,
+                                                                          monkeypatch):
+    from handlers.base import HOOKS
+
+    monkeypatch.setattr("handlers.base.HOOKS", {k: v for k, v in HOOKS.items()
+                                                if k != "handoff"})
+    async with make_harness(handler_modules=["handlers.start", "handlers.router"]) as hh:
+        r = await hh.send(PERSON, "/petugas")
+        assert "Kankemenag" in r.text and r[-1].buttons == ["Menu"]
+        assert hh.outcome()["handoff"] is True
+        r = await hh.press("Menu")
+        assert "Hubungi petugas" in r.buttons

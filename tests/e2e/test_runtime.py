@@ -57,6 +57,26 @@ async def test_burst_gets_exactly_one_please_wait(make_harness, clock):
         assert [s.text for s in await h.send(111, "lagi")] == ["n=4"]
 
 
+async def test_album_counts_once_towards_the_burst(make_harness, clock):
+    async with make_harness(handler_modules=SAMPLE, throttle=True,
+                            settings_overrides={"throttle_burst": 3,
+                                                "throttle_window_s": 10}) as h:
+        # the prefilter only looks at media_group_id; text keeps the sample counter simple
+        for i in range(10):
+            update = h.api.make_message(111, None, f"foto {i}")
+            update["message"]["media_group_id"] = "album-1"
+            assert [s.text for s in await h.feed(update)] == [f"n={i + 1}"]
+        # the album was one of three: two more pass, then a plain burst is throttled
+        assert [s.text for s in await h.send(111, "a")] == ["n=11"]
+        assert [s.text for s in await h.send(111, "b")] == ["n=12"]
+        assert "tunggu" in (await h.send(111, "c")).text.lower()
+        # a second album inside the same window is a new burst item: throttled as well
+        update = h.api.make_message(111, None, "foto lain")
+        update["message"]["media_group_id"] = "album-2"
+        assert [s.text for s in await h.feed(update)] == []
+        assert h.chat_data(111)["n"] == 12
+
+
 async def test_throttle_off_by_default_in_harness(make_harness):
     async with make_harness(handler_modules=SAMPLE, settings_overrides={"throttle_burst": 2}) as h:
         for i in range(5):
