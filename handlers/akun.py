@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackContext, CallbackQueryHandler, Com
 
 from bot.db import repos_verification as repo
 from handlers.base import lang_of, mark, render, services
-from handlers.menu import answer_callback, send
+from handlers.menu import answer_callback, label, send
 from knowledge.porsi import parse_porsi
 
 TOPIC = "pelunasan"
@@ -33,9 +33,10 @@ async def show_links(update: Update, context: CallbackContext, removed: str | No
     items = [{"porsi": lk.porsi, "expires": lk.expires_at.astimezone(tz)} for lk in links]
     rows = [[InlineKeyboardButton(render(lang, "pelunasan_label.j2", key="remove", arg=lk.porsi),
                                   callback_data=f"akun:remove:{lk.porsi}")] for lk in links]
+    rows.append([InlineKeyboardButton(label(lang, "menu"), callback_data="menu:show")])
     mark(update, context, topic=TOPIC)
     await send(update, context, render(lang, "akun_list.j2", links=items, removed=removed),
-               InlineKeyboardMarkup(rows) if rows else None)
+               InlineKeyboardMarkup(rows))
 
 
 async def akun_command(update: Update, context: CallbackContext) -> None:

@@ -44,6 +44,14 @@ THANKS = frozenset({"terima kasih", "terimakasih", "makasih", "trims", "thanks",
                     "baik terima kasih", "jazakallah", "jazakallah khair", "alhamdulillah",
                     "ok", "oke", "baik", "siap"})
 MAX_LABEL = 60
+# An answer in one of these knowledge-base groups also offers the flow that settles the
+# person's own case (issue 6: the wizard is reachable "from matching questions"):
+# entry group -> (label key in faq_label.j2, callback data of that flow's start button).
+GROUP_ACTIONS: dict[str, tuple[str, str]] = {
+    "pelimpahan": ("start_pelimpahan", "pelimpahan:start"),
+    "pelunasan": ("start_pelunasan", "pelunasan:start"),
+    "status": ("start_status", "status:start"),
+}
 
 
 @cache
@@ -74,11 +82,17 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def feedback_markup(entry_id: str, lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(_label(lang, "yes"), callback_data=f"faq:yes:{entry_id}"),
-        InlineKeyboardButton(_label(lang, "no"), callback_data=f"faq:no:{entry_id}"),
-    ]])
+def feedback_markup(entry: Entry, lang: str) -> InlineKeyboardMarkup:
+    """Ya / Tidak, and under them the flow for the entry's group (if it has one)."""
+    rows = [[
+        InlineKeyboardButton(_label(lang, "yes"), callback_data=f"faq:yes:{entry.id}"),
+        InlineKeyboardButton(_label(lang, "no"), callback_data=f"faq:no:{entry.id}"),
+    ]]
+    action = GROUP_ACTIONS.get(entry.group)
+    if action is not None:
+        key, data = action
+        rows.append([InlineKeyboardButton(_label(lang, key), callback_data=data)])
+    return InlineKeyboardMarkup(rows)
 
 
 def clarify_markup(match: Match, lang: str) -> InlineKeyboardMarkup:
@@ -120,7 +134,7 @@ async def send_answer(update: Update, context: CallbackContext, entry: Entry,
     context.chat_data[CLARIFY_KEY] = 0
     context.chat_data[FEEDBACK_KEY] = entry.id
     mark(update, context, topic=entry.id, score=score, handoff=False)
-    await send(update, context, answer_text(entry, lang), feedback_markup(entry.id, lang))
+    await send(update, context, answer_text(entry, lang), feedback_markup(entry, lang))
 
 
 # polite words around a short reply ("halo pak", "terima kasih banyak ya bu")

@@ -30,12 +30,13 @@ from handlers.base import (
     services,
     start_flow,
 )
-from handlers.menu import answer_callback, send, show_menu
+from handlers.menu import answer_callback, keyboard, send, show_menu
 from handlers.pelimpahan_docs import LETTERS, render_document
 from handlers.pelimpahan_docs import file_name as doc_file_name
 from handlers.pelimpahan_view import (
     checklist_context,
     fmt_date,
+    items_view,
     plain,
     verdict_context,
     verdict_text,
@@ -45,6 +46,7 @@ from knowledge.pelimpahan import (
     Case,
     Result,
     assess_pelimpahan,
+    checklist_items,
     documents_for,
     facts_from_record,
     load_policy,
@@ -458,8 +460,8 @@ async def _verdict(update: Update, context: CallbackContext) -> None:
 
 
 def _docs_view(context: CallbackContext, lang: str, cause: str) -> list[dict]:
-    return [{"key": d.key, "text": d.text(lang), "label": d.label(lang), "mark": d.mark,
-             "alternative": d.alternative} for d in documents_for(cause, _policy(context))]
+    policy = _policy(context)
+    return items_view(checklist_items(documents_for(cause, policy), policy), lang)
 
 
 def _checklist(update: Update, context: CallbackContext) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -531,7 +533,6 @@ def _doc_values(context: CallbackContext, result: Result, lang: str) -> dict:
     policy = _policy(context)
     names = state.get("names") or {}
     ctx = verdict_context(result, policy, "id")
-    mark_text = {"asli": "asli", "salinan": "salinan", "tunjukkan_asli": "salinan, tunjukkan aslinya"}
     return {
         "today": fmt_date(_today(context), "id"),
         "regency": (state.get("facts") or {}).get("regency"),
@@ -543,8 +544,7 @@ def _doc_values(context: CallbackContext, result: Result, lang: str) -> dict:
         "porsi": a.get("porsi") or "",
         "cause": result.cause,
         "event_date": fmt_date(a.get("event_date"), "id"),
-        "documents": [dict(d, mark_text=mark_text.get(d["mark"], d["mark"]))
-                      for d in ctx["documents"]],
+        "documents": ctx["documents"],
         "allowed_relations": ", ".join(ctx["allowed_relations"]),
     }
 
@@ -616,7 +616,8 @@ async def _send_summary(update: Update, context: CallbackContext) -> None:
     data = render_document("summary", lang, **values)
     await context.bot.send_document(
         chat_id=chat_id, caption=plain(render(lang, "pelimpahan_note.j2", key="summary_caption")),
-        document=InputFile(data, filename=doc_file_name("summary", lang)))
+        document=InputFile(data, filename=doc_file_name("summary", lang)),
+        reply_markup=keyboard(lang, [[("menu", "menu:show")]]))
 
 
 def register(app: Application) -> None:

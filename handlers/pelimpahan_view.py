@@ -12,7 +12,13 @@ from datetime import date
 from typing import Any
 
 from handlers.base import render
-from knowledge.pelimpahan import Result, relation_label, source_titles
+from knowledge.pelimpahan import (
+    ChecklistItem,
+    Result,
+    checklist_items,
+    relation_label,
+    source_titles,
+)
 
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -57,10 +63,7 @@ def verdict_context(result: Result, policy: dict, lang: str) -> dict[str, Any]:
         "office": result.office_text(lang),
         "office_known": result.office is not None,
         "steps": [s.get(lang) or s["id"] for s in result.steps],
-        "documents": [
-            {"key": d.key, "text": d.text(lang), "mark": d.mark, "alternative": d.alternative}
-            for d in result.documents
-        ],
+        "documents": items_view(checklist_items(result.documents, policy), lang),
         "policy_version": result.policy_version,
         "policy_title": policy.get(f"title_{lang}") or policy.get("title_id", ""),
         "min_age": policy["recipient"]["min_age_at_submission"],
@@ -74,12 +77,22 @@ def verdict_text(result: Result, policy: dict, lang: str) -> str:
     return render(lang, "pelimpahan_verdict.j2", **verdict_context(result, policy, lang))
 
 
-def checklist_context(result_docs: list[dict], ready: dict[str, bool]) -> dict[str, Any]:
-    items = [dict(d, ready=bool(ready.get(d["key"])), box=MARK_SYMBOL[bool(ready.get(d["key"]))])
-             for d in result_docs]
-    alternatives = [n for n, i in enumerate(items, start=1) if i.get("alternative")]
-    return {"items": items, "done": sum(i["ready"] for i in items), "total": len(items),
-            "alternatives": alternatives}
+def items_view(items: tuple[ChecklistItem, ...], lang: str) -> list[dict[str, Any]]:
+    """Checklist items as plain dicts: `options` holds the document(s) that satisfy each one."""
+    return [{"key": i.key, "label": i.label(lang), "alternative": i.alternative,
+             "keys": sorted(i.keys()),
+             "options": [{"key": d.key, "text": d.text(lang), "mark": d.mark}
+                         for d in i.documents]}
+            for i in items]
+
+
+def checklist_context(items: list[dict], ready: dict[str, bool]) -> dict[str, Any]:
+    """Progress over checklist items (see `items_view`); an item is ready when any key is."""
+    out = []
+    for i in items:
+        done = any(ready.get(k) for k in i.get("keys") or (i["key"],))
+        out.append(dict(i, ready=done, box=MARK_SYMBOL[done]))
+    return {"items": out, "done": sum(i["ready"] for i in out), "total": len(out)}
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -53,12 +53,13 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, send
+from knowledge.dates import DateInputError, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
 from knowledge.policy_loader import load_policy
 from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
 from knowledge.records import PilgrimRecord
-from knowledge.verification import LockoutRules, birth_date_matches, parse_date, phones_match
+from knowledge.verification import LockoutRules, birth_date_matches, phones_match, tries_left
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ HOUR_S = 3600.0
 CANCEL_WORDS = frozenset({"batal", "cancel", "berhenti", "stop", "keluar"})
 MAX_KB_BUTTONS = 3
 VIEW_KIND = "pelunasan"
+FAILURES_KEY = "pelunasan_failures"  # chat_data: times (epoch s) of this chat's failed checks
 
 # Knowledge-base entries (knowledge/kb/<id>.yaml) worth offering beside each verdict/warning.
 KB_FOR = {
@@ -99,6 +101,12 @@ KB_FOR = {
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def looks_like_question(text: str) -> bool:
+    """Free text worth answering as a question rather than a stray word while a porsi number is
+    awaited: a question mark, or at least three words ("halo", "ok pak" are not)."""
+    return "?" in text or len(text.split()) >= 3
 
 
 def policy_of(context: CallbackContext) -> dict:
@@ -199,6 +207,14 @@ def _mask_account(account: str | None) -> str | None:
     return "*" * max(0, len(digits) - 4) + digits[-4:]
 
 
+def _plain_case(text: str | None) -> str | None:
+    """Data in capitals ("BANK SYARIAH INDONESIA", "JAKARTA - BEKASI") in ordinary case for
+    reading; short words (BSI, BNI, BRI) are kept as acronyms."""
+    if not text or not text.isupper():
+        return text
+    return " ".join(w.capitalize() if len(w) > 3 else w for w in text.split())
+
+
 def record_values(record: PilgrimRecord | None, policy: dict, today: date, *,
                   personal: bool, porsi: str | None = None) -> dict[str, Any]:
     """What pelunasan_result.j2 shows of the record (`personal`: the verified level)."""
@@ -215,7 +231,7 @@ def record_values(record: PilgrimRecord | None, policy: dict, today: date, *,
         "porsi": record.porsi,
         "name": mask_name(record.identity.name) or None,
         "regency": record.waiting.regency,
-        "bank": record.identity.bank if personal else None,
+        "bank": _plain_case(record.identity.bank) if personal else None,
         "account": _mask_account(p.account_number) if personal else None,
         "related": list(record.history.related_porsi),
         "age_day": age_reference_day(policy, today),
@@ -223,7 +239,7 @@ def record_values(record: PilgrimRecord | None, policy: dict, today: date, *,
         "istithaah": None if ist is None else ("UNKNOWN" if ist.name == "UNKNOWN" else ist.value),
         "meningitis": h.meningitis_vaccinated,
         "amounts": amounts if any(v is not None for v in amounts.values()) else None,
-        "embarkation": p.embarkation,
+        "embarkation": _plain_case(p.embarkation),
     }
 
 
@@ -409,10 +425,12 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
     state = _state(context)
     porsi = state["porsi"]
     chat_id, user_id = _ids(update)
-    typed = parse_date(text, _today(context))
     mark(update, context, topic=TOPIC)
-    if typed is None:
-        await send(update, context, render(lang, "pelunasan_bad_date.j2"))
+    try:
+        typed = parse_user_date(text, _today(context))
+    except DateInputError as exc:  # the same wording as the pelimpahan guide
+        await send(update, context, render(lang, "pelunasan_bad_date.j2", error=exc.reason,
+                                           given=text.strip()[:40]))
         return
     svc = services(context)
     now = _now(context)
@@ -438,6 +456,7 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
                                  ttl=rules.link_ttl)
             repo.clear_failures(s, chat_id=chat_id, porsi=porsi)
             repo.purge_expired(s, now)  # housekeeping: expired links, failures long past
+        context.chat_data.pop(FAILURES_KEY, None)
         log.info("pelunasan verification succeeded")
         await send(update, context, render(lang, "pelunasan_verified.j2", porsi=porsi,
                                            expires=_local(link.expires_at, _tz(context))))
@@ -447,7 +466,14 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
         repo.record_failure(s, chat_id=chat_id, porsi=porsi, now=now)
         until = repo.lockout_until(s, chat_id=chat_id, porsi=porsi, now=now, rules=rules)
     log.info("pelunasan verification failed")  # no porsi, phone or date: nothing to enumerate
-    text_out = render(lang, "pelunasan_verify_failed.j2", porsi=porsi)
+    # This chat's failures (any porsi, like the per-chat lock-out): the count is the same
+    # whether or not the porsi exists, so it tells nothing about the porsi.
+    stamps = [t for t in context.chat_data.get(FAILURES_KEY) or [] if isinstance(t, int | float)]
+    stamps = [t for t in stamps if 0 <= now.timestamp() - t < rules.window.total_seconds()]
+    stamps.append(int(now.timestamp()))
+    context.chat_data[FAILURES_KEY] = stamps
+    left = 0 if until is not None else tries_left(len(stamps), rules)
+    text_out = render(lang, "pelunasan_verify_failed.j2", porsi=porsi, left=left)
     if until is not None:
         end_flow(context)
         text_out += "\n\n" + render(lang, "pelunasan_locked.j2",
@@ -547,9 +573,16 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
     elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
         mark(update, context, topic=TOPIC)
         await send(update, context, render(lang, "pelunasan_format.j2", digits=parsed.digits))
+    elif step == "porsi" and not looks_like_question(text):
+        # "halo", "ok", a name ...: not a number and not a question; say what is awaited
+        mark(update, context, topic=TOPIC)
+        await send(update, context, render(lang, "pelunasan_still_waiting.j2"),
+                   inline(lang, [[("cancel", "pelunasan:cancel")]]))
     else:
-        # a question instead of a number: leave the flow and let the router answer it
+        # a question instead of a number: say the check was left, then let the router answer
         end_flow(context)
+        if step == "porsi":
+            await send(update, context, render(lang, "pelunasan_left.j2"))
         from handlers.router import route_text
 
         await route_text(update, context)

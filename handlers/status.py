@@ -56,11 +56,15 @@ def _rate_limit_wait(context: CallbackContext, limit: int, now: float) -> float 
 
 # The reply keyboards are immutable Telegram objects: built once per language, not per reply.
 @lru_cache(maxsize=16)
-def _result_keyboard(lang: str, pelimpahan: bool):
-    rows = [[("pelunasan", "pelunasan:start"), ("faq", "faq:start")], [("menu", "menu:show")]]
+def _result_keyboard(lang: str, pelimpahan: bool, pelunasan: bool = True):
+    """Only the next steps that fit the status: pelunasan while the pilgrim still waits
+    (not for batal, berangkat, dilimpahkan, wafat), pelimpahan for wafat / sakit permanen."""
+    first = [("faq", "faq:start")]
+    if pelunasan:
+        first.insert(0, ("pelunasan", "pelunasan:start"))
     if pelimpahan:
-        rows[0].insert(0, ("pelimpahan", "pelimpahan:start"))
-    return keyboard(lang, rows)
+        first.insert(0, ("pelimpahan", "pelimpahan:start"))
+    return keyboard(lang, [first, [("menu", "menu:show")]])
 
 
 @lru_cache(maxsize=16)
@@ -116,7 +120,7 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
                              today=today, siskohat_down=result.siskohat_down, tz=tz)
     await send(update, context, render(lang, "status_result.j2", v=view),
-               _result_keyboard(lang, view.pelimpahan_possible))
+               _result_keyboard(lang, view.pelimpahan_possible, view.waiting))
 
 
 async def check_text(update: Update, context: CallbackContext, text: str | None) -> None:

@@ -30,7 +30,7 @@ the file has none). Their estimates are computed with `knowledge.estimate` for 2
 | lunas_tunda | 5209277045 | LUNAS TUNDA (paid off earlier, postponed) | 6281907701414 | 1968-04-12 |
 | gagal_bayar | 6309283390 | GAGAL BAYAR in tahap I, tahap II now | 6281351501515 | 1974-08-30 |
 | cadangan | 1809296612 | jemaah cadangan (reserve) | 6282178001616 | 1980-12-03 |
-| minor | 1709219930 | 16, unmarried, porsi received by pelimpahan | 6282280001717 | 2010-05-21 |
+| minor | 1709219930 | 16, unmarried, porsi received by pelimpahan, in this season's allocation (blocked by age) | 6282280001717 | 2010-05-21 |
 | transferred | 1709212268 | adult heir holding a transferred porsi | 6285267001818 | 1988-10-14 |
 | batal | 1409287751 | registration cancelled (BATAL) | 6281276001919 | 1970-03-06 |
 | berangkat | 7509266010 | already departed (BERANGKAT) | 6282190002020 | 1960-06-15 |
@@ -59,7 +59,7 @@ DEMO_PATH = Path("var/demo/siskohat_demo.csv")
 DEMO_ROWS = 20_000
 DEMO_SEED = 1448
 DEMO_TODAY = date(2026, 11, 20)
-DEMO_VERSION = 1  # bump when the showcase records change: an older demo file is rewritten
+DEMO_VERSION = 2  # bump when the showcase records change: an older demo file is rewritten
 _UPDATED = "2026-11-19T10:15:00+07:00"
 _SEASON = "1448"
 
@@ -141,7 +141,7 @@ _SHOWCASE = (
        kategori_prioritas="CADANGAN"),
     _s("minor", "1709219930", "1702", ("1702", "Kab. Rejang Lebong"), 221,
        "AISYAH PUTRI RAHMAWATI", "P", "2010-05-21", "6282280001717", tgl_daftar="2013-08-12",
-       **{**_ALLOC, "tahap_pelunasan": ""}, asal_pelimpahan="Y", status_nikah="BELUM KAWIN"),
+       **_ALLOC, asal_pelimpahan="Y", status_nikah="BELUM KAWIN"),
     _s("transferred", "1709212268", "1702", ("1702", "Kab. Rejang Lebong"), 198,
        "YUSUF IBRAHIM", "L", "1988-10-14", "6285267001818", tgl_daftar="2013-06-03",
        asal_pelimpahan="Y", **_ALLOC),

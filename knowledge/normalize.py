@@ -2,7 +2,8 @@
 
 Pure functions over data files in `knowledge/lexicon/` (read once, cached). The order matters:
 NFKC + lower case -> `kata2` expansion -> repeated letters -> domain lexicon -> informal lexicon
-(own additions, then IndoCollex) -> multi-word phrases -> (optionally) typo correction of
+(own additions, then IndoCollex) -> multi-word phrases (also tried on the words as typed,
+before the token lexicon) -> (optionally) typo correction of
 out-of-vocabulary tokens against the knowledge base's own vocabulary.
 Question words (berapa, bagaimana, kapan, tidak, belum, sudah, ...) are never dropped.
 """
@@ -39,6 +40,7 @@ FUNCTION_WORDS = frozenset(
     ya iya dong sih deh nih tuh kok kah lah pun tolong mohon tanya bertanya mas mbak bapak ibu
     kak terima kasih sama jika kalau kalo agar supaya sebelum sesudah setelah tersebut the a an
     is are what how when who which can do does i my to of for in on with it be we you please
+    will would should could did was were has have am your our their at by from this that
     """.split()
 )
 
@@ -183,7 +185,10 @@ def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
 def normalize_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
     """Normalised words of `text`, without vocabulary-based typo correction."""
     lex = lexicon or default_lexicon()
-    return _apply_phrases(_apply_tokens(_basic_words(text), lex), lex)
+    # Phrases first on the words as typed too: the token lexicon rewrites single words that a
+    # phrase needs ("pay off": "off" would become "of" -> "dari"; "my" -> "milikku").
+    words = _apply_phrases(_basic_words(text), lex)
+    return _apply_phrases(_apply_tokens(words, lex), lex)
 
 
 class Vocabulary:

@@ -272,6 +272,50 @@ class Result:
         return self.office or self.office_rule.get(lang) or self.office_rule["id"]
 
 
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One thing to bring: a document, or a group of alternatives (either one satisfies it)."""
+
+    key: str  # the document's key, or the alternatives group's name
+    documents: tuple[Document, ...]
+    label_id: str = ""
+    label_en: str = ""
+
+    @property
+    def alternative(self) -> bool:
+        return len(self.documents) > 1
+
+    def label(self, lang: str) -> str:
+        short = self.label_en if lang == "en" else self.label_id
+        return short or self.documents[0].label(lang)
+
+    def keys(self) -> frozenset[str]:
+        """Keys a saved tick may use (the group's, or any member's from an older checklist)."""
+        return frozenset({self.key, *(d.key for d in self.documents)})
+
+
+def checklist_items(documents: tuple[Document, ...], policy: dict) -> tuple[ChecklistItem, ...]:
+    """The documents as checklist items: documents of one `alternative` group become one item.
+
+    The group's short label comes from `documents.alternatives.<group>` in the policy.
+    """
+    groups = policy["documents"].get("alternatives") or {}
+    items: list[ChecklistItem] = []
+    at: dict[str, int] = {}
+    for d in documents:
+        if d.alternative and d.alternative in at:
+            i = at[d.alternative]
+            items[i] = replace(items[i], documents=(*items[i].documents, d))
+        elif d.alternative:
+            g = groups.get(d.alternative) or {}
+            at[d.alternative] = len(items)
+            items.append(ChecklistItem(d.alternative, (d,), g.get("label_id", ""),
+                                       g.get("label_en", "")))
+        else:
+            items.append(ChecklistItem(d.key, (d,)))
+    return tuple(items)
+
+
 def documents_for(cause: str, policy: dict) -> tuple[Document, ...]:
     items = policy["documents"]["by_cause"].get(cause, [])
     return tuple(

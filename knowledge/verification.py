@@ -116,3 +116,8 @@ def locked_until(failures: Iterable[datetime], now: datetime, rules: LockoutRule
             if end > now and (until is None or end > until):
                 until = end
     return until
+
+
+def tries_left(recent_failures: int, rules: LockoutRules) -> int:
+    """Verification attempts left before the lock-out, after `recent_failures` in the window."""
+    return max(0, rules.max_failures - recent_failures)

@@ -250,6 +250,15 @@ async def test_wafat_points_to_pelimpahan(bot):
     bot.gateway.add(pilgrim("1300477220", status=PilgrimStatus.WAFAT))
     r = await bot.send(111, "1300477220")
     assert "wafat" in r.text and "/pelimpahan" in r.text and "Pelimpahan" in r.buttons
+    assert "Pelunasan" not in r.buttons  # a pilgrim who died does not pay off
+
+
+@pytest.mark.parametrize("status", [PilgrimStatus.BATAL, PilgrimStatus.BERANGKAT])
+async def test_finished_porsi_offers_no_pelunasan(bot, status):
+    bot.gateway.add(pilgrim("1300477222", status=status))
+    r = await bot.send(111, "1300477222")
+    assert "Pelunasan" not in r.buttons and "Pelimpahan" not in r.buttons
+    assert r.buttons == ["Tanya jawab", "Menu"]
     assert "Perkiraan berangkat" not in r.text
 
 

@@ -16,7 +16,7 @@ async def test_confident_answer_with_source_and_feedback(harness):
     r = await harness.send(111, "brp kali porsi bs dilimpahkan?")
     assert "satu kali" in r.text.lower()
     assert "Sumber:" in r.text and "Apakah jawaban ini membantu?" in r.text
-    assert r.buttons == ["Ya", "Tidak"]
+    assert r.buttons == ["Ya", "Tidak", "Mulai panduan pelimpahan"]
     out = harness.outcome()
     assert out["topic"] == "pelimpahan-sekali" and out["handoff"] is False and out["score"] > 0
     r = await harness.press("Ya")
@@ -39,7 +39,7 @@ async def test_unhelpful_answer_offers_a_human_and_is_stored_masked(harness):
 async def test_english_client_gets_the_english_answer(harness):
     r = await harness.send(222, "apa itu siskohat", language_code="en")
     assert "Source:" in r.text and "Was this answer helpful?" in r.text
-    assert r.buttons == ["Yes", "No"]
+    assert r.buttons == ["Yes", "No"]  # siskohat is a term, not a flow: no extra button
 
 
 async def test_out_of_scope_offers_a_human_without_topic(harness):
@@ -109,3 +109,22 @@ async def test_greeting_and_thanks_get_a_polite_reply_and_the_menu(harness):
     r = await harness.send(111, "makasih banyak ya bu")
     assert "Sama-sama" in r.text and "Hubungi petugas" in r.buttons
     assert _gaps(harness) == []  # small talk is not a knowledge-base gap
+
+
+async def test_pelimpahan_answer_starts_the_wizard_from_its_button(harness):
+    r = await harness.send(111, "brp kali porsi bs dilimpahkan?")
+    assert "Mulai panduan pelimpahan" in r.buttons
+    r = await harness.press("Mulai panduan pelimpahan")
+    assert harness.chat_data(111).get("flow") == "pelimpahan"
+    assert r.text
+
+
+async def test_pelunasan_and_status_answers_offer_their_flow(harness):
+    r = await harness.send(111, "apa itu lunas tunda")
+    assert harness.outcome()["topic"] == "lunas-tunda"
+    assert r.buttons == ["Ya", "Tidak", "Cek pelunasan saya"]
+    r = await harness.send(222, "how to check my departure estimate", language_code="en")
+    assert harness.outcome()["topic"] in {"cek-status", "estimasi-keberangkatan"}
+    assert "Check porsi status" in r.buttons
+    r = await harness.press("Check porsi status", chat_id=222)
+    assert "porsi" in r.text.lower()

@@ -82,22 +82,27 @@ async def test_full_wizard_with_porsi_checklist_letters_and_summary(bot, fake_ga
     assert "UU 8/2019" in r.text
 
     r = await bot.press("Daftar dokumen")
-    assert "0 dari 6 dokumen siap" in r.text
+    assert "0 dari 5 dokumen siap" in r.text
     r = await bot.press("☐ 1. Akta kematian")
-    assert r[0].kind == "edit" and "1 dari 6 dokumen siap" in r.text
+    assert r[0].kind == "edit" and "1 dari 5 dokumen siap" in r.text
     await bot.press("☐ 2. Bukti setoran")
     r = await bot.press("☐ 4. Surat tanggung jawab")
-    assert "3 dari 6 dokumen siap" in r.text
+    assert "3 dari 5 dokumen siap" in r.text
     r = await bot.press("☑ 4. Surat tanggung jawab")  # untick
-    assert "2 dari 6 dokumen siap" in r.text
+    assert "2 dari 5 dokumen siap" in r.text
 
     await bot.restart()
     r = await bot.send(CHAT, "/pelimpahan")  # a finished guide starts afresh ...
     assert "1/6" in r.text
     await bot.restart()
     r = await bot.press("Daftar dokumen")  # ... but the checklist survived both restarts
-    assert "2 dari 6 dokumen siap" in r.text
+    assert "2 dari 5 dokumen siap" in r.text
     assert "☑ 1. Akta kematian" in r.buttons and "☐ 3. Surat kuasa keluarga" in r.buttons
+    # persyaratan 5 and 6 are alternatives: one item, ticked by either, counted once
+    assert "☐ 5. Bukti hubungan keluarga" in r.buttons and len(r.buttons) == 5 + 3
+    assert "atau bukti lain hubungan" in r.text
+    r = await bot.press("☐ 5. Bukti hubungan keluarga")
+    assert "3 dari 5 dokumen siap" in r.text
 
 
 async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
@@ -133,10 +138,14 @@ async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
     r = await bot.press("Ringkasan")
     summary = r.of("sendDocument")
     assert len(summary) == 1
+    assert summary[0].buttons == ["Menu"]
     text = docx_text(summary[0])
     assert "RINGKASAN PELIMPAHAN" in text and PORSI in text
-    assert "1 dari 6 dokumen siap" in text and "☑ Akta kematian" in text
+    assert "1 dari 5 dokumen siap" in text and "☑ Akta kematian" in text
     assert "☐ Bukti setoran" in text and "Kankemenag Kota Bengkulu" in text
+    letter = docx_text(next(d for d in docs if "permohonan" in d.file_name))
+    assert "Lampiran" in letter and "5 berkas" in letter
+    assert "akta nikah (salinan); atau bukti lain" in letter
 
 
 async def test_back_cancel_and_restart_in_the_middle(bot):

@@ -219,6 +219,7 @@ async def test_akun_list_remove_and_expiry(h, clock):
     await verify(h)
     r = await h.send(CHAT, "/akun")
     assert PORSI in r.text and "9 Februari 2027" in r.text  # 30 days after 10 January
+    assert r.buttons[-1] == "Menu"  # a way back besides the remove buttons
     r = await h.press(f"Hapus tautan porsi {PORSI}")
     assert "sudah dihapus" in r.text
     with h.db.session() as s:
@@ -226,7 +227,7 @@ async def test_akun_list_remove_and_expiry(h, clock):
     await verify(h)
     clock.advance(days=31)
     r = await h.send(CHAT, "/akun")
-    assert "Belum ada nomor porsi" in r.text
+    assert "Belum ada nomor porsi" in r.text and r.buttons == ["Menu"]
     r = await h.send(CHAT, f"/pelunasan {PORSI}")
     assert "Rp 30.046.172" not in r.text and VERIFY in r.buttons  # asked to verify again
 
@@ -303,3 +304,41 @@ async def test_lookups_are_rate_limited_per_hour(make_harness, fake_gateway, clo
         clock.advance(minutes=61)
         r = await h.send(CHAT, "/pelunasan 1300477255")
         assert "dibatasi" not in r.text
+
+
+async def test_failed_verification_says_how_many_tries_are_left(h):
+    r = await verify(h, birth="01-01-1970")
+    assert "mencoba 2 kali lagi" in r.text
+    r = await verify(h, birth="01-01-1970")
+    assert "mencoba 1 kali lagi" in r.text
+    r = await verify(h, birth="01-01-1970")
+    assert "kali lagi" not in r.text and "dikunci sementara" in r.text
+
+
+async def test_impossible_birth_date_is_worded_like_the_pelimpahan_guide(h):
+    await h.send(CHAT, f"/pelunasan {PORSI}")
+    await h.press(VERIFY)
+    await h.press(SHARE)
+    r = await h.send(CHAT, "31-02-1953")
+    assert 'Tanggal "31-02-1953" tidak ada di kalender' in r.text
+    r = await h.send(CHAT, "01-01-2090")
+    assert "belum lewat" in r.text
+    assert h.chat_data(CHAT)["flow_state"]["step"] == "birth"
+
+
+async def test_stray_word_while_waiting_for_the_porsi_keeps_the_flow(h):
+    await h.send(CHAT, "/pelunasan")
+    r = await h.send(CHAT, "halo")
+    assert "menunggu nomor porsi" in r.text and "/batal" in r.text
+    assert "Batal" in r.buttons
+    assert h.chat_data(CHAT)["flow"] == "pelunasan"
+    r = await h.send(CHAT, PORSI)  # the number still works afterwards
+    assert VERIFY in r.buttons
+
+
+async def test_question_while_waiting_for_the_porsi_leaves_the_flow_and_is_answered(h):
+    await h.send(CHAT, "/pelunasan")
+    r = await h.send(CHAT, "apa itu lunas tunda?")
+    assert "Cek pelunasan saya hentikan" in r.text
+    assert "flow" not in h.chat_data(CHAT)
+    assert h.outcome()["topic"] == "lunas-tunda"

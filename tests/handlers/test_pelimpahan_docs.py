@@ -41,7 +41,7 @@ def values():
         today="1 Juni 2025", regency="Kab. Rejang Lebong", recipient_name="Siti O'Brien & <Putri>",
         pilgrim_name="H. Ahmad Dahlan", recipient_birth_date="2 Mei 1970", relation="istri",
         porsi="0700123456", cause="wafat", event_date="10 Maret 2023",
-        documents=[dict(d, mark_text=d["mark"]) for d in ctx["documents"]],
+        documents=ctx["documents"],
         allowed_relations=", ".join(ctx["allowed_relations"]),
     )
 
@@ -87,8 +87,8 @@ def test_unknown_names_leave_dotted_blanks(values):
 
 
 def test_summary_shows_checklist_progress():
-    docs = [{"key": "a", "text": "Akta kematian", "mark": "salinan"},
-            {"key": "b", "text": "Bukti setoran", "mark": "asli"}]
+    docs = [{"key": "a", "options": [{"text": "Akta kematian", "mark": "salinan"}]},
+            {"key": "b", "options": [{"text": "Bukti setoran", "mark": "asli"}]}]
     values = dict(today="1 Juni 2025", porsi="0700123456", cause="wafat", eligible=True,
                   office="Kankemenag Kota Bengkulu", verdict_lines=["Langkah 1"],
                   **checklist_context(docs, {"a": True}))

@@ -79,3 +79,46 @@ def test_every_kb_id_offered_exists():
     kb = default_kb()
     missing = {i for ids in KB_FOR.values() for i in ids if kb.get(i) is None}
     assert not missing
+
+
+def _demo(label: str):
+    from integration.demo import DEMO_PORSI, showcase_rows
+    from integration.wire import record_from_wire
+
+    rows = dict(zip(DEMO_PORSI, showcase_rows(), strict=True))
+    return record_from_wire(rows[label])
+
+
+def _personal(label: str, lang: str = "id") -> tuple[str, str]:
+    from handlers.pelimpahan_view import plain
+
+    record = _demo(label)
+    a = assess_pelunasan(record, POLICY, date(2026, 11, 21))
+    return a.verdict, plain(render_result(lang, a, record, POLICY, date(2026, 11, 21)))
+
+
+@pytest.mark.parametrize("label", ["tidak_istithaah", "lunas", "waiting", "minor", "wafat"])
+def test_amounts_only_where_a_payoff_is_ahead(label):
+    verdict, text = _personal(label)
+    assert verdict != "may_pay"
+    assert "Jumlah pelunasan" not in text and "Rp " not in text
+
+
+@pytest.mark.parametrize("label", ["tahap1", "two_porsi_a", "belum_diperiksa", "cadangan"])
+def test_personal_reply_fits_a_phone_and_leads_with_the_verdict(label):
+    verdict, text = _personal(label)
+    lines = text.splitlines()
+    assert len(lines) <= 20, text
+    if verdict == "may_pay":
+        assert "Jumlah pelunasan: Rp " in text
+        assert lines[2].startswith("Anda dapat melakukan pelunasan")
+        # what to do comes before the details
+        assert text.index("Langkah berikutnya") < text.index("Rincian")
+    assert "BANK SYARIAH INDONESIA" not in text  # data capitals in ordinary case
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_blocked_age_date_carries_the_placeholder_disclaimer(lang):
+    verdict, text = _personal("minor", lang)
+    assert verdict == "blocked_age"
+    assert ("pengaturan bot" if lang == "id" else "the bot's setting") in text

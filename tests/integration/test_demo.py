@@ -83,6 +83,10 @@ def test_showcase_records_say_what_their_label_says():
     minor = by["minor"]
     assert minor["status_nikah"] == "BELUM KAWIN"
     assert (date(2026, 11, 20) - date.fromisoformat(minor["tgl_lahir"])).days < 18 * 365
+    # consistent: in this season's allocation (a tahap) and estimated to depart this season,
+    # so what stops the payoff is the age rule, not the allocation
+    assert minor["tahap_pelunasan"] == "TAHAP I" and minor["tahun_pelunasan"] == "1448"
+    assert minor["berangkathijriah"] == "1448"
     assert by["transferred"]["asal_pelimpahan"] == "Y"
     assert by["batal"]["status_jemaah"] == "BATAL"
     assert by["berangkat"]["status_jemaah"] == "BERANGKAT"

@@ -248,3 +248,18 @@ def test_case_from_dict_rejects_non_object(policy):
     with pytest.raises(CaseError) as err:
         case_from_dict([1, 2], TODAY, policy)
     assert err.value.field == "case"
+
+
+def test_alternative_documents_are_one_checklist_item():
+    from knowledge.pelimpahan import checklist_items, documents_for
+
+    policy = load_policy()
+    for cause in ("wafat", "sakit_permanen"):
+        docs = documents_for(cause, policy)
+        items = checklist_items(docs, policy)
+        assert len(docs) == 6 and len(items) == 5
+        proof = items[-1]
+        assert proof.alternative and proof.key == "relationship_proof"
+        assert [d.key for d in proof.documents] == ["identitas_keluarga", "bukti_hubungan_lain"]
+        assert proof.label("id") == "Bukti hubungan keluarga"
+        assert {"identitas_keluarga", "bukti_hubungan_lain"} <= proof.keys()
