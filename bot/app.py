@@ -26,11 +26,12 @@ from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
 from handlers import base
 from handlers.base import Services, lang_of, render
+from integration.client import SiskohatClient
+from integration.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
 # Feature modules, each with `register(app)`, in the order their handlers must be tried.
-# A module not written yet is skipped (as bot/cli.py does for commands).
 HANDLER_MODULES = [
     "handlers.helpdesk",  # first: messages inside an open ticket / the agents' group go to humans
     "handlers.start",  # /start, /help, /bahasa, the menu
@@ -82,17 +83,6 @@ class MeteredRequest(BaseRequest):
         return code, payload
 
 
-class UnavailableGateway:
-    """Stands in when integration.gateway.Gateway is not available: every lookup says
-    Siskohat cannot be reached (handlers then say so instead of inventing data)."""
-
-    async def lookup(self, porsi: str):
-        from integration.gateway import Lookup, Source
-
-        return Lookup(porsi=porsi, record=None, source=Source.STALE, as_of=None,
-                      siskohat_down=True)
-
-
 def default_clock(settings: Settings) -> Callable[[], datetime]:
     tz = ZoneInfo(settings.timezone)
     return lambda: datetime.now(tz)
@@ -107,21 +97,13 @@ async def open_services(settings: Settings, stack: AsyncExitStack, *,
     if db is None:
         db = Database(settings.database_url)
         stack.callback(db.dispose)
-    client = None
-    try:
-        from integration.client import SiskohatClient
-    except ImportError:  # the integration feature not built yet
-        SiskohatClient = None  # noqa: N806
-    if SiskohatClient is not None:
-        client = await stack.enter_async_context(SiskohatClient(
-            settings.siskohat_url, settings.siskohat_key.get_secret_value(),
-            timeout_s=settings.siskohat_timeout_s,
-            total_timeout_s=settings.siskohat_total_timeout_s))
-    gateway_cls = getattr(importlib.import_module("integration.gateway"), "Gateway", None)
-    if gateway_cls is not None:
-        gateway = gateway_cls(db, client, max_age_s=settings.siskohat_max_age_s)
-    else:
-        gateway = UnavailableGateway()
+    client = await stack.enter_async_context(SiskohatClient(
+        settings.siskohat_url, settings.siskohat_key.get_secret_value(),
+        timeout_s=settings.siskohat_timeout_s,
+        total_timeout_s=settings.siskohat_total_timeout_s))
+    gateway = Gateway(db, client, max_age_s=settings.siskohat_max_age_s)
+    # LIFO: the gateway gives its kept read connection back before the engine is disposed
+    stack.callback(gateway.close)
     return Services(settings=settings, db=db, gateway=gateway,
                     clock=clock or default_clock(settings), extras={"siskohat": client})
 
@@ -194,13 +176,7 @@ def register_handlers(app: Application, modules: list[str] | None = None) -> lis
     app.add_handler(TypeHandler(Update, prefilter), group=PREFILTER_GROUP)
     done = []
     for name in HANDLER_MODULES if modules is None else modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a feature not built yet
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(name).register(app)
         done.append(name)
     app.add_error_handler(on_error)
     return done

@@ -31,7 +31,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -94,6 +95,41 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class _Outcome:
+    value = "error"
+
+
+@contextmanager
+def _outcome(call: str, template: str) -> Iterator[_Outcome]:
+    """Map what escapes a call to the client's own errors, and count it in the metrics.
+
+    Only SiskohatError and its subclasses leave the client; the body sets `.value` to "ok" or
+    "not_found" on success.
+    """
+    out = _Outcome()
+    started = time.perf_counter()
+    try:
+        yield out
+    except SiskohatAuthError:
+        out.value = "auth"
+        raise
+    except SiskohatError:
+        raise
+    except OpenedState:
+        out.value = "breaker_open"
+        raise SiskohatUnavailable("Siskohat circuit breaker is open") from None
+    except (_Transient, aiohttp.ClientError, TimeoutError) as exc:
+        out.value = "unavailable"
+        raise SiskohatUnavailable(f"Siskohat unavailable: {type(exc).__name__}") from exc
+    finally:
+        elapsed = time.perf_counter() - started
+        SISKOHAT_CALLS.labels(call, out.value).inc()
+        SISKOHAT_LATENCY.labels(call).observe(elapsed)
+        if out.value not in ("ok", "not_found"):
+            # the path template only: a porsi in a log line would be personal data
+            log.info("siskohat GET %s: %s after %.1f ms", template, out.value, elapsed * 1000)
 
 
 class SiskohatClient:
@@ -246,9 +282,7 @@ class SiskohatClient:
             SISKOHAT_CALLS.labels(call, "breaker_open").inc()
             raise SiskohatUnavailable("Siskohat circuit breaker is open")
         url = self._base + path
-        started = time.perf_counter()
-        outcome = "error"
-        try:
+        with _outcome(call, template) as out:
             async with asyncio.timeout(self._total_timeout_s):
                 async for attempt in stamina.retry_context(
                     on=self._retry_hook,
@@ -259,29 +293,12 @@ class SiskohatClient:
                     with attempt:
                         env = await self._attempt(template, url, params)
             if env.code == "00":
-                outcome = "ok"
+                out.value = "ok"
             elif env.code == "01":
-                outcome = "not_found"
+                out.value = "not_found"
             else:
                 raise SiskohatError(f"Siskohat answered code {env.code!r} to GET {template}")
             return env
-        except SiskohatAuthError:
-            outcome = "auth"
-            raise
-        except SiskohatError:
-            raise
-        except OpenedState:
-            outcome = "breaker_open"
-            raise SiskohatUnavailable("Siskohat circuit breaker is open") from None
-        except (_Transient, aiohttp.ClientError, TimeoutError) as exc:
-            outcome = "unavailable"
-            raise SiskohatUnavailable(f"Siskohat unavailable: {type(exc).__name__}") from exc
-        finally:
-            elapsed = time.perf_counter() - started
-            SISKOHAT_CALLS.labels(call, outcome).inc()
-            SISKOHAT_LATENCY.labels(call).observe(elapsed)
-            if outcome not in ("ok", "not_found"):
-                log.info("siskohat GET %s: %s after %.1f ms", template, outcome, elapsed * 1000)
 
     # ------------------------------------------------------------------ read calls
 
@@ -370,33 +387,19 @@ class SiskohatClient:
         template = "/siskohat/ekspor/{day}.csv"
         url = self._base + path
         tmp = dest.with_name(dest.name + ".part")
-        started = time.perf_counter()
-        outcome = "error"
         try:
-            async for attempt in stamina.retry_context(
-                on=self._retry_hook, attempts=self._attempts, timeout=None, **self._wait
-            ):
-                with attempt:
-                    await self._download_once(template, url, day, tmp)
-            os.replace(tmp, dest)
-            outcome = "ok"
-            return dest
-        except SiskohatAuthError:
-            outcome = "auth"
-            raise
-        except SiskohatError:
-            raise
-        except OpenedState:
-            outcome = "breaker_open"
-            raise SiskohatUnavailable("Siskohat circuit breaker is open") from None
-        except (_Transient, aiohttp.ClientError, TimeoutError) as exc:
-            outcome = "unavailable"
-            raise SiskohatUnavailable(f"Siskohat unavailable: {type(exc).__name__}") from exc
+            with _outcome("ekspor", template) as out:
+                async for attempt in stamina.retry_context(
+                    on=self._retry_hook, attempts=self._attempts, timeout=None, **self._wait
+                ):
+                    with attempt:
+                        await self._download_once(template, url, day, tmp)
+                os.replace(tmp, dest)
+                out.value = "ok"
+                return dest
         finally:
             if tmp.exists():
                 tmp.unlink()
-            SISKOHAT_CALLS.labels("ekspor", outcome).inc()
-            SISKOHAT_LATENCY.labels("ekspor").observe(time.perf_counter() - started)
 
     async def _download_once(self, template: str, url: str, day: date, tmp: Path) -> None:
         breaker = await self._get_breaker()
