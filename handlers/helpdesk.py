@@ -499,6 +499,10 @@ async def remember(update: Update, context: CallbackContext) -> None:
                          else text)
     if parsed.ok:
         context.chat_data[PORSI_KEY] = parsed.porsi
+    if not relay.agents_chat(context.application):
+        # No agents to read a context card: keep no transcript (data minimisation, and no
+        # state write on every message).
+        return
     outcome = context.application.bot_data.get("outcomes", {}).get(update.update_id) or {}
     kind = relay.message_kind(msg)
     said = mask_personal(text)[:RECENT_CHARS] if text else ""

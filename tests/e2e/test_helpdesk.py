@@ -607,3 +607,17 @@ async def test_generic_fallback_without_the_helpdesk_module_gives_a_way_on(make_
         assert hh.outcome()["handoff"] is True
         r = await hh.press("Menu")
         assert "Hubungi petugas" in r.buttons
+
+
+async def test_transcript_kept_only_when_agents_can_read_it(h, make_harness):
+    """The rolling transcript feeds the agents' context card; with no helpdesk group there is
+    no reader, so no message text is kept (the porsi is, to name the office)."""
+    await h.send(PERSON, "syarat pelimpahan apa saja")
+    assert h.chat_data(PERSON).get("hd_recent")
+    other = PERSON + 1  # the two harnesses share one database
+    async with make_harness(settings_overrides={"helpdesk_chat_id": None}) as bare:
+        await bare.send(other, "syarat pelimpahan apa saja")
+        await bare.send(other, "/porsi 1234567890")
+        state = bare.chat_data(other)
+        assert "hd_recent" not in state
+        assert state.get("hd_porsi") == "1234567890"
