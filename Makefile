@@ -23,5 +23,5 @@ test: install
 # Benchmarks run on demand, never in CI: each prints its figures, the machine and the command.
 bench: install
 	$(BIN)/python bench/bench_matcher.py
-	$(BIN)/python bench/bench_updates.py
 	$(BIN)/python bench/bench_mirror.py --rows 5500000 --workdir var/bench
+	$(BIN)/python bench/bench_updates.py

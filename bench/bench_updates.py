@@ -79,7 +79,10 @@ def build_mirror(workdir: Path, rows: int, seed: int) -> Path:
     db_path = workdir / f"mirror_{rows}_{seed}.sqlite3"
     if db_path.exists():
         return db_path
-    csv_path = workdir / f"siskohat_{rows}_{seed}.csv"
+    # reuse the export bench_mirror.py generated, when there is one of the same size and seed
+    csv_path = ROOT / f"var/bench/siskohat_{rows}_{seed}_v{dataset.DATASET_VERSION}.csv"
+    if not csv_path.exists():
+        csv_path = workdir / f"siskohat_{rows}_{seed}.csv"
     if not csv_path.exists():
         dataset.write_dataset(csv_path, rows, seed)
     url = f"sqlite:///{db_path}"
@@ -193,9 +196,11 @@ def warm_file(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--updates", type=int, default=5000)
-    parser.add_argument("--mirror", type=Path, default=ROOT / "var/bench/mirror.sqlite3")
-    parser.add_argument("--rows", type=int, default=200_000,
-                        help="rows of the generated mirror when --mirror is missing")
+    parser.add_argument("--mirror", type=Path, default=None,
+                        help="an existing mirror (default: build one of --rows rows once, in "
+                             "--workdir, and reuse it)")
+    parser.add_argument("--rows", type=int, default=5_500_000,
+                        help="rows of the generated mirror when --mirror is not given")
     parser.add_argument("--seed", type=int, default=1448)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var/bench-updates")
     parser.add_argument("--cold", action="store_true",
@@ -205,11 +210,14 @@ def main() -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    if args.mirror.is_file() and _mirror_rows(args.mirror) > 0:
-        mirror_path, note = args.mirror, "bench mirror"
+    if args.mirror is not None:
+        if not (args.mirror.is_file() and _mirror_rows(args.mirror) > 0):
+            print(f"error: {args.mirror} is not a mirror database", file=sys.stderr)
+            return 2
+        mirror_path, note = args.mirror, "given mirror"
     else:
         mirror_path = build_mirror(args.workdir, args.rows, args.seed)
-        note = f"GENERATED smaller mirror (--mirror {args.mirror} not found)"
+        note = f"bench mirror of {args.rows:,} rows (seed {args.seed})"
     rows = _mirror_rows(mirror_path)
     cache_note = "not pre-read (--cold)" if args.cold else (
         f"file pre-read into the OS page cache in {warm_file(mirror_path):.1f} s")
