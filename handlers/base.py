@@ -114,6 +114,24 @@ def active_flow(context: CallbackContext) -> str | None:
     return context.chat_data.get("flow")
 
 
+REASKS: dict[str, Any] = {}  # flow name -> async "ask the current step again" handler
+
+
+def register_reask(flow: str, func) -> None:
+    """How `flow` repeats the question of its current step (e.g. after /bahasa switched the
+    language mid-flow), so the person is not left guessing what the wizard waits for."""
+    REASKS[flow] = func
+
+
+async def reask(update: Update, context: CallbackContext) -> bool:
+    """Repeat the active flow's current question; False when no flow (or no re-ask) is there."""
+    func = REASKS.get(active_flow(context) or "")
+    if func is None:
+        return False
+    # a re-ask may return False when the flow's state no longer allows one
+    return await func(update, context) is not False
+
+
 def set_hook(name: str, func) -> None:
     HOOKS[name] = func
 

@@ -26,12 +26,13 @@ from handlers.base import (
     mark,
     offer_handoff,
     register_flow,
+    register_reask,
     render,
     services,
     start_flow,
 )
 from handlers.menu import answer_callback, keyboard, send, show_menu
-from handlers.pelimpahan_docs import LETTERS, render_document
+from handlers.pelimpahan_docs import LETTERS, MAX_NAME, clean_name, render_document
 from handlers.pelimpahan_docs import file_name as doc_file_name
 from handlers.pelimpahan_view import (
     checklist_context,
@@ -140,9 +141,19 @@ async def _ask(update: Update, context: CallbackContext, step: str, *, error: st
     state["step"] = step
     start_flow(context, FLOW, step=step)  # the router hands us typed text while this is set
     text = render(lang, "pelimpahan_ask.j2", step=step, error=error, given=given[:40],
-                  resumed=resumed, cause=state["answers"].get("cause"))
+                  resumed=resumed, cause=state["answers"].get("cause"), max_name=MAX_NAME)
     first = step == "cause" or (step in NAME_STEPS and step == "recipient_name")
     await send(update, context, text, _step_markup(step, lang, _policy(context), first))
+
+
+async def reask(update: Update, context: CallbackContext) -> bool:
+    """The current question again, in the chat's (possibly new) language, with its buttons
+    (handlers.base re-ask registry: /bahasa mid-guide)."""
+    step = _state(context).get("step")
+    if step not in WIZARD_STEPS + NAME_STEPS:
+        return False
+    await _ask(update, context, step)
+    return True
 
 
 def _go(state: dict, step: str) -> None:
@@ -243,8 +254,8 @@ async def on_text(update: Update, context: CallbackContext) -> None:
         if not _valid_name(text):
             await _ask(update, context, step, error="name")
             return
-        # one line: a typed line break would otherwise become a line of the DOCX markup
-        state.setdefault("names", {})[step] = " ".join(text.split())
+        # one line, no markup separators: a line break or " | " would break the DOCX blocks
+        state.setdefault("names", {})[step] = clean_name(text)
         if step == "recipient_name":
             _go(state, "pilgrim_name")
             await _ask(update, context, "pilgrim_name")
@@ -255,7 +266,10 @@ async def on_text(update: Update, context: CallbackContext) -> None:
 
 
 def _valid_name(text: str) -> bool:
-    return 2 <= len(text) <= 100 and any(ch.isalpha() for ch in text)
+    # a name too long is refused with a note, not silently cut (it goes into legal letters)
+    name = clean_name(text)
+    return (2 <= len(name) and len(" ".join(text.split())) <= MAX_NAME
+            and any(ch.isalpha() for ch in name))
 
 
 async def _relation_answer(update: Update, context: CallbackContext, text: str) -> None:
@@ -603,7 +617,9 @@ async def _send_summary(update: Update, context: CallbackContext) -> None:
     with svc.db.session() as session:
         ready = repo.checklist(session, chat_id)
     docs = _docs_view(context, lang, result.cause)
-    lines = [ln.strip() for ln in plain(verdict_text(result, policy, lang)).splitlines()]
+    # the summary has its own office field line: the verdict's own office line would repeat it
+    verdict = verdict_text(result, policy, lang, with_office=False)
+    lines = [ln.strip() for ln in plain(verdict).splitlines()]
     values = dict(
         today=fmt_date(_today(context), lang),
         porsi=_state(context)["answers"].get("porsi") or "",
@@ -623,6 +639,7 @@ async def _send_summary(update: Update, context: CallbackContext) -> None:
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     register_flow(FLOW, on_text)
+    register_reask(FLOW, reask)
     app.add_handler(CommandHandler("pelimpahan", start_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{FLOW}:"))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from docx import Document
@@ -34,6 +35,31 @@ LETTERS = ("permohonan", "kuasa", "sktjm")
 KINDS = (*LETTERS, "summary")
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _DRAFT_RED = RGBColor(0xC0, 0x00, 0x00)
+
+
+NAME_FIELDS = ("recipient_name", "pilgrim_name")  # typed by the person, put into the letters
+MAX_NAME = 100
+# Characters the line markup splits on: " | " between fields, table cells and signature blocks,
+# ";" between a signature's role and name. In a name they would split or shift the blocks.
+_MARKUP_SEPARATORS = frozenset("|;")
+
+
+def clean_name(text: str | None) -> str:
+    """A typed name made safe for the letters: control and invisible format characters and the
+    markup's separators dropped (as spaces), whitespace collapsed to single spaces on one line,
+    at most MAX_NAME characters (cut at a word where possible)."""
+    chars = []
+    for ch in str(text or ""):
+        category = unicodedata.category(ch)
+        if ch in _MARKUP_SEPARATORS or category in ("Cc", "Zl", "Zp"):
+            chars.append(" ")  # a separator between words stays a word break
+        elif category not in ("Cf", "Cs", "Co", "Cn"):  # zero-width, surrogates, unassigned
+            chars.append(ch)
+    name = " ".join("".join(chars).split())
+    if len(name) > MAX_NAME:
+        cut = name[:MAX_NAME + 1].rsplit(" ", 1)[0]
+        name = (cut if len(cut) >= MAX_NAME // 2 else name[:MAX_NAME]).rstrip()
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +178,9 @@ def render_document(kind: str, lang: str, **values) -> bytes:
     """One of KINDS as DOCX bytes; letters are Indonesian (they go to the Kankemenag)."""
     if kind not in KINDS:
         raise ValueError(f"unknown document {kind!r}")
+    for field in NAME_FIELDS:  # whoever calls, a typed name cannot break the line markup
+        if field in values:
+            values[field] = clean_name(values[field])
     text = render("id" if kind in LETTERS else lang, f"pelimpahan_doc_{kind}.j2", **values)
     return build_docx(parse_markup(text))
 

@@ -36,8 +36,13 @@ def fmt_date(value: date | str | None, lang: str) -> str:
     return f"{d.day} {MONTHS.get(lang, MONTHS['id'])[d.month - 1]} {d.year}"
 
 
-def verdict_context(result: Result, policy: dict, lang: str) -> dict[str, Any]:
-    """Plain values for pelimpahan_verdict.j2 (dates already formatted in `lang`)."""
+def verdict_context(result: Result, policy: dict, lang: str, *, with_office: bool = True
+                    ) -> dict[str, Any]:
+    """Plain values for pelimpahan_verdict.j2 (dates already formatted in `lang`).
+
+    `with_office=False` leaves out the office line, for texts that show it elsewhere (the
+    one-page summary has its own "Tempat pengajuan" field).
+    """
 
     def finding(f) -> dict:
         detail = dict(f.detail)
@@ -62,6 +67,7 @@ def verdict_context(result: Result, policy: dict, lang: str) -> dict[str, Any]:
         "recipient_age": result.recipient_age,
         "office": result.office_text(lang),
         "office_known": result.office is not None,
+        "with_office": with_office,
         "steps": [s.get(lang) or s["id"] for s in result.steps],
         "documents": items_view(checklist_items(result.documents, policy), lang),
         "policy_version": result.policy_version,
@@ -72,9 +78,10 @@ def verdict_context(result: Result, policy: dict, lang: str) -> dict[str, Any]:
     }
 
 
-def verdict_text(result: Result, policy: dict, lang: str) -> str:
-    """The verdict as HTML for Telegram."""
-    return render(lang, "pelimpahan_verdict.j2", **verdict_context(result, policy, lang))
+def verdict_text(result: Result, policy: dict, lang: str, *, with_office: bool = True) -> str:
+    """The verdict as HTML for Telegram (see `verdict_context` for `with_office`)."""
+    return render(lang, "pelimpahan_verdict.j2",
+                  **verdict_context(result, policy, lang, with_office=with_office))
 
 
 def items_view(items: tuple[ChecklistItem, ...], lang: str) -> list[dict[str, Any]]:

@@ -48,6 +48,7 @@ from handlers.base import (
     mark,
     offer_handoff,
     register_flow,
+    register_reask,
     render,
     services,
     start_flow,
@@ -59,7 +60,7 @@ from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan,
 from knowledge.policy_loader import load_policy
 from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
 from knowledge.records import PilgrimRecord
-from knowledge.verification import LockoutRules, birth_date_matches, phones_match, tries_left
+from knowledge.verification import LockoutRules, birth_date_matches, phones_match
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,6 @@ HOUR_S = 3600.0
 CANCEL_WORDS = frozenset({"batal", "cancel", "berhenti", "stop", "keluar"})
 MAX_KB_BUTTONS = 3
 VIEW_KIND = "pelunasan"
-FAILURES_KEY = "pelunasan_failures"  # chat_data: times (epoch s) of this chat's failed checks
 
 # Knowledge-base entries (knowledge/kb/<id>.yaml) worth offering beside each verdict/warning.
 KB_FOR = {
@@ -456,7 +456,6 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
                                  ttl=rules.link_ttl)
             repo.clear_failures(s, chat_id=chat_id, porsi=porsi)
             repo.purge_expired(s, now)  # housekeeping: expired links, failures long past
-        context.chat_data.pop(FAILURES_KEY, None)
         log.info("pelunasan verification succeeded")
         await send(update, context, render(lang, "pelunasan_verified.j2", porsi=porsi,
                                            expires=_local(link.expires_at, _tz(context))))
@@ -465,14 +464,10 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
     with svc.db.session() as s:
         repo.record_failure(s, chat_id=chat_id, porsi=porsi, now=now)
         until = repo.lockout_until(s, chat_id=chat_id, porsi=porsi, now=now, rules=rules)
+        # Per chat AND per porsi (other chats' failures on this porsi count too). Failures are
+        # stored for the porsi string whether or not it exists, so the count tells nothing.
+        left = repo.tries_before_lockout(s, chat_id=chat_id, porsi=porsi, now=now, rules=rules)
     log.info("pelunasan verification failed")  # no porsi, phone or date: nothing to enumerate
-    # This chat's failures (any porsi, like the per-chat lock-out): the count is the same
-    # whether or not the porsi exists, so it tells nothing about the porsi.
-    stamps = [t for t in context.chat_data.get(FAILURES_KEY) or [] if isinstance(t, int | float)]
-    stamps = [t for t in stamps if 0 <= now.timestamp() - t < rules.window.total_seconds()]
-    stamps.append(int(now.timestamp()))
-    context.chat_data[FAILURES_KEY] = stamps
-    left = 0 if until is not None else tries_left(len(stamps), rules)
     text_out = render(lang, "pelunasan_verify_failed.j2", porsi=porsi, left=left)
     if until is not None:
         end_flow(context)
@@ -522,6 +517,30 @@ async def cancel(update: Update, context: CallbackContext) -> None:
     end_flow(context)
     mark(update, context, topic=TOPIC)
     await send(update, context, render(lang, "pelunasan_cancelled.j2"), ReplyKeyboardRemove())
+
+
+async def reask(update: Update, context: CallbackContext) -> bool:
+    """The current step's question again, in the chat's (possibly new) language, with the
+    step's buttons (handlers.base re-ask registry: /bahasa mid-flow)."""
+    lang = lang_of(update, context)
+    state = _state(context)
+    step = state.get("step", "porsi")
+    porsi = state.get("porsi")
+    if step not in ("porsi", "offer", "contact", "birth") or (step != "porsi" and not porsi):
+        return False
+    text = render(lang, "pelunasan_reask.j2", step=step, porsi=porsi, verify=label(lang, "verify"),
+                  share=label(lang, "share_contact"), cancel=label(lang, "cancel"))
+    if step == "offer":
+        markup = inline(lang, [[("verify", "pelunasan:verify")],
+                               [("human", "pelunasan:human"), ("cancel", "pelunasan:cancel")]])
+    elif step == "contact":
+        markup = contact_keyboard(lang)
+    elif step == "birth":
+        markup = None
+    else:
+        markup = inline(lang, [[("cancel", "pelunasan:cancel")]])
+    await send(update, context, text, markup)
+    return True
 
 
 # --- entry points -------------------------------------------------------------------------
@@ -638,4 +657,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.CONTACT & in_flow, on_contact))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^pelunasan:"))
     register_flow(FLOW, flow_text)
+    register_reask(FLOW, reask)
     akun.register(app)

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
-from handlers.base import LANGS, lang_of, mark, render
+from handlers.base import LANGS, REASKS, active_flow, lang_of, mark, reask, render
 from handlers.menu import answer_callback, keyboard, menu_markup, send, show_menu
 
 TOPIC = "menu"
@@ -50,6 +50,13 @@ async def menu_button(update: Update, context: CallbackContext) -> None:
 async def _set_lang(update: Update, context: CallbackContext, lang: str) -> None:
     context.user_data["lang"] = lang
     mark(update, context, topic=TOPIC)
+    if active_flow(context) in REASKS:
+        # Mid-wizard: the next typed answer still goes to the wizard, so say so and repeat its
+        # question in the new language rather than showing a menu that hides it.
+        await send(update, context, render(lang, "start_bahasa_set.j2") + "\n"
+                   + render(lang, "start_flow_open.j2"))
+        if await reask(update, context):
+            return
     await show_menu(update, context, intro=Markup(render(lang, "start_bahasa_set.j2")))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models.verification import PersonalDataView, VerificationFailure, VerifiedLink
-from knowledge.verification import LockoutRules, locked_until
+from knowledge.verification import LockoutRules, locked_until, tries_left
 
 # A view kind is a fixed code; anything else (a value from the record) is refused.
 VIEW_KINDS = frozenset({"pelunasan", "pelunasan_cli", "pelimpahan", "helpdesk"})
@@ -138,6 +138,30 @@ def lockout_until(session: Session, *, chat_id: int, porsi: str, now: datetime,
     ends = [t for t in (locked_until(by_porsi, aware_now, rules),
                         locked_until(by_chat, aware_now, rules)) if t is not None]
     return max(ends) if ends else None
+
+
+def tries_before_lockout(session: Session, *, chat_id: int, porsi: str, now: datetime,
+                         rules: LockoutRules) -> int:
+    """Verification attempts left before a lock-out for this chat on this porsi.
+
+    The smaller of the per-chat count (this chat's failures on any porsi) and the per-porsi
+    count (failures on this porsi from any chat): both lock, so the first to run out decides.
+    A failure counts while it lies within one `window` of now (the next failure, now, would
+    close a run inside that window); 0 while a lock-out is on. Failures are stored per porsi
+    string whether or not the porsi exists, so the answer never tells which porsi exist.
+    """
+    if lockout_until(session, chat_id=chat_id, porsi=porsi, now=now, rules=rules) is not None:
+        return 0
+    since = _db_time(now - rules.window)
+    by_porsi = session.scalar(
+        select(func.count()).select_from(VerificationFailure)
+        .where(VerificationFailure.porsi == porsi,
+               VerificationFailure.failed_at.between(since, _db_time(now))))
+    by_chat = session.scalar(
+        select(func.count()).select_from(VerificationFailure)
+        .where(VerificationFailure.chat_id == chat_id,
+               VerificationFailure.failed_at.between(since, _db_time(now))))
+    return tries_left(max(int(by_porsi or 0), int(by_chat or 0)), rules)
 
 
 def failure_count(session: Session, *, chat_id: int | None = None, porsi: str | None = None

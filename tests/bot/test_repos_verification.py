@@ -77,3 +77,26 @@ def test_purge_expired(vdb):
         repo.record_failure(s, chat_id=1, porsi="1300477219", now=T0)
     with vdb.session() as s:
         assert repo.purge_expired(s, T0 + timedelta(days=31)) == 2
+
+
+def test_tries_before_lockout_counts_per_chat_and_per_porsi(vdb):
+    porsi = "1300477219"
+    kw = {"rules": RULES}
+    with vdb.session() as s:
+        assert repo.tries_before_lockout(s, chat_id=1, porsi=porsi, now=T0, **kw) == 3
+        repo.record_failure(s, chat_id=2, porsi=porsi, now=T0)  # another chat, same porsi
+        repo.record_failure(s, chat_id=1, porsi="1399999999", now=T0)  # this chat, other porsi
+        repo.record_failure(s, chat_id=1, porsi="1399999998", now=T0)
+    with vdb.session() as s:
+        now = T0 + timedelta(minutes=5)
+        # per porsi: 1 failure -> 2 left; per chat: 2 failures -> 1 left; the minimum wins
+        assert repo.tries_before_lockout(s, chat_id=1, porsi=porsi, now=now, **kw) == 1
+        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=now, **kw) == 2
+        # a porsi that exists nowhere counts exactly like any other string
+        assert repo.tries_before_lockout(s, chat_id=3, porsi="1300999999", now=now, **kw) == 3
+        repo.record_failure(s, chat_id=4, porsi=porsi, now=now)
+        repo.record_failure(s, chat_id=5, porsi=porsi, now=now)
+        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=now, **kw) == 0  # locked
+        # failures older than the window no longer count (and the lock-out has ended)
+        later = T0 + timedelta(hours=1, minutes=6)
+        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=later, **kw) == 3

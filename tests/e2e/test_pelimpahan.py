@@ -143,6 +143,8 @@ async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
     assert "RINGKASAN PELIMPAHAN" in text and PORSI in text
     assert "1 dari 5 dokumen siap" in text and "☑ Akta kematian" in text
     assert "☐ Bukti setoran" in text and "Kankemenag Kota Bengkulu" in text
+    assert text.count("Tempat pengajuan") == 1  # its own field line, not again in the verdict
+    assert text.count("Kankemenag Kota Bengkulu") == 1
     letter = docx_text(next(d for d in docs if "permohonan" in d.file_name))
     assert "Lampiran" in letter and "5 berkas" in letter
     assert "akta nikah (salinan); atau bukti lain" in letter
@@ -206,6 +208,10 @@ async def test_died_before_cutoff_and_under_12_are_explained(bot):
     assert "minimal 12 tahun" in r.text and "ajukan mulai 2 Maret 2026" in r.text
     assert "Kepdirjen PHU 130/2020" in r.text
     assert "Hubungi petugas" in r.buttons and "Draf surat (DOCX)" not in " ".join(r.buttons)
+    r = await bot.press("Ringkasan")
+    text = docx_text(r.of("sendDocument")[0])
+    assert "belum dapat dilimpahkan" in text
+    assert text.count("Tempat bertanya") == 1 and "Tempat pengajuan" not in text
     r = await bot.press("Hubungi petugas")
     assert bot.outcome()["handoff"] is True
 
@@ -270,3 +276,44 @@ async def test_menu_button_and_leaving_for_the_menu(bot):
     assert "kita lanjutkan" in r.text and "2/6" in r.text
     r = await bot.send(CHAT, "29/4/2019")
     assert "3/6" in r.text
+
+
+async def test_bahasa_mid_guide_repeats_the_current_question_in_the_new_language(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "10 Maret 2023")
+    r = await bot.send(CHAT, "/bahasa en")
+    assert "answer in English" in r.text and "still open" in r.text
+    assert "3/6" in r.text and "before departure" in r.text  # the pending question, in English
+    assert "Yes, before departure" in r.buttons and "Check porsi status" not in r.buttons
+    assert bot.chat_data(CHAT)["flow"] == "pelimpahan"
+    r = await bot.press("Yes, before departure")
+    assert "4/6" in r.text
+    await bot.press("Child")
+    r = await bot.callback(CHAT, "bahasa:set:id", 1)  # the /bahasa buttons do the same
+    assert "masih terbuka" in r.text and "5/6" in r.text and "tanggal lahir" in r.text
+    r = await bot.send(CHAT, "17/8/1990")  # the typed date still answers that question
+    assert "6/6" in r.text
+
+
+async def test_bahasa_after_the_guide_shows_the_menu(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Batal")
+    r = await bot.send(CHAT, "/bahasa en")
+    assert "still open" not in r.text and "Check porsi status" in r.buttons
+
+
+async def test_typed_names_with_markup_separators_keep_the_signature_block_whole(bot):
+    await answer_until_porsi(bot)
+    await bot.press("Lewati")
+    await bot.press("Belum / tidak")
+    await bot.press("Draf surat")
+    r = await bot.send(CHAT, " | ;")  # nothing but separators: not a name
+    assert "nama lengkap" in r.text and "2 sampai 100 karakter" in r.text
+    await bot.send(CHAT, "Nur Aisyah | Ketua RW ; X\u200b")
+    r = await bot.send(CHAT, PILGRIM)
+    for sent in r.of("sendDocument"):
+        d = docx.Document(io.BytesIO(sent.file_bytes))
+        cells = [c.text for t in d.tables for c in t.rows[0].cells if "Nur Aisyah" in c.text]
+        assert cells and all("( Nur Aisyah Ketua RW X )" in c for c in cells), sent.file_name
+        assert "|" not in docx_text(sent)

@@ -342,3 +342,48 @@ async def test_question_while_waiting_for_the_porsi_leaves_the_flow_and_is_answe
     assert "Cek pelunasan saya hentikan" in r.text
     assert "flow" not in h.chat_data(CHAT)
     assert h.outcome()["topic"] == "lunas-tunda"
+
+
+async def test_tries_left_counts_other_chats_failures_on_the_porsi(h):
+    await verify(h, chat=222, contact="081299999999")  # someone else failed on this porsi
+    r = await verify(h, birth="01-01-1970")
+    # this chat failed once, but the porsi has two failures: one try left before the lock-out
+    assert "mencoba 1 kali lagi" in r.text
+    r = await verify(h, birth="01-01-1970")
+    assert "kali lagi" not in r.text and "dikunci sementara" in r.text
+
+
+async def test_tries_left_is_the_same_for_an_unknown_porsi(h):
+    # the same history of other chats' failures on an existing and on an unknown porsi
+    await verify(h, chat=222, contact="081299999999")
+    await verify(h, porsi=UNKNOWN_PORSI, chat=333, contact="081299999999")
+    existing = await verify(h, chat=444, contact="081299999999")
+    unknown = await verify(h, porsi=UNKNOWN_PORSI, chat=555, contact="081299999999")
+    assert "mencoba 1 kali lagi" in existing.text
+    assert existing.text.replace(PORSI, "X") == unknown.text.replace(UNKNOWN_PORSI, "X")
+    assert existing.buttons == unknown.buttons
+
+
+async def test_bahasa_mid_verification_repeats_the_pending_step(h):
+    await h.send(CHAT, f"/pelunasan {PORSI}")
+    await h.press(VERIFY)
+    r = await h.send(CHAT, "/bahasa en")
+    assert "still open" in r.text and "Share my phone number" in r.text
+    assert "Share my phone number" in r.buttons and "Check porsi status" not in r.buttons
+    assert r[-1].reply_markup["keyboard"][0][0]["request_contact"] is True
+    await h.press("Share my phone number")
+    r = await h.send(CHAT, "/bahasa id")
+    assert "masih terbuka" in r.text and "ketik tanggal lahir" in r.text
+    r = await h.send(CHAT, "17-08-1960")  # still answers the birth-date step
+    assert "Verifikasi berhasil" in r.text
+
+
+async def test_bahasa_while_porsi_or_verify_button_is_awaited(h):
+    await h.send(CHAT, "/pelunasan")
+    r = await h.send(CHAT, "/bahasa en")
+    assert "still open" in r.text and "10 digits" in r.text and "Cancel" in r.buttons
+    await h.send(CHAT, PORSI)
+    r = await h.send(CHAT, "/bahasa id")
+    assert "masih terbuka" in r.text and VERIFY in r.buttons
+    r = await h.press(VERIFY)
+    assert SHARE in r.buttons

@@ -14,6 +14,7 @@ from handlers.pelimpahan_docs import (
     LETTERS,
     Block,
     build_docx,
+    clean_name,
     parse_markup,
     render_document,
 )
@@ -113,3 +114,25 @@ def test_unknown_kind():
     with pytest.raises(ValueError):
         render_document("surat_cinta", "id")
     assert set(KINDS) == {"permohonan", "kuasa", "sktjm", "summary"}
+
+
+def test_clean_name_drops_separators_controls_and_caps_the_length():
+    assert clean_name("  Siti | Aminah ;\tbinti\x00 Ahmad\u200b\n") == "Siti Aminah binti Ahmad"
+    assert clean_name("Siti\u2028Aminah\x1f") == "Siti Aminah"
+    assert clean_name("Siti O'Brien & <Putri>") == "Siti O'Brien & <Putri>"  # kept: escaped later
+    long = clean_name("Abdurrahman " * 20)
+    assert len(long) <= 100 and long.endswith("Abdurrahman")  # cut at a word
+    assert clean_name(None) == "" and clean_name(" | ; ") == ""
+
+
+@pytest.mark.parametrize("kind", LETTERS)
+def test_separators_in_a_typed_name_do_not_split_the_signature_block(values, kind):
+    v = dict(values, recipient_name="Nur Aisyah | Ketua RT ; Palsu\nX", pilgrim_name="H. A|B")
+    d = docx.Document(io.BytesIO(render_document(kind, "id", **v)))
+    signs = [t for t in d.tables if "( " in t.rows[0].cells[0].text
+             and "Nur Aisyah" in t.rows[0].cells[0].text]
+    assert len(signs) == 1
+    assert len(signs[0].rows[0].cells) == 1  # one signature block, not split in two
+    assert "( Nur Aisyah Ketua RT Palsu X )" in signs[0].rows[0].cells[0].text
+    text = text_of(render_document(kind, "id", **v))
+    assert "|" not in text and "H. A B" in text
