@@ -24,9 +24,12 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a database error's message would otherwise carry the bound values
+    # (names, phones, birth dates of a mirror row) into whatever logs the exception.
     ensure_sqlite_dir(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -38,7 +41,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True)
 
 
 class Database:

@@ -1,0 +1,22 @@
+"""The engine never lets bound values (personal data) into error messages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.engine import Database
+
+
+def test_database_errors_do_not_carry_bound_values(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/x.sqlite3")
+    try:
+        with db.session() as s:
+            s.execute(text("CREATE TABLE person (phone TEXT PRIMARY KEY)"))
+            s.execute(text("INSERT INTO person VALUES (:p)"), {"p": "6281234500101"})
+        with pytest.raises(IntegrityError) as caught, db.session() as s:
+            s.execute(text("INSERT INTO person VALUES (:p)"), {"p": "6281234500101"})
+        assert "6281234500101" not in str(caught.value)
+    finally:
+        db.dispose()
