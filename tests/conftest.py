@@ -63,3 +63,12 @@ def any_db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/any.sqlite3"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_db(any_db_url) -> Database:
+    """A migrated `Database` on SQLite, and again on PostgreSQL when configured."""
+    migrate.upgrade(any_db_url)
+    database = Database(any_db_url)
+    yield database
+    database.dispose()

@@ -30,10 +30,10 @@ class FakeClient:
 
 
 @pytest.fixture
-def loaded(db, tmp_path):
-    """Mirror with 1300477219 imported (fetched_at = the real import time)."""
-    mirror.import_csv(db, write(tmp_path / "e.csv", [row("1300477219", "2024-03-01T00:00:00Z")]))
-    return db
+def loaded(any_db, tmp_path):
+    """Mirror with 1300477219 imported (fetched_at = the real import time), on each database."""
+    mirror.import_csv(any_db, write(tmp_path / "e.csv", [row("1300477219", "2024-03-01T00:00:00Z")]))
+    return any_db
 
 
 def _fetched_at(db, porsi):
