@@ -43,6 +43,9 @@ class Thresholds:
     clear_coverage: float = 0.8  # ... and nearly every content word known ("vaksin covid" is not)
     floor: float = 0.38  # below this nothing is close enough: out of scope
     coverage: float = 0.5  # share of content words the KB vocabulary knows
+    # half the content words unknown AND only a weak best score: out of scope too ("harga
+    # kambing qurban tahun ini": "tahun" and "harga" are KB words, the topic is not)
+    weak: float = 0.45
     candidates: int = 3  # buttons when clarifying
 
 
@@ -260,7 +263,8 @@ class Matcher:
         normalized = " ".join(words)
         signals = {k: round(v[top], 4) for k, v in sig.items()}
         common = dict(coverage=round(coverage, 3), normalized=normalized, signals=signals)
-        if coverage < self.t.coverage or best < self.t.floor:
+        if coverage < self.t.coverage or best < self.t.floor or (
+                coverage <= self.t.coverage and best < self.t.weak):
             return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
         if len(text.split()) <= 1:
             return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)

@@ -100,6 +100,9 @@ def colloquial_variants(word: str) -> list[str]:
 class Lexicon:
     tokens: Mapping[str, str]  # one typed token -> replacement words
     phrases: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # word sequence -> replacement
+    # particles, vocatives and greetings that carry no topic ("teh", "bang", "sih",
+    # "assalamualaikum"): dropped, unless the message holds nothing else
+    drop: frozenset[str] = frozenset()
 
 
 def _read_yaml(name: str) -> dict:
@@ -130,7 +133,8 @@ def default_lexicon() -> Lexicon:
         (tuple(_basic_words(str(k))), tuple(_basic_words(str(v))))
         for k, v in (domain.get("phrases") or {}).items()
     )
-    return Lexicon(tokens=tokens, phrases=phrases)
+    drop = frozenset(str(w).lower() for w in (informal.get("drop") or ()))
+    return Lexicon(tokens=tokens, phrases=phrases, drop=drop)
 
 
 def _basic_words(text: str) -> list[str]:
@@ -147,6 +151,8 @@ YEAR_TOKEN = "tahunangka"  # any 4-digit year: what matters to matching is that 
 
 
 def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
+    if lex.drop and any(w not in lex.drop for w in words):
+        words = [w for w in words if w not in lex.drop]
     out: list[str] = []
     for i, w in enumerate(words):
         if _YEAR.match(w):
@@ -163,6 +169,8 @@ def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
         rep = lex.tokens.get(w)
         if rep is None and len(w) > 2 and w[-1] == w[-2]:
             rep = lex.tokens.get(w[:-1])  # "bisaa", "dongg"
+        if rep is None and len(w) > 6 and w.endswith("nya"):
+            rep = lex.tokens.get(w[:-3])  # "ngitungnya" -> "menghitung" (the -nya adds nothing)
         out.extend(rep.split() if rep else [w])
     return out
 
@@ -174,7 +182,7 @@ def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
             continue
         i = 0
         while i + n <= len(words):
-            if tuple(words[i:i + n]) == src:
+            if tuple(words[i:i + n]) == src and (dst or len(words) > n):  # never empty a message
                 words[i:i + n] = list(dst)
                 i += len(dst)
             else:
@@ -287,7 +295,8 @@ def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, 
     for w in words:
         fixed = vocab.correct(w)
         out.append(fixed or w)
-        if w in FUNCTION_WORDS or (fixed or w) in FUNCTION_WORDS:
+        # a bare number (an age, an amount) says nothing about whether the topic is covered
+        if w in FUNCTION_WORDS or (fixed or w) in FUNCTION_WORDS or w.isdigit():
             continue
         content += 1
         if fixed is not None:

@@ -7,6 +7,12 @@ The blind set (faq_blind.jsonl) was written by a second engineer from DOMAIN.md 
 coverage list before reading the knowledge base or the matcher; knowledge-base paraphrases added
 after it are worded differently from its questions. Its floors sit a little below what the
 matcher reached (93% top-1, 0% confident wrong), so a regression in generalisation fails here.
+The second blind set (faq_blind2.jsonl) was written the same way, aimed at regional chat
+(Javanese, Sundanese, Minang, Betawi particles), voice-to-text run-ons, capitals, typos, mixed
+English and questions with personal context or two intents. Blind it scored 74.6% top-1 (0%
+confident wrong, 90% out of scope handled); the lexicon and matcher fixes made after it are
+general, but its figures are no longer blind, so its floors sit a little below what was reached
+(86.4% top-1, 0% confident wrong, 10.7% clarify). Its one-word question ("pelimpahan") always clarifies.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from tests.conftest import shared_file
 
 HOLDOUT = Path(__file__).with_name("faq_holdout.jsonl")
 BLIND = Path(__file__).with_name("faq_blind.jsonl")
+BLIND2 = Path(__file__).with_name("faq_blind2.jsonl")
 
 
 @pytest.fixture
@@ -59,3 +66,13 @@ def test_blind_set_floors(settings):
     assert figures["oos_handled_rate"] == 1.0, figures
     assert figures["handoff_handled_rate"] == 1.0, figures
     assert figures["clarify_rate"] <= 0.12, figures
+
+
+def test_blind2_set_floors(settings):
+    figures, _, _ = evaluate(BLIND2, "ask", settings)
+    assert figures["in_scope"] >= 55 and figures["oos"] >= 10 and figures["escalate"] >= 6
+    assert figures["top1_accuracy"] >= 0.83, figures
+    assert figures["confident_wrong_rate"] <= 0.02, figures
+    assert figures["oos_handled_rate"] == 1.0, figures
+    assert figures["handoff_handled_rate"] == 1.0, figures
+    assert figures["clarify_rate"] <= 0.14, figures

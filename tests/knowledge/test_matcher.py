@@ -117,3 +117,15 @@ def test_english_phrases_survive_the_token_lexicon():
     # "off" alone would become "of" -> "dari", "my" -> "milikku" before the phrase is seen
     assert normalize("how do i pay off my hajj") == "bagaimana do i pelunasan saya haji"
     assert normalize("when will i go to mecca") == "kapan will i berangkat to haji"
+
+
+def test_half_known_words_and_a_weak_score_is_out_of_scope(m):
+    # "harga" and "tahun" are KB words, the topic (a sacrifice animal's price) is not
+    r = m.match("harga sapi kurban tahun ini berapa")
+    assert r.decision == "handoff" and r.reason == "out_of_scope"
+
+
+def test_a_bare_number_does_not_lower_coverage(m):
+    r = m.match("ibu saya sudah 85 apa ada prioritas lansia")
+    assert r.decision == "answer" and r.entry_id == "lansia-prioritas"
+    assert r.coverage == 1.0

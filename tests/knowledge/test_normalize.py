@@ -102,3 +102,20 @@ def test_yaml_boolean_looking_keys_stay_words():
 def test_bank_transfer_is_not_pelimpahan():
     assert normalize_words("transfer pelunasan gagal") == ["transfer", "pelunasan", "gagal"]
     assert normalize_words("porsi transfer documents")[:2] == ["pelimpahan", "porsi"]
+
+
+def test_regional_words_become_indonesian():
+    assert normalize("piye carane ngecek porsi, wis lunas opo durung") == (
+        "bagaimana caranya cek porsi sudah lunas apa belum")
+    assert normalize("kumaha carana daftar, kudu mawa naon wae") == (
+        "bagaimana carana daftar harus bawa apa saja")
+    assert normalize("ambo nio tanyo, amak alah maningga") == "saya ingin tanya ibu sudah meninggal"
+
+
+def test_particles_vocatives_and_greetings_are_dropped_but_never_the_whole_message():
+    assert normalize("assalamualaikum bang, syaratnya apa sih teh") == "syaratnya apa"
+    assert normalize("pak haji, kloter itu apa") == "kloter itu apa"
+    assert normalize("bang") == "bang"
+    assert normalize("pak haji") == "bapak haji"
+    # a -nya form of a chat word is looked up without the -nya
+    assert normalize("ngitungnya gimana") == "menghitung bagaimana"
