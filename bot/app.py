@@ -133,6 +133,9 @@ async def _post_init(app: Application) -> None:
         app.bot_data["services"] = await open_services(
             app.bot_data["settings"], stack, clock=app.bot_data.get("clock"))
     await register_commands(app)
+    from bot import privacy
+
+    privacy.schedule(app)  # the daily retention purge, only when there is a JobQueue
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -229,6 +229,7 @@ class HajiApplication(Application):
         self._store: StateStore | None = None
         self._store_db = None
         self._last_prune = 0.0
+        self._forgotten: set[tuple[str, int | None]] = set()  # see forget()
 
     # --- state store -------------------------------------------------------------------------
     @property
@@ -303,7 +304,20 @@ class HajiApplication(Application):
             metrics.LATENCY.observe(time.perf_counter() - started)
             self._maybe_prune(store)
 
+    def forget(self, chat_id: int | None, user_id: int | None) -> None:
+        """This update erased the person's state (/hapusdata): do not write it back."""
+        self._forgotten |= {("chat", chat_id), ("user", user_id)}
+
     def _save_changes(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+        if self._forgotten:
+            forgotten, self._forgotten = self._forgotten, set()
+            if ("chat", chat_id) in forgotten:
+                self._chat_data.pop(chat_id, None)
+                chat_id = None
+            if ("user", user_id) in forgotten:
+                self._user_data.pop(user_id, None)
+                self.user_meta.pop(user_id, None)
+                user_id = None
         chat = user = None
         if chat_id is not None:
             new = _dumps(self._chat_data.get(chat_id, {}), "chat_data")

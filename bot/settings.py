@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # expected first response of an agent in working hours, told to the person at a new ticket
     helpdesk_response_minutes: int = 60
+    # --- retention (bot/privacy.py: `hajibot db purge` and the daily job)
+    state_retention_days: int = 180  # chat/user state, pelimpahan checklist untouched longer
+    ticket_retention_days: int = 365  # closed helpdesk tickets: the person's words anonymised
 
 
 @lru_cache(maxsize=1)

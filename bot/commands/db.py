@@ -1,8 +1,12 @@
-"""`hajibot db upgrade|downgrade|current`: Alembic migrations of the configured database."""
+"""`hajibot db upgrade|downgrade|current`: Alembic migrations of the configured database;
+`hajibot db purge [--dry-run] [--json]`: retention (bot/privacy.py), prints counts only."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from datetime import UTC, datetime
 
 from alembic import command
 
@@ -21,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     down.set_defaults(func=_downgrade)
     cur = dbsub.add_parser("current", help="show the applied revision")
     cur.set_defaults(func=_current)
+    pur = dbsub.add_parser("purge", help="delete/anonymise data past its retention period")
+    pur.add_argument("--dry-run", action="store_true", help="count only, change nothing")
+    pur.add_argument("--json", action="store_true", help="one JSON object")
+    pur.set_defaults(func=_purge)
 
 
 def _upgrade(args) -> int:
@@ -35,4 +43,28 @@ def _downgrade(args) -> int:
 
 def _current(args) -> int:
     command.current(migrate.alembic_config(get_settings().database_url))
+    return 0
+
+
+def _purge(args) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from bot import privacy
+    from bot.db.engine import Database
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        counts = privacy.purge(db, settings, datetime.now(UTC), dry_run=args.dry_run)
+    except DBAPIError:
+        print("the database is not migrated: run `hajibot db upgrade` first", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps({"dry_run": args.dry_run, **counts}))
+        return 0
+    print("dry run: nothing changed, would purge:" if args.dry_run else "purged:")
+    for key, value in counts.items():
+        print(f"  {key}: {value}")
     return 0

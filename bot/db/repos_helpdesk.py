@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy import update as update_
 from sqlalchemy.orm import Session
 
 from bot.db.models.helpdesk import HelpdeskBlock, HelpdeskMessage, HelpdeskTicket
@@ -321,3 +322,75 @@ def facts(session: Session, *, since: datetime | None = None) -> list[TicketFact
                         first_response_at=r.first_response_at, closed_at=r.closed_at,
                         rating=r.rating)
             for r in session.scalars(q.order_by(HelpdeskTicket.id))]
+
+
+# --- erasure and retention -------------------------------------------------------------------
+# What replaces the person's words in a kept transcript (stored data, not a reply text).
+ERASED_TEXT = "[dihapus atas permintaan]"
+ERASED_ERROR = "erased"  # last_error of outbox rows cancelled by an erasure
+
+
+def _anonymise(session: Session, ticket_ids: list[int]) -> dict[str, int]:
+    """Replace the person's texts/captions (incoming messages, rating comment) with
+    ERASED_TEXT, drop the card inputs (masked name, public status, recent exchanges) and the
+    porsi, cancel undelivered outbox rows. Ids, times, reason, state and rating stay."""
+    if not ticket_ids:
+        return {"tickets": 0, "messages": 0, "outbox_cancelled": 0}
+    person_rows = ((HelpdeskMessage.direction == "in")
+                   | ((HelpdeskMessage.direction == "bot") & (HelpdeskMessage.kind == "comment")))
+    msgs = session.execute(
+        update_(HelpdeskMessage)
+        .where(HelpdeskMessage.ticket_id.in_(ticket_ids), person_rows,
+               HelpdeskMessage.text.is_not(None), HelpdeskMessage.text != ERASED_TEXT)
+        .values(text=ERASED_TEXT)).rowcount or 0
+    # A pending "in" row would be copied from the person's chat later: not any more.
+    cancelled = session.execute(
+        update_(HelpdeskMessage)
+        .where(HelpdeskMessage.ticket_id.in_(ticket_ids), HelpdeskMessage.status == "pending")
+        .values(status="failed", next_attempt_at=None, last_error=ERASED_ERROR)).rowcount or 0
+    tickets = session.execute(
+        update_(HelpdeskTicket)
+        .where(HelpdeskTicket.id.in_(ticket_ids),
+               (HelpdeskTicket.context != "{}") | HelpdeskTicket.porsi.is_not(None)
+               | (HelpdeskTicket.comment.is_not(None) & (HelpdeskTicket.comment != ERASED_TEXT)))
+        .values(context="{}", porsi=None,
+                comment=case((HelpdeskTicket.comment.is_(None), None), else_=ERASED_TEXT)))
+    return {"tickets": tickets.rowcount or 0, "messages": msgs, "outbox_cancelled": cancelled}
+
+
+def erase_person(session: Session, chat_id: int, user_id: int | None, now: datetime
+                 ) -> dict[str, int]:
+    """Close the person's open tickets (closed_by "person") and anonymise all their tickets
+    (see `_anonymise`). The caller tells the agents in the topics of `open_of` beforehand."""
+    who = HelpdeskTicket.chat_id == chat_id
+    if user_id is not None:
+        who = who | (HelpdeskTicket.user_id == user_id)
+    rows = list(session.scalars(select(HelpdeskTicket).where(who)))
+    closed = 0
+    for row in rows:
+        if row.state in OPEN_STATES:
+            close(session, row.id, by="person", now=now)
+            closed += 1
+    session.flush()
+    done = _anonymise(session, [r.id for r in rows])
+    return {"tickets_closed": closed, "tickets_anonymised": done["tickets"],
+            "messages_anonymised": done["messages"],
+            "outbox_cancelled": done["outbox_cancelled"]}
+
+
+def purge_older_than(session: Session, closed_before: datetime) -> dict[str, int]:
+    """Anonymise tickets closed before `closed_before` (metadata stays for statistics)."""
+    ids = list(session.scalars(select(HelpdeskTicket.id)
+                               .where(HelpdeskTicket.state == "closed",
+                                      HelpdeskTicket.closed_at < _db(closed_before))))
+    done = _anonymise(session, ids)
+    return {"tickets_anonymised": done["tickets"], "messages_anonymised": done["messages"]}
+
+
+def tickets_of(session: Session, chat_id: int, user_id: int | None = None) -> list[Ticket]:
+    """Every ticket of this chat (or Telegram user), oldest first."""
+    who = HelpdeskTicket.chat_id == chat_id
+    if user_id is not None:
+        who = who | (HelpdeskTicket.user_id == user_id)
+    rows = session.scalars(select(HelpdeskTicket).where(who).order_by(HelpdeskTicket.id))
+    return [_ticket(r) for r in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, union
 from sqlalchemy.orm import Session
 
 from bot.db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
@@ -88,3 +88,31 @@ def clear(session: Session, chat_id: int) -> None:
     if row is not None:
         session.delete(row)
     session.flush()
+
+
+# --- erasure and retention ------------------------------------------------------------------
+
+
+def erase_person(session: Session, chat_id: int) -> dict[str, int]:
+    """Delete the chat's case and checklist; counts per table."""
+    items = session.execute(delete(PelimpahanChecklistItem)
+                            .where(PelimpahanChecklistItem.chat_id == chat_id)).rowcount
+    cases = session.execute(delete(PelimpahanCase)
+                            .where(PelimpahanCase.chat_id == chat_id)).rowcount
+    return {"pelimpahan_cases": cases or 0, "pelimpahan_checklist": items or 0}
+
+
+def purge_older_than(session: Session, before: datetime) -> dict[str, int]:
+    """Delete case and checklist of every chat whose newest pelimpahan row is older than
+    `before` (a chat's checklist goes as a whole, never half of it)."""
+    cut = _naive(before)
+    active = union(
+        select(PelimpahanCase.chat_id).where(PelimpahanCase.updated_at >= cut),
+        select(PelimpahanChecklistItem.chat_id).where(PelimpahanChecklistItem.updated_at >= cut),
+    ).subquery()
+    keep = select(active.c.chat_id)
+    items = session.execute(delete(PelimpahanChecklistItem)
+                            .where(PelimpahanChecklistItem.chat_id.not_in(keep))).rowcount
+    cases = session.execute(delete(PelimpahanCase)
+                            .where(PelimpahanCase.chat_id.not_in(keep))).rowcount
+    return {"pelimpahan_cases": cases or 0, "pelimpahan_checklist": items or 0}

@@ -196,3 +196,34 @@ def audit_views(session: Session, *, porsi: str | None = None, chat_id: int | No
         q = q.where(PersonalDataView.chat_id == chat_id)
     return [View(chat_id=r.chat_id, user_id=r.user_id, porsi=r.porsi, kind=r.kind,
                  viewed_at=_aware(r.viewed_at)) for r in session.scalars(q)]
+
+
+# --- erasure and retention --------------------------------------------------------------------
+
+
+def erase_person(session: Session, chat_id: int | None, user_id: int | None) -> int:
+    """Delete every verified link of this chat or this Telegram user; returns how many.
+
+    Failures and the audit log are kept on purpose: failures are anti-abuse and expire on
+    their own (`purge_older_than`); the audit log is the record that each view was legitimate.
+    """
+    conds = []
+    if chat_id is not None:
+        conds.append(VerifiedLink.chat_id == chat_id)
+    if user_id is not None:
+        conds.append(VerifiedLink.user_id == user_id)
+    if not conds:
+        return 0
+    return session.execute(delete(VerifiedLink).where(or_(*conds))).rowcount or 0
+
+
+def purge_older_than(session: Session, now: datetime, *, keep_failures: timedelta
+                     ) -> dict[str, int]:
+    """Delete expired links and failures older than `keep_failures` (set it to the lock-out
+    rules' window + lock-out: older failures no longer count for anything)."""
+    links = session.execute(delete(VerifiedLink)
+                            .where(VerifiedLink.expires_at <= _db_time(now))).rowcount
+    fails = session.execute(delete(VerificationFailure)
+                            .where(VerificationFailure.failed_at < _db_time(now - keep_failures))
+                            ).rowcount
+    return {"verified_links": links or 0, "verification_failures": fails or 0}

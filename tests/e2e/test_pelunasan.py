@@ -227,7 +227,7 @@ async def test_akun_list_remove_and_expiry(h, clock):
     await verify(h)
     clock.advance(days=31)
     r = await h.send(CHAT, "/akun")
-    assert "Belum ada nomor porsi" in r.text and r.buttons == ["Menu"]
+    assert "Belum ada nomor porsi" in r.text and r.buttons == ["Hapus data saya", "Menu"]
     r = await h.send(CHAT, f"/pelunasan {PORSI}")
     assert "Rp 30.046.172" not in r.text and VERIFY in r.buttons  # asked to verify again
 

@@ -1,0 +1,100 @@
+"""Personal data on request and by retention (UU 27/2022 on personal data protection).
+
+`erase_person` deletes what a chat/user has stored that need not be kept: runtime state,
+verified links, the pelimpahan case and checklist; the person's helpdesk tickets are closed
+and their words in the transcripts replaced, keeping ticket metadata for statistics.
+Kept on purpose: the personal-data audit log (who saw which porsi when: the record that each
+view was legitimate; it holds no record values), verification failures (anti-abuse; they
+expire), helpdesk blocks (anti-abuse) and the FAQ gaps (masked, without any chat id).
+
+`purge` applies the retention settings; `hajibot db purge` and a daily job run it. Both return
+counts only, and only counts are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from bot.db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+KEEP_UPDATE_IDS = timedelta(days=2)  # as the runtime's own pruning (bot/runtime.py)
+PURGE_EVERY = timedelta(days=1)
+PURGE_FIRST = timedelta(minutes=10)  # not in the middle of start-up
+
+
+def lockout_keep() -> timedelta:
+    """How long a verification failure can still matter: the lock-out rules' window plus the
+    lock-out itself (from the pelunasan policy; the rules' defaults if it cannot be read)."""
+    from knowledge.verification import LockoutRules
+
+    try:
+        from knowledge.policy_loader import load_policy
+
+        rules = LockoutRules.from_policy(load_policy("pelunasan"))
+    except Exception:  # noqa: BLE001 - housekeeping must not fail on a policy problem
+        log.warning("privacy: pelunasan policy not readable; default lock-out rules used")
+        rules = LockoutRules()
+    return rules.window + rules.lockout
+
+
+def erase_person(db, chat_id: int, user_id: int | None, now: datetime) -> dict[str, int]:
+    """Erase this chat's/user's data (one transaction); counts of what was deleted or
+    anonymised, and of what was kept on purpose (`kept_*`)."""
+    with db.session() as s:
+        counts: dict[str, int] = {}
+        counts.update(repos_runtime.erase_person(s, chat_id, user_id))
+        counts["verified_links"] = repos_verification.erase_person(s, chat_id, user_id)
+        counts.update(repos_pelimpahan.erase_person(s, chat_id))
+        counts.update(repos_helpdesk.erase_person(s, chat_id, user_id, now))
+        counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))
+        counts["kept_verification_failures"] = repos_verification.failure_count(s,
+                                                                                chat_id=chat_id)
+    log.info("privacy: erased on request: %s", counts)
+    return counts
+
+
+def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
+          keep_failures: timedelta | None = None) -> dict[str, int]:
+    """Apply retention: state untouched for `state_retention_days` (runtime state, pelimpahan
+    case/checklist), expired links, failures past the lock-out window, update ids older than
+    two days; anonymise tickets closed more than `ticket_retention_days` ago. `dry_run`
+    counts the same rows and rolls back."""
+    state_before = now - timedelta(days=settings.state_retention_days)
+    keep = keep_failures if keep_failures is not None else lockout_keep()
+    with db.session() as s:
+        counts: dict[str, int] = {}
+        counts.update(repos_runtime.purge_older_than(
+            s, state_before=state_before, updates_before=now - KEEP_UPDATE_IDS))
+        counts.update(repos_verification.purge_older_than(s, now, keep_failures=keep))
+        counts.update(repos_pelimpahan.purge_older_than(s, state_before))
+        counts.update(repos_helpdesk.purge_older_than(
+            s, now - timedelta(days=settings.ticket_retention_days)))
+        if dry_run:
+            s.rollback()
+    log.info("privacy: purge%s: %s", " (dry run)" if dry_run else "", counts)
+    return counts
+
+
+async def purge_job(context) -> None:
+    """The daily JobQueue run of `purge` (in a worker thread: the queries are synchronous)."""
+    svc = context.application.bot_data.get("services")
+    if svc is None:
+        return
+    try:
+        await asyncio.to_thread(purge, svc.db, svc.settings, svc.clock())
+    except Exception:  # noqa: BLE001 - tomorrow's run tries again
+        log.exception("privacy: purge job failed")
+
+
+def schedule(app) -> bool:
+    """Register the daily purge on the app's JobQueue (none -> nothing, returns False)."""
+    if app.job_queue is None:
+        return False
+    app.job_queue.run_repeating(purge_job, interval=PURGE_EVERY, first=PURGE_FIRST,
+                                name="privacy_purge")
+    return True

@@ -1,0 +1,232 @@
+"""Retention purge and erasure (bot/privacy.py and the repositories' erase/purge functions)
+with a pinned clock, on SQLite and PostgreSQL; and `hajibot db purge`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import privacy
+from bot.cli import main
+from bot.db import migrate
+from bot.db import repos_helpdesk as hd
+from bot.db import repos_pelimpahan as pel
+from bot.db import repos_verification as ver
+from bot.db.engine import Database
+from bot.db.models.runtime import ChatState, ProcessedUpdate, UserState
+from bot.db.models.verification import PersonalDataView, VerificationFailure, VerifiedLink
+from bot.settings import Settings
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+KEEP_FAILURES = timedelta(hours=2)
+PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_links": 1,
+          "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
+          "tickets_anonymised": 1, "messages_anonymised": 2}
+
+
+@pytest.fixture
+def pdb(any_db_url):
+    migrate.upgrade(any_db_url)
+    database = Database(any_db_url)
+    yield database
+    database.dispose()
+
+
+def naive(t: datetime) -> datetime:
+    return t.astimezone(UTC).replace(tzinfo=None)
+
+
+def ticket(s, chat_id: int, opened: datetime, closed: datetime | None, text: str) -> int:
+    t = hd.open_ticket(s, chat_id=chat_id, user_id=chat_id, lang="id", reason="pelunasan",
+                       local_now=opened, porsi="0100123456",
+                       context={"tg_name": "B***", "status": {"name": "Budi"}})
+    hd.add_message(s, ticket_id=t.id, direction="in", kind="text", text=text, now=opened,
+                   status="sent", person_message_id=1, topic_message_id=2)
+    hd.add_message(s, ticket_id=t.id, direction="in", kind="photo", text=None, now=opened,
+                   status="sent")
+    hd.add_message(s, ticket_id=t.id, direction="out", kind="text", text="Baik, kami cek",
+                   now=opened, status="sent", agent_id=900)
+    if closed is not None:
+        hd.close(s, t.id, by="agent", now=closed)
+        hd.update(s, t.id, rating=4, comment=f"komentar {text}")
+        hd.add_message(s, ticket_id=t.id, direction="bot", kind="comment",
+                       text=f"komentar {text}", now=closed, status="none")
+    return t.id
+
+
+def seed(db: Database, now: datetime) -> dict:
+    """One row past each retention limit and one just inside it."""
+    ids = {}
+    with db.session() as s:
+        s.add_all([
+            ChatState(chat_id=1, data='{"flow":"x"}', updated_at=naive(now - 181 * DAY)),
+            ChatState(chat_id=2, data='{"flow":"y"}', updated_at=naive(now - 179 * DAY)),
+            UserState(user_id=1, data="{}", meta="{}", updated_at=naive(now - 181 * DAY)),
+            UserState(user_id=2, data="{}", meta="{}", updated_at=naive(now - 10 * DAY)),
+            ProcessedUpdate(update_id=1, processed_at=naive(now - 3 * DAY)),
+            ProcessedUpdate(update_id=2, processed_at=naive(now - DAY)),
+        ])
+        ver.add_link(s, chat_id=1, user_id=1, porsi="0100000001", now=now - 31 * DAY,
+                     ttl=30 * DAY)
+        ver.add_link(s, chat_id=2, user_id=2, porsi="0100000002", now=now - DAY, ttl=30 * DAY)
+        ver.record_failure(s, chat_id=1, porsi="0100000009", now=now - timedelta(hours=3))
+        ver.record_failure(s, chat_id=2, porsi="0100000009", now=now - timedelta(minutes=30))
+        ver.audit_view(s, chat_id=1, user_id=1, porsi="0100000001", kind="pelunasan",
+                       now=now - 400 * DAY)
+        # chat 1: everything old -> goes; chat 2: an old case but a fresh tick -> stays whole
+        pel.save_case(s, 1, cause="wafat", policy_version="v", eligible=True, reasons=[],
+                      now=now - 200 * DAY)
+        pel.set_ready(s, 1, "akta_kematian", True, now - 200 * DAY)
+        pel.set_ready(s, 1, "ktp", True, now - 190 * DAY)
+        pel.save_case(s, 2, cause="wafat", policy_version="v", eligible=True, reasons=[],
+                      now=now - 200 * DAY)
+        pel.set_ready(s, 2, "akta_kematian", True, now - 5 * DAY)
+        ids["old"] = ticket(s, 1, now - 400 * DAY, now - 366 * DAY, "rahasia lama")
+        ids["recent"] = ticket(s, 2, now - 100 * DAY, now - 100 * DAY, "rahasia baru")
+        ids["open"] = ticket(s, 3, now - 500 * DAY, None, "masih terbuka")
+    return ids
+
+
+def snapshot(db: Database) -> dict:
+    with db.session() as s:
+        counts = {m.__name__: s.scalar(select(func.count()).select_from(m))
+                  for m in (ChatState, UserState, ProcessedUpdate, VerifiedLink,
+                            VerificationFailure, PersonalDataView)}
+        texts = {}
+        for t in hd.tickets_of(s, 1) + hd.tickets_of(s, 2) + hd.tickets_of(s, 3):
+            texts[t.id] = ([m.text for m in hd.messages(s, t.id)], t.comment, t.porsi,
+                           t.context)
+        return {"counts": counts, "checklists": (pel.checklist(s, 1), pel.checklist(s, 2)),
+                "texts": texts}
+
+
+def test_purge_dry_run_counts_and_changes_nothing_then_purges(pdb):
+    ids = seed(pdb, NOW)
+    before = snapshot(pdb)
+    dry = privacy.purge(pdb, Settings(), NOW, dry_run=True, keep_failures=KEEP_FAILURES)
+    assert dry == PURGED
+    assert snapshot(pdb) == before
+
+    done = privacy.purge(pdb, Settings(), NOW, keep_failures=KEEP_FAILURES)
+    assert done == PURGED
+    with pdb.session() as s:
+        assert [r.chat_id for r in s.scalars(select(ChatState))] == [2]
+        assert [r.user_id for r in s.scalars(select(UserState))] == [2]
+        assert [r.update_id for r in s.scalars(select(ProcessedUpdate))] == [2]
+        assert [lk.porsi for lk in ver.active_links(s, 2, NOW)] == ["0100000002"]
+        assert s.scalar(select(func.count()).select_from(VerifiedLink)) == 1
+        assert ver.failure_count(s, chat_id=1) == 0 and ver.failure_count(s, chat_id=2) == 1
+        assert len(ver.audit_views(s, chat_id=1)) == 1  # the audit log is never purged
+        assert pel.checklist(s, 1) == {} and pel.get_case(s, 1) is None
+        assert pel.checklist(s, 2) == {"akta_kematian": True} and pel.get_case(s, 2)
+        old = hd.get(s, ids["old"])
+        old_texts = [m.text for m in hd.messages(s, old.id)]
+        assert old_texts == [hd.ERASED_TEXT, None, "Baik, kami cek", hd.ERASED_TEXT]
+        assert old.comment == hd.ERASED_TEXT and old.porsi is None and old.context == {}
+        assert old.rating == 4 and old.reason == "pelunasan" and old.closed_at is not None
+        for keep in ("recent", "open"):
+            texts = [m.text for m in hd.messages(s, ids[keep])]
+            assert hd.ERASED_TEXT not in texts and hd.get(s, ids[keep]).porsi == "0100123456"
+        # statistics still see every ticket
+        assert len(hd.facts(s)) == 3
+    # idempotent: nothing left to do
+    again = privacy.purge(pdb, Settings(), NOW, keep_failures=KEEP_FAILURES)
+    assert set(again.values()) == {0}
+
+
+def test_purge_follows_the_settings(pdb):
+    seed(pdb, NOW)
+    settings = Settings(state_retention_days=5, ticket_retention_days=30)
+    counts = privacy.purge(pdb, settings, NOW, dry_run=True, keep_failures=KEEP_FAILURES)
+    assert counts["chat_state"] == 2 and counts["user_state"] == 2
+    assert counts["tickets_anonymised"] == 2  # the open ticket never
+
+
+def test_failures_are_kept_while_they_can_matter():
+    from knowledge.verification import LockoutRules
+
+    rules = LockoutRules()
+    assert privacy.lockout_keep() >= rules.window
+
+
+def test_settings_defaults_are_appended():
+    s = Settings()
+    assert (s.state_retention_days, s.ticket_retention_days) == (180, 365)
+    assert list(Settings.model_fields)[-2:] == ["state_retention_days", "ticket_retention_days"]
+
+
+def test_erase_person_only_touches_that_person(pdb):
+    ids = seed(pdb, NOW)
+    with pdb.session() as s:
+        ver.add_link(s, chat_id=1, user_id=1, porsi="0100000003", now=NOW, ttl=30 * DAY)
+        ver.add_link(s, chat_id=5, user_id=1, porsi="0100000004", now=NOW, ttl=30 * DAY)  # group
+        t = hd.open_ticket(s, chat_id=1, user_id=1, lang="id", reason="lainnya", local_now=NOW)
+        hd.add_message(s, ticket_id=t.id, direction="in", kind="text", text="tolong", now=NOW,
+                       status="pending", person_message_id=9)
+    counts = privacy.erase_person(pdb, 1, 1, NOW)
+    assert counts == {"chat_state": 1, "user_state": 1, "verified_links": 3,
+                      "pelimpahan_cases": 1, "pelimpahan_checklist": 2, "tickets_closed": 1,
+                      # the new ticket's row had no card inputs or porsi to drop
+                      "tickets_anonymised": 1, "messages_anonymised": 3,
+                      "outbox_cancelled": 1, "kept_audit_views": 1,
+                      "kept_verification_failures": 1}
+    with pdb.session() as s:
+        assert s.get(ChatState, 1) is None and s.get(UserState, 1) is None
+        assert s.get(ChatState, 2) is not None
+        assert ver.active_links(s, 1, NOW) == [] and ver.active_links(s, 5, NOW) == []
+        assert ver.active_links(s, 2, NOW)
+        assert pel.get_case(s, 2) is not None
+        new = hd.get(s, t.id)
+        assert new.state == "closed" and new.closed_by == "person"
+        row = hd.messages(s, t.id)[0]
+        assert row.text == hd.ERASED_TEXT and row.status == "failed"  # never delivered now
+        assert hd.pending(s) == []
+        assert "rahasia baru" in [m.text for m in hd.messages(s, ids["recent"])]
+    # a second request finds nothing more, but still reports what is kept
+    again = privacy.erase_person(pdb, 1, 1, NOW)
+    assert again["kept_audit_views"] == 1
+    assert sum(v for k, v in again.items() if not k.startswith("kept_")) == 0
+
+
+@pytest.fixture
+def cli_db(sqlite_url, monkeypatch):
+    migrate.upgrade(sqlite_url)
+    monkeypatch.setenv("HAJIBOT_DATABASE_URL", sqlite_url)
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    database = Database(sqlite_url)
+    yield database
+    database.dispose()
+    get_settings.cache_clear()
+
+
+def test_cli_purge_dry_run_then_purge(cli_db, capsys):
+    seed(cli_db, datetime.now(UTC))
+    before = snapshot(cli_db)
+    assert main(["db", "purge", "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dry_run"] is True and out["chat_state"] == 1 and out["tickets_anonymised"] == 1
+    assert snapshot(cli_db) == before
+    assert main(["db", "purge"]) == 0
+    text = capsys.readouterr().out
+    assert "purged:" in text and "chat_state: 1" in text and "messages_anonymised: 2" in text
+    assert "rahasia" not in text  # counts only
+    with cli_db.session() as s:
+        assert s.get(ChatState, 1) is None and s.get(ChatState, 2) is not None
+
+
+def test_cli_purge_on_an_unmigrated_database(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HAJIBOT_DATABASE_URL", f"sqlite:///{tmp_path}/empty.sqlite3")
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "purge"]) == 1
+    finally:
+        get_settings.cache_clear()
+    assert "hajibot db upgrade" in capsys.readouterr().err
