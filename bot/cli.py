@@ -68,6 +68,17 @@ def set_terminal_level(level: int) -> None:
             handler.setLevel(level)
 
 
+def quiet_terminal(settings) -> None:
+    """Console, ask and kb eval: a person is chatting (or a script reads stdout), not an
+    operator watching a service, so only warnings and errors reach the terminal - unless
+    HAJIBOT_LOG_LEVEL=DEBUG asks for everything of ours. Logger levels stay as they are."""
+    if settings.log_level.upper() != "DEBUG":
+        set_terminal_level(logging.WARNING)
+    # PTB's lifecycle lines, the simulator's access log: noise here even when debugging.
+    for name in ("aiohttp.access", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _setup_logging(*, verbose_migrations: bool) -> None:
     from bot.settings import get_settings
 

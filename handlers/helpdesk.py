@@ -417,7 +417,7 @@ async def save_comment(update: Update, context: CallbackContext, ticket_id: int,
         if ticket is None or ticket.chat_id != update.effective_chat.id:
             ticket = None
         else:
-            ticket = repo.update(s, ticket_id, comment=text[:2000])
+            ticket = repo.update_ticket(s, ticket_id, comment=text[:2000])
             repo.add_message(s, ticket_id=ticket_id, direction="bot", kind="comment",
                              text=text[:2000], now=svc.clock(), status="none")
     mark(update, context, topic=TOPIC)
@@ -472,7 +472,7 @@ async def rate(update: Update, context: CallbackContext, ticket_id: int, stars: 
         if ticket is None or ticket.chat_id != update.effective_chat.id or ticket.is_open:
             ticket = None
         else:
-            ticket = repo.update(s, ticket_id, rating=stars)
+            ticket = repo.update_ticket(s, ticket_id, rating=stars)
     if ticket is None:
         await send(update, context, render(lang, "helpdesk_rating_gone.j2"))
         return
@@ -567,7 +567,7 @@ async def remind(app: Application) -> int:
         t, sent = await relay.post(app, t, text)
         if sent is not None:
             with svc.db.session() as s:
-                repo.update(s, t.id, reminded_at=now)
+                repo.update_ticket(s, t.id, reminded_at=now)
             done += 1
     return done
 

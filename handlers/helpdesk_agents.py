@@ -158,7 +158,7 @@ async def _topic_state(app: Application, thread: int | None, *, closed: bool) ->
     with relay.svc(app).db.session() as s:
         ticket = repo.by_thread(s, thread)
         if ticket is not None:
-            repo.update(s, ticket.id, topic_closed=closed)
+            repo.update_ticket(s, ticket.id, topic_closed=closed)
 
 
 async def relay_to_person(update: Update, context: CallbackContext, ticket: repo.Ticket) -> None:
@@ -214,7 +214,7 @@ async def ticket_command(update: Update, context: CallbackContext, ticket: repo.
             await say("is_closed")
             return
         with svc.db.session() as s:
-            ticket = repo.update(s, ticket.id, state="claimed",
+            ticket = repo.update_ticket(s, ticket.id, state="claimed",
                                  agent_id=user.id if user else None, agent_name=agent)
         await relay.set_title(app, ticket)
         await say("claimed", agent=agent)

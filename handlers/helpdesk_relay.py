@@ -109,7 +109,7 @@ async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool
         blocked = repo.is_blocked(s, ticket.chat_id)
     topic = await app.bot.create_forum_topic(agents_chat(app), title_for(ticket, blocked=blocked))
     with db.session() as s:
-        ticket = repo.update(s, ticket.id, thread_id=topic.message_thread_id, topic_closed=False)
+        ticket = repo.update_ticket(s, ticket.id, thread_id=topic.message_thread_id, topic_closed=False)
     log.info("helpdesk %s: topic %s %s", ticket.code, topic.message_thread_id,
              "recreated" if recreated else "created")
     try:
@@ -143,7 +143,7 @@ async def set_topic_closed(app: Application, ticket: repo.Ticket, closed: bool) 
         except TelegramError as exc:  # already so (TOPIC_NOT_MODIFIED) or gone
             log.debug("helpdesk %s: topic open/close: %s", ticket.code, exc)
     with svc(app).db.session() as s:
-        return repo.update(s, ticket.id, topic_closed=closed)
+        return repo.update_ticket(s, ticket.id, topic_closed=closed)
 
 
 async def post(app: Application, ticket: repo.Ticket, text: str, *, markup=None

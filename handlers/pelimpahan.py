@@ -287,8 +287,8 @@ async def _relation_answer(update: Update, context: CallbackContext, text: str) 
         state["step"] = "relation"
         start_flow(context, FLOW, step="relation")
         markup = _step_markup("relation", lang, policy, first=False)
-        rows = list(markup.inline_keyboard)
-        rows.insert(-1, [_button(lang, "human", "human")])
+        *choices, last = markup.inline_keyboard
+        rows = [*choices, [_button(lang, "human", "human")], last]
         await send(update, context, note, InlineKeyboardMarkup(rows))
         return
     state["answers"]["relation"] = relation.key

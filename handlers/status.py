@@ -59,11 +59,8 @@ def _rate_limit_wait(context: CallbackContext, limit: int, now: float) -> float 
 def _result_keyboard(lang: str, pelimpahan: bool, pelunasan: bool = True):
     """Only the next steps that fit the status: pelunasan while the pilgrim still waits
     (not for batal, berangkat, dilimpahkan, wafat), pelimpahan for wafat / sakit permanen."""
-    first = [("faq", "faq:start")]
-    if pelunasan:
-        first.insert(0, ("pelunasan", "pelunasan:start"))
-    if pelimpahan:
-        first.insert(0, ("pelimpahan", "pelimpahan:start"))
+    first = ([("pelimpahan", "pelimpahan:start")] if pelimpahan else []) + (
+        [("pelunasan", "pelunasan:start")] if pelunasan else []) + [("faq", "faq:start")]
     return keyboard(lang, [first, [("menu", "menu:show")]])
 
 

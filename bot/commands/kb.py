@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cli import quiet_terminal
+from bot.settings import get_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -134,7 +137,6 @@ def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
 async def run_ask(questions: Iterable[str], settings=None, lang: str = "id") -> list[Reply]:
     """Each question as a Telegram message in its own fresh chat, through the real Application."""
     from bot.db import migrate
-    from bot.settings import get_settings
 
     settings = settings or get_settings()
     with tempfile.TemporaryDirectory(prefix="hajibot-kb-eval-") as tmp:
@@ -171,13 +173,8 @@ def evaluate(path: Path, via: str = "ask", settings=None) -> tuple[dict, list[di
     return figures, items, replies
 
 
-def _quiet() -> None:
-    for name in ("telegram", "apscheduler", "httpx", "aiohttp.access", "alembic", "bot", "handlers"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def _eval(args) -> int:
-    _quiet()
+    quiet_terminal(get_settings())
     figures, items, replies = evaluate(args.file, args.via)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
+from bot.cli import quiet_terminal
 from bot.settings import get_settings
 
 
@@ -69,24 +69,11 @@ def _polling(settings) -> int:
     return 0
 
 
-def _quiet(settings) -> None:
-    """Console and ask: a person is chatting (or a script reads stdout), not an operator
-    watching a service, so only warnings and errors reach the terminal - unless
-    HAJIBOT_LOG_LEVEL=DEBUG asks for everything of ours."""
-    from bot.cli import set_terminal_level
-
-    if settings.log_level.upper() != "DEBUG":
-        set_terminal_level(logging.WARNING)
-    # PTB's lifecycle lines, the simulator's access log: noise here even when debugging.
-    for name in ("telegram", "apscheduler", "httpx", "httpcore", "aiohttp.access", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def _chat(args) -> int:
     from bot.channels.console import chat
 
     settings = get_settings()
-    _quiet(settings)
+    quiet_terminal(settings)
     return asyncio.run(chat(settings, user_id=args.user, lang=args.lang, phone=args.phone))
 
 
@@ -94,7 +81,7 @@ def _ask(args) -> int:
     from bot.channels.ask import ask
 
     settings = get_settings()
-    _quiet(settings)
+    quiet_terminal(settings)
     lines = [" ".join(args.text)] if args.text else sys.stdin
     return asyncio.run(ask(settings, lines, as_json=args.json, user_id=args.user,
                            lang=args.lang, phone=args.phone, out=sys.stdout))
@@ -110,5 +97,5 @@ def main_job(args=None) -> int:
         return _polling(settings)
     from bot.channels.console import chat
 
-    _quiet(settings)
+    quiet_terminal(settings)
     return asyncio.run(chat(settings, user_id=1, lang="id", phone=None))

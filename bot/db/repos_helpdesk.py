@@ -153,7 +153,7 @@ def open_tickets(session: Session) -> list[Ticket]:
     return [_ticket(r) for r in rows]
 
 
-def update(session: Session, ticket_id: int, **values) -> Ticket:
+def update_ticket(session: Session, ticket_id: int, **values) -> Ticket:
     """Set columns of one ticket (datetimes converted; `context` dict serialised)."""
     row = session.get(HelpdeskTicket, ticket_id)
     if row is None:

@@ -48,7 +48,7 @@ def _ticket(s, chat_id, reason, opened, *, answer_after=None, close_after=None, 
     if close_after is not None:
         repo.close(s, t.id, by="agent", now=opened + close_after)
         if rating:
-            repo.update(s, t.id, rating=rating, comment=comment)
+            repo.update_ticket(s, t.id, rating=rating, comment=comment)
     return t
 
 

@@ -52,7 +52,7 @@ def ticket(s, chat_id: int, opened: datetime, closed: datetime | None, text: str
                    now=opened, status="sent", agent_id=900)
     if closed is not None:
         hd.close(s, t.id, by="agent", now=closed)
-        hd.update(s, t.id, rating=4, comment=f"komentar {text}")
+        hd.update_ticket(s, t.id, rating=4, comment=f"komentar {text}")
         hd.add_message(s, ticket_id=t.id, direction="bot", kind="comment",
                        text=f"komentar {text}", now=closed, status="none")
     return t.id
