@@ -315,31 +315,59 @@ def normalize(text: str, vocab: Vocabulary | None = None) -> str:
 # --- masking personal data before a question is stored ------------------------------------
 _NAME_CUES = frozenset(
     "nama bapak ibu pak bu bpk sdr sdri saudara saudari almarhum almarhumah alm almh hj haji "
-    "h mr mrs ms kakak adik anak istri suami ayah".split()
+    "h mr mrs ms kakak adik anak istri suami ayah "
+    # address cues: the word after them is a street, housing estate or hamlet name
+    "jl jln jalan gg gang blok perum perumahan komplek kompleks dusun dsn".split()
 )
 _MASK = "***"
 _TOKEN = re.compile(r"\S+")
 _EMAIL = re.compile(r"\S+@\S+")
 
 
+@cache
+def personal_names() -> frozenset[str]:
+    """Common Indonesian names and name parts (lexicon/names.txt), for masking only."""
+    text = (LEXICON_DIR / "names.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@cache
+def _lexicon_words() -> frozenset[str]:
+    lex = default_lexicon()
+    return frozenset(lex.tokens) | lex.drop
+
+
 def mask_personal(text: str, known_words: frozenset[str] | set[str] = frozenset()) -> str:
     """`text` with digits as '#' and anything that may be a name replaced by '***'.
 
-    Conservative on purpose: a capitalised word (even the first) that is not a word the
-    knowledge base knows is masked; so is any word right after a name cue ("nama", "bapak",
-    "ibu", "alm", ...) unless the knowledge base knows it (e.g. "ibu meninggal" stays).
+    Most people type in lower case, so capitals cannot be what finds a name. A word is kept
+    only when it is known: a word of the knowledge base (`known_words`), a function word, a
+    chat or domain lexicon entry, or a real Indonesian word; and even a real word is masked
+    when it is a common personal name (budi, indah) the knowledge base does not use, when it
+    is capitalised, or when it follows a name cue ("nama", "bapak", "alm", ...). Unknown words
+    (most surnames, street names, typos) are masked too: a stored question loses a little
+    detail, never a name.
     """
     text = _EMAIL.sub(_MASK, text)
     text = re.sub(r"\d", "#", text)
+    names = personal_names()
+    lexicon = _lexicon_words()
     out: list[str] = []
     prev_cue = False
     for match in _TOKEN.finditer(text):
         tok = match.group(0)
         core = re.sub(r"[^\w]", "", tok)
         lower = core.casefold()
-        known = lower in known_words or lower in FUNCTION_WORDS or lower in _NAME_CUES
-        looks_named = bool(core) and core[0].isupper()
-        if core and not core.strip("#") == "" and not known and (prev_cue or looks_named):
+        if not core or not core.strip("#"):
+            out.append(tok)
+            prev_cue = False
+            continue
+        ordinary = (lower in FUNCTION_WORDS or lower in _NAME_CUES or lower in lexicon
+                    or is_real_word(lower))
+        masked = lower not in known_words and (
+            not ordinary or lower in names or core[0].isupper()
+            or (prev_cue and lower not in FUNCTION_WORDS and lower not in _NAME_CUES))
+        if masked:
             tok = tok.replace(core, _MASK)
         out.append(tok)
         prev_cue = lower in _NAME_CUES

@@ -119,3 +119,16 @@ def test_particles_vocatives_and_greetings_are_dropped_but_never_the_whole_messa
     assert normalize("pak haji") == "bapak haji"
     # a -nya form of a chat word is looked up without the -nya
     assert normalize("ngitungnya gimana") == "menghitung bagaimana"
+
+
+def test_mask_personal_finds_lower_case_names_and_addresses():
+    """People type in lower case: names and streets must not survive because of it."""
+    known = {"porsi", "pelimpahan", "syarat", "ibu", "meninggal", "alamat"}
+    masked = mask_personal("ibu siti aminah meninggal alamat jl melati no 5 syarat pelimpahan", known)
+    for personal in ("siti", "aminah", "melati", "5"):
+        assert personal not in masked.split(), masked
+    assert masked.startswith("ibu *** *** meninggal alamat")
+    assert "syarat pelimpahan" in masked
+    # a common name that is also a dictionary word is still masked; KB words never are
+    assert mask_personal("anak saya budi mau tanya porsi", known) == "anak saya *** mau tanya porsi"
+    assert mask_personal("bapak joko santoso", known) == "bapak *** ***"
