@@ -94,6 +94,9 @@ def _setup_logging(*, verbose_migrations: bool) -> None:
             handler.set_name(TERMINAL_HANDLER)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # stamina warns on every scheduled retry; the client logs each call's outcome and the
+    # breaker's state itself, and /metrics counts them
+    logging.getLogger("stamina").setLevel(logging.ERROR)
     if not verbose_migrations:  # every command migrates on start; say so only for `hajibot db`
         logging.getLogger("alembic").setLevel(logging.WARNING)
 

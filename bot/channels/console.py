@@ -20,10 +20,9 @@ QUIT = {"/quit", "/exit", "/keluar"}
 def render_turn(turn: Turn, phone: str | None) -> tuple[str, list[str]]:
     """Text to print and the labels the numbers stand for."""
     lines: list[str] = []
-    for sent in turn.replies:
-        if sent.text:
-            prefix = "✏️ " if sent.kind == "edit" else ""
-            lines.append(prefix + sent.text)
+    for sent in turn.said:
+        prefix = "✏️ " if sent.kind == "edit" else ""
+        lines.append(prefix + sent.text)
     lines += [f"📎 saved to {p}" for p in turn.files]
     choices: list[str] = []
     last = turn.last_markup

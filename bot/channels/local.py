@@ -37,8 +37,13 @@ class Turn:
     error: str | None = None
 
     @property
+    def said(self) -> list[Sent]:
+        """Replies that say something: an edit of only the buttons repeats no text."""
+        return [s for s in self.replies if s.text and s.method != "editMessageReplyMarkup"]
+
+    @property
     def text(self) -> str:
-        return "\n\n".join(s.text for s in self.replies if s.text)
+        return "\n\n".join(s.text for s in self.said)
 
     @property
     def buttons(self) -> list[str]:

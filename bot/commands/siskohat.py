@@ -240,7 +240,12 @@ def _lookup(args) -> int:
             )
         )
     if result.record is None:
-        why = " (Siskohat unreachable; not in the local mirror)" if result.siskohat_down else ""
+        why = ""
+        if result.siskohat_down:
+            why = " (Siskohat unreachable; not in the local mirror"
+            if "127.0.0.1" in settings.siskohat_url or "localhost" in settings.siskohat_url:
+                why += "; for the demo, start `hajibot simulator` first"
+            why += ")"
         if not args.json:
             return _fail(f"porsi {porsi} not found{why}", 1)
         return 1

@@ -60,3 +60,18 @@ def test_ask_plain_text_output(env, capsys):
 def test_run_without_token_explains(env, capsys):
     assert cli.main(["run", "--polling"]) == 2
     assert "HAJIBOT_TELEGRAM_TOKEN" in capsys.readouterr().err
+
+
+def test_removing_buttons_repeats_no_text():
+    """Pressing a button often removes it (editMessageReplyMarkup): the turn's text is only
+    what the bot said in answer, not the old message again."""
+    from bot.channels.local import Turn
+    from bot.transport import Sent
+
+    old = Sent(method="editMessageReplyMarkup", chat_id=1, message_id=5, text="Hapus data?",
+               html="Hapus data?", kind="edit")
+    new = Sent(method="sendMessage", chat_id=1, message_id=6, text="Data dihapus.",
+               html="Data dihapus.", kind="text")
+    turn = Turn(replies=[old, new], outcome={})
+    assert turn.text == "Data dihapus."
+    assert [s.message_id for s in turn.said] == [6]
