@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import traceback
 import uuid
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -22,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults,
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot import metrics
+from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
 from handlers import base
@@ -150,13 +150,10 @@ async def on_error(update: object, context: CallbackContext) -> None:
     error_id = uuid.uuid4().hex[:8].upper()
     exc = context.error
     metrics.ERRORS.inc()
-    # The exception message can carry user text or personal data; class + frames are enough
-    # to find the bug, except Telegram's own errors whose descriptions are safe and useful.
-    detail = str(exc) if isinstance(exc, TelegramError) else ""
-    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc is not None else ""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error %s (update %s): %s %s\n%s", error_id, update_id, type(exc).__name__,
-              detail, frames)
+    # formatted here, not by the handler's formatter: whatever logging set-up runs the bot,
+    # the exception's message (it can quote user text or a record) stays out
+    log.error("error %s (update %s):\n%s", error_id, update_id, format_exception(exc))
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:

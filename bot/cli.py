@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 # lines carry whole request bodies (reply texts). Neither belongs in our logs: WARNING and up only.
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler")
 TERMINAL_HANDLER = "hajibot-terminal"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def set_terminal_level(level: int) -> None:
@@ -80,18 +81,20 @@ def quiet_terminal(settings) -> None:
 
 
 def _setup_logging(*, verbose_migrations: bool) -> None:
+    from bot.logs import PrivateFormatter
     from bot.settings import get_settings
 
     root = logging.getLogger()
     had = list(root.handlers)
     logging.basicConfig(
         level=getattr(logging, get_settings().log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
         stream=sys.stderr,
     )
     for handler in root.handlers:
         if handler not in had:
             handler.set_name(TERMINAL_HANDLER)
+            handler.setFormatter(PrivateFormatter(LOG_FORMAT))
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # stamina warns on every scheduled retry; the client logs each call's outcome and the
