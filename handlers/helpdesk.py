@@ -51,6 +51,7 @@ from handlers.base import (
     lang_of,
     mark,
     register_flow,
+    register_reask,
     render,
     services,
     set_hook,
@@ -80,6 +81,8 @@ RECENT_CHARS = 160
 JOB_INTERVAL_S = 60.0
 # Commands of the helpdesk itself; every other command reaches the bot even in a ticket.
 OWN_COMMANDS = frozenset({"petugas", "selesai"})
+# Commands that leave the helpdesk step where it was: /bahasa re-asks it in the new language.
+KEEP_FLOW_COMMANDS = frozenset({"bahasa", "language"})
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -361,7 +364,7 @@ async def on_private(update: Update, context: CallbackContext) -> None:
     command = _command(msg.text)
     flow = active_flow(context)
     if command is not None:
-        if flow == FLOW and command not in OWN_COMMANDS:
+        if flow == FLOW and command not in OWN_COMMANDS | KEEP_FLOW_COMMANDS:
             end_flow(context)  # the person moved on to something else
         return  # commands are the bot's (ours are CommandHandlers in group 0)
     if not configured(context):
@@ -446,9 +449,7 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
             await begin(update, context)  # says the ticket is open
             return
         start_flow(context, FLOW, step="message", reason=reason)
-        await send(update, context, render(lang, "helpdesk_ask_message.j2", reason=reason),
-                   InlineKeyboardMarkup([[InlineKeyboardButton(
-                       label(lang, "cancel"), callback_data="helpdesk:cancel")]]))
+        await _ask_message(update, context, reason)
     elif action == "cancel":
         if active_flow(context) == FLOW:
             end_flow(context)
@@ -483,9 +484,47 @@ async def rate(update: Update, context: CallbackContext, ticket_id: int, stars: 
     await relay.post(context.application, ticket,
                      render("id", "helpdesk_agent.j2", key="rating", stars=stars))
     start_flow(context, FLOW, step="comment", ticket=ticket_id)
+    await _ask_comment(update, context, ticket_id, stars)
+
+
+async def _ask_message(update: Update, context: CallbackContext, reason: str) -> None:
+    lang = lang_of(update, context)
+    await send(update, context, render(lang, "helpdesk_ask_message.j2", reason=reason),
+               InlineKeyboardMarkup([[InlineKeyboardButton(
+                   label(lang, "cancel"), callback_data="helpdesk:cancel")]]))
+
+
+async def _ask_comment(update: Update, context: CallbackContext, ticket_id: int,
+                       stars: int) -> None:
+    lang = lang_of(update, context)
     await send(update, context, render(lang, "helpdesk_ask_comment.j2", stars=stars),
                InlineKeyboardMarkup([[InlineKeyboardButton(
                    label(lang, "skip"), callback_data=f"helpdesk:skip:{ticket_id}")]]))
+
+
+async def reask(update: Update, context: CallbackContext) -> bool:
+    """The helpdesk step's question again, in the chat's (possibly new) language, with its
+    buttons (handlers.base re-ask registry: /bahasa while choosing a reason, writing the
+    message or the rating comment)."""
+    lang = lang_of(update, context)
+    state = context.chat_data.get("flow_state") or {}
+    step = state.get("step")
+    if step == "reason":
+        selected = state.get("reason") if state.get("reason") != "lainnya" else None
+        await send(update, context, render(lang, "helpdesk_reason.j2", selected=selected),
+                   reason_markup(lang, selected))
+    elif step == "message":
+        await _ask_message(update, context, reason_of(state.get("reason")))
+    elif step == "comment":
+        ticket_id = int(state.get("ticket") or 0)
+        with services(context).db.session() as s:
+            ticket = repo.get(s, ticket_id)
+        if ticket is None or ticket.rating is None:
+            return False
+        await _ask_comment(update, context, ticket_id, ticket.rating)
+    else:
+        return False
+    return True
 
 
 # --- the rolling transcript for the context card -------------------------------------------
@@ -593,6 +632,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))
     app.add_handler(MessageHandler(private, remember), group=RECORD_GROUP)
     register_flow(FLOW, flow_text)
+    register_reask(FLOW, reask)
     set_hook("handoff", handoff)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_job, interval=JOB_INTERVAL_S,

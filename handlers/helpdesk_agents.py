@@ -161,12 +161,27 @@ async def _topic_state(app: Application, thread: int | None, *, closed: bool) ->
             repo.update_ticket(s, ticket.id, topic_closed=closed)
 
 
+def is_erased(session, ticket: repo.Ticket) -> bool:
+    """Whether the person's words in this ticket were replaced by the erasure marker (their
+    /hapusdata, or the retention purge): such a ticket stays closed - reopening it would
+    relay to someone who asked to be forgotten, over a transcript nobody can read."""
+    if ticket.is_open:
+        return False
+    if ticket.comment == repo.ERASED_TEXT:
+        return True
+    return any(m.text == repo.ERASED_TEXT for m in repo.messages(session, ticket.id)
+               if m.direction in ("in", "bot"))
+
+
 async def relay_to_person(update: Update, context: CallbackContext, ticket: repo.Ticket) -> None:
     """An agent's message in the topic -> a copy to the person (no sender shown)."""
     app = context.application
     msg = update.effective_message
     if not ticket.is_open:
-        await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="is_closed"))
+        with relay.svc(app).db.session() as s:
+            erased = is_erased(s, ticket)
+        await relay.post(app, ticket, render("id", "helpdesk_agent.j2",
+                                             key="erased" if erased else "is_closed"))
         return
     svc = relay.svc(app)
     now = svc.clock()
@@ -230,9 +245,13 @@ async def ticket_command(update: Update, context: CallbackContext, ticket: repo.
             await say("already_open")
             return
         with svc.db.session() as s:
-            other = repo.open_of(s, ticket.chat_id)
-            if other is None:
+            erased = is_erased(s, ticket)
+            other = None if erased else repo.open_of(s, ticket.chat_id)
+            if other is None and not erased:
                 ticket = repo.reopen(s, ticket.id, now)
+        if erased:
+            await say("erased")
+            return
         if other is not None:
             await say("other_open", other=other.code)
             return

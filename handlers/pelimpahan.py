@@ -617,8 +617,9 @@ async def _send_summary(update: Update, context: CallbackContext) -> None:
     with svc.db.session() as session:
         ready = repo.checklist(session, chat_id)
     docs = _docs_view(context, lang, result.cause)
-    # the summary has its own office field line: the verdict's own office line would repeat it
-    verdict = verdict_text(result, policy, lang, with_office=False)
+    # the summary has its own office field and ticked document list: the verdict's own office
+    # line and document list would repeat them
+    verdict = verdict_text(result, policy, lang, with_office=False, with_documents=False)
     lines = [ln.strip() for ln in plain(verdict).splitlines()]
     values = dict(
         today=fmt_date(_today(context), lang),

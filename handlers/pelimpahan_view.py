@@ -36,12 +36,13 @@ def fmt_date(value: date | str | None, lang: str) -> str:
     return f"{d.day} {MONTHS.get(lang, MONTHS['id'])[d.month - 1]} {d.year}"
 
 
-def verdict_context(result: Result, policy: dict, lang: str, *, with_office: bool = True
-                    ) -> dict[str, Any]:
+def verdict_context(result: Result, policy: dict, lang: str, *, with_office: bool = True,
+                    with_documents: bool = True) -> dict[str, Any]:
     """Plain values for pelimpahan_verdict.j2 (dates already formatted in `lang`).
 
-    `with_office=False` leaves out the office line, for texts that show it elsewhere (the
-    one-page summary has its own "Tempat pengajuan" field).
+    `with_office=False` / `with_documents=False` leave out the office line / the document
+    list, for texts that show them elsewhere (the one-page summary has its own "Tempat
+    pengajuan" field and its own ticked document list).
     """
 
     def finding(f) -> dict:
@@ -68,6 +69,7 @@ def verdict_context(result: Result, policy: dict, lang: str, *, with_office: boo
         "office": result.office_text(lang),
         "office_known": result.office is not None,
         "with_office": with_office,
+        "with_documents": with_documents,
         "steps": [s.get(lang) or s["id"] for s in result.steps],
         "documents": items_view(checklist_items(result.documents, policy), lang),
         "policy_version": result.policy_version,
@@ -78,10 +80,12 @@ def verdict_context(result: Result, policy: dict, lang: str, *, with_office: boo
     }
 
 
-def verdict_text(result: Result, policy: dict, lang: str, *, with_office: bool = True) -> str:
-    """The verdict as HTML for Telegram (see `verdict_context` for `with_office`)."""
+def verdict_text(result: Result, policy: dict, lang: str, *, with_office: bool = True,
+                 with_documents: bool = True) -> str:
+    """The verdict as HTML for Telegram (see `verdict_context` for the flags)."""
     return render(lang, "pelimpahan_verdict.j2",
-                  **verdict_context(result, policy, lang, with_office=with_office))
+                  **verdict_context(result, policy, lang, with_office=with_office,
+                                    with_documents=with_documents))
 
 
 def items_view(items: tuple[ChecklistItem, ...], lang: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from handlers.base import (
     lang_of,
     mark,
     register_flow,
+    register_reask,
     render,
     services,
     start_flow,
@@ -148,6 +149,13 @@ async def ask(update: Update, context: CallbackContext) -> None:
     await send(update, context, render(lang_of(update, context), "status_ask.j2"))
 
 
+async def reask(update: Update, context: CallbackContext) -> bool:
+    """The question for the number again, in the chat's (possibly new) language (handlers.base
+    re-ask registry: /bahasa while the bot waits for a porsi)."""
+    await ask(update, context)
+    return True
+
+
 async def start_button(update: Update, context: CallbackContext) -> None:
     """Menu button "Cek status porsi": asks for the number."""
     await answer_callback(update)
@@ -177,3 +185,4 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("porsi", porsi_command, filters=private))
     app.add_handler(CallbackQueryHandler(start_button, pattern=r"^status:start$"))
     register_flow(FLOW, flow_text)
+    register_reask(FLOW, reask)

@@ -208,6 +208,18 @@ async def test_status_flow_lets_a_question_through(bot):
     assert "flow" not in bot.chat_data(111)
 
 
+async def test_bahasa_while_waiting_for_a_porsi_repeats_the_question(bot):
+    await bot.send(111, "/porsi")
+    r = await bot.send(111, "/bahasa en")
+    assert "answer in English" in r.text and "still open" in r.text
+    assert "Please send your nomor porsi" in r.text
+    assert "Check porsi status" not in r.buttons  # not the menu that hides the question
+    assert bot.chat_data(111)["flow"] == "status"
+    r = await bot.send(111, PORSI)  # the typed number still answers it
+    assert "Status of nomor porsi" in r.text and PORSI in r.text
+    assert "flow" not in bot.chat_data(111)
+
+
 async def test_porsi_with_nothing_asks_for_the_number(bot):
     r = await bot.send(111, "/porsi")
     assert "kirim nomor porsi" in r.text and "1234567890" in r.text

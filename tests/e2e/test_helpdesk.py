@@ -208,6 +208,26 @@ async def test_person_closes_with_selesai_then_agent_reopens(h):
     assert r.to(AGENTS_CHAT_ID, thread).of("copyMessage")
 
 
+async def test_bahasa_mid_helpdesk_repeats_the_step_in_the_new_language(h):
+    await h.send(PERSON, "/petugas")
+    r = await h.send(PERSON, "/bahasa en")
+    assert "still open" in r.text and "What is your question about?" in r.text
+    assert "Payoff (pelunasan)" in r.buttons and h.chat_data(PERSON)["flow"] == "helpdesk"
+    await h.press("Payoff (pelunasan)")
+    r = await h.callback(PERSON, "bahasa:set:id", 1)  # the /bahasa buttons do the same
+    assert "masih terbuka" in r.text and "tulis pertanyaan Anda untuk petugas" in r.text
+    assert "Batal" in r.buttons
+    r = await h.send(PERSON, "Kapan saya lunas?")  # the typed text still opens the ticket
+    thread = r.to(AGENTS_CHAT_ID)[0].thread_id
+    assert ticket_of(h).reason == "pelunasan"
+    await agent(h, thread, "/tutup")
+    await h.press("4 ⭐", chat_id=PERSON)
+    r = await h.send(PERSON, "/bahasa en")
+    assert "rating 4 out of 5" in r.text and "Skip" in r.buttons
+    r = await h.send(PERSON, "cepat, terima kasih")
+    assert "cepat, terima kasih" in r.to(AGENTS_CHAT_ID, thread).text  # saved as the comment
+
+
 async def test_no_ticket_lookup_per_message_and_the_flag_follows_both_sides(h, monkeypatch):
     calls = []
     real = repo.open_of

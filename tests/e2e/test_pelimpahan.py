@@ -145,6 +145,9 @@ async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
     assert "☐ Bukti setoran" in text and "Kankemenag Kota Bengkulu" in text
     assert text.count("Tempat pengajuan") == 1  # its own field line, not again in the verdict
     assert text.count("Kankemenag Kota Bengkulu") == 1
+    # each document once: in the ticked list, not again in the verdict's numbered list
+    assert text.count("Akta kematian") == 1 and "Dokumen yang dibawa" not in text
+    assert "Langkah-langkah" in text  # the rest of the verdict stays
     letter = docx_text(next(d for d in docs if "permohonan" in d.file_name))
     assert "Lampiran" in letter and "5 berkas" in letter
     assert "akta nikah (salinan); atau bukti lain" in letter

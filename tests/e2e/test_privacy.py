@@ -173,6 +173,34 @@ async def test_erase_from_akun_deletes_and_keeps_what_it_says(h, clock, caplog):
     assert not r.to(AGENTS_CHAT_ID)
 
 
+async def test_agent_cannot_reopen_an_erased_ticket(h):
+    code, thread = await open_ticket(h)
+    await h.send(PERSON, "/hapusdata")
+    await h.press("Ya, hapus", chat_id=PERSON)
+
+    r = await h.send(AGENTS_CHAT_ID, "/buka", user_id=AGENT, message_thread_id=thread)
+    said = r.to(AGENTS_CHAT_ID, thread).text
+    assert "tidak dapat dibuka lagi" in said and "dihapus" in said
+    assert not r.to(PERSON)  # nothing reaches the person who asked to be forgotten
+    with h.db.session() as s:
+        t = hd.by_code(s, code)
+        assert t.state == "closed" and hd.open_of(s, PERSON) is None
+    assert h.api.topic(AGENTS_CHAT_ID, thread)["closed"]
+    # a message in the topic is not relayed either, and /buka is not suggested
+    r = await h.send(AGENTS_CHAT_ID, "Pak, masih di sana?", user_id=AGENT,
+                     message_thread_id=thread)
+    assert not r.to(PERSON)
+    said = r.to(AGENTS_CHAT_ID, thread).text
+    assert "tidak dapat dibuka lagi" in said and "/buka" not in said
+    # the person can still ask for a human: a new ticket, not the erased one
+    await h.send(PERSON, "/petugas")
+    await h.press("Pelunasan", chat_id=PERSON)
+    await h.send(PERSON, "pertanyaan baru")
+    with h.db.session() as s:
+        new = hd.open_of(s, PERSON)
+        assert new is not None and new.code != code
+
+
 async def test_hapusdata_in_english_without_tickets(h, clock):
     await h.callback(OTHER, "bahasa:set:en", 1)  # the /bahasa choice: state to be erased
     assert h.user_data(OTHER).get("lang") == "en"

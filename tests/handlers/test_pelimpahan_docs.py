@@ -101,6 +101,16 @@ def test_summary_shows_checklist_progress():
     assert "1 of 2 documents ready" in en
 
 
+def test_summary_of_a_refusal_lists_no_documents():
+    docs = [{"key": "a", "options": [{"text": "Akta kematian", "mark": "salinan"}]}]
+    values = dict(today="1 Juni 2025", porsi="", cause="wafat", eligible=False,
+                  office="Kankemenag kabupaten/kota", verdict_lines=["Jemaah wafat 2018"],
+                  **checklist_context(docs, {}))
+    for lang in ("id", "en"):
+        text = text_of(render_document("summary", lang, **values))
+        assert "Jemaah wafat 2018" in text and "Akta kematian" not in text
+
+
 def test_markup_parser():
     blocks = parse_markup("!! D\n# T\n## B\n> R\n- x\n: a | b\n%% h1 | h2 @3\n|| r ; n | s ;\n~\np")
     assert [b.kind for b in blocks] == ["banner", "title", "bold", "right", "bullet", "field",
