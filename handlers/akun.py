@@ -25,8 +25,9 @@ from knowledge.porsi import parse_porsi
 
 log = logging.getLogger(__name__)
 
-TOPIC = "pelunasan"
-PRIVACY_TOPIC = "privacy"
+# /akun (verified links) and the erasure flow are their own topic, not pelunasan
+TOPIC = "akun"
+PRIVACY_TOPIC = "akun"
 
 
 async def show_links(update: Update, context: CallbackContext, removed: str | None = None) -> None:

@@ -19,6 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
 from bot.db import repos_pelimpahan as repo
+from bot.db import repos_verification
 from handlers.base import (
     active_flow,
     end_flow,
@@ -44,14 +45,14 @@ from handlers.pelimpahan_view import (
 )
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.pelimpahan import (
-    Case,
     Result,
-    assess_pelimpahan,
+    assess_answers,
     checklist_items,
+    decided_reasons,
     documents_for,
     facts_from_record,
+    is_complete,
     load_policy,
-    merge_facts,
     relation_label,
     resolve_relation,
     source_titles,
@@ -183,7 +184,9 @@ def _next_after(step: str, answers: dict, policy: dict) -> str | None:
 async def _advance(update: Update, context: CallbackContext, step: str) -> None:
     state = _state(context)
     nxt = _next_after(step, state["answers"], _policy(context))
-    if nxt is None:
+    # an answer that already makes the case ineligible (e.g. a death before the cut-off): the
+    # verdict now, not the remaining questions
+    if nxt is None or decided_reasons(_fields(context), _policy(context)):
         await _verdict(update, context)
         return
     _go(state, nxt)
@@ -311,12 +314,17 @@ async def _lookup_porsi(update: Update, context: CallbackContext, porsi: str) ->
         key = "porsi_unavailable" if found.siskohat_down else "porsi_not_found"
         await send(update, context, render(lang, "pelimpahan_note.j2", key=key, porsi=porsi))
         return
-    facts = facts_from_record(found.record)
+    svc = services(context)
+    with svc.db.session() as session:
+        verified = repos_verification.is_verified(session, update.effective_chat.id, porsi,
+                                                  svc.clock())
+    # transfer history and related porsi are not public data: only for a verified chat
+    facts = facts_from_record(found.record, public_only=not verified)
     state["facts"] = facts
     as_of = fmt_date(found.as_of.date(), lang) if found.as_of else ""
     await send(update, context, render(
         lang, "pelimpahan_note.j2", key="porsi_found", regency=facts.get("regency"),
-        stale=found.source.value == "stale", as_of=as_of))
+        stale=found.source.value == "stale", as_of=as_of, verified=verified))
 
 
 async def on_button(update: Update, context: CallbackContext) -> None:
@@ -419,24 +427,32 @@ async def _other_cause(update: Update, context: CallbackContext) -> None:
 # --- verdict ------------------------------------------------------------------------------
 
 
-def _case(context: CallbackContext) -> Case:
-    state = _state(context)
-    a = state["answers"]
-    case = Case(
-        cause=a["cause"],
-        event_date=date.fromisoformat(a["event_date"]),
-        before_departure=bool(a["departure"]),
-        relation=a.get("relation_text") or a["relation"],
-        recipient_birth_date=date.fromisoformat(a["birth"]),
-        submission_date=_today(context),
-        porsi=a.get("porsi"),
-        received_living_cost=a.get("living_cost"),
-    )
-    return merge_facts(case, state.get("facts") or {})
+def _fields(context: CallbackContext) -> dict:
+    """The answers so far as Case fields (None: not answered yet), with the porsi's facts."""
+    state = context.chat_data.get(KEY) or {}
+    a = state.get("answers") or {}
+    facts = state.get("facts") or {}
+
+    def day(key: str) -> date | None:
+        return date.fromisoformat(a[key]) if a.get(key) else None
+
+    return {
+        "cause": a.get("cause"),
+        "event_date": day("event_date"),
+        "before_departure": bool(a["departure"]) if a.get("departure") is not None else None,
+        "relation": a.get("relation_text") or a.get("relation"),
+        "recipient_birth_date": day("birth"),
+        "submission_date": _today(context),
+        "porsi": a.get("porsi"),
+        "received_living_cost": a.get("living_cost"),
+        "already_transferred": facts.get("already_transferred"),
+        "porsi_count": facts.get("porsi_count"),
+        "regency": facts.get("regency"),
+    }
 
 
 def _assess(context: CallbackContext) -> Result:
-    return assess_pelimpahan(_case(context), _policy(context))
+    return assess_answers(_fields(context), _policy(context))
 
 
 def _after_markup(lang: str, eligible: bool) -> InlineKeyboardMarkup:
@@ -564,9 +580,9 @@ def _doc_values(context: CallbackContext, result: Result, lang: str) -> dict:
 
 
 def _has_case(context: CallbackContext) -> bool:
-    state = context.chat_data.get(KEY) or {}
-    a = state.get("answers") or {}
-    return all(k in a for k in ("cause", "event_date", "departure", "relation", "birth"))
+    """A verdict can be given: every answer is in, or those given already refuse the case."""
+    fields = _fields(context)
+    return is_complete(fields) or bool(decided_reasons(fields, _policy(context)))
 
 
 async def _letters(update: Update, context: CallbackContext) -> None:

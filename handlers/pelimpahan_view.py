@@ -54,11 +54,21 @@ def verdict_context(result: Result, policy: dict, lang: str, *, with_office: boo
                 "sources": source_titles(f.source, policy, lang, short=True)}
 
     allowed = [relation_label(k, policy, lang) for k in policy["relations"]["allowed"]]
+    # nobody could say whether the porsi was transferred before (no verified record): the
+    # once-only and more-than-one-porsi rules are stated instead of checked
+    transfer_rule = ({"sources": source_titles(policy["transfers"].get("source", ()), policy,
+                                               lang, short=True)}
+                     if result.eligible and not result.transfers_checked else None)
+    codes = result.codes()
+    # an under-12 refusal already names the departure age; the warning would say it again
+    warnings = [w for w in result.warnings
+                if not (w.code == "departure_needs_18_or_married" and "recipient_under_12" in codes)]
     return {
+        "transfer_rule": transfer_rule,
         "eligible": result.eligible,
         "cause": result.cause,
         "reasons": [finding(f) for f in result.reasons],
-        "warnings": [finding(f) for f in result.warnings],
+        "warnings": [finding(f) for f in warnings],
         "relation_text": result.relation.text,
         "relation_label": relation_label(result.relation.key, policy, lang)
         if result.relation.key else "",

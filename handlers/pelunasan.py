@@ -80,7 +80,8 @@ KB_FOR = {
     "not_found": ["pelunasan-siapa-boleh"],
     "inactive:WAFAT": ["pelunasan-jemaah-wafat", "pelimpahan-apa"],
     "inactive:SAKIT PERMANEN": ["pelimpahan-apa"],
-    "already_paid": ["spma", "vaksin-meningitis"],
+    # the vaccine entry comes with the no_meningitis_vaccine warning, not when it is on record
+    "already_paid": ["spma"],
     "not_in_quota_yet": ["pelunasan-siapa-boleh"],
     "blocked_age": ["usia-minimal"],
     "needs_health_exam": ["pelunasan-hasil-belum-diinput", "pelunasan-belum-di-siskohat"],

@@ -261,9 +261,12 @@ class Result:
     office: str | None  # "Kankemenag <kab/kota>" when known, else None (use office_rule)
     office_rule: dict  # {"id": ..., "en": ...}: the generic rule
     relation: Relation
-    recipient_age: int
+    recipient_age: int | None  # None: the wizard stopped before the birth date was asked
     policy_version: str
     cause: str
+    # False when nobody said whether the porsi was transferred before (no verified record,
+    # no answer): the texts then state the once-only and more-than-one-porsi rules instead.
+    transfers_checked: bool = True
 
     def codes(self) -> list[str]:
         return [f.code for f in self.reasons]
@@ -325,48 +328,119 @@ def documents_for(cause: str, policy: dict) -> tuple[Document, ...]:
     )
 
 
+# The answers each blocking reason needs: once they are given, that reason is decided whatever
+# the remaining answers are (Case field names).
+REASON_NEEDS = {
+    "cause_not_allowed": ("cause",),
+    "died_before_cutoff": ("cause", "event_date"),
+    "after_departure": ("before_departure",),
+    "relation_not_allowed": ("relation",),
+    "recipient_under_12": ("recipient_birth_date", "submission_date"),
+    "already_transferred": ("already_transferred",),
+}
+# Case fields without which a full assessment cannot be made.
+REQUIRED_FIELDS = ("cause", "event_date", "before_departure", "relation",
+                   "recipient_birth_date", "submission_date")
+
+
+def _src(policy: dict, section: str) -> tuple[str, ...]:
+    return tuple(policy[section].get("source", ()))
+
+
+def _reason(code: str, f: dict, policy: dict) -> Finding | None:
+    """Finding `code` when it applies to the case fields `f` (all of REASON_NEEDS[code] given)."""
+    if code == "cause_not_allowed" and f["cause"] not in policy["causes"]["allowed"]:
+        return Finding(code, _src(policy, "causes"), {"cause": f["cause"]})
+    if code == "died_before_cutoff":
+        cutoff = policy["cutoff"]
+        cutoff_date = _as_date(cutoff["date"])
+        if f["cause"] in cutoff.get("applies_to", []) and f["event_date"] < cutoff_date:
+            return Finding(code, _src(policy, "cutoff"), {
+                "cutoff": cutoff_date.isoformat(), "event_date": f["event_date"].isoformat()})
+    if (code == "after_departure" and policy["before_departure"].get("required", True)
+            and not f["before_departure"]):
+        return Finding(code, _src(policy, "before_departure"))
+    if code == "relation_not_allowed":
+        relation = resolve_relation(f["relation"], policy)
+        if relation.key is None:
+            return Finding(code, _src(policy, "relations"), {"status": relation.status})
+    if code == "recipient_under_12":
+        age = age_on(f["recipient_birth_date"], f["submission_date"])
+        min_age = int(policy["recipient"]["min_age_at_submission"])
+        if age < min_age:
+            return Finding(code, _src(policy, "recipient"), {
+                "age": age, "min_age": min_age,
+                "from_date": _add_years(f["recipient_birth_date"], min_age).isoformat()})
+    if code == "already_transferred" and f["already_transferred"]:
+        return Finding(code, _src(policy, "transfers"), {
+            "allowed": int(policy["transfers"]["allowed_per_porsi"])})
+    return None
+
+
+def decided_reasons(fields: dict, policy: dict) -> tuple[Finding, ...]:
+    """Blocking reasons the answers given so far already decide (`fields`: Case field names,
+    missing or None = not answered yet). Non-empty means the case is ineligible whatever comes
+    next, so a guide can give the verdict now instead of asking the remaining questions."""
+    out = []
+    for code in REASONS:
+        if all(fields.get(n) is not None for n in REASON_NEEDS[code]):
+            found = _reason(code, fields, policy)
+            if found is not None:
+                out.append(found)
+    return tuple(out)
+
+
+def is_complete(fields: dict) -> bool:
+    return all(fields.get(n) is not None for n in REQUIRED_FIELDS)
+
+
+def assess_answers(fields: dict, policy: dict) -> Result:
+    """The verdict for answers so far: the full assessment when every required field is given,
+    else a refusal with the reasons already decided (see `decided_reasons`)."""
+    if is_complete(fields):
+        names = set(Case.__dataclass_fields__)
+        return assess_pelimpahan(Case(**{k: v for k, v in fields.items() if k in names}), policy)
+    relation = (resolve_relation(fields["relation"], policy) if fields.get("relation")
+                else Relation("", None, "unknown"))
+    birth, day = fields.get("recipient_birth_date"), fields.get("submission_date")
+    office_spec = policy["office"]
+    regency = fields.get("regency")
+    return Result(
+        eligible=False,
+        reasons=decided_reasons(fields, policy),
+        warnings=(),
+        documents=documents_for(fields.get("cause") or "", policy),
+        steps=tuple(policy["procedure"]["steps"]),
+        office=f"{office_spec.get('prefix', 'Kankemenag')} {regency}" if regency else None,
+        office_rule={"id": office_spec["rule_id"], "en": office_spec["rule_en"]},
+        relation=relation,
+        recipient_age=age_on(birth, day) if birth and day else None,
+        policy_version=str(policy["version"]),
+        cause=fields.get("cause") or "",
+        transfers_checked=fields.get("already_transferred") is not None,
+    )
+
+
 def assess_pelimpahan(case: Case, policy: dict) -> Result:
     """Every blocking reason that applies (not only the first), plus warnings and the file."""
-    reasons: list[Finding] = []
+    fields = {name: getattr(case, name) for name in Case.__dataclass_fields__}
+    reasons = [f for code in REASONS
+               if all(fields.get(n) is not None for n in REASON_NEEDS[code])
+               and (f := _reason(code, fields, policy)) is not None]
     warnings: list[Finding] = []
-
-    def src(section: str) -> tuple[str, ...]:
-        return tuple(policy[section].get("source", ()))
-
-    causes = policy["causes"]
-    if case.cause not in causes["allowed"]:
-        reasons.append(Finding("cause_not_allowed", src("causes"), {"cause": case.cause}))
-    cutoff = policy["cutoff"]
-    cutoff_date = _as_date(cutoff["date"])
-    if case.cause in cutoff.get("applies_to", []) and case.event_date < cutoff_date:
-        reasons.append(Finding("died_before_cutoff", src("cutoff"), {
-            "cutoff": cutoff_date.isoformat(), "event_date": case.event_date.isoformat()}))
-    if policy["before_departure"].get("required", True) and not case.before_departure:
-        reasons.append(Finding("after_departure", src("before_departure")))
     relation = resolve_relation(case.relation, policy)
-    if relation.key is None:
-        reasons.append(Finding("relation_not_allowed", src("relations"),
-                               {"status": relation.status}))
     recipient = policy["recipient"]
     age = age_on(case.recipient_birth_date, case.submission_date)
-    min_age = int(recipient["min_age_at_submission"])
-    if age < min_age:
-        reasons.append(Finding("recipient_under_12", src("recipient"), {
-            "age": age, "min_age": min_age,
-            "from_date": _add_years(case.recipient_birth_date, min_age).isoformat()}))
-    if case.already_transferred:
-        reasons.append(Finding("already_transferred", src("transfers"), {
-            "allowed": int(policy["transfers"]["allowed_per_porsi"])}))
 
     living = policy["living_cost"]
     if case.received_living_cost and case.cause in living.get("applies_to", []):
-        warnings.append(Finding("return_living_cost", src("living_cost")))
+        warnings.append(Finding("return_living_cost", _src(policy, "living_cost")))
     if case.porsi_count is not None and case.porsi_count > 1:
-        warnings.append(Finding("other_porsi_cancelled", src("transfers"),
+        warnings.append(Finding("other_porsi_cancelled", _src(policy, "transfers"),
                                 {"porsi_count": case.porsi_count}))
     departure_age = int(recipient["departure_min_age"])
     if age < departure_age:
-        warnings.append(Finding("departure_needs_18_or_married", src("recipient"), {
+        warnings.append(Finding("departure_needs_18_or_married", _src(policy, "recipient"), {
             "age": age, "departure_min_age": departure_age}))
 
     office_spec = policy["office"]
@@ -383,6 +457,7 @@ def assess_pelimpahan(case: Case, policy: dict) -> Result:
         recipient_age=age,
         policy_version=str(policy["version"]),
         cause=case.cause,
+        transfers_checked=case.already_transferred is not None,
     )
 
 
@@ -440,11 +515,18 @@ def _add_years(d: date, years: int) -> date:
 TRANSFERRED_STATUSES = frozenset({"DILIMPAHKAN"})
 
 
-def facts_from_record(record: PilgrimRecord | None) -> dict:
-    """Case fields a pilgrim record can fill: public registration facts only, no identity."""
+def facts_from_record(record: PilgrimRecord | None, *, public_only: bool = False) -> dict:
+    """Case fields a pilgrim record can fill, never identity. `public_only`: only what the public
+    lookup shows (DOMAIN.md: name, kab/kota, province, position, quota, estimate, payment
+    status), i.e. the kab/kota; transfer history (asal_pelimpahan) and related porsi are read
+    only for a chat verified for this porsi, and for the operator's CLI."""
     if record is None:
         return {}
     facts: dict[str, Any] = {}
+    if public_only:
+        if record.waiting.regency:
+            facts["regency"] = record.waiting.regency
+        return facts
     history = record.history
     status = record.identity.status
     if history.transferred_in or (status is not None and status.value in TRANSFERRED_STATUSES):

@@ -134,6 +134,16 @@ def _sources_of(policy: dict, *rule_names: str) -> list[str]:
     return out
 
 
+def _inactive_sources(policy: dict, code: str) -> tuple[str, ...]:
+    """Sources of the inactive verdict for status `code`: its own (`active_status.by_status`),
+    else the rule's."""
+    spec = (_rule(policy, "active_status").get("by_status") or {}).get(code) or {}
+    src = spec.get("source")
+    if src:
+        return tuple(src if isinstance(src, list) else [src])
+    return tuple(_sources_of(policy, "active_status"))
+
+
 def _as_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
@@ -231,7 +241,7 @@ def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessme
         keep = tuple(w for w in warnings if w in ("multiple_porsi",))
         return Assessment(porsi=record.porsi, verdict="inactive", tahap=None, reasons=(reason,),
                           warnings=keep, next_steps=steps,
-                          sources=tuple(_sources_of(policy, "active_status")), status=code, **base)
+                          sources=_inactive_sources(policy, code), status=code, **base)
 
     tahap = TAHAP_NAMES.get(record.payoff.tahap) if record.payoff.tahap else None
     window = tahap_window(policy, tahap, today) if tahap else None

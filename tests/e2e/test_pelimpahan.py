@@ -77,7 +77,11 @@ async def test_full_wizard_with_porsi_checklist_letters_and_summary(bot, fake_ga
     r = await bot.press("Belum / tidak")
     assert "dapat diajukan untuk dilimpahkan" in r.text
     assert "Kankemenag Kota Bengkulu" in r.text
-    assert "nomor porsi lainnya dibatalkan" in r.text  # porsi_terkait -> other porsi cancelled
+    # not verified for this porsi: porsi_terkait / asal_pelimpahan are not public data, so the
+    # rules are stated instead of the record's "2 porsi"
+    assert "nomor porsi lainnya dibatalkan" not in r.text and "(2)" not in r.text
+    assert "hanya dapat dilimpahkan satu kali" in r.text
+    assert "lebih dari satu nomor porsi" in r.text
     assert "rekomendasi" in r.text and "Akta kematian" in r.text
     assert "UU 8/2019" in r.text
 
@@ -103,6 +107,40 @@ async def test_full_wizard_with_porsi_checklist_letters_and_summary(bot, fake_ga
     assert "atau bukti lain hubungan" in r.text
     r = await bot.press("☐ 5. Bukti hubungan keluarga")
     assert "3 dari 5 dokumen siap" in r.text
+
+
+async def test_transfer_history_only_for_a_chat_verified_for_the_porsi(bot, fake_gateway):
+    from datetime import timedelta
+
+    from bot.db import repos_verification
+
+    transferred = "0100777777"
+    fake_gateway.add(PilgrimRecord(
+        porsi=transferred, identity=Identity(name="Siti", status=PilgrimStatus.WAFAT),
+        waiting=WaitingList(province="Bengkulu", regency="Kota Bengkulu"),
+        history=History(transferred_in=True)))
+    await answer_until_porsi(bot)
+    r = await bot.send(CHAT, transferred)  # anyone typing the number: no transfer history
+    assert "terverifikasi" not in r.text
+    r = await bot.press("Belum / tidak")
+    assert "dapat diajukan untuk dilimpahkan" in r.text
+    assert "tercatat sudah pernah dilimpahkan" not in r.text
+    assert "hanya dapat dilimpahkan satu kali" in r.text  # the rule, stated
+
+    with bot.db.session() as session:  # the pelunasan flow verified this chat for the porsi
+        repos_verification.add_link(session, chat_id=CHAT, user_id=CHAT, porsi=transferred,
+                                    now=bot.services.clock(), ttl=timedelta(days=30))
+    await bot.press("Mulai dari awal")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "10 Maret 2023")
+    await bot.press("Ya, sebelum berangkat")
+    await bot.press("Anak kandung")
+    await bot.send(CHAT, "17/8/1990")
+    r = await bot.send(CHAT, transferred)
+    assert "terverifikasi" in r.text
+    # the record decides it: the verdict at once, no living-cost question
+    assert "living cost" not in r.text
+    assert "belum dapat dilimpahkan" in r.text and "tercatat sudah pernah dilimpahkan" in r.text
 
 
 async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
@@ -197,26 +235,46 @@ async def test_sakit_permanen_without_porsi_skips_living_cost(bot):
     assert "Kankemenag kabupaten/kota tempat jemaah terdaftar" in r.text
 
 
-async def test_died_before_cutoff_and_under_12_are_explained(bot):
+async def test_died_before_cutoff_is_refused_at_once(bot):
     await bot.send(CHAT, "/pelimpahan")
     await bot.press("Meninggal dunia")
-    await bot.send(CHAT, "28-04-2019")
-    await bot.press("Tidak, sudah berangkat")
-    await bot.press("Anak kandung")
-    await bot.send(CHAT, "2 Maret 2014")  # 11 on 3 March 2025, 12 tomorrow
-    r = await bot.press("Lewati")
-    assert "belum dapat dilimpahkan" in r.text
+    r = await bot.send(CHAT, "28-04-2019")
+    # the date alone decides: the verdict now, not 4 more questions
+    assert "3/6" not in r.text and "belum dapat dilimpahkan" in r.text
     assert "28 April 2019" in r.text and "mulai 29 April 2019" in r.text
-    assert "sebelum berangkat ke Arab Saudi" in r.text
-    assert "minimal 12 tahun" in r.text and "ajukan mulai 2 Maret 2026" in r.text
-    assert "Kepdirjen PHU 130/2020" in r.text
+    assert "Yang dapat dilakukan" in r.text and "Kepdirjen PHU 130/2020" in r.text
+    assert "Tempat bertanya" in r.text
     assert "Hubungi petugas" in r.buttons and "Draf surat (DOCX)" not in " ".join(r.buttons)
+    assert bot.chat_data(CHAT).get("flow") is None  # the guide is over
     r = await bot.press("Ringkasan")
     text = docx_text(r.of("sendDocument")[0])
-    assert "belum dapat dilimpahkan" in text
+    assert "belum dapat dilimpahkan" in text and "28 April 2019" in text
     assert text.count("Tempat bertanya") == 1 and "Tempat pengajuan" not in text
     r = await bot.press("Hubungi petugas")
     assert bot.outcome()["handoff"] is True
+
+
+async def test_after_departure_is_refused_at_once(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "1 Mei 2020")
+    r = await bot.press("Tidak, sudah berangkat")
+    assert "4/6" not in r.text and "belum dapat dilimpahkan" in r.text
+    assert "sebelum berangkat ke Arab Saudi" in r.text and "Yang dapat dilakukan" in r.text
+    assert "🖨 Ringkasan (DOCX)" in r.buttons and "Draf surat (DOCX)" not in " ".join(r.buttons)
+
+
+async def test_under_12_is_refused_before_the_porsi_question(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "1 Mei 2020")
+    await bot.press("Ya, sebelum berangkat")
+    await bot.press("Anak kandung")
+    r = await bot.send(CHAT, "2 Maret 2014")  # 11 on 3 March 2025, 12 tomorrow
+    assert "6/6" not in r.text and "belum dapat dilimpahkan" in r.text
+    assert "minimal 12 tahun" in r.text and "ajukan mulai 2 Maret 2026" in r.text
+    # the departure age is said once, in the refusal, not again under "Perhatian"
+    assert "Perhatian" not in r.text and r.text.count("18 tahun") == 1
 
 
 async def test_relation_words_typed(bot):
@@ -235,7 +293,7 @@ async def test_relation_words_typed(bot):
     assert "5/6" in r.text
     await bot.send(CHAT, "1 Jan 1970")
     r = await bot.press("Lewati")
-    assert "Perhatian" not in r.text
+    assert "living cost" in r.text
     r = await bot.press("Belum / tidak")
     assert "saudara kandung" in r.text and "dapat diajukan" in r.text
 

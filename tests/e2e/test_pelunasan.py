@@ -218,6 +218,7 @@ async def test_unverified_public_level_hides_istithaah_verdict(h, fake_gateway):
 async def test_akun_list_remove_and_expiry(h, clock):
     await verify(h)
     r = await h.send(CHAT, "/akun")
+    assert h.outcome()["topic"] == "akun"  # its own topic, not pelunasan
     assert PORSI in r.text and "9 Februari 2027" in r.text  # 30 days after 10 January
     assert r.buttons[-1] == "Menu"  # a way back besides the remove buttons
     r = await h.press(f"Hapus tautan porsi {PORSI}")

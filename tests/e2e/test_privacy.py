@@ -88,6 +88,7 @@ async def test_cancel_deletes_nothing(h, clock):
     await tick_checklist(h, PERSON)
     code, _ = await open_ticket(h)
     r = await h.send(PERSON, "/hapusdata")
+    assert h.outcome()["topic"] == "akun"
     assert "Hapus data Anda dari bot ini?" in r.text
     assert "catatan akses data pribadi" in r.text  # what is kept, said before the choice
     assert {"Ya, hapus", "Batal"} <= set(r.buttons)

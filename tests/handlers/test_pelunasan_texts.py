@@ -122,3 +122,37 @@ def test_blocked_age_date_carries_the_placeholder_disclaimer(lang):
     verdict, text = _personal("minor", lang)
     assert verdict == "blocked_age"
     assert ("pengaturan bot" if lang == "id" else "the bot's setting") in text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("label", ["batal", "berangkat", "unknown_status"])
+def test_inactive_without_pelimpahan_does_not_cite_the_pelimpahan_rules(label, lang):
+    verdict, text = _personal(label, lang)
+    assert verdict == "inactive"
+    sources = text[text.index("Sumber:" if lang == "id" else "Sources:"):]
+    assert "pelimpahan" not in sources.lower() and "130/2020" not in sources
+    assert "Siskohat" in sources and "Kankemenag" in sources
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("label", ["wafat", "sakit_permanen"])
+def test_inactive_for_pelimpahan_cites_the_pelimpahan_rules(label, lang):
+    verdict, text = _personal(label, lang)
+    assert verdict == "inactive"
+    sources = text[text.index("Sumber:" if lang == "id" else "Sources:"):]
+    assert "130/2020" in sources
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_schedule_is_said_once(lang):
+    verdict, text = _personal("tahap1", lang)
+    assert verdict == "may_pay"
+    assert text.count("4 Januari 2027" if lang == "id" else "4 January 2027") == 1
+    assert text.count("5 Februari 2027" if lang == "id" else "5 February 2027") == 1
+
+
+def test_meningitis_button_only_when_the_vaccine_is_not_on_record():
+    paid = dataclasses.replace(BASE, verdict="already_paid", warnings=())
+    assert "vaksin-meningitis" not in kb_ids(paid) and "spma" in kb_ids(paid)
+    unvaccinated = dataclasses.replace(paid, warnings=("no_meningitis_vaccine",))
+    assert "vaksin-meningitis" in kb_ids(unvaccinated)

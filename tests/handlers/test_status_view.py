@@ -187,3 +187,21 @@ def test_markup_in_data_is_escaped():
 def test_the_coming_season_is_worded_as_such():
     rec = record(waiting=WaitingList(position=10, quota=1000))
     assert "musim haji terdekat" in plain(render("id", "status_result.j2", v=view(rec)))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_coming_season_card_states_the_age_and_istithaah_rule_without_personal_data(lang):
+    from integration.demo import DEMO_PORSI, showcase_rows
+    from integration.wire import record_from_wire
+
+    minor = record_from_wire(dict(zip(DEMO_PORSI, showcase_rows(), strict=True))["minor"])
+    v = view(minor)
+    assert v.estimate.seasons_to_go == 1
+    text = plain(render(lang, "status_result.j2", v=v))
+    rule = ("usia minimal 18 tahun atau sudah menikah, dan istithaah kesehatan" if lang == "id"
+            else "at least 18 or married, and health eligibility (istithaah)")
+    assert text.count(rule) == 1
+    assert "2010" not in text and "16 tahun" not in text and "16 years" not in text
+    # a pilgrim several seasons away does not get the line
+    later = plain(render(lang, "status_result.j2", v=view()))
+    assert rule not in later

@@ -263,3 +263,56 @@ def test_alternative_documents_are_one_checklist_item():
         assert [d.key for d in proof.documents] == ["identitas_keluarga", "bukti_hubungan_lain"]
         assert proof.label("id") == "Bukti hubungan keluarga"
         assert {"identitas_keluarga", "bukti_hubungan_lain"} <= proof.keys()
+
+
+def test_decided_reasons_from_partial_answers(policy):
+    from knowledge.pelimpahan import assess_answers, decided_reasons
+
+    def codes(**fields):
+        return [f.code for f in decided_reasons(fields, policy)]
+
+    assert codes(cause="wafat") == []
+    assert codes(cause="wafat", event_date=date(2018, 6, 15)) == ["died_before_cutoff"]
+    assert codes(cause="wafat", event_date=date(2019, 4, 29)) == []
+    # the cut-off is for deaths only
+    assert codes(cause="sakit_permanen", event_date=date(2018, 6, 15)) == []
+    assert codes(cause="lainnya") == ["cause_not_allowed"]
+    assert codes(cause="wafat", event_date=date(2020, 1, 1), before_departure=False) == [
+        "after_departure"]
+    assert codes(before_departure=True, relation="menantu") == ["relation_not_allowed"]
+    assert codes(recipient_birth_date=date(2014, 3, 2), submission_date=TODAY) == [
+        "recipient_under_12"]
+    assert codes(already_transferred=True) == ["already_transferred"]
+    assert codes(already_transferred=None, porsi_count=3) == []
+
+    early = assess_answers({"cause": "wafat", "event_date": date(2018, 6, 15),
+                            "submission_date": TODAY, "regency": "Kota Bengkulu"}, policy)
+    assert not early.eligible and early.codes() == ["died_before_cutoff"]
+    assert early.reasons[0].source and early.office == "Kankemenag Kota Bengkulu"
+    full = {name: getattr(good_case(), name) for name in Case.__dataclass_fields__}
+    assert assess_answers(full, policy) == assess_pelimpahan(good_case(), policy)
+
+
+def test_transfer_history_unknown_is_flagged(policy):
+    assert not assess_pelimpahan(good_case(), policy).transfers_checked
+    assert assess_pelimpahan(good_case(already_transferred=False), policy).transfers_checked
+
+
+def test_public_facts_hold_only_the_regency():
+    from knowledge.pelimpahan import facts_from_record
+    from knowledge.records import History, Identity, PilgrimRecord, WaitingList
+    from knowledge.values import PilgrimStatus
+
+    record = PilgrimRecord(porsi="0100123456", identity=Identity(status=PilgrimStatus.AKTIF),
+                           waiting=WaitingList(regency="Kota Bengkulu"),
+                           history=History(transferred_in=True, related_porsi=("0100999999",)))
+    assert facts_from_record(record, public_only=True) == {"regency": "Kota Bengkulu"}
+    full = facts_from_record(record)
+    assert full["already_transferred"] is True and full["porsi_count"] == 2
+
+
+def test_english_relation_labels_read_as_running_text(policy):
+    from knowledge.pelimpahan import relation_label
+
+    labels = [relation_label(k, policy, "en") for k in policy["relations"]["allowed"]]
+    assert "full sibling" in labels and not any("(" in label for label in labels)
