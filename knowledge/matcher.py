@@ -46,6 +46,10 @@ class Thresholds:
     # half the content words unknown AND only a weak best score: out of scope too ("harga
     # kambing qurban tahun ini": "tahun" and "harga" are KB words, the topic is not)
     weak: float = 0.45
+    # the best entry explains under a fifth of the question's (IDF-weighted) words: the words it
+    # shares are generic ones ("orang tua", "berangkat", "haji") and the topic is elsewhere
+    # ("bikinin caption ig buat ortu yang mau berangkat ke tanah suci")
+    explained: float = 0.2
     candidates: int = 3  # buttons when clarifying
 
 
@@ -94,6 +98,10 @@ _POLAR_PENALTY = 0.85  # the entry speaks of the opposite case ("belum pernah ha
 # however many other words it shares: "sudah pernah haji, tahap berapa" must not ride on
 # "belum pernah haji masuk tahap berapa".
 _POLAR_DOC_PENALTY = 0.8
+# Pairs an entry may compare ("beda tahap I dan tahap II"): a question about one side only is
+# not asking for the comparison, a question naming both is not asking about one side.
+_PAIRED = (("tahapsatu", "tahapdua"),)
+_PAIRED_PENALTY = 0.9
 
 
 def make_stemmer(roots: frozenset[str]):
@@ -245,6 +253,13 @@ class Matcher:
                 for i, stems in enumerate(self._entry_stems):
                     if opposite in stems and word not in stems:
                         combined[i] *= _POLAR_PENALTY
+        for a, b in _PAIRED:
+            asked = (a in words) + (b in words)
+            if asked:
+                for i, stems in enumerate(self._entry_stems):
+                    held = (a in stems) + (b in stems)
+                    if held and held != asked:
+                        combined[i] *= _PAIRED_PENALTY
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
 
     def match(self, text: str) -> Match:
@@ -264,7 +279,8 @@ class Matcher:
         signals = {k: round(v[top], 4) for k, v in sig.items()}
         common = dict(coverage=round(coverage, 3), normalized=normalized, signals=signals)
         if coverage < self.t.coverage or best < self.t.floor or (
-                coverage <= self.t.coverage and best < self.t.weak):
+                coverage <= self.t.coverage and best < self.t.weak) or (
+                sig["s3"][top] < self.t.explained):
             return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
         if len(text.split()) <= 1:
             return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)

@@ -41,6 +41,7 @@ FUNCTION_WORDS = frozenset(
     kak terima kasih sama jika kalau kalo agar supaya sebelum sesudah setelah tersebut the a an
     is are what how when who which can do does i my to of for in on with it be we you please
     will would should could did was were has have am your our their at by from this that
+    menanyakan ditanyakan nanyain kemarin tadi barusan terus
     """.split()
 )
 
@@ -190,12 +191,63 @@ def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
     return words
 
 
+_UNIT_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
+               "delapan": 8, "sembilan": 9}
+_SE_WORDS = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
+# a bare unit word is a number only before a counted thing ("tujuh tahun", "lima juta");
+# elsewhere "satu" stays a word ("salah satu", "satu kali")
+_COUNTED = frozenset("tahun thn th juta jt ribu rb lembar bulan hari minggu digit angka".split())
+
+
+def _read_number(words: list[str], i: int) -> tuple[int, int]:
+    """(value, words used) of an Indonesian number below 1000 written out from `words[i]`."""
+    n, start, value = len(words), i, 0
+
+    def unit(j: int) -> int | None:
+        return _UNIT_WORDS.get(words[j]) if j < n else None
+
+    if i < n and words[i] == "seratus":
+        value, i = 100, i + 1
+    elif unit(i) is not None and i + 1 < n and words[i + 1] == "ratus":
+        value, i = unit(i) * 100, i + 2
+    if i < n and words[i] in ("sepuluh", "sebelas"):
+        value, i = value + _SE_WORDS[words[i]], i + 1
+    elif unit(i) is not None and i + 1 < n and words[i + 1] == "belas":
+        value, i = value + 10 + unit(i), i + 2
+    elif unit(i) is not None and i + 1 < n and words[i + 1] == "puluh":
+        value, i = value + unit(i) * 10, i + 2
+        if unit(i) is not None:
+            value, i = value + unit(i), i + 1
+    elif unit(i) is not None:
+        value, i = value + unit(i), i + 1
+    return value, i - start
+
+
+def _apply_numbers(words: list[str]) -> list[str]:
+    """Numbers written out as words become digits: "dua puluh lima juta" -> "25 juta".
+
+    Pilgrims write ages and amounts either way; the knowledge base writes them in digits.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        value, used = _read_number(words, i)
+        nxt = words[i + used] if i + used < len(words) else ""
+        if used > 1 or (used == 1 and (words[i] in _SE_WORDS or nxt in _COUNTED)):
+            out.append(str(value))
+            i += used
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def normalize_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
     """Normalised words of `text`, without vocabulary-based typo correction."""
     lex = lexicon or default_lexicon()
     # Phrases first on the words as typed too: the token lexicon rewrites single words that a
     # phrase needs ("pay off": "off" would become "of" -> "dari"; "my" -> "milikku").
-    words = _apply_phrases(_basic_words(text), lex)
+    words = _apply_numbers(_apply_phrases(_basic_words(text), lex))
     return _apply_phrases(_apply_tokens(words, lex), lex)
 
 
@@ -285,6 +337,13 @@ def affix_variants(word: str) -> list[str]:
     return out
 
 
+@cache
+def place_names() -> frozenset[str]:
+    """Indonesian province / kabupaten / kota names (lexicon/places.txt)."""
+    text = (LEXICON_DIR / "places.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
 def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, int]:
     """Typo-correct `words` against `vocab`.
 
@@ -292,7 +351,11 @@ def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, 
     """
     out: list[str] = []
     content = covered = 0
+    places = place_names()
     for w in words:
+        if w in places and w not in vocab:
+            out.append(w)  # a place, not a typo of a KB word; says nothing about the topic
+            continue
         fixed = vocab.correct(w)
         out.append(fixed or w)
         # a bare number (an age, an amount) says nothing about whether the topic is covered

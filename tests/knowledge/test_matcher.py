@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.kb_schema import default_kb
-from knowledge.matcher import Matcher, asks_for_human
+from knowledge.matcher import Matcher, Thresholds, asks_for_human
 from knowledge.normalize import normalize
 
 
@@ -129,3 +129,19 @@ def test_a_bare_number_does_not_lower_coverage(m):
     r = m.match("ibu saya sudah 85 apa ada prioritas lansia")
     assert r.decision == "answer" and r.entry_id == "lansia-prioritas"
     assert r.coverage == 1.0
+
+
+def test_comparing_the_two_stages_is_not_one_stage(m):
+    both = m.match("bedanya pelunasan tahap 1 sama tahap 2")
+    assert both.decision == "answer" and both.entry_id == "pelunasan-tahap-beda"
+    one = m.match("pelunasan tahap dua untuk siapa")
+    assert one.decision == "answer" and one.entry_id == "pelunasan-tahap-2"
+
+
+def test_a_question_the_best_entry_barely_explains_is_out_of_scope(m):
+    # the rule: the best entry's share of the question's weighted words must reach `explained`
+    text = "bapak saya lupa nomor porsinya"
+    assert m.match(text).decision == "answer"
+    strict = Matcher(default_kb(), Thresholds(explained=1.01))
+    r = strict.match(text)
+    assert r.decision == "handoff" and r.reason == "out_of_scope"

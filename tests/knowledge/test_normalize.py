@@ -132,3 +132,26 @@ def test_mask_personal_finds_lower_case_names_and_addresses():
     # a common name that is also a dictionary word is still masked; KB words never are
     assert mask_personal("anak saya budi mau tanya porsi", known) == "anak saya *** mau tanya porsi"
     assert mask_personal("bapak joko santoso", known) == "bapak *** ***"
+
+
+def test_numbers_written_as_words_become_digits():
+    assert normalize("setoran dua puluh lima juta") == "setoran 25 juta"
+    assert normalize("umur tujuh belas tahun") == "umur 17 tahun"
+    assert normalize("sepuluh digit") == "10 digit"
+    assert normalize("seratus dua puluh tiga") == "123"
+    # a lone unit word is a number only before a counted thing; "tahap satu" stays a stage
+    assert normalize("salah satu") == "salah satu"
+    assert normalize("tahap satu dan tahap dua") == "tahapsatu dan tahapdua"
+
+
+def test_place_names_do_not_count_against_coverage():
+    vocab = Vocabulary(["pindah", "domisili", "porsi"])
+    words, content, covered = correct_words(["pindah", "bekasi", "surabaya", "porsi"], vocab)
+    assert words == ["pindah", "bekasi", "surabaya", "porsi"]
+    assert (content, covered) == (2, 2)
+
+
+def test_app_and_screenshot_words():
+    assert normalize("ss dari app, cara benerinnya") == "dari aplikasi cara perbaiki"
+    assert normalize("cek di web kemenag") == "cek di website kemenag"
+    assert normalize("jumlah se-indonesia") == "jumlah seluruh indonesia"
