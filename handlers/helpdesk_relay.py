@@ -6,6 +6,9 @@ with the copy's id - the mapping both ways. A 429 is retried here a few times wh
 for a short wait; anything still failing stays pending with a next attempt time and is retried by
 the repeating job (`handlers.helpdesk.tick`), never dropped. A deleted topic is recreated (new
 topic, context card again, resend); a closed topic is reopened.
+Several processes may share the database: a flush claims the rows it sends (`repo.claim`, a
+claim per flush run), renews the claim right before each send and gives back what it did not
+send, so the job and a handler - in this process or another - never send the same row twice.
 Nothing from messages reaches a log line: ticket codes, ids and Telegram's error texts only.
 """
 
@@ -14,6 +17,9 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import os
+import socket
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +45,10 @@ BACKOFF_S = 30.0
 MAX_BACKOFF_S = 1800.0
 TITLE_MAX = 128
 LOCKS_KEY = "hd_flush_locks"  # bot_data: ticket id -> asyncio.Lock
+# A handler whose ticket's older rows are held by another process waits this long (polling)
+# for them before leaving its own row to that process / the job.
+CLAIM_WAIT_S = 5.0
+CLAIM_POLL_S = 0.1
 # Message attributes, checked in order, naming the kind of a message (for the transcript).
 KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker",
          "location", "venue", "contact", "poll", "dice", "story")
@@ -211,15 +221,26 @@ async def _copy(app: Application, ticket: repo.Ticket, row: repo.Message) -> int
     return result.message_id
 
 
-async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, inline: bool
-                  ) -> tuple[str, repo.Ticket]:
-    """Try to send one outbox row: ("sent" | "pending" | "failed", ticket)."""
+def _owner() -> str:
+    """A claim owner for one flush run (host and pid say who, for a person reading the table)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, inline: bool,
+                  owner: str) -> tuple[str, repo.Ticket]:
+    """Try to send one outbox row claimed by `owner`:
+    ("sent" | "pending" | "failed" | "lost", ticket); "lost": the claim was taken over (or the
+    row is no longer pending), so it was not sent."""
     db = svc(app).db
     attempt = 0
     while True:
         attempt += 1
         error: str
         retry_at: datetime | None = None
+        with db.session() as s:
+            if not repo.renew(s, row.id, owner=owner, now=now(app)):
+                log.warning("helpdesk %s: message %s claimed elsewhere", ticket.code, row.id)
+                return "lost", ticket
         if row.direction == "in" and ticket.thread_id is None:
             try:
                 ticket = await create_topic(app, ticket)
@@ -278,44 +299,81 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
 async def flush(app: Application, ticket_id: int, *, inline: bool = True) -> Flushed:
     """Send the ticket's pending rows in order, each direction stopping at its first failure
     (so messages never overtake each other). `inline=False` (the job) takes only due rows."""
-    # One flush per ticket at a time in this process: the job and a handler must not both
-    # send the same pending row (several processes would need row locks; see the report).
+    # Within this process one flush per ticket at a time (no claim contention, no polling);
+    # across processes the claims in the database keep workers apart.
     locks = app.bot_data.setdefault(LOCKS_KEY, {})
     lock = locks.setdefault(ticket_id, asyncio.Lock())
     async with lock:
+        owner = _owner()
         try:
-            return await _flush(app, ticket_id, inline=inline)
+            return await _flush(app, ticket_id, inline=inline, owner=owner)
         finally:
+            try:
+                with svc(app).db.session() as s:
+                    repo.release(s, ticket_id=ticket_id, owner=owner)
+            except Exception:  # noqa: BLE001 - the claims then time out (CLAIM_TIMEOUT)
+                log.exception("helpdesk: claims of ticket %s not released", ticket_id)
             if not lock._waiters:  # noqa: SLF001 - drop idle locks so the dict stays small
                 locks.pop(ticket_id, None)
 
 
-async def _flush(app: Application, ticket_id: int, *, inline: bool) -> Flushed:
+async def _flush(app: Application, ticket_id: int, *, inline: bool, owner: str) -> Flushed:
     db = svc(app).db
     with db.session() as s:
         ticket = repo.get(s, ticket_id)
-        rows = repo.pending(s, ticket_id=ticket_id, due_before=None if inline else now(app))
     out = Flushed(ticket=ticket)
     if ticket is None:
         return out
     stuck: set[str] = set()
-    for row in rows:
-        if row.direction in stuck:
-            out.pending.append(row.id)
-            continue
-        if row.direction == "in" and ticket.topic_closed and ticket.is_open:
-            ticket = await set_topic_closed(app, ticket, False)  # the person writes: reopen
-        result, ticket = await deliver(app, ticket, row, inline=inline)
-        if result == "sent":
-            out.sent.append(row.id)
-            continue
-        stuck.add(row.direction)
-        if result == "pending":
-            out.pending.append(row.id)
-        else:
-            with db.session() as s:
-                failed = repo.get_message(s, row.id)
-            out.failed.append(failed)
+    tried: set[int] = set()  # rows this run has handled (sent, left pending, failed, lost)
+    first_seen: tuple[int, ...] | None = None
+    waited = 0.0
+    contended = False
+    while True:
+        # Claim again after each batch: rows added meanwhile, or released by another worker.
+        with db.session() as s:
+            claim = repo.claim(s, ticket_id=ticket_id, owner=owner, now=now(app),
+                               due_before=None if inline else now(app))
+        if first_seen is None:
+            first_seen = claim.pending_ids
+        contended = contended or claim.busy
+        fresh = [r for r in claim.rows if r.id not in tried]
+        if not fresh:
+            if claim.busy and inline and waited < CLAIM_WAIT_S:
+                await asyncio.sleep(CLAIM_POLL_S)  # real time: another process is sending
+                waited += CLAIM_POLL_S
+                continue
+            break
+        for row in fresh:
+            tried.add(row.id)
+            if row.direction in stuck:
+                out.pending.append(row.id)
+                continue
+            if row.direction == "in" and ticket.topic_closed and ticket.is_open:
+                ticket = await set_topic_closed(app, ticket, False)  # the person writes: reopen
+            result, ticket = await deliver(app, ticket, row, inline=inline, owner=owner)
+            if result == "sent":
+                out.sent.append(row.id)
+                continue
+            stuck.add(row.direction)
+            if result in ("pending", "lost"):
+                out.pending.append(row.id)
+            else:
+                with db.session() as s:
+                    failed = repo.get_message(s, row.id)
+                out.failed.append(failed)
+    if contended and first_seen:
+        # Rows another worker held: report what became of them (sent -> the caller's receipt;
+        # failed ones are reported by the worker that failed them).
+        with db.session() as s:
+            for rid in first_seen:
+                if rid in tried:
+                    continue
+                other = repo.get_message(s, rid)
+                if other is not None and other.status == "sent":
+                    out.sent.append(rid)
+                elif other is not None and other.status == "pending":
+                    out.pending.append(rid)
     out.ticket = ticket
     return out
 

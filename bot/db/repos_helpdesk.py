@@ -2,22 +2,43 @@
 
 Takes a Session, never commits (the caller's `db.session()` does), returns plain dataclasses.
 Times go in aware (any zone) and come out aware UTC; they are stored naive UTC.
+
+Several worker processes may share one database (PostgreSQL in production):
+- the outbox is claimed before sending (`claim`): a claim marks rows with the worker and the
+  time; PostgreSQL locks the candidate rows with `FOR UPDATE SKIP LOCKED`, SQLite takes its one
+  write lock with the first statement. A ticket's pending rows are claimed in order, per
+  direction, only as a prefix: a row held by another live worker (or not due yet, for the job)
+  stops its direction, so a newer message never overtakes an older pending one. A claim older
+  than CLAIM_TIMEOUT belongs to a dead worker and is taken over (that row may then be sent
+  twice if the dead worker had sent it but not recorded it: at least once, never dropped).
+- ticket numbers come from a per-month counter row incremented with UPDATE ... RETURNING (the
+  row lock / SQLite's write lock serialises concurrent openings; (month, seq) stays unique).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy import update as update_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db.models.helpdesk import HelpdeskBlock, HelpdeskMessage, HelpdeskTicket
+from bot.db.models.helpdesk import (
+    HelpdeskBlock,
+    HelpdeskCounter,
+    HelpdeskMessage,
+    HelpdeskTicket,
+)
 from knowledge.tickets import TicketFacts, format_code, month_key
 
 OPEN_STATES = ("new", "claimed")
+# A worker renews its claim before each send; one older than this has died (a send, with its
+# inline 429 waits and a topic creation, takes well under a minute).
+CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def _db(t: datetime | None) -> datetime | None:
@@ -106,17 +127,36 @@ def open_ticket(session: Session, *, chat_id: int, user_id: int | None, lang: st
                 context: dict | None = None) -> Ticket:
     """A new ticket numbered in the month of `local_now` (the office's local time)."""
     month = month_key(local_now)
-    last = session.scalar(select(func.max(HelpdeskTicket.seq))
-                          .where(HelpdeskTicket.month == month)) or 0
+    seq = _next_seq(session, month)
     now = _db(local_now)
     row = HelpdeskTicket(
-        month=month, seq=last + 1, code=format_code(month, last + 1), chat_id=chat_id,
+        month=month, seq=seq, code=format_code(month, seq), chat_id=chat_id,
         user_id=user_id, lang=lang, reason=reason, state="new", topic_closed=0, porsi=porsi,
         context=json.dumps(context or {}, ensure_ascii=False), created_at=now,
         waiting_since=now, last_person_at=now)
     session.add(row)
     session.flush()
     return _ticket(row)
+
+
+def _next_seq(session: Session, month: str) -> int:
+    """The month's next ticket number, race-free across processes: the counter row (seeded
+    from the tickets already there) is incremented in place; a concurrent opener waits on its
+    row lock (PostgreSQL) or the write lock (SQLite) and gets the following number."""
+    seed = (select(literal(month), func.coalesce(func.max(HelpdeskTicket.seq), 0))
+            .where(HelpdeskTicket.month == month))
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(HelpdeskCounter).from_select(["month", "last"], seed)
+                        .on_conflict_do_nothing(index_elements=["month"]))
+    elif session.get(HelpdeskCounter, month) is None:  # pragma: no cover - other databases
+        session.add(HelpdeskCounter(month=month, last=session.execute(seed).one()[1]))
+        session.flush()
+    return session.execute(
+        update_(HelpdeskCounter).where(HelpdeskCounter.month == month)
+        .values(last=HelpdeskCounter.last + 1).returning(HelpdeskCounter.last)
+        .execution_options(synchronize_session=False)).scalar_one()
 
 
 def get(session: Session, ticket_id: int) -> Ticket | None:
@@ -243,6 +283,7 @@ def mark_sent(session: Session, message_id: int, *, target_message_id: int | Non
     row.attempts += 1
     row.sent_at = _db(now)
     row.next_attempt_at = None
+    row.claimed_by = row.claimed_at = None
     session.flush()
     return _message(row)
 
@@ -254,8 +295,112 @@ def mark_retry(session: Session, message_id: int, *, error: str, next_at: dateti
     row.last_error = error[:120]
     row.next_attempt_at = None if failed else _db(next_at)
     row.status = "failed" if failed else "pending"
+    row.claimed_by = row.claimed_at = None  # free for whoever retries it when it is due
     session.flush()
     return _message(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    rows: list[Message]  # claimed by the caller, oldest first: send in this order
+    busy: bool  # older pending rows are held by another live worker (or being claimed now)
+    pending_ids: tuple[int, ...]  # every pending row of the ticket seen by this claim
+
+
+_CLAIM_COLS = (HelpdeskMessage.id, HelpdeskMessage.direction, HelpdeskMessage.claimed_by,
+               HelpdeskMessage.claimed_at, HelpdeskMessage.next_attempt_at)
+
+
+def _claimable(owner: str, stale_before: datetime):
+    return or_(HelpdeskMessage.claimed_by.is_(None), HelpdeskMessage.claimed_by == owner,
+               HelpdeskMessage.claimed_at < stale_before)
+
+
+def claim(session: Session, *, ticket_id: int, owner: str, now: datetime,
+          due_before: datetime | None = None, timeout: timedelta = CLAIM_TIMEOUT) -> Claim:
+    """Claim the ticket's pending rows `owner` may send now (see the module docstring).
+
+    Run it in its own short `db.session()`: the claim is only visible to others once that
+    commits. `due_before` (the job) leaves rows whose next attempt is later - and every newer
+    row of the same direction. Rows already claimed by `owner` are claimed again."""
+    pending_q = (HelpdeskMessage.ticket_id == ticket_id, HelpdeskMessage.status == "pending")
+    stamp, stale = _db(now), _db(now - timeout)
+    due = _db(due_before)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows another claimer holds are skipped, not waited for; the plain read below still
+        # sees them, so they stop their direction instead of being overtaken.
+        locked: set[int] | None = set(session.scalars(
+            select(HelpdeskMessage.id).where(*pending_q).order_by(HelpdeskMessage.id)
+            .with_for_update(skip_locked=True)))
+    else:
+        # SQLite has one writer at a time: making the first statement a write (refreshing our
+        # own claims) holds the write lock until commit, so the read and the claim below are
+        # one atomic step; a concurrent claimer waits (busy timeout) and then sees our claim.
+        session.execute(update_(HelpdeskMessage)
+                        .where(*pending_q, HelpdeskMessage.claimed_by == owner)
+                        .values(claimed_at=stamp)
+                        .execution_options(synchronize_session=False))
+        locked = None
+    rows = session.execute(select(*_CLAIM_COLS).where(*pending_q)
+                           .order_by(HelpdeskMessage.id)).all()
+    take: list[int] = []
+    stopped: set[str] = set()
+    busy = False
+    for r in rows:
+        if r.direction in stopped:
+            continue
+        free = (r.claimed_by is None or r.claimed_by == owner
+                or (r.claimed_at is not None and r.claimed_at < stale))
+        if locked is not None and r.id not in locked:
+            free = False  # another claimer is deciding about it right now
+        if free and (due is None or r.next_attempt_at is None or r.next_attempt_at <= due):
+            take.append(r.id)
+            continue
+        stopped.add(r.direction)
+        busy = busy or not free
+    claimed: list[Message] = []
+    if take:
+        # conditional as well: never steal a live claim, whatever happened since the read
+        session.execute(update_(HelpdeskMessage)
+                        .where(HelpdeskMessage.id.in_(take), HelpdeskMessage.status == "pending",
+                               _claimable(owner, stale))
+                        .values(claimed_by=owner, claimed_at=stamp)
+                        .execution_options(synchronize_session=False))
+        got = {r.id: r for r in session.scalars(
+            select(HelpdeskMessage).where(HelpdeskMessage.id.in_(take),
+                                          HelpdeskMessage.claimed_by == owner)
+            .execution_options(populate_existing=True))}
+        lost: set[str] = set()
+        for rid, direction in ((r.id, r.direction) for r in rows if r.id in take):
+            if rid not in got or direction in lost:
+                lost.add(direction)  # keep the order: nothing after a row we did not get
+                continue
+            claimed.append(_message(got[rid]))
+        busy = busy or bool(lost)
+    return Claim(claimed, busy, tuple(r.id for r in rows))
+
+
+def renew(session: Session, message_id: int, *, owner: str, now: datetime) -> bool:
+    """Refresh `owner`'s claim on a still pending row just before sending it; False when the
+    claim was taken over (or the row is no longer pending): then it must not be sent."""
+    done = session.execute(update_(HelpdeskMessage)
+                           .where(HelpdeskMessage.id == message_id,
+                                  HelpdeskMessage.status == "pending",
+                                  HelpdeskMessage.claimed_by == owner)
+                           .values(claimed_at=_db(now))
+                           .execution_options(synchronize_session=False))
+    return (done.rowcount or 0) == 1
+
+
+def release(session: Session, *, ticket_id: int, owner: str) -> int:
+    """Give back `owner`'s claims on rows of the ticket it did not send (stopped behind a
+    failure, or the worker gave up)."""
+    done = session.execute(update_(HelpdeskMessage)
+                           .where(HelpdeskMessage.ticket_id == ticket_id,
+                                  HelpdeskMessage.claimed_by == owner)
+                           .values(claimed_by=None, claimed_at=None)
+                           .execution_options(synchronize_session=False))
+    return done.rowcount or 0
 
 
 def pending(session: Session, *, ticket_id: int | None = None, direction: str | None = None,

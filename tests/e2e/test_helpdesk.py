@@ -641,3 +641,49 @@ async def test_transcript_kept_only_when_agents_can_read_it(h, make_harness):
         state = bare.chat_data(other)
         assert "hd_recent" not in state
         assert state.get("hd_porsi") == "1234567890"
+
+
+# --- several processes on one database -------------------------------------------------------
+async def test_row_held_by_another_process_is_not_overtaken_nor_sent_twice(h, clock,
+                                                                           monkeypatch):
+    from handlers import helpdesk_relay
+
+    monkeypatch.setattr(helpdesk_relay, "CLAIM_WAIT_S", 0.2)  # real seconds of polling
+    _, thread = await open_ticket(h)
+    h.api.fail_next("copyMessage", times=1, retry_after=120, chat_id=AGENTS_CHAT_ID)
+    await h.send(PERSON, "pertama")  # stays pending ...
+    ticket = ticket_of(h)
+    with h.db.session() as s:  # ... and another process claims it, then hangs
+        held = repo.claim(s, ticket_id=ticket.id, owner="other-process", now=clock())
+    assert [m.text for m in held.rows] == ["pertama"]
+    r = await h.send(PERSON, "kedua")
+    assert not r.to(AGENTS_CHAT_ID).of("copyMessage")  # "kedua" waits behind "pertama"
+    assert "belum terkirim" in r.to(PERSON).text
+    clock.advance(seconds=121)
+    assert (await tick(h.app))["sent"] == 0  # the other process's claim is still live
+    clock.advance(seconds=repo.CLAIM_TIMEOUT.total_seconds())  # it died: take over
+    since = h.api.seq
+    assert (await tick(h.app))["sent"] == 2
+    copies = [c.text for c in h.api.sent_to(AGENTS_CHAT_ID, since=since, thread_id=thread)
+              if c.method == "copyMessage"]
+    assert copies == ["pertama", "kedua"]
+    assert (await tick(h.app))["sent"] == 0
+    with h.db.session() as s:  # the dead process wakes up: its claim is gone
+        assert not repo.renew(s, held.rows[0].id, owner="other-process", now=clock())
+
+
+async def test_helpdesk_on_postgres(make_harness, pg_url, clock, sleeper):
+    async with make_harness(db_url=pg_url, settings_overrides=HD,
+                            extras={"helpdesk_sleep": sleeper}) as hh:
+        hh.add_agent(AGENT, first_name="Andi")
+        _, thread = await open_ticket(hh)
+        assert ticket_of(hh).code == "HD-2503-0001"
+        r = await agent(hh, thread, "Baik, kami cek")
+        assert r.to(PERSON).text == "Baik, kami cek"
+        hh.api.fail_next("copyMessage", times=1, retry_after=120, chat_id=AGENTS_CHAT_ID)
+        await hh.send(PERSON, "pesan tertunda")
+        clock.advance(seconds=121)
+        assert (await tick(hh.app))["sent"] == 1
+        assert (await tick(hh.app))["sent"] == 0
+        await open_ticket(hh, 222)
+        assert ticket_of(hh, 222).code == "HD-2503-0002"

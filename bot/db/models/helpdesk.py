@@ -1,5 +1,5 @@
 """Helpdesk tickets, the message mapping both ways (doubling as the outbox), notes, ratings,
-transcripts, and blocked people.
+transcripts, blocked people, and the per-month ticket counters.
 
 Times are naive UTC. Message texts are stored (the transcript is the point of this table) but
 never logged.
@@ -84,6 +84,10 @@ class HelpdeskMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(120))  # Telegram's description only
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The worker (one flush run) sending this outbox row now; a claim older than the timeout
+    # in bot/db/repos_helpdesk.py belongs to a dead worker and may be taken over.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),
@@ -100,3 +104,13 @@ class HelpdeskBlock(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     blocked_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     blocked_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class HelpdeskCounter(Base):
+    """The last ticket number given out in a month: incremented in place (UPDATE ... RETURNING)
+    so two processes opening tickets at once never get the same number."""
+
+    __tablename__ = "helpdesk_counters"
+
+    month: Mapped[str] = mapped_column(String(4), primary_key=True)  # "2411"
+    last: Mapped[int] = mapped_column(Integer, nullable=False)

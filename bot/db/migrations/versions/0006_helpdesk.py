@@ -1,4 +1,4 @@
-"""helpdesk tables: tickets, messages (mapping both ways + outbox), blocks.
+"""helpdesk tables: tickets, messages (mapping both ways + outbox), blocks, ticket counters.
 
 Revision ID: 0006
 Revises: 0005
@@ -64,6 +64,8 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(120), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(64), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["ticket_id"], ["helpdesk_tickets.id"], ondelete="CASCADE",
                                 name=op.f("fk_helpdesk_messages_ticket_id_helpdesk_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_helpdesk_messages")),
@@ -79,9 +81,16 @@ def upgrade() -> None:
         sa.Column("blocked_by", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_helpdesk_blocks")),
     )
+    op.create_table(
+        "helpdesk_counters",
+        sa.Column("month", sa.String(4), nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", name=op.f("pk_helpdesk_counters")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("helpdesk_counters")
     op.drop_table("helpdesk_blocks")
     op.drop_index("ix_helpdesk_messages_topic_msg", table_name="helpdesk_messages")
     op.drop_index("ix_helpdesk_messages_status", table_name="helpdesk_messages")
