@@ -37,6 +37,7 @@ HANDLER_MODULES = [
     "handlers.start",  # /start, /help, /bahasa, the menu
     "handlers.status",  # /porsi and bare porsi numbers
     "handlers.pelunasan",  # payoff (pelunasan) questions and wizard
+    "handlers.akun",  # /akun (verified porsi numbers), /hapusdata
     "handlers.pelimpahan",  # transfer of a porsi (pelimpahan) wizard
     "handlers.faq",  # knowledge-base answers (also a hook of the router)
     "handlers.router",  # last: the catch-all for free text, stickers, photos, unknown commands

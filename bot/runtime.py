@@ -43,12 +43,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-# How the runtime tables' DateTime columns are bound on the raw DBAPI connection: SQLite keeps
-# SQLAlchemy's text format (so ORM reads and the prune comparison still work), PostgreSQL
-# takes the datetime itself.
-_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
-
-
 class StateStore:
     """SQL for the runtime tables. Runs on every update, so it talks to the DBAPI connection
     directly (the pool's checkout, no Core compile/result layers): plain SQL valid on
@@ -93,7 +87,8 @@ class StateStore:
                     for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE")}
 
     def _stamp(self, dt: datetime):
-        # SQLAlchemy's SQLite DateTime text ("YYYY-MM-DD HH:MM:SS.ffffff"), without strftime
+        # SQLite gets SQLAlchemy's own DateTime text ("YYYY-MM-DD HH:MM:SS.ffffff") so ORM reads
+        # and the prune comparison still work; PostgreSQL's driver takes the datetime itself
         return dt.isoformat(" ", "microseconds") if self.sqlite else dt
 
     def _run(self, work):

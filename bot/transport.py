@@ -35,11 +35,6 @@ _ALLOWED_TAGS = {
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
 _MEDIA_KEYS = ("photo", "document", "voice", "audio", "video", "sticker", "animation",
                "video_note", "contact", "location")
-_SEND_MEDIA = {
-    "sendPhoto": "photo", "sendDocument": "document", "sendVoice": "voice",
-    "sendAudio": "audio", "sendVideo": "video", "sendSticker": "sticker",
-    "sendAnimation": "animation", "sendVideoNote": "video_note",
-}
 
 
 class ApiError(Exception):
@@ -465,9 +460,6 @@ class FakeBotAPI:
         query = {"id": str(next(self._callback_ids)), "from": user, "message": msg,
                  "chat_instance": str(chat_id), "data": data}
         return {"update_id": next(self._update_ids), "callback_query": query}
-
-    def next_update_id(self) -> int:
-        return next(self._update_ids)
 
     def push_update(self, update: dict) -> None:
         """Queue an update for getUpdates (polling)."""

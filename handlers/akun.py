@@ -1,7 +1,7 @@
 """/akun: the porsi numbers this chat is verified for (until when), each with a remove button,
 and "Hapus data saya" (also /hapusdata): erase this person's data after an explicit yes.
 
-Registered by handlers/pelunasan.py (the verification lives there); links come from
+The verification that makes the links lives in handlers/pelunasan.py; links come from
 bot/db/repos_verification.py, the erasure itself is bot/privacy.py. Callback data:
 `akun:remove:<porsi>`, `akun:list`, `privacy:ask`, `privacy:yes`, `privacy:no`.
 """
@@ -9,8 +9,6 @@ bot/db/repos_verification.py, the erasure itself is bot/privacy.py. Callback dat
 from __future__ import annotations
 
 import logging
-from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
@@ -34,10 +32,7 @@ async def show_links(update: Update, context: CallbackContext, removed: str | No
     svc = services(context)
     lang = lang_of(update, context)
     chat_id = update.effective_chat.id
-    try:
-        tz = ZoneInfo(svc.settings.timezone)
-    except Exception:
-        tz = UTC
+    tz = svc.tz
     with svc.db.session() as s:
         links = repo.active_links(s, chat_id, svc.clock())
     items = [{"porsi": lk.porsi, "expires": lk.expires_at.astimezone(tz)} for lk in links]

@@ -13,12 +13,13 @@ Contract for feature modules (`handlers/<feature>.py`):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable  # noqa: F401
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -43,6 +44,12 @@ class Services:
     gateway: Gateway
     clock: Callable[[], datetime]  # timezone-aware now(); tests pin it
     extras: dict[str, Any] = field(default_factory=dict)  # feature singletons (kb, policies)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The local time zone of dates shown to people (`settings.timezone`, checked when the
+        Application is built)."""
+        return ZoneInfo(self.settings.timezone)
 
 
 def services(context: CallbackContext) -> Services:
@@ -86,11 +93,30 @@ def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
         out["handoff"] = handoff
 
 
+# The status check and /pelunasan both look a porsi up, so they share one hourly allowance
+# (`settings.status_lookups_per_hour`) and this key: the bot cannot be used to walk the list.
+LOOKUPS_KEY = "status_lookups"  # user_data: epoch seconds of this person's recent lookups
+HOUR_S = 3600.0
+
+
+def count_lookup(context: CallbackContext, limit: int, now: float) -> float | None:
+    """Count one porsi lookup and return None, or the seconds to wait when the hour is used up."""
+    store = context.user_data if context.user_data is not None else context.chat_data
+    stamps = [t for t in store.get(LOOKUPS_KEY) or [] if isinstance(t, int | float)]
+    stamps = [t for t in stamps if 0 <= now - t < HOUR_S]
+    if limit > 0 and len(stamps) >= limit:
+        store[LOOKUPS_KEY] = stamps
+        return HOUR_S - (now - min(stamps))
+    # whole seconds: the list is saved with the user's state after every lookup
+    stamps.append(int(now))
+    store[LOOKUPS_KEY] = stamps
+    return None
+
+
 # --- cross-feature hooks -------------------------------------------------------------------
 # Features plug into the shared free-text router (handlers/router.py) and the handoff path here,
 # so no feature module imports another one.
 
-Callback = "Callable[[Update, CallbackContext], Awaitable[None]]"
 FLOWS: dict[str, Any] = {}  # flow name -> async text handler while that flow is active
 HOOKS: dict[str, Any] = {}  # "free_text" (FAQ matcher), "handoff" (helpdesk offer)
 
@@ -140,9 +166,9 @@ async def offer_handoff(update: Update, context: CallbackContext, reason: str = 
                         forced: bool = False) -> None:
     """Offer (or, when `forced`, open) a hand-off to a human agent.
 
-    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`;
-    until then this tells the person where human help is (Kankemenag kab/kota), with a Menu
-    button when they asked (`forced`).
+    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`; an
+    Application built without it (a subset of handler modules) tells the person where human
+    help is (Kankemenag kab/kota), with a Menu button when they asked (`forced`).
     """
     func = HOOKS.get("handoff")
     mark(update, context, handoff=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
@@ -85,7 +84,7 @@ def _policy(context: CallbackContext) -> dict:
 
 def _today(context: CallbackContext) -> date:
     svc = services(context)
-    return svc.clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    return svc.clock().astimezone(svc.tz).date()
 
 
 def _state(context: CallbackContext) -> dict:

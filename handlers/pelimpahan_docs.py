@@ -33,7 +33,6 @@ from handlers.base import render
 
 LETTERS = ("permohonan", "kuasa", "sktjm")
 KINDS = (*LETTERS, "summary")
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _DRAFT_RED = RGBColor(0xC0, 0x00, 0x00)
 
 

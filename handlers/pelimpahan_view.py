@@ -20,20 +20,15 @@ from knowledge.pelimpahan import (
     source_titles,
 )
 
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 MARK_SYMBOL = {True: "☑", False: "☐"}
 
 
 def fmt_date(value: date | str | None, lang: str) -> str:
+    """A date (or ISO string) as "17 Agustus 1990" / "17 August 1990"; "" for none."""
     if value in (None, ""):
         return ""
     d = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return f"{d.day} {MONTHS.get(lang, MONTHS['id'])[d.month - 1]} {d.year}"
+    return render(lang, "common_date.j2", d=d)  # the chat texts' own `tanggal` macro
 
 
 def verdict_context(result: Result, policy: dict, lang: str, *, with_office: bool = True,

@@ -16,13 +16,11 @@ only whether the shared phone matched (a bool) waits there for the birth-date st
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardButton,
@@ -43,6 +41,7 @@ from telegram.ext import (
 
 from bot.db import repos_verification as repo
 from handlers.base import (
+    count_lookup,
     end_flow,
     lang_of,
     mark,
@@ -67,10 +66,6 @@ log = logging.getLogger(__name__)
 FLOW = "pelunasan"
 TOPIC = "pelunasan"
 POLICY_EXTRA = "pelunasan_policy"  # services.extras key: the loaded policy (tests may inject)
-# Shared with the status check (handlers/status.py uses the same user_data key), so /porsi and
-# /pelunasan together stay within `settings.status_lookups_per_hour`.
-LOOKUPS_KEY = "status_lookups"
-HOUR_S = 3600.0
 CANCEL_WORDS = frozenset({"batal", "cancel", "berhenti", "stop", "keluar"})
 MAX_KB_BUTTONS = 3
 VIEW_KIND = "pelunasan"
@@ -131,19 +126,12 @@ def inline(lang: str, rows: list[list[tuple[str, str] | tuple[str, str, str]]]
          for b in row] for row in rows])
 
 
-def _tz(context: CallbackContext):
-    try:
-        return ZoneInfo(services(context).settings.timezone)
-    except Exception:  # a bad setting must not stop the reply
-        return UTC
-
-
 def _now(context: CallbackContext) -> datetime:
     return services(context).clock()
 
 
 def _today(context: CallbackContext) -> date:
-    return _now(context).astimezone(_tz(context)).date()
+    return _now(context).astimezone(services(context).tz).date()
 
 
 def _local(moment: datetime | None, tz) -> datetime | None:
@@ -170,29 +158,6 @@ def _state(context: CallbackContext) -> dict:
 
 def _in_flow(context: CallbackContext) -> bool:
     return context.chat_data.get("flow") == FLOW
-
-
-async def lookup(context: CallbackContext, porsi: str):
-    result = services(context).gateway.lookup(porsi)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def _rate_limit_wait(context: CallbackContext) -> float | None:
-    """Count one lookup; the seconds to wait when this hour's allowance is used up, else None."""
-    svc = services(context)
-    limit = svc.settings.status_lookups_per_hour
-    store = context.user_data if context.user_data is not None else context.chat_data
-    now = _now(context).timestamp()
-    stamps = [t for t in store.get(LOOKUPS_KEY) or [] if isinstance(t, int | float)]
-    stamps = [t for t in stamps if 0 <= now - t < HOUR_S]
-    if limit > 0 and len(stamps) >= limit:
-        store[LOOKUPS_KEY] = stamps
-        return HOUR_S - (now - min(stamps))
-    stamps.append(now)
-    store[LOOKUPS_KEY] = stamps
-    return None
 
 
 def as_of_text(lang: str, result, tz) -> str:
@@ -329,16 +294,16 @@ async def check_porsi(update: Update, context: CallbackContext, porsi: str) -> N
     if verified:
         await show_full(update, context, porsi)
         return
-    wait = _rate_limit_wait(context)
+    limit = services(context).settings.status_lookups_per_hour
+    wait = count_lookup(context, limit, _now(context).timestamp())
     if wait is not None:
         end_flow(context)
         await send(update, context, render(
-            lang, "pelunasan_rate_limited.j2",
-            limit=services(context).settings.status_lookups_per_hour,
+            lang, "pelunasan_rate_limited.j2", limit=limit,
             minutes=max(1, math.ceil(wait / 60))))
         return
     try:
-        result = await lookup(context, porsi)
+        result = await services(context).gateway.lookup(porsi)
     except Exception:  # the gateway degrades by itself; never leave the person hanging
         log.exception("pelunasan lookup failed")
         end_flow(context)
@@ -355,7 +320,7 @@ async def check_porsi(update: Update, context: CallbackContext, porsi: str) -> N
     start_flow(context, FLOW, step="offer", porsi=porsi)
     text = render(lang, "pelunasan_public.j2", v=view, porsi=porsi,
                   season_hijri=season.get("hijri"), season_masehi=season.get("masehi"),
-                  as_of_text=as_of_text(lang, result, _tz(context)) if result.record else None)
+                  as_of_text=as_of_text(lang, result, services(context).tz) if result.record else None)
     # The verification offer comes for ANY well-formed porsi, found or not: the steps after it
     # must not tell whether a porsi exists.
     await send(update, context, text, inline(lang, [
@@ -380,7 +345,7 @@ async def start_verification(update: Update, context: CallbackContext) -> None:
     if until is not None:
         end_flow(context)
         await send(update, context, render(lang, "pelunasan_locked.j2",
-                                           until=_local(until, _tz(context))))
+                                           until=_local(until, services(context).tz)))
         return
     start_flow(context, FLOW, step="contact", porsi=porsi)
     await send(update, context, render(lang, "pelunasan_verify_contact.j2", porsi=porsi),
@@ -410,7 +375,7 @@ async def on_contact(update: Update, context: CallbackContext) -> None:
                    contact_keyboard(lang))
         return
     try:
-        result = await lookup(context, porsi)
+        result = await services(context).gateway.lookup(porsi)
         phone = result.record.identity.phone if result.record is not None else None
     except Exception:
         log.exception("pelunasan lookup failed during verification")
@@ -441,10 +406,10 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
     if until is not None:
         end_flow(context)
         await send(update, context, render(lang, "pelunasan_locked.j2",
-                                           until=_local(until, _tz(context))))
+                                           until=_local(until, services(context).tz)))
         return
     try:
-        result = await lookup(context, porsi)
+        result = await services(context).gateway.lookup(porsi)
     except Exception:
         log.exception("pelunasan lookup failed during verification")
         result = None
@@ -459,7 +424,7 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
             repo.purge_expired(s, now)  # housekeeping: expired links, failures long past
         log.info("pelunasan verification succeeded")
         await send(update, context, render(lang, "pelunasan_verified.j2", porsi=porsi,
-                                           expires=_local(link.expires_at, _tz(context))))
+                                           expires=_local(link.expires_at, services(context).tz)))
         await show_full(update, context, porsi, result=result)
         return
     with svc.db.session() as s:
@@ -473,7 +438,7 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
     if until is not None:
         end_flow(context)
         text_out += "\n\n" + render(lang, "pelunasan_locked.j2",
-                                    until=_local(until, _tz(context)))
+                                    until=_local(until, services(context).tz))
         await send(update, context, text_out,
                    inline(lang, [[("human", "pelunasan:human"), ("menu", "menu:show")]]))
         return
@@ -492,7 +457,7 @@ async def show_full(update: Update, context: CallbackContext, porsi: str, result
     mark(update, context, topic=TOPIC)
     if result is None:
         try:
-            result = await lookup(context, porsi)
+            result = await services(context).gateway.lookup(porsi)
         except Exception:
             log.exception("pelunasan lookup failed")
             await send(update, context, render(lang, "pelunasan_unavailable.j2", porsi=porsi))
@@ -509,7 +474,7 @@ async def show_full(update: Update, context: CallbackContext, porsi: str, result
             repo.audit_view(s, chat_id=chat_id, user_id=user_id, porsi=porsi, kind=VIEW_KIND,
                             now=_now(context))
     text = render_result(lang, assessment, result.record, policy, today, personal=True,
-                         as_of=as_of_text(lang, result, _tz(context)), porsi=porsi)
+                         as_of=as_of_text(lang, result, services(context).tz), porsi=porsi)
     await send(update, context, text, result_markup(lang, assessment))
 
 
@@ -649,8 +614,6 @@ class _InFlow(filters.MessageFilter):
 
 
 def register(app: Application) -> None:
-    from handlers import akun
-
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     in_flow = _InFlow(app)
     app.add_handler(CommandHandler("pelunasan", pelunasan_command, filters=private))
@@ -659,4 +622,3 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^pelunasan:"))
     register_flow(FLOW, flow_text)
     register_reask(FLOW, reask)
-    akun.register(app)

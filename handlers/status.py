@@ -6,16 +6,15 @@ Public level only (knowledge/status_view.py). Lookups per person are capped per 
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
 from handlers.base import (
+    count_lookup,
     end_flow,
     lang_of,
     mark,
@@ -33,26 +32,6 @@ log = logging.getLogger(__name__)
 
 FLOW = "status"
 TOPIC = "status"
-HOUR_S = 3600.0
-LOOKUPS_KEY = "status_lookups"  # user_data: epoch seconds of this person's recent lookups
-
-
-def _store(context: CallbackContext) -> dict:
-    return context.user_data if context.user_data is not None else context.chat_data
-
-
-def _rate_limit_wait(context: CallbackContext, limit: int, now: float) -> float | None:
-    """Record one lookup and return None, or the seconds to wait when the hour is used up."""
-    store = _store(context)
-    stamps = [t for t in store.get(LOOKUPS_KEY) or [] if isinstance(t, int | float)]
-    stamps = [t for t in stamps if 0 <= now - t < HOUR_S]
-    if limit > 0 and len(stamps) >= limit:
-        store[LOOKUPS_KEY] = stamps
-        return HOUR_S - (now - min(stamps))
-    # whole seconds: the list is saved with the user's state after every lookup
-    stamps.append(int(now))
-    store[LOOKUPS_KEY] = stamps
-    return None
 
 
 # The reply keyboards are immutable Telegram objects: built once per language, not per reply.
@@ -70,13 +49,6 @@ def _not_found_keyboard(lang: str):
     return keyboard(lang, [[("status", "status:start"), ("menu", "menu:show")]])
 
 
-async def _lookup(gateway, porsi: str):
-    result = gateway.lookup(porsi)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
 async def reply_format(update: Update, context: CallbackContext, text: str | None) -> None:
     """The expected format, with what was wrong (no number, letters, wrong length)."""
     parsed = parse_porsi(text)
@@ -92,7 +64,7 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     lang = lang_of(update, context)
     mark(update, context, topic=TOPIC)
     now = svc.clock()
-    wait = _rate_limit_wait(context, svc.settings.status_lookups_per_hour, now.timestamp())
+    wait = count_lookup(context, svc.settings.status_lookups_per_hour, now.timestamp())
     if wait is not None:
         await send(update, context, render(
             lang, "status_rate_limited.j2", limit=svc.settings.status_lookups_per_hour,
@@ -100,7 +72,7 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
         ))
         return
     try:
-        result = await _lookup(svc.gateway, porsi)
+        result = await svc.gateway.lookup(porsi)
     except Exception:  # the gateway should degrade by itself; never leave the person hanging
         log.exception("status lookup failed")
         await send(update, context, render(lang, "status_unavailable.j2", porsi=porsi))
@@ -110,11 +82,8 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
         await send(update, context, render(lang, template, porsi=porsi),
                    _not_found_keyboard(lang))
         return
-    try:
-        tz = ZoneInfo(svc.settings.timezone)
-    except Exception:
-        tz = None
-    today = now.astimezone(tz).date() if tz else now.date()
+    tz = svc.tz
+    today = now.astimezone(tz).date()
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
                              today=today, siskohat_down=result.siskohat_down, tz=tz)
     await send(update, context, render(lang, "status_result.j2", v=view),

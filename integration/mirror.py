@@ -99,10 +99,6 @@ class ImportReport:
     sha256: str | None = None
 
     @property
-    def rows_per_s(self) -> float:
-        return self.read / self.seconds if self.seconds > 0 else 0.0
-
-    @property
     def changed(self) -> int:
         return self.inserted + self.updated
 

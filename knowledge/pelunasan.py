@@ -52,10 +52,6 @@ NEXT_STEPS = (
 # them. not_found, inactive (status_jemaah) and already_paid (status_bayar) are what the public
 # status check already shows.
 PERSONAL_VERDICTS = frozenset({"blocked_age", "needs_health_exam", "blocked_istithaah", "may_pay"})
-# Warnings that reveal health data (UU 27/2022 specific personal data).
-HEALTH_WARNINGS = frozenset(
-    {"no_meningitis_vaccine", "not_fit_to_fly", "temporary_istithaah", "with_companion"}
-)
 TAHAP_NAMES = {Tahap.I: "I", Tahap.II: "II"}
 
 

@@ -76,10 +76,8 @@ async def embedded_setup(settings: Settings, stack: AsyncExitStack) -> str | Non
     url = urlsplit(settings.siskohat_url)
     if not settings.embedded_simulator or url.hostname not in LOOPBACK:
         return None
-    try:
-        from integration import demo, simulator
-    except ImportError:
-        return None
+    from integration import demo, mirror, simulator
+
     csv_path = settings.simulator_data or demo.demo_csv()
     try:
         runner = await simulator.serve(csv_path, url.hostname, url.port or 80,
@@ -87,20 +85,13 @@ async def embedded_setup(settings: Settings, stack: AsyncExitStack) -> str | Non
         stack.push_async_callback(runner.cleanup)
     except OSError:  # port taken: another hajibot (or `hajibot simulator`) already serves it
         log.info("Siskohat simulator already running on %s", settings.siskohat_url)
+    db = Database(settings.database_url)
     try:
-        from integration import mirror
-    except ImportError:
-        mirror = None
-    if mirror is not None and hasattr(mirror, "import_csv"):
-        db = Database(settings.database_url)
-        try:
-            if _mirror_empty(db):
-                mirror.import_csv(db, csv_path)
-        finally:
-            db.dispose()
-    sample = list(getattr(demo, "DEMO_PORSI", {}).items())[:4]
-    if not sample:
-        return None
+        if _mirror_empty(db):
+            mirror.import_csv(db, csv_path)
+    finally:
+        db.dispose()
+    sample = list(demo.DEMO_PORSI.items())[:4]
     return "Demo porsi: " + ", ".join(f"{porsi} ({label})" for label, porsi in sample)
 
 

@@ -7,40 +7,29 @@
     "policy_version", "text"}` with `text` the rendered (plain) Indonesian text.
   Exit codes: 0 assessed, 1 porsi not in the mirror (verdict `not_found`, still printed),
   2 bad input (porsi, date, policy version) or a database that cannot be read.
-- `hajibot assess pelimpahan ...` comes from bot/commands/assess_pelimpahan.py (its own module,
-  registered here when present).
+- `hajibot assess pelimpahan ...` lives in bot/commands/assess_pelimpahan.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import json
-import re
 import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.commands import assess_pelimpahan
+from handlers.pelimpahan_view import plain
+
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("assess", help="assess a case: pelunasan | pelimpahan")
     kinds = p.add_subparsers(dest="assess_kind", required=True, metavar="KIND")
     _register_pelunasan(kinds)
-    # Each further kind lives in its own module `bot/commands/assess_<kind>.py` exposing
-    # `register(kinds)`; a module not written yet is skipped.
-    for name in ("pelimpahan",):
-        module_name = f"bot.commands.assess_{name}"
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register(kinds)
+    assess_pelimpahan.register(kinds)
 
 
 def _register_pelunasan(kinds: argparse._SubParsersAction) -> None:
@@ -55,10 +44,6 @@ def _register_pelunasan(kinds: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=("id", "en"), default="id", help="language of `text`")
     p.add_argument("--policy-version", help="a policy version (default: the newest file)")
     p.set_defaults(func=run_pelunasan)
-
-
-def plain(text: str) -> str:
-    return html.unescape(_TAGS.sub("", text))
 
 
 def _fail(message: str) -> int:

@@ -116,12 +116,10 @@ def run(args) -> int:
 
 def _mirror_facts(porsi: str) -> tuple[dict, dict]:
     """Facts from the local mirror; a missing or unreachable mirror is reported, not fatal."""
-    try:
-        from bot.db.engine import Database
-        from bot.settings import get_settings
-        from integration import mirror as mirror_mod
-    except ImportError:
-        return {}, {"used": False, "note": "mirror not available in this build"}
+    from bot.db.engine import Database
+    from bot.settings import get_settings
+    from integration import mirror as mirror_mod
+
     url = get_settings().database_url
     db = Database(url)
     try:
@@ -134,8 +132,6 @@ def _mirror_facts(porsi: str) -> tuple[dict, dict]:
         db.dispose()
     if entry is None:
         return {}, {"used": True, "found": False}
-    # integration.mirror.get returns a MirrorEntry (record + fetched_at)
-    facts = facts_from_record(getattr(entry, "record", entry))
-    fetched = getattr(entry, "fetched_at", None)
+    facts = facts_from_record(entry.record)
     return facts, {"used": True, "found": True, "facts": facts,
-                   "as_of": fetched.isoformat() if fetched else None}
+                   "as_of": entry.fetched_at.isoformat()}

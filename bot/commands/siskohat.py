@@ -104,10 +104,8 @@ def _simulator(args) -> int:
     if data is None:
         data = settings.simulator_data
     if data is None:
-        try:
-            from integration.demo import demo_csv
-        except ImportError:
-            return _fail("no --data given and the demo data is not available", 1)
+        from integration.demo import demo_csv
+
         data = demo_csv()
     if not Path(data).is_file():
         return _fail(f"data file not found: {data}", 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from integration.wire import EXPORT_COLUMNS
@@ -40,8 +39,3 @@ LINES = [
 def write_csv(path: Path) -> Path:
     path.write_text(HEADER + "\n" + "\n".join(LINES) + "\n", encoding="utf-8")
     return path
-
-
-def rows_by_porsi(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["kd_porsi"]: r for r in csv.DictReader(f)}
