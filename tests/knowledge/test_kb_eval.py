@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own held-out set.
+"""`hajibot kb eval` floors on the shared dev set and on our own four sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -24,6 +24,7 @@ Its floors sit a little below that.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -52,45 +53,44 @@ def test_dev_set_floors(settings):
     assert figures["handoff_handled_rate"] == 1.0, figures
 
 
-def test_holdout_floors(settings):
-    figures, _, _ = evaluate(HOLDOUT, "ask", settings)
-    assert figures["in_scope"] >= 30
-    assert figures["top1_accuracy"] >= 0.70, figures
-    assert figures["confident_wrong_rate"] <= 0.05, figures
-    assert figures["oos_handled_rate"] == 1.0, figures
+@dataclass(frozen=True)
+class Floors:
+    """What a set must still reach: a little below the current figures, so that a regression
+    in generalisation fails, while the noise of one question more or less does not."""
+
+    file: Path
+    sizes: dict[str, int]  # in_scope / oos / escalate at least (the set is what we think)
+    top1: float
+    confident_wrong: float
+    oos_handled: float = 1.0
+    clarify: float = 1.0
+
+
+SETS = {
+    # 94.1% top-1 now (76.5% when first scored); never tuned on directly
+    "holdout": Floors(HOLDOUT, {"in_scope": 30}, top1=0.88, confident_wrong=0.03, clarify=0.10),
+    "blind": Floors(BLIND, {"in_scope": 55, "oos": 8, "escalate": 6}, top1=0.88,
+                    confident_wrong=0.02, clarify=0.12),
+    "blind2": Floors(BLIND2, {"in_scope": 55, "oos": 10, "escalate": 6}, top1=0.83,
+                     confident_wrong=0.02, clarify=0.14),
+    "blind3": Floors(BLIND3, {"in_scope": 60, "oos": 8, "escalate": 6}, top1=0.93,
+                     confident_wrong=0.02, oos_handled=0.85, clarify=0.08),
+}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_own_set_floors(name, settings):
+    floors = SETS[name]
+    figures, _, _ = evaluate(floors.file, "ask", settings)
+    for key, at_least in floors.sizes.items():
+        assert figures[key] >= at_least, (key, figures)
+    assert figures["top1_accuracy"] >= floors.top1, figures
+    assert figures["confident_wrong_rate"] <= floors.confident_wrong, figures
+    assert figures["oos_handled_rate"] >= floors.oos_handled, figures
     assert figures["handoff_handled_rate"] == 1.0, figures
+    assert figures["clarify_rate"] <= floors.clarify, figures
 
 
 def test_matcher_path_agrees_on_dev():
     figures, _, _ = evaluate(shared_file("eval/faq_dev.jsonl"), "matcher")
     assert figures["top1_accuracy"] >= 0.90 and figures["confident_wrong_rate"] <= 0.03
-
-
-def test_blind_set_floors(settings):
-    figures, items, _ = evaluate(BLIND, "ask", settings)
-    assert figures["in_scope"] >= 55 and figures["oos"] >= 8 and figures["escalate"] >= 6
-    assert figures["top1_accuracy"] >= 0.88, figures
-    assert figures["confident_wrong_rate"] <= 0.02, figures
-    assert figures["oos_handled_rate"] == 1.0, figures
-    assert figures["handoff_handled_rate"] == 1.0, figures
-    assert figures["clarify_rate"] <= 0.12, figures
-
-
-def test_blind2_set_floors(settings):
-    figures, _, _ = evaluate(BLIND2, "ask", settings)
-    assert figures["in_scope"] >= 55 and figures["oos"] >= 10 and figures["escalate"] >= 6
-    assert figures["top1_accuracy"] >= 0.83, figures
-    assert figures["confident_wrong_rate"] <= 0.02, figures
-    assert figures["oos_handled_rate"] == 1.0, figures
-    assert figures["handoff_handled_rate"] == 1.0, figures
-    assert figures["clarify_rate"] <= 0.14, figures
-
-
-def test_blind3_set_floors(settings):
-    figures, _, _ = evaluate(BLIND3, "ask", settings)
-    assert figures["in_scope"] >= 60 and figures["oos"] >= 8 and figures["escalate"] >= 6
-    assert figures["top1_accuracy"] >= 0.93, figures
-    assert figures["confident_wrong_rate"] <= 0.02, figures
-    assert figures["oos_handled_rate"] >= 0.85, figures
-    assert figures["handoff_handled_rate"] == 1.0, figures
-    assert figures["clarify_rate"] <= 0.08, figures
