@@ -72,3 +72,19 @@ def any_db(any_db_url) -> Database:
     database = Database(any_db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def hajibot_env(monkeypatch):
+    """`hajibot_env(database_url=..., siskohat_url=...)` sets HAJIBOT_* for code that reads
+    `get_settings()` (the CLI), with the cached settings dropped before and after the test."""
+    from bot.settings import get_settings
+
+    def set_env(**values) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"HAJIBOT_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    get_settings.cache_clear()
+    yield set_env
+    get_settings.cache_clear()

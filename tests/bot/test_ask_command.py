@@ -9,19 +9,15 @@ import sys
 import pytest
 
 from bot import cli
-from bot.settings import get_settings
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", f"sqlite:///{tmp_path}/ask.sqlite3")
-    monkeypatch.setenv("HAJIBOT_EMBEDDED_SIMULATOR", "false")  # no fixed-port server in tests
-    monkeypatch.setenv("HAJIBOT_SISKOHAT_URL", "http://127.0.0.1:9")  # nothing listens there
+def env(hajibot_env, monkeypatch, tmp_path):
     monkeypatch.delenv("HAJIBOT_TELEGRAM_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    hajibot_env(database_url=f"sqlite:///{tmp_path}/ask.sqlite3",
+                embedded_simulator="false",  # no fixed-port server in tests
+                siskohat_url="http://127.0.0.1:9")  # nothing listens there
 
 
 def _lines(out: str) -> list[dict]:

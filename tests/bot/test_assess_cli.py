@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot import cli
-from bot.settings import get_settings
 from integration import mirror
 from knowledge.records import Health, History, Identity, Payoff, PilgrimRecord, WaitingList
 from knowledge.values import Istithaah, MaritalStatus, PaymentStatus, PilgrimStatus, Tahap
@@ -33,15 +32,13 @@ def _record(porsi: str, istithaah: Istithaah) -> PilgrimRecord:
 
 
 @pytest.fixture
-def mirror_db(db, sqlite_url, monkeypatch):
+def mirror_db(db, sqlite_url, hajibot_env):
     with db.session() as s:
         mirror.upsert_records(s, [_record(PORSI, Istithaah.ISTITHAAH),
                                   _record("1300477220", Istithaah.BELUM_DIPERIKSA)],
                               source="batch", fetched_at=datetime(2026, 11, 2, tzinfo=UTC))
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", sqlite_url)
-    get_settings.cache_clear()
-    yield db
-    get_settings.cache_clear()
+    hajibot_env(database_url=sqlite_url)
+    return db
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:

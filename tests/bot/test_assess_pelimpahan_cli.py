@@ -13,7 +13,6 @@ import pytest
 from bot.commands import assess_pelimpahan
 from bot.db import migrate
 from bot.db.engine import Database
-from bot.settings import get_settings
 from knowledge.records import History, Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus
 
@@ -77,7 +76,7 @@ def test_bad_input_exits_2_naming_the_field(capsys, case, field):
     assert json.loads(out)["error"]["field"] == field
 
 
-def test_porsi_fills_from_the_mirror(capsys, monkeypatch, tmp_path):
+def test_porsi_fills_from_the_mirror(capsys, hajibot_env, tmp_path):
     url = f"sqlite:///{tmp_path}/mirror.sqlite3"
     migrate.upgrade(url)
     from integration import mirror
@@ -94,13 +93,9 @@ def test_porsi_fills_from_the_mirror(capsys, monkeypatch, tmp_path):
     with db.session() as session:
         mirror.upsert_records(session, [record], source="batch")
     db.dispose()
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        case = dict(GOOD, porsi="0100123456")
-        code, out, _ = run(["--json", json.dumps(case)], capsys)
-    finally:
-        get_settings.cache_clear()
+    hajibot_env(database_url=url)
+    case = dict(GOOD, porsi="0100123456")
+    code, out, _ = run(["--json", json.dumps(case)], capsys)
     data = json.loads(out)
     assert code == 0 and data["mirror"]["found"] is True
     assert data["reasons"] == ["already_transferred"]  # asal_pelimpahan Y

@@ -7,20 +7,15 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.settings import get_settings
 from integration.wire import EXPORT_COLUMNS
 from tests.integration._mirrorrows import row, write
 
 
 @pytest.fixture(autouse=True)
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", f"sqlite:///{tmp_path}/cli.sqlite3")
-    monkeypatch.setenv("HAJIBOT_SISKOHAT_URL", "http://127.0.0.1:9")  # nothing listens
-    monkeypatch.setenv("HAJIBOT_SISKOHAT_TOTAL_TIMEOUT_S", "1")
-    monkeypatch.setenv("HAJIBOT_SISKOHAT_MAX_AGE_S", "3600")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def env(hajibot_env, tmp_path):
+    hajibot_env(database_url=f"sqlite:///{tmp_path}/cli.sqlite3",
+                siskohat_url="http://127.0.0.1:9",  # nothing listens
+                siskohat_total_timeout_s=1, siskohat_max_age_s=3600)
 
 
 @pytest.fixture

@@ -19,16 +19,12 @@ M = timedelta(minutes=1)
 
 
 @pytest.fixture
-def hd_db(any_db_url, monkeypatch):
+def hd_db(any_db_url, hajibot_env):
     migrate.upgrade(any_db_url)
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", any_db_url)
-    from bot.settings import get_settings
-
-    get_settings.cache_clear()
+    hajibot_env(database_url=any_db_url)
     database = Database(any_db_url)
     yield database
     database.dispose()
-    get_settings.cache_clear()
 
 
 def _ticket(s, chat_id, reason, opened, *, answer_after=None, close_after=None, rating=None,

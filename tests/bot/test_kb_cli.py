@@ -20,12 +20,8 @@ def test_kb_check_reports_problems(tmp_path, capsys):
     assert "rusak.yaml" in capsys.readouterr().err
 
 
-def test_kb_gaps_by_frequency(db, sqlite_url, monkeypatch, capsys):
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", sqlite_url)
-    from bot.settings import get_settings
-
-    if hasattr(get_settings, "cache_clear"):
-        get_settings.cache_clear()
+def test_kb_gaps_by_frequency(db, sqlite_url, hajibot_env, capsys):
+    hajibot_env(database_url=sqlite_url)
     t = datetime(2025, 3, 3, tzinfo=UTC)
     with db.session() as s:
         for i in range(3):
@@ -40,8 +36,6 @@ def test_kb_gaps_by_frequency(db, sqlite_url, monkeypatch, capsys):
     assert main(["kb", "gaps", "--kind", "unhelpful"]) == 0
     out = capsys.readouterr().out
     assert "porsi ###" in out and "cuaca" not in out
-    if hasattr(get_settings, "cache_clear"):
-        get_settings.cache_clear()
 
 
 def test_kb_eval_json(tmp_path, capsys):

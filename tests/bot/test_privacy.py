@@ -193,16 +193,12 @@ def test_erase_person_only_touches_that_person(pdb):
 
 
 @pytest.fixture
-def cli_db(sqlite_url, monkeypatch):
+def cli_db(sqlite_url, hajibot_env):
     migrate.upgrade(sqlite_url)
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", sqlite_url)
-    from bot.settings import get_settings
-
-    get_settings.cache_clear()
+    hajibot_env(database_url=sqlite_url)
     database = Database(sqlite_url)
     yield database
     database.dispose()
-    get_settings.cache_clear()
 
 
 def test_cli_purge_dry_run_then_purge(cli_db, capsys):
@@ -220,13 +216,7 @@ def test_cli_purge_dry_run_then_purge(cli_db, capsys):
         assert s.get(ChatState, 1) is None and s.get(ChatState, 2) is not None
 
 
-def test_cli_purge_on_an_unmigrated_database(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("HAJIBOT_DATABASE_URL", f"sqlite:///{tmp_path}/empty.sqlite3")
-    from bot.settings import get_settings
-
-    get_settings.cache_clear()
-    try:
-        assert main(["db", "purge"]) == 1
-    finally:
-        get_settings.cache_clear()
+def test_cli_purge_on_an_unmigrated_database(tmp_path, hajibot_env, capsys):
+    hajibot_env(database_url=f"sqlite:///{tmp_path}/empty.sqlite3")
+    assert main(["db", "purge"]) == 1
     assert "hajibot db upgrade" in capsys.readouterr().err
