@@ -135,17 +135,20 @@ async def test_latency_within_timeout_succeeds(server):
 # ------------------------------------------------------------------------------ faults
 
 
+# The per-attempt timeout only needs to be short where the fault is a hang; elsewhere a
+# generous one keeps a stalled CI machine from timing out a connect before the request
+# reaches the simulator (which would make the request count below a matter of luck).
 @pytest.mark.parametrize(
-    "fault, value",
-    [("error_rate", 1.0), ("malformed_rate", 1.0), ("timeout_rate", 1.0)],
+    "fault, value, timeout_s",
+    [("error_rate", 1.0, 2.0), ("malformed_rate", 1.0, 2.0), ("timeout_rate", 1.0, 0.5)],
 )
-async def test_faults_are_retried_then_unavailable(server, fault, value):
+async def test_faults_are_retried_then_unavailable(server, fault, value, timeout_s):
     setattr(app_of(server)[FAULTS], fault, value)
-    async with make_client(server, timeout_s=0.2, total_timeout_s=2.0, retries=2) as c:
+    async with make_client(server, timeout_s=timeout_s, total_timeout_s=6.0, retries=2) as c:
         started = time.perf_counter()
         with pytest.raises(SiskohatUnavailable):
             await c.fetch_record("1300477219")
-        assert time.perf_counter() - started < 2.5  # the total cap holds
+        assert time.perf_counter() - started < 6.5  # the total cap holds
         assert requests(server) == 4 * 3  # every call tried 1 + 2 retries
         assert await c.ping() is False
 
@@ -216,7 +219,7 @@ async def test_connection_refused_is_unavailable(server):
 async def test_breaker_opens_fails_fast_and_recovers(server):
     faults = app_of(server)[FAULTS]
     faults.error_rate = 1.0
-    async with make_client(server, breaker_threshold=3, breaker_ttl_s=0.5, retries=2) as c:
+    async with make_client(server, breaker_threshold=3, breaker_ttl_s=2.0, retries=2) as c:
         assert c.breaker_state == "closed"
         with pytest.raises(SiskohatUnavailable):
             await c.fetch_record("1300477219")
@@ -238,13 +241,13 @@ async def test_breaker_opens_fails_fast_and_recovers(server):
                 await c.fetch_record("1300477219")
             costs.append(time.perf_counter() - started)
         costs.sort()
-        assert costs[10] < 0.001 and costs[-1] < 0.05  # microseconds, not seconds (GC aside)
+        assert costs[10] < 0.002 and costs[-1] < 0.25  # no request, no backoff (GC and a busy CI aside)
         assert await c.ping() is False
         assert requests(server) == reached  # nothing reached the server
         assert _calls("estimasi", "breaker_open") == fast_before + 20
 
         faults.error_rate = 0.0  # Siskohat comes back
-        await asyncio.sleep(0.55)  # past the TTL
+        await asyncio.sleep(2.05)  # past the TTL
         assert c.breaker_state == "half-open"
         assert (await c.fetch_record("1300477219")).porsi == "1300477219"
         assert c.breaker_state == "closed"
@@ -254,11 +257,11 @@ async def test_breaker_opens_fails_fast_and_recovers(server):
 async def test_half_open_failure_reopens(server):
     faults = app_of(server)[FAULTS]
     faults.error_rate = 1.0
-    async with make_client(server, breaker_threshold=2, breaker_ttl_s=0.3, retries=0) as c:
+    async with make_client(server, breaker_threshold=2, breaker_ttl_s=1.0, retries=0) as c:
         for _ in range(2):
             assert await c.ping() is False
         assert c.breaker_state == "open"
-        await asyncio.sleep(0.35)
+        await asyncio.sleep(1.05)
         assert c.breaker_state == "half-open"
         assert await c.ping() is False  # one probe reaches the server and fails
         assert c.breaker_state == "open"
