@@ -108,6 +108,23 @@ async def _delete_copies(app: Application, agents_chat: int, ids: list[int]) -> 
     return done, len(ids) - done
 
 
+async def _erase_card(app: Application, agents_chat: int, message_id: int) -> bool:
+    """The context card carries the masked name and public status: delete it, or (when
+    Telegram refuses the delete) overwrite it - a bot may edit its own message at any age."""
+    try:
+        await app.bot.delete_message(agents_chat, message_id)
+        return True
+    except TelegramError:
+        pass
+    try:
+        await app.bot.edit_message_text(render("id", "privacy_card.j2"), chat_id=agents_chat,
+                                        message_id=message_id)
+        return True
+    except TelegramError as exc:
+        log.warning("privacy: context card not removed: %s", exc)
+        return False
+
+
 async def _tell_agents(app: Application, before: list[repos_helpdesk.Ticket]) -> int:
     """The agents' side of an erasure: copies deleted, a notice in each topic that had any,
     open tickets' topics renamed and closed (through the helpdesk's own functions). Returns
@@ -125,8 +142,10 @@ async def _tell_agents(app: Application, before: list[repos_helpdesk.Ticket]) ->
                    if m.direction == "in" and m.topic_message_id is not None]
             ticket = repos_helpdesk.get(s, old.id)
         deleted, left = await _delete_copies(app, agents_chat, ids)
+        card = (old.context or {}).get(relay.CARD_KEY)
+        card_gone = await _erase_card(app, agents_chat, card) if card else False
         text = render("id", "privacy_agent.j2", code=old.code, was_open=old.is_open,
-                      deleted=deleted, left=left)
+                      deleted=deleted, left=left, card_gone=card_gone)
         if old.is_open:
             was_open += 1
             ticket, _ = await relay.post(app, ticket, text)

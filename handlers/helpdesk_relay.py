@@ -44,6 +44,7 @@ MAX_ATTEMPTS = 10  # then the row is failed and the sender is told
 BACKOFF_S = 30.0
 MAX_BACKOFF_S = 1800.0
 TITLE_MAX = 128
+CARD_KEY = "card_message_id"  # ticket context: the context card's message in the topic
 LOCKS_KEY = "hd_flush_locks"  # bot_data: ticket id -> asyncio.Lock
 # A handler whose ticket's older rows are held by another process waits this long (polling)
 # for them before leaving its own row to that process / the job.
@@ -124,11 +125,16 @@ async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool
              "recreated" if recreated else "created")
     try:
         text = card_text(app, ticket, recreated=recreated)
-        await app.bot.send_message(agents_chat(app), text,
-                                   message_thread_id=ticket.thread_id, parse_mode=ParseMode.HTML)
+        card = await app.bot.send_message(agents_chat(app), text,
+                                          message_thread_id=ticket.thread_id,
+                                          parse_mode=ParseMode.HTML)
     except TelegramError as exc:  # the card is context, not the person's message: go on
         log.warning("helpdesk %s: context card not posted: %s", ticket.code, exc)
-    return ticket
+        return ticket
+    # Its id, so that an erasure (/hapusdata) can remove the masked name and status with it.
+    with db.session() as s:
+        return repo.update_ticket(s, ticket.id,
+                                  context={**ticket.context, CARD_KEY: card.message_id})
 
 
 async def set_title(app: Application, ticket: repo.Ticket) -> None:

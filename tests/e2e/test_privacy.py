@@ -112,7 +112,9 @@ async def test_erase_from_akun_deletes_and_keeps_what_it_says(h, clock, caplog):
     with h.db.session() as s:
         t = hd.by_code(s, code)
         copies = [m.topic_message_id for m in hd.messages(s, t.id) if m.direction == "in"]
+        card = t.context["card_message_id"]
     assert len(copies) == 2 and all((AGENTS_CHAT_ID, m) in h.api.messages for m in copies)
+    assert "A**** Z*******" in h.api.messages[(AGENTS_CHAT_ID, card)]["text"]  # masked name
     chat_before, _ = state_rows(h, PERSON)
     assert chat_before and chat_before != "{}"
 
@@ -136,6 +138,8 @@ async def test_erase_from_akun_deletes_and_keeps_what_it_says(h, clock, caplog):
     assert code in notice and "meminta datanya dihapus" in notice
     assert h.api.topic(AGENTS_CHAT_ID, thread)["closed"]
     assert not any((AGENTS_CHAT_ID, m) in h.api.messages for m in copies)
+    assert (AGENTS_CHAT_ID, card) not in h.api.messages  # the context card too
+    assert "Kartu konteks di awal topik ini sudah dihapus" in notice
     assert "Budi" not in r.text  # no rating prompt, nothing of the person repeated
 
     with h.db.session() as s:
@@ -172,6 +176,21 @@ async def test_erase_from_akun_deletes_and_keeps_what_it_says(h, clock, caplog):
     # the person can go on using the bot; the erased ticket stays closed
     r = await h.send(PERSON, "apa itu siskohat")
     assert not r.to(AGENTS_CHAT_ID)
+
+
+async def test_card_that_cannot_be_deleted_is_overwritten(h):
+    code, thread = await open_ticket(h)
+    with h.db.session() as s:
+        card = hd.by_code(s, code).context["card_message_id"]
+    h.api.fail_next("deleteMessage", times=3,
+                    description="Bad Request: message can't be deleted for everyone")
+    await h.send(PERSON, "/hapusdata")
+    r = await h.press("Ya, hapus", chat_id=PERSON)
+    left = h.api.messages[(AGENTS_CHAT_ID, card)]["text"]
+    assert "dihapus atas permintaan jemaah" in left and "A****" not in left
+    notice = r.to(AGENTS_CHAT_ID, thread).of("sendMessage").text
+    assert "2 salinan tidak bisa dihapus" in notice and "Kartu konteks di awal topik ini sudah" \
+        in notice
 
 
 async def test_agent_cannot_reopen_an_erased_ticket(h):
