@@ -368,7 +368,8 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
                                         seconds=wait_s))
         raise ApplicationHandlerStop
     if update.edited_message is not None:
-        await msg.reply_text(render(lang_of(update, context), "runtime_edited.j2"))
+        if msg.location is None:  # a live location moving arrives as edits: nothing to say
+            await msg.reply_text(render(lang_of(update, context), "runtime_edited.j2"))
         raise ApplicationHandlerStop
     text = msg.text or msg.caption or ""
     if len(text) > settings.max_input_chars:

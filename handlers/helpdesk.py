@@ -17,7 +17,8 @@ While a ticket is open (at most one per person; asking again adds to it):
 - while a bot wizard the person started is waiting for an answer (e.g. /porsi asked for the
   number), that answer goes to the wizard, not to the agents.
 At close (by the person or an agent) they rate 1-5 with buttons and may add a comment.
-The agents' side lives in handlers/helpdesk_agents.py, delivery in handlers/helpdesk_relay.py.
+The agents' side lives in handlers/helpdesk_agents.py, delivery in handlers/helpdesk_relay.py,
+edits of relayed messages in handlers/helpdesk_edits.py.
 A repeating job (`tick`) retries the outbox and posts reminders for tickets waiting too long.
 Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cancel`,
 `helpdesk:rate:<ticket id>:<1-5>`, `helpdesk:skip:<ticket id>`.
@@ -43,6 +44,7 @@ from telegram.ext import (
 
 from bot.db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
+from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
 from handlers.base import (
     FLOWS,
@@ -627,6 +629,11 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private, on_private), group=GROUP)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, agents.on_group_message),
                     group=GROUP)
+    edited = filters.UpdateType.EDITED_MESSAGE
+    app.add_handler(MessageHandler(edited & filters.ChatType.PRIVATE, edits.on_person_edit),
+                    group=edits.GROUP)
+    app.add_handler(MessageHandler(edited & filters.ChatType.GROUPS, edits.on_agent_edit),
+                    group=edits.GROUP)
     app.add_handler(CommandHandler("petugas", petugas_command, filters=private))
     app.add_handler(CommandHandler("selesai", selesai_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))

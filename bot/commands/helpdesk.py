@@ -129,7 +129,9 @@ def _transcript(args) -> int:
         if m.kind == "comment":
             continue  # shown in the header
         body = m.text or ""
-        if m.kind != "text":
+        if m.kind == "edit":
+            body = f"(mengubah pesannya) {body}"
+        elif m.kind != "text":
             body = f"[{m.kind}]" + (f" {body}" if body else "")
         flag = "" if m.status in ("sent", "none") else f" ({m.status})"
         print(f"[{local(m.created_at)}] {_WHO.get(m.direction, m.direction)}{flag}: {body}")

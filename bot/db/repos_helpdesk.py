@@ -431,6 +431,24 @@ def person_message_for(session: Session, ticket_id: int, topic_message_id: int) 
     return row.person_message_id if row is not None else None
 
 
+def relayed_row(session: Session, ticket_id: int, *, person_message_id: int | None = None,
+                topic_message_id: int | None = None) -> Message | None:
+    """The row of a message by its *source* id, to carry an edit: the person's message ("in")
+    by its id in the private chat, an agent's reply or note ("out"/"note") by its id in the
+    topic. Edit rows (kind "edit") are never the answer: an edit is always of the original."""
+    if person_message_id is not None:
+        where = ((HelpdeskMessage.direction == "in")
+                 & (HelpdeskMessage.person_message_id == person_message_id))
+    else:
+        where = (HelpdeskMessage.direction.in_(("out", "note"))
+                 & (HelpdeskMessage.topic_message_id == topic_message_id))
+    row = session.scalars(select(HelpdeskMessage)
+                          .where(HelpdeskMessage.ticket_id == ticket_id,
+                                 HelpdeskMessage.kind != "edit", where)
+                          .order_by(HelpdeskMessage.id)).first()
+    return _message(row) if row is not None else None
+
+
 def topic_message_for(session: Session, ticket_id: int, person_message_id: int) -> int | None:
     row = session.scalars(select(HelpdeskMessage)
                           .where(HelpdeskMessage.ticket_id == ticket_id,

@@ -107,3 +107,21 @@ def test_transcript_unknown_id_exits_1(hd_db, capsys):
     assert "unknown ticket: HD-2411-0099" in capsys.readouterr().err
     assert main(["helpdesk", "transcript", "bukan-tiket"]) == 1
     assert "not a ticket id" in capsys.readouterr().err
+
+
+def test_edits_are_found_by_source_id_and_shown_in_the_transcript(hd_db, capsys):
+    with hd_db.session() as s:
+        t = _ticket(s, 1, "pelunasan", T0, answer_after=10 * M)
+        by_person = repo.relayed_row(s, t.id, person_message_id=10)
+        assert (by_person.direction, by_person.text) == ("in", "Kapan saya lunas?")
+        by_agent = repo.relayed_row(s, t.id, topic_message_id=20)
+        assert (by_agent.direction, by_agent.text) == ("out", "Sudah kami cek")
+        assert repo.relayed_row(s, t.id, person_message_id=20) is None  # ids are per side
+        assert repo.relayed_row(s, t.id, topic_message_id=10) is None
+        repo.add_message(s, ticket_id=t.id, direction="in", kind="edit",
+                         text="Kapan saya bisa lunas?", now=T0 + 12 * M, status="sent")
+        assert repo.relayed_row(s, t.id, person_message_id=10).kind == "text"  # not the edit
+    assert main(["helpdesk", "transcript", t.code]) == 0
+    out = capsys.readouterr().out
+    assert "jemaah: Kapan saya lunas?" in out  # the original stays
+    assert "jemaah: (mengubah pesannya) Kapan saya bisa lunas?" in out
