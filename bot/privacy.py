@@ -70,7 +70,10 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
         counts: dict[str, int] = {}
         counts.update(repos_runtime.purge_older_than(
             s, state_before=state_before, updates_before=now - KEEP_UPDATE_IDS))
-        counts.update(repos_verification.purge_older_than(s, now, keep_failures=keep))
+        audit_before = (now - timedelta(days=settings.audit_retention_days)
+                        if settings.audit_retention_days > 0 else None)
+        counts.update(repos_verification.purge_older_than(s, now, keep_failures=keep,
+                                                          audit_before=audit_before))
         counts.update(repos_pelimpahan.purge_older_than(s, state_before))
         counts.update(repos_helpdesk.purge_older_than(
             s, now - timedelta(days=settings.ticket_retention_days)))

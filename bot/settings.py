@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # --- retention (bot/privacy.py: `hajibot db purge` and the daily job)
     state_retention_days: int = 180  # chat/user state, pelimpahan checklist untouched longer
     ticket_retention_days: int = 365  # closed helpdesk tickets: the person's words anonymised
+    # The log of who saw whose personal data is the proof each view was legitimate; no source
+    # says for how long it must be kept, so by default it is kept (0) until the data
+    # protection officer sets a period.
+    audit_retention_days: int = 0
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ wrong question, or the pilgrim acts on the uncorrected answer. So an edit of a r
 When the copy cannot be edited (deleted, or Telegram refuses), the new wording is sent as a
 fresh message that says it is a correction; when even that fails, the editor is told to send
 it again. A copy not sent yet needs nothing: `copy_message` copies the message as it is now.
+The person gets a short silent receipt, as for a new message in a ticket.
 Every edit is kept in the transcript as a row of kind "edit" (the original stays as it was).
 An agent's edit of a `/catatan` note only updates the transcript. Edits of messages that were
 never relayed, and location updates (live locations arrive as edits), are not helpdesk
@@ -122,9 +123,18 @@ async def on_person_edit(update: Update, context: CallbackContext) -> None:
     mark(update, context, topic="helpdesk", handoff=True)
     outcome, notice_id = await _carry(context, ticket, row, msg)
     _record(context, ticket, row, msg, outcome, notice_id)
-    if outcome == "failed":
-        await relay.tell_person(context.application, ticket,
-                                render(ticket.lang, "helpdesk_edit.j2", key="not_carried"))
+    # Like a new message in a ticket, an edit gets a short silent receipt: never silence.
+    if outcome in ("sent", "notice"):
+        key = "carried"
+    elif row.status == "pending":
+        key = "queued"  # the copy is still to be sent: it will carry the new version
+    else:
+        key = "not_carried"  # the original never reached the agents (they were told)
+    try:
+        await context.bot.send_message(chat.id, render(ticket.lang, "helpdesk_edit.j2", key=key),
+                                       disable_notification=key != "not_carried")
+    except TelegramError as exc:
+        log.debug("helpdesk %s: edit receipt not sent: %s", ticket.code, exc)
     raise ApplicationHandlerStop
 
 

@@ -217,13 +217,20 @@ def erase_person(session: Session, chat_id: int | None, user_id: int | None) -> 
     return session.execute(delete(VerifiedLink).where(or_(*conds))).rowcount or 0
 
 
-def purge_older_than(session: Session, now: datetime, *, keep_failures: timedelta
-                     ) -> dict[str, int]:
+def purge_older_than(session: Session, now: datetime, *, keep_failures: timedelta,
+                     audit_before: datetime | None = None) -> dict[str, int]:
     """Delete expired links and failures older than `keep_failures` (set it to the lock-out
-    rules' window + lock-out: older failures no longer count for anything)."""
+    rules' window + lock-out: older failures no longer count for anything); audit entries
+    older than `audit_before` only when a period is set (None keeps them all)."""
+    audits = 0
+    if audit_before is not None:
+        audits = session.execute(delete(PersonalDataView)
+                                 .where(PersonalDataView.viewed_at < _db_time(audit_before))
+                                 ).rowcount or 0
     links = session.execute(delete(VerifiedLink)
                             .where(VerifiedLink.expires_at <= _db_time(now))).rowcount
     fails = session.execute(delete(VerificationFailure)
                             .where(VerificationFailure.failed_at < _db_time(now - keep_failures))
                             ).rowcount
-    return {"verified_links": links or 0, "verification_failures": fails or 0}
+    return {"verified_links": links or 0, "verification_failures": fails or 0,
+            "personal_data_views": audits}

@@ -25,7 +25,7 @@ DAY = timedelta(days=1)
 KEEP_FAILURES = timedelta(hours=2)
 PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_links": 1,
           "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
-          "tickets_anonymised": 1, "messages_anonymised": 2}
+          "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0}
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_purge_dry_run_counts_and_changes_nothing_then_purges(pdb):
         assert [lk.porsi for lk in ver.active_links(s, 2, NOW)] == ["0100000002"]
         assert s.scalar(select(func.count()).select_from(VerifiedLink)) == 1
         assert ver.failure_count(s, chat_id=1) == 0 and ver.failure_count(s, chat_id=2) == 1
-        assert len(ver.audit_views(s, chat_id=1)) == 1  # the audit log is never purged
+        assert len(ver.audit_views(s, chat_id=1)) == 1  # the audit log is kept by default
         assert pel.checklist(s, 1) == {} and pel.get_case(s, 1) is None
         assert pel.checklist(s, 2) == {"akta_kematian": True} and pel.get_case(s, 2)
         old = hd.get(s, ids["old"])
@@ -144,6 +144,20 @@ def test_purge_follows_the_settings(pdb):
     counts = privacy.purge(pdb, settings, NOW, dry_run=True, keep_failures=KEEP_FAILURES)
     assert counts["chat_state"] == 2 and counts["user_state"] == 2
     assert counts["tickets_anonymised"] == 2  # the open ticket never
+    assert counts["personal_data_views"] == 0  # no audit period set: kept
+
+
+def test_audit_log_purged_only_past_a_set_period(pdb):
+    seed(pdb, NOW)
+    with pdb.session() as s:
+        ver.audit_view(s, chat_id=2, user_id=2, porsi="0100000002", kind="pelunasan",
+                       now=NOW - 10 * DAY)
+    counts = privacy.purge(pdb, Settings(audit_retention_days=365), NOW,
+                           keep_failures=KEEP_FAILURES)
+    assert counts["personal_data_views"] == 1  # the 400-day-old view
+    with pdb.session() as s:
+        assert ver.audit_views(s, chat_id=1) == []
+        assert len(ver.audit_views(s, chat_id=2)) == 1
 
 
 def test_failures_are_kept_while_they_can_matter():
@@ -155,8 +169,10 @@ def test_failures_are_kept_while_they_can_matter():
 
 def test_settings_defaults_are_appended():
     s = Settings()
-    assert (s.state_retention_days, s.ticket_retention_days) == (180, 365)
-    assert list(Settings.model_fields)[-2:] == ["state_retention_days", "ticket_retention_days"]
+    assert (s.state_retention_days, s.ticket_retention_days, s.audit_retention_days) == (
+        180, 365, 0)
+    assert list(Settings.model_fields)[-3:] == ["state_retention_days", "ticket_retention_days",
+                                                "audit_retention_days"]
 
 
 def test_erase_person_only_touches_that_person(pdb):

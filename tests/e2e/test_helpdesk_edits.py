@@ -27,7 +27,9 @@ async def test_person_edit_changes_the_agents_copy(h):
     edits = r.to(AGENTS_CHAT_ID).of("editMessageText")
     assert len(edits) == 1 and edits[0].message_id == copy.message_id
     assert h.api.messages[(AGENTS_CHAT_ID, copy.message_id)]["text"] == "porsi saya 1300477219"
-    assert r.to(PERSON) == []  # silent, as in Telegram: no "send it anew" for a carried edit
+    receipt = r.to(PERSON)  # a silent receipt, not the runtime's "send it anew"
+    assert receipt.text == "✓ Perubahan terkirim ke petugas."
+    assert receipt[0].params.get("disable_notification") is True
     t = ticket_of(h)
     kept = [(m.direction, m.kind, m.text, m.status) for m in rows(h, t.code)]
     assert ("in", "text", "porsi saya 130047721", "sent") in kept  # the original stays
@@ -170,3 +172,19 @@ async def test_erasure_removes_a_correction_notice_too(h):
     await h.send(PERSON, "/hapusdata")
     await h.press("Ya, hapus", chat_id=PERSON)
     assert (AGENTS_CHAT_ID, notice.message_id) not in h.api.messages
+
+
+async def test_edit_of_a_message_still_in_the_outbox_rides_along(h, clock):
+    _, thread = await open_ticket(h)
+    h.api.fail_next("copyMessage", retry_after=120, chat_id=AGENTS_CHAT_ID)
+    await h.send(PERSON, "alamat saya Jl. Mawar")
+    assert rows(h, ticket_of(h).code)[-1].status == "pending"
+    r = await h.edit(PERSON, "alamat saya Jl. Melati")
+    assert r.to(PERSON).text == "✓ Perubahan dicatat; akan terkirim bersama pesannya."
+    assert r.to(AGENTS_CHAT_ID) == []
+    clock.advance(seconds=200)
+    from handlers.helpdesk import tick
+
+    await tick(h.app)
+    copies = h.api.sent_to(AGENTS_CHAT_ID, thread_id=thread)
+    assert copies[-1].text == "alamat saya Jl. Melati"  # the copy is of the current version
