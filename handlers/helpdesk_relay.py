@@ -120,7 +120,20 @@ async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool
         blocked = repo.is_blocked(s, ticket.chat_id)
     topic = await app.bot.create_forum_topic(agents_chat(app), title_for(ticket, blocked=blocked))
     with db.session() as s:
-        ticket = repo.update_ticket(s, ticket.id, thread_id=topic.message_thread_id, topic_closed=False)
+        won = repo.set_thread(s, ticket.id, expected=ticket.thread_id,
+                              thread_id=topic.message_thread_id)
+        current = repo.get(s, ticket.id)
+    if not won:
+        # Another process (re)created the ticket's topic meanwhile: one topic per ticket, so
+        # ours goes and theirs, with its card, is used.
+        log.info("helpdesk %s: topic %s made twice; keeping %s", ticket.code,
+                 topic.message_thread_id, current.thread_id)
+        try:
+            await app.bot.delete_forum_topic(agents_chat(app), topic.message_thread_id)
+        except TelegramError as exc:
+            log.warning("helpdesk %s: spare topic not deleted: %s", ticket.code, exc)
+        return current
+    ticket = current
     log.info("helpdesk %s: topic %s %s", ticket.code, topic.message_thread_id,
              "recreated" if recreated else "created")
     try:

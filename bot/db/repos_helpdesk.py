@@ -210,6 +210,17 @@ def update_ticket(session: Session, ticket_id: int, **values) -> Ticket:
     return _ticket(row)
 
 
+def set_thread(session: Session, ticket_id: int, *, expected: int | None, thread_id: int) -> bool:
+    """Compare-and-set the ticket's forum topic: only if it is still `expected` (None: no topic
+    yet; else the deleted one being replaced). False: another process got there first."""
+    current = (HelpdeskTicket.thread_id.is_(None) if expected is None
+               else HelpdeskTicket.thread_id == expected)
+    done = session.execute(update_(HelpdeskTicket)
+                           .where(HelpdeskTicket.id == ticket_id, current)
+                           .values(thread_id=thread_id, topic_closed=0))
+    return done.rowcount == 1
+
+
 def person_wrote(session: Session, ticket_id: int, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
     row.last_person_at = _db(now)

@@ -321,6 +321,28 @@ async def test_deleted_topic_is_recreated_and_the_message_delivered(h):
     assert r.to(PERSON).of("copyMessage")
 
 
+async def test_topic_made_twice_by_two_processes_keeps_one(h):
+    """Two workers both saw no topic (or the same deleted one) and both created one: the
+    database keeps the first, the second deletes its own and uses the first."""
+    from dataclasses import replace
+
+    from handlers.helpdesk_relay import create_topic
+
+    _, thread = await open_ticket(h)
+    stale = replace(ticket_of(h), thread_id=None)  # what the slower worker had read
+    got = await create_topic(h.app, stale)
+    assert got.thread_id == thread == ticket_of(h).thread_id
+    spare = h.api.calls("createForumTopic")[-1].result["message_thread_id"]
+    assert spare != thread and h.api.topic(AGENTS_CHAT_ID, spare)["deleted"]
+    assert not [s for s in h.api.sent_to(AGENTS_CHAT_ID, thread_id=spare)]  # no second card
+    # replacing a deleted topic: only the first replacement is kept
+    h.api.delete_topic(AGENTS_CHAT_ID, thread)
+    gone = ticket_of(h)
+    first = await create_topic(h.app, gone, recreated=True)
+    second = await create_topic(h.app, gone, recreated=True)
+    assert second.thread_id == first.thread_id == ticket_of(h).thread_id != thread
+
+
 async def test_closed_topic_is_reopened_when_the_person_writes(h):
     _, thread = await open_ticket(h)
     h.api.chats[AGENTS_CHAT_ID].bot_can_post_in_closed_topics = False
