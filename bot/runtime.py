@@ -6,7 +6,8 @@
    never answers twice);
 2. put that state into `context.chat_data` / `context.user_data` (replacing what this process
    had in memory, so another process's writes are seen);
-3. run the handlers (pre-filters in group -10 first: throttling, edited messages, input cap);
+3. run the handlers (pre-filters in group -10 first: throttling, edited messages (EDIT_HOOK),
+   input cap);
 4. save chat/user state that changed (one upsert each).
 
 Why an Application subclass and not a `BasePersistence`: PTB's persistence loads *all* chats at
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 KEEP_UPDATE_IDS = timedelta(days=2)
 PRUNE_EVERY_S = 600.0
 PREFILTER_GROUP = -10
+# bot_data key of a feature's say on an edited private message (the helpdesk carries edits of
+# relayed messages): an async callable (update, context) -> True when it dealt with the edit.
+EDIT_HOOK = "edit_hook"
 
 
 def _utcnow() -> datetime:
@@ -368,6 +372,11 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
                                         seconds=wait_s))
         raise ApplicationHandlerStop
     if update.edited_message is not None:
+        # Throttled like new messages (above); never re-run as a new message (features'
+        # MessageHandlers would), unless a feature takes it (EDIT_HOOK).
+        hook = app.bot_data.get(EDIT_HOOK)
+        if hook is not None and await hook(update, context):
+            raise ApplicationHandlerStop
         if msg.location is None:  # a live location moving arrives as edits: nothing to say
             await msg.reply_text(render(lang_of(update, context), "runtime_edited.j2"))
         raise ApplicationHandlerStop

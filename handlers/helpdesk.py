@@ -43,6 +43,7 @@ from telegram.ext import (
 )
 
 from bot.db import repos_helpdesk as repo
+from bot.runtime import EDIT_HOOK
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
@@ -629,11 +630,9 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private, on_private), group=GROUP)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, agents.on_group_message),
                     group=GROUP)
-    edited = filters.UpdateType.EDITED_MESSAGE
-    app.add_handler(MessageHandler(edited & filters.ChatType.PRIVATE, edits.on_person_edit),
-                    group=edits.GROUP)
-    app.add_handler(MessageHandler(edited & filters.ChatType.GROUPS, edits.on_agent_edit),
-                    group=edits.GROUP)
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
+                                   edits.on_agent_edit), group=edits.GROUP)
+    app.bot_data[EDIT_HOOK] = edits.on_person_edit
     app.add_handler(CommandHandler("petugas", petugas_command, filters=private))
     app.add_handler(CommandHandler("selesai", selesai_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))

@@ -30,7 +30,8 @@ from handlers.base import mark, render
 
 log = logging.getLogger(__name__)
 
-# Before the runtime's pre-filters (-10), which answer every other edit with "send it anew".
+# The agents' edits: before the runtime's pre-filters (-10), which concern private chats only.
+# The person's edits come through the pre-filter's EDIT_HOOK, after its throttle.
 GROUP = -11
 # Kinds whose caption can be edited (a sticker, a location or a poll has none).
 CAPTIONED = frozenset({"photo", "document", "voice", "audio", "video", "animation"})
@@ -105,13 +106,14 @@ def _record(context: CallbackContext, ticket: repo.Ticket, row: repo.Message, ms
                          agent_id=row.agent_id if row.direction != "in" else None)
 
 
-async def on_person_edit(update: Update, context: CallbackContext) -> None:
-    """An edited private message: carried when it belongs to the open ticket."""
+async def on_person_edit(update: Update, context: CallbackContext) -> bool:
+    """An edited private message (the runtime's EDIT_HOOK): carried when it belongs to the
+    open ticket; True when it was dealt with here."""
     msg, chat = update.edited_message, update.effective_chat
     if msg is None or chat is None or not relay.agents_chat(context.application):
-        return
+        return False
     if not context.chat_data.get(agents.OPEN_KEY):
-        return  # no open ticket (the flag follows both sides): no query per edit
+        return False  # no open ticket (the flag follows both sides): no query per edit
     svc = relay.svc(context.application)
     with svc.db.session() as s:
         ticket = repo.open_of(s, chat.id)
@@ -119,7 +121,7 @@ async def on_person_edit(update: Update, context: CallbackContext) -> None:
                if ticket is not None else None)
         blocked = repo.is_blocked(s, chat.id)
     if row is None or blocked or not _editable(msg):
-        return  # not relayed (or not carried): the runtime answers or ignores it
+        return False  # not relayed (or not carried): the runtime answers or ignores it
     mark(update, context, topic="helpdesk", handoff=True)
     outcome, notice_id = await _carry(context, ticket, row, msg)
     _record(context, ticket, row, msg, outcome, notice_id)
@@ -135,7 +137,7 @@ async def on_person_edit(update: Update, context: CallbackContext) -> None:
                                        disable_notification=key != "not_carried")
     except TelegramError as exc:
         log.debug("helpdesk %s: edit receipt not sent: %s", ticket.code, exc)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def on_agent_edit(update: Update, context: CallbackContext) -> None:
