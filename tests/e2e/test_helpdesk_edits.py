@@ -188,3 +188,22 @@ async def test_edit_of_a_message_still_in_the_outbox_rides_along(h, clock):
     await tick(h.app)
     copies = h.api.sent_to(AGENTS_CHAT_ID, thread_id=thread)
     assert copies[-1].text == "alamat saya Jl. Melati"  # the copy is of the current version
+
+
+async def test_a_burst_of_edits_is_throttled_like_messages(make_harness, clock):
+    async with make_harness(settings_overrides=HD, throttle=True,
+                            extras={"helpdesk_sleep": Sleeper(clock)}) as h:
+        h.add_agent(AGENT, first_name="Andi")
+        await _burst_of_edits(h, clock)
+
+
+async def _burst_of_edits(h, clock):
+    await open_ticket(h)
+    clock.advance(seconds=60)  # a fresh throttle window
+    await h.send(PERSON, "versi 0")
+    carried = 0
+    for n in range(1, 8):
+        r = await h.edit(PERSON, f"versi {n}")
+        carried += len(r.to(AGENTS_CHAT_ID).of("editMessageText"))
+    assert carried == 4  # the default burst is 5 updates per window: the message + 4 edits
+    assert any("tunggu" in s.text.lower() for s in h.api.sent_to(PERSON)[-4:])
