@@ -25,6 +25,7 @@ from knowledge.normalize import (
     Vocabulary,
     affix_variants,
     correct_words,
+    names_out_of_scope,
     normalize_words,
     root_words,
 )
@@ -51,6 +52,9 @@ class Thresholds:
     # ("bikinin caption ig buat ortu yang mau berangkat ke tanah suci")
     explained: float = 0.2
     candidates: int = 3  # buttons when clarifying
+    # a message of this many words or more is "long": when it is not answered as a whole, its
+    # ending (where the question usually is) is matched on its own
+    long_message: int = 20
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,11 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
     re.compile(r"\b(komplain|complain|complaint|keluhan|mengeluh|mengadu|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
+    # "operator manusia", "petugas asli": an agent who is a person
+    re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
+    # being called back ("call me back", "telepon saya balik"): only a person can do that
+    re.compile(r"\b(call|ring|phone) (saya|kami|us|him|her)( back)?\b|\bcall back\b"),
+    re.compile(r"\b(telepon|hubungi|chat) (saya|kami|aku) (balik|kembali)\b"),
 ]
 
 
@@ -89,8 +98,9 @@ def asks_for_human(normalized: str) -> bool:
 
 
 # --- stems and n-grams -------------------------------------------------------------------------
-# Question words and negations keep full weight: "sudah" vs "belum" changes the answer.
-_KEEP_WEIGHT = frozenset("berapa bagaimana kapan tidak belum sudah siapa mana kenapa mengapa".split())
+# Question words and negations keep full weight: "sudah" vs "belum" changes the answer, and
+# "lagi" (again) is what makes "dilimpahkan lagi" a question about transferring a second time.
+_KEEP_WEIGHT = frozenset("berapa bagaimana kapan tidak belum sudah siapa mana kenapa mengapa lagi".split())
 _LIGHT = 0.25  # weight of other function words in the stem share
 _POLAR = {"sudah": "belum", "belum": "sudah", "tahapsatu": "tahapdua", "tahapdua": "tahapsatu"}
 _POLAR_PENALTY = 0.85  # the entry speaks of the opposite case ("belum pernah haji" vs "sudah")
@@ -125,6 +135,16 @@ def make_stemmer(roots: frozenset[str]):
         return result
 
     return stem
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s*|\s+(?=(?:yang|yg) (?:mau|ingin|mo) (?:saya|sy|aku) "
+                           r"(?:tanya|tanyakan)\b)", re.IGNORECASE)
+
+
+def _tails(text: str) -> list[str]:
+    """The endings of `text` by whole sentences: the last one, the last two, ..."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    return [" ".join(parts[i:]) for i in range(len(parts) - 1, 0, -1)]
 
 
 def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
@@ -269,6 +289,27 @@ class Matcher:
         joined_raw = " ".join(raw)
         if asks_for_human(joined_raw):
             return Match("handoff", None, 0.0, (), "human_request", normalized=joined_raw)
+        if names_out_of_scope(raw):
+            # haji furoda / haji plus / umrah share "biaya", "daftar", "berapa" with
+            # regular-hajj entries, but none of those answers is true for them
+            return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
+        found = self._match_text(text)
+        if found.decision == "answer" or len(raw) < self.t.long_message:
+            return found
+        # A long message tells a story first and asks at the end ("bapak saya dulu petani ...
+        # yang mau saya tanya, surat kuasanya ditandatangani siapa"): the story's words dilute
+        # every signal. Try the question alone: the last sentence, then the last two, ...
+        for tail in _tails(text):
+            if len(tail.split()) >= len(text.split()):
+                break
+            if sum(w not in FUNCTION_WORDS for w in normalize_words(tail)) < 3:
+                continue  # "jadi bisa atau tidak ya" needs the sentence before it
+            at_end = self._match_text(tail)
+            if at_end.decision == "answer":
+                return at_end
+        return found
+
+    def _match_text(self, text: str) -> Match:
         words, combined, coverage, sig = self.scores(text)
         order = sorted(range(len(combined)), key=lambda i: combined[i], reverse=True)
         top = order[0]

@@ -3,8 +3,9 @@
 Pure functions over data files in `knowledge/lexicon/` (read once, cached). The order matters:
 NFKC + lower case -> `kata2` expansion -> repeated letters -> domain lexicon -> informal lexicon
 (own additions, then IndoCollex) -> multi-word phrases (also tried on the words as typed,
-before the token lexicon) -> (optionally) typo correction of
-out-of-vocabulary tokens against the knowledge base's own vocabulary.
+before the token lexicon) -> (optionally) joining words typed apart into a knowledge-base
+word, then typo correction of out-of-vocabulary tokens against the knowledge base's own
+vocabulary.
 Question words (berapa, bagaimana, kapan, tidak, belum, sudah, ...) are never dropped.
 """
 
@@ -25,11 +26,16 @@ from rapidfuzz.distance import Indel, Levenshtein
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
+# English possessive: "mother's" is "mother" (dropping only the apostrophe gives "mothers",
+# which the general lexicon reads as a plural, "ibu-ibu"). Indonesian uses the apostrophe
+# inside words (jama'ah, istitha'ah, Jum'at), never as a final "'s".
+_POSSESSIVE = re.compile(r"(?<=[a-z])[’'`´‘]s\b")
 _REDUP = re.compile(r"\b([^\W\d_]{2,})2\b")  # kata2 -> kata kata (digit 2 after letters only)
 _DASH_REDUP = re.compile(r"\b([^\W\d_]{2,})-\1\b")  # kata-kata -> kata kata
 _LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")  # tolooong -> toloong (then vocab decides)
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _SUFFIXES = ("nya", "lah", "kah", "pun", "ny")
+_REGIONAL_SUFFIXES = ("nyo", "nye", "ne", "na", "e")
 
 # Function words: kept for matching, but they say nothing about whether the KB covers a question.
 FUNCTION_WORDS = frozenset(
@@ -140,6 +146,7 @@ def default_lexicon() -> Lexicon:
 
 def _basic_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold()
+    text = _POSSESSIVE.sub("", text)
     text = _APOSTROPHES.sub("", text)
     text = _DASH_REDUP.sub(r"\1 \1", text)
     text = _REDUP.sub(r"\1 \1", text)
@@ -177,14 +184,18 @@ def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
 
 
 def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
+    present = set(words)  # most phrases cannot match: skip them without a scan
     for src, dst in lex.phrases:
         n = len(src)
-        if n == 0 or src == dst:
+        if n == 0 or src == dst or src[0] not in present:
             continue
         i = 0
         while i + n <= len(words):
-            if tuple(words[i:i + n]) == src and (dst or len(words) > n):  # never empty a message
+            if tuple(words[i:i + len(dst)]) == dst and dst[:n] == src:
+                i += len(dst)  # already rewritten by the first pass ("... lagi limpahulang")
+            elif tuple(words[i:i + n]) == src and (dst or len(words) > n):  # never empty a message
                 words[i:i + n] = list(dst)
+                present.update(dst)
                 i += len(dst)
             else:
                 i += 1
@@ -292,6 +303,14 @@ class Vocabulary:
                 return form
         if is_real_word(word):
             return None  # an affixed real word (kesempatan), not a typo of a KB word
+        # regional forms of -nya: Javanese -e/-ne (lunase, pelunasane), Sundanese -na (carana),
+        # Betawi -nye (caranye), Minang -nyo with its final o for a (caronyo -> caro -> cara)
+        for suf in _REGIONAL_SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= 4:
+                base = word[: -len(suf)]
+                for form in (base, base[:-1] + "a" if base.endswith("o") else ""):
+                    if form in self.words:
+                        return form
         single = re.sub(r"([^\W\d_])\1+", r"\1", word)  # bisaa -> bisa (jemaah stays in vocab)
         if single in self.words:
             return single
@@ -338,10 +357,65 @@ def affix_variants(word: str) -> list[str]:
 
 
 @cache
+def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """(terms, protected phrases) of lexicon/out_of_scope.yaml, as normalised word tuples."""
+    data = _read_yaml("out_of_scope.yaml")
+
+    def norm(items) -> tuple[tuple[str, ...], ...]:
+        return tuple(t for t in (tuple(normalize_words(str(i))) for i in items or ()) if t)
+
+    return norm(data.get("terms")), norm(data.get("protected"))
+
+
+def _has_phrase(words: list[str], phrase: tuple[str, ...]) -> int:
+    """Index of the first occurrence of `phrase` in `words`, or -1."""
+    n = len(phrase)
+    return next((i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == phrase), -1)
+
+
+def names_out_of_scope(words: list[str]) -> bool:
+    """Whether normalised `words` name a pilgrimage this helpdesk does not cover (haji furoda,
+    haji plus/khusus, umrah), outside the protected phrases ("Permen Haji dan Umrah")."""
+    terms, protected = out_of_scope_terms()
+    words = list(words)
+    for phrase in protected:
+        while (i := _has_phrase(words, phrase)) >= 0:
+            words[i:i + len(phrase)] = ["|"]
+    return any(_has_phrase(words, t) >= 0 for t in terms)
+
+
+@cache
 def place_names() -> frozenset[str]:
     """Indonesian province / kabupaten / kota names (lexicon/places.txt)."""
     text = (LEXICON_DIR / "places.txt").read_text("utf-8")
     return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def join_split_words(words: list[str], vocab: Vocabulary) -> list[str]:
+    """Words typed apart that make one knowledge-base word: "di input" -> "diinput",
+    "siskohat kes" -> "siskohatkes", "pe lunasan" -> "pelunasan".
+
+    Voice-to-text and elderly typing put spaces inside words. Two or three neighbours are
+    joined only when the result is a KB word of at least 5 letters and one of the pieces is a
+    fragment (at most 3 letters, or not a KB word): "tahap dua" or "lunas tunda" stay apart.
+    """
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for size in (3, 2):
+            parts = words[i:i + size]
+            if len(parts) < size or any(p.isdigit() for p in parts):
+                continue
+            joined = "".join(parts)
+            if (len(joined) >= 5 and joined in vocab
+                    and any(len(p) <= 3 or p not in vocab for p in parts)):
+                out.append(joined)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, int]:
@@ -352,7 +426,7 @@ def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, 
     out: list[str] = []
     content = covered = 0
     places = place_names()
-    for w in words:
+    for w in join_split_words(words, vocab):
         if w in places and w not in vocab:
             out.append(w)  # a place, not a typo of a KB word; says nothing about the topic
             continue

@@ -19,6 +19,8 @@ def m() -> Matcher:
     "mau ngomong sama orang", "saya mau komplain", "can i talk to a human please",
     "petugas", "ada petugas yang bisa bantu saya", "mau ngobrol sama orang bukan robot",
     "bisa sambungin ke orang beneran?",
+    # Sundanese "nyarios" (speak), an agent who is a person, being called back
+    "abdi hoyong nyarios sareng petugas", "ada operator manusia?", "please call me back",
 ])
 def test_requests_for_a_human_hand_off(m, text):
     r = m.match(text)
@@ -145,3 +147,40 @@ def test_a_question_the_best_entry_barely_explains_is_out_of_scope(m):
     strict = Matcher(default_kb(), Thresholds(explained=1.01))
     r = strict.match(text)
     assert r.decision == "handoff" and r.reason == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", [
+    "berapa biaya haji plus sekarang", "syarat daftar haji furoda apa saja",
+    "paket umroh ramadhan mulai berapa",
+])
+def test_other_pilgrimages_hand_off_even_with_regular_hajj_words(m, text):
+    r = m.match(text)
+    assert r.decision == "handoff" and r.reason == "out_of_scope" and r.entry_id is None
+
+
+def test_a_regulation_named_haji_dan_umrah_is_in_scope(m):
+    assert m.match("permen haji dan umrah 2025 ada aturan baru pelimpahan?").decision == "answer"
+
+
+def test_a_long_story_is_answered_from_the_question_at_its_end(m):
+    text = ("selamat pagi, saya dari kampung di jawa timur, anak saya yang bantu mengetik pesan "
+            "ini karena mata saya sudah kurang awas. kami sekeluarga sudah lama menabung dan "
+            "suami dulu bekerja sebagai sopir angkot. yang mau saya tanya, kalau mau daftar haji "
+            "syaratnya apa saja")
+    r = m.match(text)
+    assert r.decision == "answer" and r.entry_id == "daftar-syarat"
+    # the same story with an off-topic ending is still not answered
+    off = text.rsplit(".", 1)[0] + ". resep rendang yang enak bagaimana"
+    assert m.match(off).decision != "answer"
+
+
+def test_voice_to_text_split_words_find_the_entry(m):
+    r = m.match("data pemeriksaan saya belum di input ke siskohat kes")
+    assert r.decision == "answer" and r.entry_id == "pelunasan-hasil-belum-diinput"
+
+
+def test_passing_a_porsi_on_again_is_not_a_who_may_receive_question(m):
+    r = m.match("porsi yang saya terima dari almarhum ayah bisa saya alihkan lagi ke anak saya?")
+    # "who may receive" words are there too (ayah, anak, terima): never a confident wrong answer
+    assert "pelimpahan-sekali" in [c.entry_id for c in r.candidates]
+    assert not (r.decision == "answer" and r.entry_id != "pelimpahan-sekali")

@@ -7,7 +7,9 @@ from knowledge.normalize import (
     Vocabulary,
     correct_words,
     default_lexicon,
+    join_split_words,
     mask_personal,
+    names_out_of_scope,
     normalize,
     normalize_words,
 )
@@ -155,3 +157,61 @@ def test_app_and_screenshot_words():
     assert normalize("ss dari app, cara benerinnya") == "dari aplikasi cara perbaiki"
     assert normalize("cek di web kemenag") == "cek di website kemenag"
     assert normalize("jumlah se-indonesia") == "jumlah seluruh indonesia"
+
+
+def test_english_possessive_is_the_noun_not_a_plural():
+    # "mother's" without its apostrophe would be "mothers", which IndoCollex reads as "ibu-ibu"
+    assert normalize_words("my mother's porsi") == ["saya", "ibu", "porsi"]
+    assert normalize_words("jama'ah") == ["jemaah"]  # an apostrophe inside a word stays a join
+
+
+def test_words_typed_apart_are_joined_only_into_a_kb_word():
+    vocab = Vocabulary(["diinput", "siskohatkes", "tahap", "dua", "lunas", "tunda", "data"])
+    assert join_split_words(["data", "di", "input"], vocab) == ["data", "diinput"]
+    assert join_split_words(["di", "siskohat", "kes"], vocab) == ["di", "siskohatkes"]
+    assert join_split_words(["tahap", "dua"], vocab) == ["tahap", "dua"]
+    assert join_split_words(["lunas", "tunda"], vocab) == ["lunas", "tunda"]
+    assert normalize("data di sis ko hat", Vocabulary(["data", "di", "siskohat"])) == (
+        "data di siskohat")
+
+
+def test_regional_forms_of_nya_reach_the_kb_word():
+    vocab = Vocabulary(["porsi", "lunas", "cara", "pelunasan"])
+    assert vocab.correct("porsine") == "porsi"  # Javanese -ne
+    assert vocab.correct("pelunasane") == "pelunasan"  # Javanese -e
+    assert vocab.correct("porsina") == "porsi"  # Sundanese -na
+    assert vocab.correct("caronyo") == "cara"  # Minang -nyo, with o for a
+    assert vocab.correct("caranye") == "cara"  # Betawi -nye
+
+
+def test_regional_and_sms_words():
+    assert normalize_words("nyarios sareng petugas") == ["bicara", "dengan", "petugas"]
+    assert normalize_words("sampun kaji") == ["sudah", "sudahberhaji"]
+    # intensifiers are not "sekali" (once), a word the pelimpahan entries use
+    assert "sekali" not in normalize_words("ribet bgt urusannya")
+
+
+def test_already_or_never_did_hajj_is_one_concept_word():
+    assert normalize_words("blm pernah haji") == ["belum", "belumberhaji"]
+    assert normalize_words("tidak pernah berhaji") == ["belum", "belumberhaji"]
+    assert normalize_words("sudah pernah naik haji") == ["sudah", "sudahberhaji"]
+    assert normalize_words("already did hajj") == ["sudah", "sudahberhaji"]
+
+
+def test_a_phrase_whose_rewrite_keeps_it_is_rewritten_once():
+    assert normalize_words("transferred again") == ["dilimpahkan", "lagi", "limpahulang"]
+    assert normalize_words("dialihkan lagi") == ["dialihkan", "lagi", "limpahulang"]
+
+
+def test_superlatives_and_english_phrases():
+    assert normalize_words("paling lama") == ["terlama"]
+    assert normalize_words("not yet paid") == ["belum", "lunas"]
+    assert normalize_words("take over the seat") == ["ambil", "alih", "the", "porsi"]
+
+
+def test_other_pilgrimages_are_named_out_of_scope():
+    assert names_out_of_scope(normalize_words("biaya haji furoda"))
+    assert names_out_of_scope(normalize_words("daftar haji plus"))
+    assert names_out_of_scope(normalize_words("paket umroh"))
+    assert not names_out_of_scope(normalize_words("Permen Haji dan Umrah 3/2025"))
+    assert not names_out_of_scope(normalize_words("jadwal khusus pelimpahan"))
