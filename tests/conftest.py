@@ -7,12 +7,20 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from bot.db import migrate
 from bot.db.engine import Database
 
 PG_URL = os.environ.get("HAJIBOT_TEST_POSTGRES_URL")
+
+# Property tests explore new random inputs on every developer run; in CI (CI=true) they use a
+# fixed seed, as Hypothesis advises, so that landing a change never depends on the dice. A
+# failure found locally is replayed from .hypothesis/ on every run until it is fixed.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("dev", derandomize=False)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 # ../shared beside the repository (the dev eval set, the contract); CI always has it.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -112,7 +112,7 @@ async def _run(h, kind, uid, arg):
     return await h.callback(uid, data, mid, user_id=uid), answered, False
 
 
-@settings(max_examples=150, deadline=None, derandomize=False,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(steps=st.lists(actions, min_size=1, max_size=4))
