@@ -42,6 +42,14 @@ class Thresholds:
     clear: float = 0.50
     clear_margin: float = 0.12
     clear_coverage: float = 0.8  # ... and nearly every content word known ("vaksin covid" is not)
+    # Between `clear` and `confident` the margin asked for shrinks linearly from `clear_margin`
+    # to `margin`: the two rules above are two points of one trade-off (a higher score needs a
+    # smaller lead), not two islands with a cliff in between.
+    # A lead this small is still enough when the top entry is the only close one holding the
+    # question's distinctive words (held by at most `distinctive_df` entries: "living cost",
+    # "bank", "limpahulang") and no close rival holds a distinctive word the top lacks.
+    distinct_margin: float = 0.02
+    distinctive_df: int = 3
     floor: float = 0.38  # below this nothing is close enough: out of scope
     coverage: float = 0.5  # share of content words the KB vocabulary knows
     # half the content words unknown AND only a weak best score: out of scope too ("harga
@@ -194,6 +202,7 @@ class Matcher:
         for stems in entry_stems:
             stem_df.update(stems)
         self._stem_idf = {s: math.log((n_entries + 1) / (df + 0.5)) for s, df in stem_df.items()}
+        self._stem_df = stem_df
         self._unknown_idf = math.log((n_entries + 1) / 0.5)
         # character n-gram TF-IDF over texts, as an inverted index: gram -> [(doc, weight)]
         grams_per_doc = [_ngrams(w) for w in doc_words]
@@ -325,8 +334,40 @@ class Matcher:
             return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
         if len(text.split()) <= 1:
             return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)
-        if (best >= self.t.confident and best - second >= self.t.margin) or (
-                best >= self.t.clear and best - second >= self.t.clear_margin
-                and coverage >= self.t.clear_coverage):
+        if best >= self.t.confident and best - second >= self.t.margin:
+            return Match("answer", self.ids[top], round(best, 4), cands, "confident", **common)
+        if best >= self.t.clear and coverage >= self.t.clear_coverage and (
+                best - second >= self._margin_needed(best)
+                or (best - second >= self.t.distinct_margin
+                    and self._only_distinctive(words, top, order, combined))):
             return Match("answer", self.ids[top], round(best, 4), cands, "confident", **common)
         return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
+
+    def _margin_needed(self, best: float) -> float:
+        """The lead over the runner-up a score between `clear` and `confident` needs."""
+        t = self.t
+        if t.confident <= t.clear:
+            return t.clear_margin
+        share = min(1.0, max(0.0, (best - t.clear) / (t.confident - t.clear)))
+        return t.clear_margin - (t.clear_margin - t.margin) * share
+
+    def _only_distinctive(self, words: list[str], top: int, order: list[int],
+                          combined: list[float]) -> bool:
+        """Whether the top entry alone, among the entries scoring close to it, holds the
+        question's distinctive words (stems few entries hold), and no close rival holds one
+        the top entry lacks: the words that make an entry THAT entry point at one only."""
+        rare = {s for s in (self.stem(w) for w in words if w not in FUNCTION_WORDS)
+                if 0 < self._stem_df.get(s, 0) <= self.t.distinctive_df}
+        if not rare:
+            return False
+        mine = rare & self._entry_stems[top]
+        if not mine:
+            return False
+        floor = combined[top] - self.t.clear_margin
+        for i in order[1:]:
+            if combined[i] < floor:
+                break
+            theirs = rare & self._entry_stems[i]
+            if not (mine - theirs) or (theirs - mine):
+                return False
+        return True

@@ -156,6 +156,13 @@ def _basic_words(text: str) -> list[str]:
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 YEAR_TOKEN = "tahunangka"  # any 4-digit year: what matters to matching is that a year was given
+# A month right before a year only narrows the date ("Maret 2019"): it goes with the year. Alone
+# ("bulan juni") it stays a word the knowledge base does not know.
+_MONTHS = frozenset(
+    """januari februari pebruari maret april mei juni juli agustus september oktober november
+    nopember desember jan feb mar apr jun jul agu agt agus sep sept okt nov nop des january
+    february march may june july august october december""".split()
+)
 
 
 def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
@@ -165,6 +172,8 @@ def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
     for i, w in enumerate(words):
         if _YEAR.match(w):
             out.append(YEAR_TOKEN)
+            continue
+        if w in _MONTHS and i + 1 < len(words) and _YEAR.match(words[i + 1]):
             continue
         if w == "min":
             # "min 12 tahun" is "minimal"; "min, ..." addresses the admin (a vocative, dropped)

@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own five sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own six sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -26,7 +26,15 @@ abbreviations, English and long stories before the question. Blind it scored 71.
 confident wrong, 87.5% out of scope, 85.7% human requests, 17.6% clarify); after general fixes
 (regional -nya forms, words typed apart, English possessives, the question at the end of a long
 message, other pilgrimages out of scope, regional ways to ask for a person) 85.7% top-1, 0%
-confident wrong, 100% out of scope, 11.8% clarify; its misses are all clarifications.
+confident wrong, 100% out of scope, 11.8% clarify; its misses are all clarifications (90.0%
+after the fifth set's fixes).
+The fifth blind set (faq_blind5.jsonl) was written the same way, aimed at precision on the edge
+cases of seed 000 and the pelimpahan provisions, as pilgrims, their children, Kankemenag desk
+officers and KBIH staff ask. Blind it scored 71.2% top-1 (1.5% confident wrong, 85.7% out of
+scope, 23.8% clarify, mostly with the right entry as the first choice); after general fixes (one
+sliding margin instead of two islands, a smaller lead when only the top entry holds the
+question's distinctive words, answers that state their deciding fact first, other trips out of
+scope) 97.0% top-1, 0% confident wrong, 100% out of scope, 2.5% clarify.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ BLIND = Path(__file__).with_name("faq_blind.jsonl")
 BLIND2 = Path(__file__).with_name("faq_blind2.jsonl")
 BLIND3 = Path(__file__).with_name("faq_blind3.jsonl")
 BLIND4 = Path(__file__).with_name("faq_blind4.jsonl")
+BLIND5 = Path(__file__).with_name("faq_blind5.jsonl")
 
 
 @pytest.fixture
@@ -77,14 +86,16 @@ class Floors:
 SETS = {
     # 94.1% top-1 now (76.5% when first scored); never tuned on directly
     "holdout": Floors(HOLDOUT, {"in_scope": 30}, top1=0.88, confident_wrong=0.03, clarify=0.10),
-    "blind": Floors(BLIND, {"in_scope": 55, "oos": 8, "escalate": 6}, top1=0.88,
+    "blind": Floors(BLIND, {"in_scope": 55, "oos": 8, "escalate": 6}, top1=0.90,
                     confident_wrong=0.02, clarify=0.12),
     "blind2": Floors(BLIND2, {"in_scope": 55, "oos": 10, "escalate": 6}, top1=0.83,
                      confident_wrong=0.02, clarify=0.14),
     "blind3": Floors(BLIND3, {"in_scope": 60, "oos": 8, "escalate": 6}, top1=0.93,
                      confident_wrong=0.02, oos_handled=0.85, clarify=0.08),
-    "blind4": Floors(BLIND4, {"in_scope": 65, "oos": 8, "escalate": 6}, top1=0.81,
-                     confident_wrong=0.02, clarify=0.15),
+    "blind4": Floors(BLIND4, {"in_scope": 65, "oos": 8, "escalate": 6}, top1=0.85,
+                     confident_wrong=0.02, clarify=0.12),
+    "blind5": Floors(BLIND5, {"in_scope": 60, "oos": 7, "escalate": 6}, top1=0.92,
+                     confident_wrong=0.02, clarify=0.06),
 }
 
 

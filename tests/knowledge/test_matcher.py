@@ -184,3 +184,78 @@ def test_passing_a_porsi_on_again_is_not_a_who_may_receive_question(m):
     # "who may receive" words are there too (ayah, anak, terima): never a confident wrong answer
     assert "pelimpahan-sekali" in [c.entry_id for c in r.candidates]
     assert not (r.decision == "answer" and r.entry_id != "pelimpahan-sekali")
+
+
+def test_the_margin_asked_for_shrinks_as_the_score_rises(m):
+    t = m.t
+    assert m._margin_needed(t.clear) == pytest.approx(t.clear_margin)
+    assert m._margin_needed(t.confident) == pytest.approx(t.margin)
+    mid = m._margin_needed((t.clear + t.confident) / 2)
+    assert t.margin < mid < t.clear_margin
+    # degenerate thresholds (clear == confident) fall back to the clear margin
+    flat = Matcher(default_kb(), Thresholds(clear=0.6, confident=0.6))
+    assert flat._margin_needed(0.6) == pytest.approx(flat.t.clear_margin)
+
+
+def test_a_small_lead_is_enough_when_only_the_top_entry_holds_the_rare_words(m):
+    # "habis" and "proses" are words of the procedure entry only; the runner-up (Kanwil) holds
+    # no rare word of the question the procedure entry lacks
+    text = "dokumen pelimpahan sudah diterima kemenag kabupaten, habis itu proses apa"
+    r = m.match(text)
+    assert (r.decision, r.entry_id) == ("answer", "pelimpahan-prosedur"), r
+    assert r.score - r.candidates[1].score < m._margin_needed(r.score)  # the rare-word rule
+    without = Matcher(default_kb(), Thresholds(distinct_margin=1.0))
+    assert without.match(text).decision == "clarify"
+
+
+def test_a_rival_holding_its_own_rare_word_keeps_the_question_ambiguous(m):
+    # "saudara" points at who may receive, "permanen" at the illness documents
+    words = m.scores("boleh saudara saya ambil alih porsi ibu yang sakit permanen")[0]
+    top = m.ids.index("pelimpahan-penerima")
+    rival = m.ids.index("pelimpahan-dokumen-sakit-permanen")
+    combined = [0.0] * len(m.ids)
+    combined[top], combined[rival] = 0.6, 0.58
+    order = [top, rival] + [i for i in range(len(m.ids)) if i not in (top, rival)]
+    assert not m._only_distinctive(words, top, order, combined)
+
+
+def test_adoption_does_not_make_angkat_the_root_of_berangkat(m):
+    assert "angkat" not in m.vocab
+    assert m.stem("berangkat") != "angkat"
+    r = m.match("anak angkat boleh menggantikan porsi ibu angkatnya yang wafat?")
+    assert (r.decision, r.entry_id) == ("answer", "pelimpahan-penerima"), r
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [
+    # the words that make each entry THAT entry, not its neighbour
+    ("nenek wafat bulan Januari 2018, porsinya masih bisa dialihkan?", "pelimpahan-batas-waktu"),
+    ("almarhum sudah terima uang living cost lalu wafat di embarkasi, porsinya gimana",
+     "pelimpahan-living-cost"),
+    ("ayah lumpuh dan kata dokter tidak bisa sembuh, porsinya bisa buat kakak saya?",
+     "pelimpahan-dokumen-sakit-permanen"),
+    ("rekening almarhumah di BNI, penerima mau buka tabungan di bank lain boleh?",
+     "pelimpahan-bank"),
+    ("penerima limpahan baru 15 tahun, kapan bisa berangkat?", "pelimpahan-usia-penerima"),
+    ("suami punya tiga nomor porsi dan sudah wafat, bisa dilimpahkan semua?",
+     "pelimpahan-porsi-ganda"),
+    ("ibu saya punya 2 porsi, waktu pelunasan pakai yang mana?", "pelunasan-porsi-ganda"),
+])
+def test_distinctive_words_pick_the_entry(m, text, entry_id):
+    r = m.match(text)
+    assert (r.decision, r.entry_id) == ("answer", entry_id), r
+
+
+def test_while_still_temporarily_not_istithaah_the_answer_says_not_yet(m):
+    r = m.match("status istithaah ibu masih sementara, boleh setor lunas sekarang?")
+    assert (r.decision, r.entry_id) == ("answer", "pelunasan-istithaah-sementara"), r
+    first_line = m.kb["pelunasan-istithaah-sementara"].answer.id.splitlines()[0]
+    assert "belum dapat" in first_line and "sebelum pelunasan" in first_line
+
+
+@pytest.mark.parametrize("text", [
+    "bikin visa turis ke arab saudi di mana", "hotel murah dekat masjid nabawi berapa semalam",
+    "tiket pesawat jakarta madinah berapa", "how to get a saudi tourist visa",
+])
+def test_other_trips_and_bookings_hand_off(m, text):
+    r = m.match(text)
+    assert r.decision == "handoff" and r.reason == "out_of_scope" and r.entry_id is None

@@ -215,3 +215,36 @@ def test_other_pilgrimages_are_named_out_of_scope():
     assert names_out_of_scope(normalize_words("paket umroh"))
     assert not names_out_of_scope(normalize_words("Permen Haji dan Umrah 3/2025"))
     assert not names_out_of_scope(normalize_words("jadwal khusus pelimpahan"))
+
+
+def test_a_month_before_a_year_goes_with_the_year():
+    # "Maret 2019" narrows the date; alone ("bulan juni") a month stays an unknown word, so an
+    # off-topic question about a month is not made to look covered
+    assert normalize_words("wafat Agustus 2018") == ["meninggal", "tahunangka"]
+    assert normalize_words("tanggal 3 juli 2021") == ["tanggal", "3", "tahunangka"]
+    assert normalize_words("panas bulan juli") == ["panas", "bulan", "juli"]
+
+
+def test_adoption_is_one_concept_word():
+    # not "anak" + "angkat": a bare "angkat" in the KB vocabulary would become the stem of
+    # every "berangkat" (see test_matcher)
+    assert normalize_words("anak angkat saya") == ["anak", "anakangkat", "saya"]
+    assert normalize_words("bapak angkatnya meninggal") == ["bapak", "anakangkat", "meninggal"]
+
+
+def test_holding_several_porsi_numbers_is_one_concept_word():
+    for text in ("punya tiga porsi", "ada 2 nomor porsi", "my father had two porsi numbers",
+                 "terdaftar dua kali"):
+        assert "porsiganda" in normalize_words(text), text
+    assert "porsiganda" not in normalize_words("nomor porsi saya berapa digit")
+
+
+def test_bank_names_are_banks():
+    assert normalize_words("rekening di BRI atau BSI") == ["rekening", "di", "bank", "atau", "bank"]
+
+
+def test_other_trips_and_bookings_are_out_of_scope_but_the_hajj_visa_is_not():
+    for text in ("cara bikin visa turis ke saudi", "apply for a tourist visa",
+                 "hotel dekat masjid nabawi", "tiket pesawat ke jeddah murah"):
+        assert names_out_of_scope(normalize_words(text)), text
+    assert not names_out_of_scope(normalize_words("visa haji reguler diurus siapa"))
