@@ -248,3 +248,12 @@ def test_other_trips_and_bookings_are_out_of_scope_but_the_hajj_visa_is_not():
                  "hotel dekat masjid nabawi", "tiket pesawat ke jeddah murah"):
         assert names_out_of_scope(normalize_words(text)), text
     assert not names_out_of_scope(normalize_words("visa haji reguler diurus siapa"))
+
+
+def test_formal_and_english_ways_to_say_it():
+    # a letter's "menunaikan ibadah haji" is "berhaji": one concept word with "sudah pernah"
+    assert "sudahberhaji" in normalize("saya sudah pernah menunaikan ibadah haji tahun 2005")
+    assert "sudahberhaji" in normalize("bapak pernah melaksanakan ibadah haji")
+    words = normalize("is the health screening required, and who can receive it").split()
+    assert {"pemeriksaan", "kesehatan", "menerima"} <= set(words)
+    assert "mengajukan" in normalize("ngajuin pelimpahan di mana").split()
