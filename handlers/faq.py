@@ -52,6 +52,11 @@ GROUP_ACTIONS: dict[str, tuple[str, str]] = {
     "pelunasan": ("start_pelunasan", "pelunasan:start"),
     "status": ("start_status", "status:start"),
 }
+# Entries that answer "how do I reach a person": the way to one comes with the answer (a
+# button, and the reply counts as a hand-off offer), rather than a description of it.
+ENTRY_ACTIONS: dict[str, tuple[str, str]] = {
+    "hubungi-petugas": ("start_helpdesk", "helpdesk:start"),
+}
 
 
 @cache
@@ -88,7 +93,7 @@ def feedback_markup(entry: Entry, lang: str) -> InlineKeyboardMarkup:
         InlineKeyboardButton(_label(lang, "yes"), callback_data=f"faq:yes:{entry.id}"),
         InlineKeyboardButton(_label(lang, "no"), callback_data=f"faq:no:{entry.id}"),
     ]]
-    action = GROUP_ACTIONS.get(entry.group)
+    action = ENTRY_ACTIONS.get(entry.id) or GROUP_ACTIONS.get(entry.group)
     if action is not None:
         key, data = action
         rows.append([InlineKeyboardButton(_label(lang, key), callback_data=data)])
@@ -133,7 +138,8 @@ async def send_answer(update: Update, context: CallbackContext, entry: Entry,
     lang = lang_of(update, context)
     context.chat_data[CLARIFY_KEY] = 0
     context.chat_data[FEEDBACK_KEY] = entry.id
-    mark(update, context, topic=entry.id, score=score, handoff=False)
+    offers_human = ENTRY_ACTIONS.get(entry.id, ("", ""))[1] == "helpdesk:start"
+    mark(update, context, topic=entry.id, score=score, handoff=offers_human)
     await send(update, context, answer_text(entry, lang), feedback_markup(entry, lang))
 
 

@@ -128,3 +128,15 @@ async def test_pelunasan_and_status_answers_offer_their_flow(harness):
     assert "Check porsi status" in r.buttons
     r = await harness.press("Check porsi status", chat_id=222)
     assert "porsi" in r.text.lower()
+
+
+async def test_how_to_reach_a_person_comes_with_the_way_to_one(make_harness):
+    from tests.e2e.harness import AGENTS_CHAT_ID
+
+    async with make_harness(settings_overrides={"helpdesk_chat_id": AGENTS_CHAT_ID}) as h:
+        r = await h.send(111, "bagaimana cara menghubungi petugas helpdesk")
+        out = h.outcome()
+        assert out["topic"] == "hubungi-petugas" and out["handoff"] is True
+        assert "Hubungi petugas" in r.buttons
+        r = await h.press("Hubungi petugas")
+        assert {"Status porsi", "Pelunasan", "Lainnya"} <= set(r.buttons)  # the ticket's reasons
