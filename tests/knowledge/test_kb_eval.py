@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own six sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own seven sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -35,6 +35,11 @@ scope, 23.8% clarify, mostly with the right entry as the first choice); after ge
 sliding margin instead of two islands, a smaller lead when only the top entry holds the
 question's distinctive words, answers that state their deciding fact first, other trips out of
 scope) 97.0% top-1, 0% confident wrong, 100% out of scope, 2.5% clarify.
+The sixth blind set (faq_blind6.jsonl) is "a random day of hotline traffic". Blind it scored
+72.2% top-1 (1.4% confident wrong, 18.9% clarify); the answer line was then fitted on the other
+sets, leave-one-set-out, with blind6 kept out of the fit (77.8% from the line alone), and after
+content fixes from its failures 90.3% top-1. Its one confident wrong answer asks for the waiting
+list of one city (figures the knowledge base does not hold).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ BLIND2 = Path(__file__).with_name("faq_blind2.jsonl")
 BLIND3 = Path(__file__).with_name("faq_blind3.jsonl")
 BLIND4 = Path(__file__).with_name("faq_blind4.jsonl")
 BLIND5 = Path(__file__).with_name("faq_blind5.jsonl")
+BLIND6 = Path(__file__).with_name("faq_blind6.jsonl")
 
 
 @pytest.fixture
@@ -94,8 +100,10 @@ SETS = {
                      confident_wrong=0.02, oos_handled=0.85, clarify=0.08),
     "blind4": Floors(BLIND4, {"in_scope": 65, "oos": 8, "escalate": 6}, top1=0.85,
                      confident_wrong=0.02, clarify=0.12),
-    "blind5": Floors(BLIND5, {"in_scope": 60, "oos": 7, "escalate": 6}, top1=0.92,
+    "blind5": Floors(BLIND5, {"in_scope": 60, "oos": 7, "escalate": 6}, top1=0.94,
                      confident_wrong=0.02, clarify=0.06),
+    "blind6": Floors(BLIND6, {"in_scope": 70, "oos": 10, "escalate": 8}, top1=0.86,
+                     confident_wrong=0.02, clarify=0.10),
 }
 
 
