@@ -103,7 +103,8 @@ def _set_person_state(app: Application, chat_id: int, *, open_ticket: bool) -> N
 
 
 # --- the group -----------------------------------------------------------------------------
-def _command(text: str | None, bot_username: str | None) -> tuple[str, str] | None:
+def parse_command(text: str | None, bot_username: str | None) -> tuple[str, str] | None:
+    """("name", "rest") of a command in the agents' group, None for other text or another bot."""
     if not text or not text.startswith("/"):
         return None
     word, _, rest = text.partition(" ")
@@ -127,7 +128,7 @@ async def on_group_message(update: Update, context: CallbackContext) -> None:
     if not await is_agent(context, update):
         raise ApplicationHandlerStop  # a non-member (or a bot): ignored, nothing relayed
     mark(update, context, topic="helpdesk")
-    command = _command(msg.text, context.bot.username)
+    command = parse_command(msg.text, context.bot.username)
     if command is not None and command[0] == "antrian":
         await queue(update, context, thread)
         raise ApplicationHandlerStop

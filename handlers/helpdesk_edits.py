@@ -59,8 +59,8 @@ async def _carry(context: CallbackContext, ticket: repo.Ticket, row: repo.Messag
                  msg: TgMessage) -> tuple[str, int | None]:
     """Carry the edit of `row`'s message: ("none" (nothing to do) | "sent" | "notice" (sent as
     a correction message) | "failed", the id of a correction notice in the topic)."""
-    if row.direction == "note" or row.status != "sent":
-        return "none", None  # a note stays in the topic; an unsent copy will copy the new version
+    if row.status != "sent":
+        return "none", None  # an unsent copy will copy the new version; a failed one never will
     app = context.application
     if row.direction == "in":
         target_chat, target_id = relay.agents_chat(app), row.topic_message_id
@@ -156,16 +156,14 @@ async def on_agent_edit(update: Update, context: CallbackContext) -> None:
     if row is None or not await agents.is_agent(context, update):
         raise ApplicationHandlerStop  # talk that was never relayed, or not an agent
     mark(update, context, topic="helpdesk")
-    if row.direction == "note":
-        text = relay.message_text(msg) or ""
-        word, _, rest = text.partition(" ")
-        if word.split("@", 1)[0].casefold() != "/catatan" or not rest.strip():
+    if row.direction == "note":  # internal: the transcript only, nothing leaves the topic
+        command = agents.parse_command(msg.text, context.bot.username)
+        if command is None or command[0] != "catatan" or not command[1]:
             raise ApplicationHandlerStop  # no longer a note: keep the one on record
-        msg_note = rest.strip()
         svc = relay.svc(app)
         with svc.db.session() as s:
             repo.add_message(s, ticket_id=ticket.id, direction="note", kind="edit",
-                             text=msg_note, now=svc.clock(), status="none",
+                             text=command[1], now=svc.clock(), status="none",
                              agent_id=row.agent_id)
         raise ApplicationHandlerStop
     if not ticket.is_open:
