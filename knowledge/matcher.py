@@ -110,7 +110,8 @@ class Match:
     entry_id: str | None  # the answer (decision "answer") or the best guess
     score: float
     candidates: tuple[Candidate, ...] = ()
-    # confident | ambiguous | case_not_named | one_word | out_of_scope | human_request | empty
+    # confident | ambiguous | case_not_named | one_word | defined_term | out_of_scope |
+    # human_request | empty
     reason: str = ""
     coverage: float = 0.0
     normalized: str = ""
@@ -245,6 +246,24 @@ class Matcher:
             rare = {s for s in asked | keyed if stem_df[s] <= self.t.concept_df}
             self._concept.append(frozenset(rare & asked & keyed))
             self._concept_cues.append(frozenset(rare))
+        # A one-word question ("kloter?") is answered, not clarified, when the word is the whole
+        # of one entry's canonical question ("Apa itu kloter?") and of no other canonical
+        # question: that entry defines the term, every other entry merely uses it. Only when it
+        # is typed as a question: a bare word without "?" may be a topic picked from a menu,
+        # and the buttons stay. "pelimpahan?" stays a clarification: many canonical questions
+        # ask about it, and none is only it.
+        asked_df: Counter = Counter()
+        asked_stems = []
+        for entry in kb.entries:
+            stems = self._content_stems(normalize_words(entry.question.id))
+            asked_stems.append(stems)
+            asked_df.update(stems)
+        self._defines: dict[str, int] = {}
+        for ei, stems in enumerate(asked_stems):
+            if len(stems) == 1:
+                (term,) = stems
+                if asked_df[term] == 1 and term in self._concept[ei]:
+                    self._defines[term] = ei
         self._stem_idf = {s: math.log((n_entries + 1) / (df + 0.5)) for s, df in stem_df.items()}
         self._stem_df = stem_df
         self._unknown_idf = math.log((n_entries + 1) / 0.5)
@@ -385,6 +404,11 @@ class Matcher:
                 sig["s3"][top] < self.t.explained):
             return Match("handoff", None, round(best, 4), cands, "out_of_scope", **common)
         if len(text.split()) <= 1:
+            content = [w for w in words if w not in FUNCTION_WORDS]
+            if (text.rstrip().endswith("?") and len(content) == 1
+                    and self._defines.get(self.stem(content[0])) == top):
+                return Match("answer", self.ids[top], round(best, 4), cands, "defined_term",
+                             **common)
             return Match("clarify", self.ids[top], round(best, 4), cands, "one_word", **common)
         sure = (best >= self.t.confident and best - second >= self.t.margin) or (
             best >= self.t.clear and coverage >= self.t.clear_coverage

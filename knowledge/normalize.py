@@ -427,6 +427,13 @@ def join_split_words(words: list[str], vocab: Vocabulary) -> list[str]:
     return out
 
 
+# The administrative word in front of a place name ("kab. sleman", "kota padang") is part of
+# the name: it says where the pilgrim is, like the name itself, and as a knowledge-base word
+# ("kuota kabupaten", "Kankemenag kabupaten/kota") it pulled where-questions towards entries
+# about quota areas or offices.
+_AREA_WORDS = frozenset("kabupaten kota provinsi kecamatan".split())
+
+
 def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, int]:
     """Typo-correct `words` against `vocab`.
 
@@ -435,7 +442,11 @@ def correct_words(words: list[str], vocab: Vocabulary) -> tuple[list[str], int, 
     out: list[str] = []
     content = covered = 0
     places = place_names()
-    for w in join_split_words(words, vocab):
+    joined = join_split_words(words, vocab)
+    for i, w in enumerate(joined):
+        nxt = joined[i + 1] if i + 1 < len(joined) else ""
+        if w in _AREA_WORDS and nxt in places and nxt not in vocab:
+            continue
         if w in places and w not in vocab:
             out.append(w)  # a place, not a typo of a KB word; says nothing about the topic
             continue

@@ -61,6 +61,36 @@ def test_one_word_questions_always_clarify(m):
     assert any(c.entry_id.startswith("pelimpahan") for c in r.candidates)
 
 
+@pytest.mark.parametrize("text", ["dapih?", "Kloter??"])
+def test_one_word_question_that_one_entry_defines_is_answered(m, text):
+    # the word is the whole of one canonical question ("Apa itu ...?") and of no other
+    r = m.match(text)
+    assert r.decision == "answer" and r.reason == "defined_term"
+
+
+@pytest.mark.parametrize("text", ["siskohat?", "porsi?", "lunas", "vaksin?", "kloter", "dapih"])
+def test_one_word_that_many_entries_ask_about_still_clarifies(m, text):
+    r = m.match(text)
+    assert r.decision == "clarify" and r.reason == "one_word"
+
+
+def test_a_regency_named_in_the_question_does_not_pull_towards_quota(m):
+    with_area = m.match("udah nunggu lama, kapan saya berangkat? saya dari kabupaten bantul")
+    without = m.match("udah nunggu lama, kapan saya berangkat? saya dari bantul")
+    assert with_area.normalized == without.normalized
+    assert "kabupaten" not in with_area.normalized
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("surat kematian untuk berkas pelimpahan diterbitkan kantor dinas apa", "pelimpahan-dokumen-wafat"),
+    ("porsi dari pelimpahan bapak, boleh saya alihkan lagi ke istri?", "pelimpahan-sekali"),
+    ("apa arti lunas tunda, masuk tahap yang mana", "lunas-tunda"),
+])
+def test_distinctive_words_of_pelimpahan_and_payoff_entries(m, text, entry):
+    r = m.match(text)
+    assert (r.decision, r.entry_id) == ("answer", entry), r
+
+
 @pytest.mark.parametrize("text", [
     "resep nasi goreng enak", "jadwal pertandingan bola malam ini", "harga tiket pesawat ke bali",
 ])

@@ -153,6 +153,21 @@ def test_place_names_do_not_count_against_coverage():
     assert (content, covered) == (2, 2)
 
 
+def test_the_area_word_before_a_place_name_goes_with_the_place():
+    vocab = Vocabulary(["kuota", "kabupaten", "kota", "berangkat"])
+    words, content, covered = correct_words(
+        ["kuota", "kabupaten", "bantul", "berangkat", "kota", "medan"], vocab)
+    assert words == ["kuota", "bantul", "berangkat", "medan"]
+    assert (content, covered) == (2, 2)
+    # without a place after it, "kabupaten" is a word of the question like any other
+    assert correct_words(["kuota", "kabupaten", "kota"], vocab)[0] == ["kuota", "kabupaten", "kota"]
+
+
+def test_a_place_in_the_queue_is_the_porsi():
+    assert normalize("can my place in the queue go to my daughter") == (
+        "can saya porsi berangkat to saya anak")
+
+
 def test_app_and_screenshot_words():
     assert normalize("ss dari app, cara benerinnya") == "dari aplikasi cara perbaiki"
     assert normalize("cek di web kemenag") == "cek di website kemenag"
