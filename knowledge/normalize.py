@@ -38,6 +38,8 @@ _SUFFIXES = ("nya", "lah", "kah", "pun", "ny")
 _REGIONAL_SUFFIXES = ("nyo", "nye", "ne", "na", "e")
 
 # Function words: kept for matching, but they say nothing about whether the KB covers a question.
+# The last line: who asks for whom ("tetangga", "warga", "perangkat desa") and hearsay
+# ("katanya") frame a question without changing which answer it needs.
 FUNCTION_WORDS = frozenset(
     """
     apa apakah yang di ke dari dan atau itu ini ada adalah saya aku kami kita anda kamu dia
@@ -48,6 +50,7 @@ FUNCTION_WORDS = frozenset(
     is are what how when who which can do does i my to of for in on with it be we you please
     will would should could did was were has have am your our their at by from this that
     menanyakan ditanyakan nanyain kemarin tadi barusan terus
+    tetangga warga perangkat kata
     """.split()
 )
 

@@ -230,11 +230,12 @@ def test_the_margin_asked_for_shrinks_as_the_score_rises(m):
 
 
 def test_a_small_lead_is_enough_when_only_the_top_entry_holds_the_rare_words(m):
-    # "habis" and "proses" are words of the procedure entry only; the runner-up (Kanwil) holds
-    # no rare word of the question the procedure entry lacks
-    text = "dokumen pelimpahan sudah diterima kemenag kabupaten, habis itu proses apa"
+    # "gabung" and "suami" are words of the merging entry and at most three others; the
+    # runner-up (Tahap II) holds "gabung" too but no rare word of the question the merging
+    # entry lacks
+    text = "saya ingin digabung dengan suami yang porsinya beda, lunasnya ikut tahap apa"
     r = m.match(text)
-    assert (r.decision, r.entry_id) == ("answer", "pelimpahan-prosedur"), r
+    assert (r.decision, r.entry_id) == ("answer", "penggabungan"), r
     assert r.score - r.candidates[1].score < m._margin_needed(r.score)  # the rare-word rule
     without = Matcher(default_kb(), Thresholds(distinct_margin=1.0))
     assert without.match(text).decision == "clarify"
@@ -371,3 +372,33 @@ def test_a_near_tie_is_not_answered_on_distinctive_words_alone(m):
     tie = loose.match("ortu saya daftar 2012, kapan jatah bayar lunasnya")
     assert (tie.decision, tie.entry_id) == ("answer", \
         "pelunasan-tahap-2")  # the tie the margin guards against
+
+
+@pytest.mark.parametrize("text", [
+    "naik haji dengan uang utang, hukumnya bagaimana",
+    "apakah asuransi jiwa menanggung jemaah yang sakit",
+])
+def test_rulings_and_other_services_get_a_human_not_buttons(m, text):
+    r = m.match(text)
+    assert r.decision == "handoff" and r.reason == "out_of_scope" and r.entry_id is None
+
+
+def test_close_pelimpahan_entries_each_carry_their_neighbours_deciding_fact(m):
+    # a "who may receive" question about a permanently ill pilgrim lands on either entry: both
+    # must name the six relations and the government hospital letter
+    for entry_id in ("pelimpahan-penerima", "pelimpahan-dokumen-sakit-permanen"):
+        entry = next(e for e in m.kb.entries if e.id == entry_id)
+        for text in (entry.answer.id.lower(), entry.answer.en.lower()):
+            assert "rumah sakit pemerintah" in text or "government hospital" in text
+            assert "saudara kandung" in text or "sibling" in text
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [
+    ("warga kami bertanya, boleh tidak pelimpahan diurus di hari minggu", "pelimpahan-tempat"),
+    ("almarhumah sudah diberi uang saku sebelum wafat, wajib dibalikin?", "pelimpahan-living-cost"),
+    ("map plastik buat daftar haji warnanya bebas?", "daftar-syarat"),
+    ("tulisan nama saya di data haji keliru hurufnya", "data-salah"),
+])
+def test_distinctive_words_of_close_neighbours_pick_the_entry(m, text, entry_id):
+    r = m.match(text)
+    assert (r.decision, r.entry_id) == ("answer", entry_id), r

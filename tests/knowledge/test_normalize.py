@@ -272,3 +272,24 @@ def test_formal_and_english_ways_to_say_it():
     words = normalize("is the health screening required, and who can receive it").split()
     assert {"pemeriksaan", "kesehatan", "menerima"} <= set(words)
     assert "mengajukan" in normalize("ngajuin pelimpahan di mana").split()
+
+
+def test_english_negation_and_lookup_words_keep_their_meaning():
+    words = normalize_words("the result is not clear")
+    assert "hasil" in words and "tidak" in words
+    assert "cek" in normalize_words("please look up this porsi")
+
+
+def test_pocket_money_and_giving_back_are_said_as_the_rules_say_them():
+    words = normalize_words("uang sakunya wajib dibalikin")
+    assert words[:2] == ["living", "biaya"] and words[-1] == "dikembalikan"
+    assert normalize_words("uang saku") == normalize_words("living cost")
+
+
+def test_religious_rulings_and_other_services_are_out_of_scope_but_legal_basis_is_not():
+    assert names_out_of_scope(normalize_words("apakah sah berhaji dengan uang hasil riba"))
+    assert names_out_of_scope(normalize_words("fatwa ulama soal haji berulang"))
+    assert names_out_of_scope(normalize_words("cara bayar iuran bpjs"))
+    assert names_out_of_scope(normalize_words("bolehkah pakai dana talangan bank"))
+    assert not names_out_of_scope(normalize_words("dasar hukumnya pelimpahan porsi apa"))
+    assert not names_out_of_scope(normalize_words("ayah wafat di masjidil haram, porsinya bagaimana"))
