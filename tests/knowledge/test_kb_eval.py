@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own eight sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own nine sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -43,8 +43,12 @@ city's waiting list, which the knowledge base then gained from seed 003 (91.7%, 
 The seventh blind set (faq_blind7.jsonl) mirrors the dev set's spread with new situations and
 neighbouring topics. It was scored once, after all the fixes above: 81.2% top-1, 0% confident
 wrong, 100% out of scope, 71.4% human requests; the two missed requests for a person led to two
-more phrasings of such requests (100% since). Nothing else was tuned on it: it is the nearest
-figure we have to questions nobody has seen.
+more phrasings of such requests (100% since). It was then tuned on like the others (96.9%).
+The eighth blind set (faq_blind8.jsonl: older pilgrims, grandchildren, village officials, KBIH
+staff; longer, several questions in one) first scored 67.2% top-1, 3.1% confident wrong, 77.8%
+out of scope - the blind7 round had not moved it at all. After general fixes (pelimpahan answers
+carrying their neighbour's deciding fact, services and religious rulings out of scope, English
+negation) 93.8%, 0%, 100%.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ BLIND4 = Path(__file__).with_name("faq_blind4.jsonl")
 BLIND5 = Path(__file__).with_name("faq_blind5.jsonl")
 BLIND6 = Path(__file__).with_name("faq_blind6.jsonl")
 BLIND7 = Path(__file__).with_name("faq_blind7.jsonl")
+BLIND8 = Path(__file__).with_name("faq_blind8.jsonl")
 
 
 @pytest.fixture
@@ -110,8 +115,10 @@ SETS = {
                      confident_wrong=0.02, clarify=0.06),
     "blind6": Floors(BLIND6, {"in_scope": 70, "oos": 10, "escalate": 8}, top1=0.86,
                      confident_wrong=0.02, clarify=0.10),
-    "blind7": Floors(BLIND7, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.78,
-                     confident_wrong=0.02, clarify=0.18),
+    "blind7": Floors(BLIND7, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.92,
+                     confident_wrong=0.02, clarify=0.06),
+    "blind8": Floors(BLIND8, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.89,
+                     confident_wrong=0.02, clarify=0.08),
 }
 
 
