@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own nine sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own ten sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -49,6 +49,9 @@ staff; longer, several questions in one) first scored 67.2% top-1, 3.1% confiden
 out of scope - the blind7 round had not moved it at all. After general fixes (pelimpahan answers
 carrying their neighbour's deciding fact, services and religious rulings out of scope, English
 negation) 93.8%, 0%, 100%.
+The ninth blind set (faq_blind9.jsonl, the dev set's topic spread) was scored once, after all
+of the above, and NOT tuned on: 81.2% top-1, 1.6% confident wrong (one question), 100% out of
+scope and human requests, 11.2% clarify. Its floors guard that honest figure; keep it untuned.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ BLIND5 = Path(__file__).with_name("faq_blind5.jsonl")
 BLIND6 = Path(__file__).with_name("faq_blind6.jsonl")
 BLIND7 = Path(__file__).with_name("faq_blind7.jsonl")
 BLIND8 = Path(__file__).with_name("faq_blind8.jsonl")
+BLIND9 = Path(__file__).with_name("faq_blind9.jsonl")
 
 
 @pytest.fixture
@@ -119,6 +123,9 @@ SETS = {
                      confident_wrong=0.02, clarify=0.06),
     "blind8": Floors(BLIND8, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.89,
                      confident_wrong=0.02, clarify=0.08),
+    # untuned: a regression in generalisation shows here first
+    "blind9": Floors(BLIND9, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.78,
+                     confident_wrong=0.03, clarify=0.15),
 }
 
 
