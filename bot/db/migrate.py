@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.db.engine import ensure_sqlite_dir
+from bot.db.engine import ensure_sqlite_dir, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -22,6 +22,14 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
+    if url.startswith("sqlite"):
+        # WAL is a property of the file. Alembic's own connection leaves a new file in rollback
+        # mode, and the first connections of several workers would then race to switch it
+        # (one got "database is locked" at once, without waiting); switch it here, once.
+        engine = make_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -20,3 +20,15 @@ def test_database_errors_do_not_carry_bound_values(tmp_path):
         assert "6281234500101" not in str(caught.value)
     finally:
         db.dispose()
+
+
+def test_a_migrated_sqlite_file_is_already_in_wal_mode(tmp_path):
+    import sqlite3
+
+    from bot.db import migrate
+
+    path = tmp_path / "fresh.sqlite3"
+    migrate.upgrade(f"sqlite:///{path}")
+    # Set once here, so that several workers' first connections never race to switch it.
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
