@@ -76,7 +76,7 @@ async def _carry(context: CallbackContext, ticket: repo.Ticket, row: repo.Messag
             log.info("helpdesk %s: copy %s not edited: %s", ticket.code, row.id, exc)
             break
         except RetryAfter as exc:
-            wait = relay._retry_after_s(exc)  # noqa: SLF001 - the relay's own helper
+            wait = relay.retry_after_s(exc)
             if attempt < relay.MAX_INLINE_ATTEMPTS and wait <= relay.MAX_INLINE_WAIT_S:
                 await relay.sleep(app, wait)
                 continue

@@ -87,7 +87,7 @@ def message_text(msg: TgMessage) -> str | None:
     return msg.text or msg.caption or None
 
 
-def _retry_after_s(exc: RetryAfter) -> float:
+def retry_after_s(exc: RetryAfter) -> float:
     with warnings.catch_warnings():  # PTB 22.2+ warns that it will become a timedelta
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value: Any = exc.retry_after
@@ -198,7 +198,7 @@ async def post(app: Application, ticket: repo.Ticket, text: str, *, markup=None
             log.warning("helpdesk %s: notice not posted: %s", ticket.code, exc)
             return ticket, None
         except RetryAfter as exc:
-            wait = _retry_after_s(exc)
+            wait = retry_after_s(exc)
             if attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
                 await sleep(app, wait)
                 continue
@@ -264,7 +264,7 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
             try:
                 ticket = await create_topic(app, ticket)
             except TelegramError as exc:  # 429, not a forum, no rights: keep it for later
-                wait = _retry_after_s(exc) if isinstance(exc, RetryAfter) else 0.0
+                wait = retry_after_s(exc) if isinstance(exc, RetryAfter) else 0.0
                 with db.session() as s:
                     repo.mark_retry(s, row.id, error=exc.message,
                                     next_at=now(app) + timedelta(
@@ -274,7 +274,7 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
         try:
             target = await _copy(app, ticket, row)
         except RetryAfter as exc:
-            wait = _retry_after_s(exc)
+            wait = retry_after_s(exc)
             if inline and attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
                 await sleep(app, wait)
                 continue
@@ -403,7 +403,7 @@ async def tell_person(app: Application, ticket: repo.Ticket, text: str, *, marku
         return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
                                           reply_markup=markup)
     except RetryAfter as exc:
-        await sleep(app, min(_retry_after_s(exc), MAX_INLINE_WAIT_S))
+        await sleep(app, min(retry_after_s(exc), MAX_INLINE_WAIT_S))
         try:
             return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
                                               reply_markup=markup)
