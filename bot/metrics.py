@@ -13,6 +13,9 @@ DUPLICATES = Counter("hajibot_duplicate_updates",
                      "Updates ignored because their update_id was already processed")
 THROTTLED = Counter("hajibot_throttled_updates", "Messages dropped by per-user throttling")
 REPLIES = Counter("hajibot_replies", "Successful Bot API sends, by method", ["method"])
+STATE_ERRORS = Counter("hajibot_state_errors",
+                       "Per-update database steps that failed (load: the update was not "
+                       "handled and the person was asked to send again)", ["step"])
 ERRORS = Counter("hajibot_handler_errors", "Exceptions raised by handlers (see error ids in log)")
 LATENCY = Histogram(
     "hajibot_update_seconds",

@@ -229,6 +229,9 @@ class HajiApplication(Application):
         self._store_db = None
         self._last_prune = 0.0
         self._forgotten: set[tuple[str, int | None]] = set()  # see forget()
+        # False after a per-update database step failed, until one succeeds again (the webhook
+        # then answers 503 so Telegram keeps the update, and checks the database first).
+        self.db_healthy = True
 
     # --- state store -------------------------------------------------------------------------
     @property
@@ -285,23 +288,60 @@ class HajiApplication(Application):
         if not isinstance(update, Update) or store is None:
             await super().process_update(update)
             return
+        # Nothing below may escape: an exception here would end PTB's update task, and the
+        # bot would go silent for everyone while the webhook still answered 200.
         started = time.perf_counter()
         chat_id = update.effective_chat.id if update.effective_chat else None
         user_id = update.effective_user.id if update.effective_user else None
-        claimed, chat_raw, user_raw, meta_raw = store.begin(update.update_id, chat_id, user_id)
+        try:
+            claimed, chat_raw, user_raw, meta_raw = store.begin(update.update_id, chat_id,
+                                                                 user_id)
+            if claimed:
+                self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw)
+        except Exception as exc:
+            self._state_failed("load", exc, update)
+            await self._apologise(update)
+            return
+        self.db_healthy = True
         if not claimed:
             metrics.DUPLICATES.inc()
             return
         metrics.UPDATES.labels(update_kind(update)).inc()
-        self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw)
         try:
             await super().process_update(update)
-        finally:
+        except Exception as exc:  # PTB hands handler errors to on_error; this is the rest
+            log.error("update %s not processed: %s", update.update_id, type(exc).__name__)
+            metrics.ERRORS.inc()
+        try:
             self._save_changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
+            self._maybe_prune(store)
+        except Exception as exc:
+            self._state_failed("save", exc, update)
+        finally:
             if not self.keep_outcomes:
                 self.bot_data.get("outcomes", {}).pop(update.update_id, None)
             metrics.LATENCY.observe(time.perf_counter() - started)
-            self._maybe_prune(store)
+
+    def _state_failed(self, step: str, exc: BaseException, update: Update) -> None:
+        """Log the class and the update id only (the message may quote bound values)."""
+        self.db_healthy = False
+        metrics.STATE_ERRORS.labels(step).inc()
+        log.error("state %s failed for update %s: %s", step, update.update_id,
+                  type(exc).__name__)
+
+    async def _apologise(self, update: Update) -> None:
+        """Best effort: the person hears that the message was not handled (never silence)."""
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            return
+        user = update.effective_user
+        code = (user.language_code or "") if user is not None else ""
+        lang = "en" if code.lower().startswith("en") else "id"
+        try:
+            await self.bot.send_message(chat.id, render(lang, "runtime_unavailable.j2"))
+        except Exception as exc:
+            log.warning("update %s: apology not sent: %s", update.update_id,
+                        type(exc).__name__)
 
     def forget(self, chat_id: int | None, user_id: int | None) -> None:
         """This update erased the person's state (/hapusdata): do not write it back."""

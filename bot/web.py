@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -26,6 +25,7 @@ from bot.app import build_application, open_services, start_app, stop_app
 from bot.db.engine import Database
 from bot.settings import Settings
 from integration.push import add_push_routes
+from integration.safe_json import BadBody, load_object
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +49,59 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         return web.Response(status=403, text="forbidden")
     ptb = request.app[PTB_APP]
     try:
-        update = Update.de_json(await request.json(), ptb.bot)
-    except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        update = parse_update(await request.read(), ptb.bot)
+    except BadBody as exc:
+        log.warning("webhook body refused: %s", exc)
         return web.Response(status=400, text="bad update")
+    if not await database_ready(request.app):
+        # Telegram sends the update again after a 5xx; a 200 now would lose it.
+        return web.Response(status=503, text="database unavailable")
     await ptb.update_queue.put(update)
     return web.Response(text="ok")
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """{"db": bool, "siskohat": bool|null, "breaker": str|null}; 503 when the DB is down."""
-    db = request.app[DB]
+def parse_update(body: bytes, bot) -> Update:
+    """A Telegram update from an untrusted body, or BadBody (-> 400, never a 500)."""
+    data = load_object(body)
+    if not isinstance(data.get("update_id"), int) or isinstance(data.get("update_id"), bool):
+        raise BadBody("no update_id")
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # PTB's parsers assume Telegram's shapes (a string as `message`...)
+        raise BadBody(f"not an update ({type(exc).__name__})") from None
+    if update is None:
+        raise BadBody("not an update")
+    return update
 
-    def ping_db() -> bool:
+
+async def database_ready(app: web.Application) -> bool:
+    """True unless the last per-update database step failed and the database still does not
+    answer: only then is a ping paid for, so healthy traffic costs nothing extra."""
+    ptb = app[PTB_APP]
+    if getattr(ptb, "db_healthy", True):
+        return True
+    ok = await _ping_db(app[DB])
+    if ok and hasattr(ptb, "db_healthy"):
+        ptb.db_healthy = True
+    return ok
+
+
+async def _ping_db(db: Database) -> bool:
+    def ping() -> bool:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
 
     try:
-        db_ok = await asyncio.wait_for(asyncio.to_thread(ping_db), 3.0)
+        return await asyncio.wait_for(asyncio.to_thread(ping), 3.0)
     except Exception:  # any failure means "not ok"; the class is enough in the log
-        log.warning("healthz: database unreachable", exc_info=False)
-        db_ok = False
+        log.warning("database unreachable", exc_info=False)
+        return False
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """{"db": bool, "siskohat": bool|null, "breaker": str|null}; 503 when the DB is down."""
+    db_ok = await _ping_db(request.app[DB])
     services = request.app[PTB_APP].bot_data.get("services")
     client = (services.extras.get("siskohat") if services is not None else None)
     siskohat = breaker = None

@@ -122,3 +122,11 @@ async def test_older_event_and_unknown_porsi_acknowledged(client, loaded):
     resp = await _post(client, _event(id="x", data={"vaksin_meningitis": "Y", "warna": "biru"}))
     assert await resp.json() == {"status": "applied", "id": "x", "ignored": ["warna"]}
     assert _entry(loaded).record.health.meningitis_vaccinated is True
+
+
+@pytest.mark.parametrize("body", [b"[" * 10_000 + b"]" * 10_000, b"null", b"42", b'"x"',
+                                  b'{"id": "e", "data": ' + b"[" * 50 + b"]" * 50 + b"}"])
+async def test_hostile_bodies_are_400_not_500(client, body):
+    resp = await _post(client, body)
+    assert resp.status == 400
+    assert (await resp.json())["status"] == "error"
