@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from bot.db.models.mirror import PushEvent
 from integration import mirror
+from integration.safe_json import BadBody, load_object
 from integration.wire import WireError, parse_datetime, parse_porsi
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,9 @@ class _BadEvent(ValueError):
 
 def _parse(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _BadEvent("body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise _BadEvent("body is not a JSON object")
+        payload = load_object(body, max_depth=8)
+    except BadBody as exc:
+        raise _BadEvent(f"body is {exc}" if str(exc).startswith("not") else str(exc)) from None
     event_id = payload.get("id")
     if not isinstance(event_id, str | int) or not str(event_id).strip():
         raise _BadEvent("missing id")
