@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -44,6 +45,13 @@ class Services:
     gateway: Gateway
     clock: Callable[[], datetime]  # timezone-aware now(); tests pin it
     extras: dict[str, Any] = field(default_factory=dict)  # feature singletons (kb, policies)
+
+    @cached_property
+    def demo_data(self) -> bool:
+        """Records come from the Siskohat simulator (a loopback Siskohat URL: never the real
+        Siskohat), so replies built from them say they are sample data."""
+        host = urlsplit(self.settings.siskohat_url).hostname or ""
+        return host in ("127.0.0.1", "localhost", "::1")
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -192,3 +200,15 @@ def lang_of(update: Update | None, context: CallbackContext) -> str:
     user = update.effective_user if update is not None else None
     code = (user.language_code or "") if user is not None else ""
     return "en" if code.lower().startswith("en") else "id"
+
+
+def pelunasan_policy(context: CallbackContext) -> dict:
+    """The season's pelunasan policy (season, Tahap windows), loaded once per Services: the
+    status card and /pelunasan read a record against the same one."""
+    svc = services(context)
+    policy = svc.extras.get("pelunasan_policy")
+    if policy is None:
+        from knowledge.policy_loader import load_policy
+
+        policy = svc.extras["pelunasan_policy"] = load_policy("pelunasan")
+    return policy

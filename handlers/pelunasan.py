@@ -46,6 +46,7 @@ from handlers.base import (
     lang_of,
     mark,
     offer_handoff,
+    pelunasan_policy,
     register_flow,
     register_reask,
     render,
@@ -56,7 +57,6 @@ from handlers.menu import answer_callback, send
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
-from knowledge.policy_loader import load_policy
 from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
 from knowledge.records import PilgrimRecord
 from knowledge.verification import LockoutRules, birth_date_matches, phones_match
@@ -106,11 +106,7 @@ def looks_like_question(text: str) -> bool:
 
 
 def policy_of(context: CallbackContext) -> dict:
-    svc = services(context)
-    policy = svc.extras.get(POLICY_EXTRA)
-    if policy is None:
-        policy = svc.extras[POLICY_EXTRA] = load_policy("pelunasan")
-    return policy
+    return pelunasan_policy(context)
 
 
 @lru_cache(maxsize=256)
@@ -211,12 +207,14 @@ def record_values(record: PilgrimRecord | None, policy: dict, today: date, *,
 
 def render_result(lang: str, assessment: Assessment, record: PilgrimRecord | None, policy: dict,
                   today: date, *, personal: bool = True, as_of: str | None = None,
-                  porsi: str | None = None) -> str:
-    """The full (personal-level) text of an assessment; also used by `hajibot assess`."""
+                  porsi: str | None = None, demo: bool = False) -> str:
+    """The full (personal-level) text of an assessment; also used by `hajibot assess`.
+    `demo`: the record comes from the Siskohat simulator's sample data (the reply says so)."""
     sources = [str(policy.get("sources", {}).get(k, k)).strip() for k in assessment.sources]
     return render(lang, "pelunasan_result.j2", a=assessment,
                   r=record_values(record, policy, today, personal=personal, porsi=porsi),
-                  sources=sources, source_keys=list(assessment.sources), as_of_text=as_of)
+                  sources=sources, source_keys=list(assessment.sources), as_of_text=as_of,
+                  demo=demo and record is not None)
 
 
 def kb_ids(assessment: Assessment) -> list[str]:
@@ -320,7 +318,8 @@ async def check_porsi(update: Update, context: CallbackContext, porsi: str) -> N
     start_flow(context, FLOW, step="offer", porsi=porsi)
     text = render(lang, "pelunasan_public.j2", v=view, porsi=porsi,
                   season_hijri=season.get("hijri"), season_masehi=season.get("masehi"),
-                  as_of_text=as_of_text(lang, result, services(context).tz) if result.record else None)
+                  as_of_text=as_of_text(lang, result, services(context).tz) if result.record else None,
+                  demo=services(context).demo_data and result.record is not None)
     # The verification offer comes for ANY well-formed porsi, found or not: the steps after it
     # must not tell whether a porsi exists.
     await send(update, context, text, inline(lang, [
@@ -474,7 +473,8 @@ async def show_full(update: Update, context: CallbackContext, porsi: str, result
             repo.audit_view(s, chat_id=chat_id, user_id=user_id, porsi=porsi, kind=VIEW_KIND,
                             now=_now(context))
     text = render_result(lang, assessment, result.record, policy, today, personal=True,
-                         as_of=as_of_text(lang, result, services(context).tz), porsi=porsi)
+                         as_of=as_of_text(lang, result, services(context).tz), porsi=porsi,
+                         demo=services(context).demo_data)
     await send(update, context, text, result_markup(lang, assessment))
 
 

@@ -18,6 +18,7 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
+    pelunasan_policy,
     register_flow,
     register_reask,
     render,
@@ -85,8 +86,9 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     tz = svc.tz
     today = now.astimezone(tz).date()
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
-                             today=today, siskohat_down=result.siskohat_down, tz=tz)
-    await send(update, context, render(lang, "status_result.j2", v=view),
+                             today=today, siskohat_down=result.siskohat_down, tz=tz,
+                             policy=pelunasan_policy(context))
+    await send(update, context, render(lang, "status_result.j2", v=view, demo=svc.demo_data),
                _result_keyboard(lang, view.pelimpahan_possible, view.waiting))
 
 

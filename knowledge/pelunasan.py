@@ -15,6 +15,14 @@ from typing import Any
 
 from knowledge import estimate as est
 from knowledge.masking import mask_name
+from knowledge.reading import (
+    Reading,
+    Window,
+    as_date,
+    payment_status,
+    read_record,
+    record_estimate,
+)
 from knowledge.records import PilgrimRecord
 from knowledge.values import Istithaah, MaritalStatus, PaymentStatus, PilgrimStatus, Priority, Tahap
 
@@ -23,6 +31,7 @@ VERDICTS = (
     "inactive",  # status_jemaah is not AKTIF (wafat / sakit permanen -> pelimpahan)
     "already_paid",
     "not_in_quota_yet",  # no tahap, or tahun_pelunasan is not the coming season
+    "window_closed",  # this porsi's Tahap window has closed on the day (never "may pay")
     "blocked_age",  # under 18 and never married, on the season's first departure day
     "needs_health_exam",  # istithaah not (yet) on record
     "blocked_istithaah",  # tidak istithaah (sementara)
@@ -56,14 +65,6 @@ TAHAP_NAMES = {Tahap.I: "I", Tahap.II: "II"}
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
-    tahap: str
-    opens: date
-    closes: date
-    state: str  # "before" | "open" | "after"
-
-
-@dataclass(frozen=True, slots=True)
 class Assessment:
     porsi: str | None
     verdict: str
@@ -80,6 +81,7 @@ class Assessment:
     estimate: est.Estimate | None = None  # for not_in_quota_yet
     status: str | None = None  # status_jemaah code for inactive
     extras: dict[str, Any] = field(default_factory=dict)
+    reading: Reading | None = None  # the one reading of the record every screen shares
 
     @property
     def personal(self) -> bool:
@@ -102,7 +104,9 @@ class Assessment:
                 "opens": self.window.opens.isoformat(),
                 "closes": self.window.closes.isoformat(),
                 "state": self.window.state,
+                "days_left": self.window.days_left,
             },
+            "reading": None if self.reading is None else self.reading.to_dict(),
             "estimate": None if self.estimate is None else {
                 "season_hijri": self.estimate.season_hijri,
                 "year_masehi": self.estimate.year_masehi,
@@ -140,25 +144,6 @@ def _inactive_sources(policy: dict, code: str) -> tuple[str, ...]:
     return tuple(_sources_of(policy, "active_status"))
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-def tahap_window(policy: dict, tahap: str, today: date) -> Window | None:
-    spec = ((policy.get("schedule") or {}).get("tahap") or {}).get(tahap)
-    if not spec:
-        return None
-    opens, closes = _as_date(spec.get("opens")), _as_date(spec.get("closes"))
-    if opens is None or closes is None:
-        return None
-    state = "before" if today < opens else "after" if today > closes else "open"
-    return Window(tahap=tahap, opens=opens, closes=closes, state=state)
-
-
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -169,7 +154,7 @@ def age_reference_day(policy: dict, today: date) -> date:
     Never earlier than today (a departure date in the past means the rule is about now).
     """
     schedule = policy.get("schedule") or {}
-    day = _as_date(schedule.get("first_departure"))
+    day = as_date(schedule.get("first_departure"))
     if day is None:
         day = est.season_day(int(policy["season"]["hijri"]))
     return max(day, today)
@@ -198,7 +183,8 @@ def assess_pelunasan(record: PilgrimRecord | None, policy: dict, today: date) ->
 
     `sources` lists the policy's source keys behind the verdict and every warning.
     """
-    a = _assess(record, policy, today)
+    reading = read_record(record, today, policy) if record is not None else None
+    a = replace(_assess(record, reading, policy, today), reading=reading)
     sources = list(a.sources)
     for w in a.warnings:
         rule = WARNING_RULES.get(w)
@@ -210,7 +196,8 @@ def assess_pelunasan(record: PilgrimRecord | None, policy: dict, today: date) ->
     return replace(a, sources=tuple(sources))
 
 
-def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessment:
+def _assess(record: PilgrimRecord | None, reading: Reading | None, policy: dict,
+            today: date) -> Assessment:
     season = policy.get("season") or {}
     base = {
         "policy_version": str(policy.get("version", "")),
@@ -239,8 +226,8 @@ def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessme
                           warnings=keep, next_steps=steps,
                           sources=_inactive_sources(policy, code), status=code, **base)
 
-    tahap = TAHAP_NAMES.get(record.payoff.tahap) if record.payoff.tahap else None
-    window = tahap_window(policy, tahap, today) if tahap else None
+    tahap = reading.tahap
+    window = reading.window
 
     # 2. already paid
     paid_codes = set(_rule(policy, "already_paid").get("statuses", ["LUNAS"]))
@@ -251,20 +238,29 @@ def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessme
                           next_steps=("follow_kankemenag",),
                           sources=tuple(_sources_of(policy, "already_paid")), **base)
 
-    # 3. not in this season's allocation
-    in_season = record.payoff.season_hijri is not None and record.payoff.season_hijri == season.get("hijri")
-    if not in_season or tahap is None:
-        if record.payoff.season_hijri is None:
-            reason = "no_allocation"
-        elif not in_season:
-            reason = "other_season"
-        else:
-            reason = "no_tahap"
+    # 3. not in this season's allocation (cadangan is allocated, as cadangan)
+    if not reading.allocated:
+        reason = "no_allocation" if reading.allocation == "none" else (
+            "other_season" if record.payoff.season_hijri != season.get("hijri") else "no_tahap")
         return Assessment(porsi=record.porsi, verdict="not_in_quota_yet", tahap=None,
                           reasons=(reason,), warnings=_drop(warnings, "same_day_input"),
                           next_steps=("wait_for_allocation", "estimate_moves"),
                           sources=tuple(_sources_of(policy, "quota_allocation")),
                           estimate=_estimate(record, today), **base)
+
+    # 3b. this porsi's window has closed: never "may pay". Seed 000 puts pilgrims whose payment
+    # process failed in Tahap II, but says nothing on who decides that: the office does.
+    if window is not None and window.state == "after":
+        nxt = reading.other_window
+        later = nxt is not None and nxt.tahap == "II" and nxt.state != "after"
+        return Assessment(porsi=record.porsi, verdict="window_closed", tahap=tahap,
+                          reasons=("tahap_closed_tahap2_left" if later else "season_closed",),
+                          warnings=_drop(warnings, "same_day_input"),
+                          next_steps=(("ask_tahap2", "helpdesk") if later
+                                      else ("kankemenag", "helpdesk")),
+                          window=window, sources=tuple(_sources_of(policy, "tahap_groups"))
+                          + _schedule_sources(policy), extras={"next_window": nxt} if later
+                          else {}, **base)
 
     # 4. age: at least N years old or married
     age_rule = _rule(policy, "minimum_age")
@@ -307,8 +303,8 @@ def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessme
                                       else ("kankemenag",)),
                           window=window, sources=ist_sources, **base)
 
-    # 7. may pay
-    if window is not None and window.state != "open":
+    # 7. may pay (before its window opens: when it opens; open: until when)
+    if window is not None and window.state == "before":
         warnings = _add(warnings, "outside_schedule")
     steps = ["pay_at_bank"]
     if "multiple_porsi" in warnings:
@@ -322,11 +318,13 @@ def _assess(record: PilgrimRecord | None, policy: dict, today: date) -> Assessme
 
 
 def _payment_status(record: PilgrimRecord) -> PaymentStatus | None:
-    # status_pelunasan is the payoff call's own view; status_bayar (public lookup) backs it up.
-    for value in (record.payoff.status, record.waiting.payment_status):
-        if value is not None and value is not PaymentStatus.UNKNOWN:
-            return value
-    return None
+    value = payment_status(record)
+    return None if value is PaymentStatus.UNKNOWN else value
+
+
+def _schedule_sources(policy: dict) -> tuple[str, ...]:
+    src = (policy.get("schedule") or {}).get("source")
+    return tuple(src if isinstance(src, list) else [src] if src else [])
 
 
 def _warnings(record: PilgrimRecord, policy: dict) -> tuple[str, ...]:
@@ -364,17 +362,9 @@ def _drop(warnings: tuple[str, ...], code: str) -> tuple[str, ...]:
     return tuple(w for w in warnings if w != code)
 
 
-def _estimate(record: PilgrimRecord, today: date) -> est.Estimate | None:
+def _estimate(record: PilgrimRecord, today: date):
     """Siskohat's own estimate when it sends one, else position / quota in Hijri seasons."""
-    w = record.waiting
-    if w.departure_season_hijri:
-        masehi = w.departure_year or est.season_to_masehi(w.departure_season_hijri)
-        to_go = max(1, w.departure_season_hijri - est.current_season(today) + 1)
-        return est.Estimate(seasons_to_go=to_go, season_hijri=w.departure_season_hijri,
-                            year_masehi=masehi, computed=False)
-    if w.position and w.quota and w.position > 0 and w.quota > 0:
-        return est.estimate(w.position, w.quota, today)
-    return None
+    return record_estimate(record, today)
 
 
 # --- the public level -------------------------------------------------------------------------
@@ -382,16 +372,17 @@ def _estimate(record: PilgrimRecord, today: date) -> est.Estimate | None:
 
 def public_view(record: PilgrimRecord | None, policy: dict, today: date) -> dict[str, Any] | None:
     """What the public status lookup already shows, plus whether the porsi is in this season's
-    allocation: no health, age, phone, status_jemaah or amounts."""
+    allocation (cadangan included, as cadangan) and the state of its window: no health, age,
+    phone or amounts."""
     if record is None:
         return None
     season = policy.get("season") or {}
     w = record.waiting
-    tahap = TAHAP_NAMES.get(record.payoff.tahap) if record.payoff.tahap else None
-    allocated = record.payoff.season_hijri == season.get("hijri") and tahap is not None
+    reading = read_record(record, today, policy)
     payment = _payment_status(record)
-    e = None if allocated else _estimate(record, today)
+    e = None if reading.allocated else reading.estimate
     status = record.identity.status
+    win = reading.window
     return {
         "porsi": record.porsi,
         "status": None if status is None else "UNKNOWN" if status is PilgrimStatus.UNKNOWN
@@ -402,8 +393,13 @@ def public_view(record: PilgrimRecord | None, policy: dict, today: date) -> dict
         "position": w.position,
         "quota": w.quota,
         "payment_status": payment.value if payment is not None else None,
-        "allocated": allocated,
-        "tahap": tahap if allocated else None,
+        "allocated": reading.allocated,
+        "reserve": reading.reserve,
+        "tahap": reading.tahap,
+        "window": None if win is None else {
+            "tahap": win.tahap, "opens": win.opens, "closes": win.closes, "state": win.state,
+            "days_left": win.days_left},
+        "schedule_placeholder": reading.schedule_placeholder,
         "season_hijri": season.get("hijri"),
         "season_masehi": season.get("masehi"),
         "estimate": None if e is None else {

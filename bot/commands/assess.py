@@ -92,6 +92,8 @@ def run_pelunasan(args) -> int:
             "next_steps": list(assessment.next_steps),
             "sources": list(assessment.sources),
             "policy_version": assessment.policy_version,
+            "window": assessment.to_dict()["window"],
+            "reading": assessment.to_dict()["reading"],
             "text": text,
         }
         print(json.dumps(out, ensure_ascii=False))

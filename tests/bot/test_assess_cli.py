@@ -99,3 +99,12 @@ def test_pelimpahan_is_a_sibling_subcommand():
     parser = cli.build_parser()
     args = parser.parse_args(["assess", "pelunasan", "--porsi", PORSI])
     assert args.assess_kind == "pelunasan"
+
+
+@pytest.mark.parametrize("today", ["2027-03-10", "2027-05-01"])
+def test_after_the_windows_closed_it_is_never_may_pay(mirror_db, capsys, today):
+    code, out, _ = _run(capsys, "--porsi", PORSI, "--today", today, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "window_closed"
+    assert data["window"]["state"] == "after"
+    assert "sudah ditutup" in data["text"] and "/petugas" in data["text"]

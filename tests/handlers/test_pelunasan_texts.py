@@ -111,7 +111,9 @@ def test_personal_reply_fits_a_phone_and_leads_with_the_verdict(label):
     assert len(lines) <= 20, text
     if verdict == "may_pay":
         assert "Jumlah pelunasan: Rp " in text
-        assert lines[2].startswith("Anda dapat melakukan pelunasan")
+        lead = ("Nomor porsi ini tercatat sebagai jemaah cadangan" if label == "cadangan"
+                else "Anda dapat melakukan pelunasan")
+        assert lines[2].startswith(lead)
         # what to do comes before the details
         assert text.index("Langkah berikutnya") < text.index("Rincian")
     assert "BANK SYARIAH INDONESIA" not in text  # data capitals in ordinary case

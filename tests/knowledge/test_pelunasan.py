@@ -202,19 +202,37 @@ def test_temporary_istithaah_beside_other_verdict(policy):
     assert "temporary_istithaah" in a.warnings
 
 
-@pytest.mark.parametrize("today,state", [(date(2026, 12, 1), "before"),
-                                         (date(2027, 2, 10), "after")])
-def test_outside_schedule(policy, today, state):
-    a = assess_pelunasan(record(), policy, today)
+def test_before_the_window_opens_says_when(policy):
+    a = assess_pelunasan(record(), policy, date(2026, 12, 1))
     assert a.verdict == "may_pay"
     assert "outside_schedule" in a.warnings
-    assert a.window.state == state
+    assert a.window.state == "before" and a.window.days_to_open == 34
     assert a.window.opens == date(2027, 1, 4)
+
+
+def test_an_open_window_says_until_when_with_days_left(policy):
+    a = assess_pelunasan(record(), policy, date(2027, 2, 1))
+    assert a.verdict == "may_pay" and "outside_schedule" not in a.warnings
+    assert a.window.state == "open" and a.window.days_left == 5  # 1..5 Feb, closes counted
+
+
+@pytest.mark.parametrize("today,reason,steps", [
+    (date(2027, 2, 10), "tahap_closed_tahap2_left", ("ask_tahap2", "helpdesk")),
+    (date(2027, 3, 10), "season_closed", ("kankemenag", "helpdesk")),
+    (date(2027, 5, 1), "season_closed", ("kankemenag", "helpdesk")),
+])
+def test_a_closed_window_is_never_may_pay(policy, today, reason, steps):
+    a = assess_pelunasan(record(), policy, today)
+    assert a.verdict == "window_closed"
+    assert a.reasons == (reason,) and a.next_steps == steps
+    assert a.window.state == "after" and not a.personal
+    a2 = assess_pelunasan(record(payoff={"tahap": Tahap.II}), policy, date(2027, 3, 10))
+    assert a2.verdict == "window_closed" and a2.reasons == ("season_closed",)
 
 
 def test_every_code_is_exercised():
     """The lists above are the contract the templates render; keep them in step."""
-    assert len(VERDICTS) == 8
+    assert len(VERDICTS) == 9
     assert {"same_day_input", "outside_schedule", "temporary_istithaah"} <= set(WARNINGS)
     assert "not_found" not in PERSONAL_VERDICTS
 
