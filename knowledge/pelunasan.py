@@ -400,6 +400,9 @@ def public_view(record: PilgrimRecord | None, policy: dict, today: date) -> dict
             "tahap": win.tahap, "opens": win.opens, "closes": win.closes, "state": win.state,
             "days_left": win.days_left},
         "schedule_placeholder": reading.schedule_placeholder,
+        # beside placeholder dates: the last season whose dates were announced, as such
+        "last_published": (policy.get("schedule") or {}).get("last_published")
+        if reading.schedule_placeholder else None,
         "season_hijri": season.get("hijri"),
         "season_masehi": season.get("masehi"),
         "estimate": None if e is None else {
