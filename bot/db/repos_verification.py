@@ -120,48 +120,39 @@ def clear_failures(session: Session, *, chat_id: int, porsi: str) -> None:
 
 def lockout_until(session: Session, *, chat_id: int, porsi: str, now: datetime,
                   rules: LockoutRules) -> datetime | None:
-    """When verification opens again for this chat or this porsi (the later), or None.
+    """When verification opens again for this chat, or None.
 
-    Counted per porsi (whoever tries) and per chat (whatever porsi it tries), so neither a
-    single chat walking through numbers nor many chats hammering one number gets far.
+    Counted per chat, whatever porsi it tries (which covers each (porsi, chat) pair): a chat
+    walking through numbers is stopped. Other chats' failures on the same porsi never lock
+    this chat: otherwise any stranger could lock the owner out hourly. Many chats hammering one
+    porsi gain nothing either: a pass needs the shared contact of the sender's own Telegram
+    account to match the phone on record, and the reply never tells which factor failed.
+    (`porsi` stays in the signature: callers ask about one attempt.)
     """
     since = _db_time(now - rules.window - rules.lockout)
     rows = session.execute(
-        select(VerificationFailure.chat_id, VerificationFailure.porsi,
-               VerificationFailure.failed_at)
-        .where(VerificationFailure.failed_at > since,
-               or_(VerificationFailure.chat_id == chat_id, VerificationFailure.porsi == porsi))
+        select(VerificationFailure.failed_at)
+        .where(VerificationFailure.failed_at > since, VerificationFailure.chat_id == chat_id)
     ).all()
-    aware_now = _aware(_db_time(now))
-    by_porsi = [_aware(r.failed_at) for r in rows if r.porsi == porsi]
-    by_chat = [_aware(r.failed_at) for r in rows if r.chat_id == chat_id]
-    ends = [t for t in (locked_until(by_porsi, aware_now, rules),
-                        locked_until(by_chat, aware_now, rules)) if t is not None]
-    return max(ends) if ends else None
+    return locked_until([_aware(r.failed_at) for r in rows], _aware(_db_time(now)), rules)
 
 
 def tries_before_lockout(session: Session, *, chat_id: int, porsi: str, now: datetime,
                          rules: LockoutRules) -> int:
-    """Verification attempts left before a lock-out for this chat on this porsi.
+    """Verification attempts left before this chat is locked out (see `lockout_until`).
 
-    The smaller of the per-chat count (this chat's failures on any porsi) and the per-porsi
-    count (failures on this porsi from any chat): both lock, so the first to run out decides.
     A failure counts while it lies within one `window` of now (the next failure, now, would
-    close a run inside that window); 0 while a lock-out is on. Failures are stored per porsi
-    string whether or not the porsi exists, so the answer never tells which porsi exist.
+    close a run inside that window); 0 while a lock-out is on. Only this chat's own failures
+    count, so the answer is the same for an existing and a missing porsi.
     """
     if lockout_until(session, chat_id=chat_id, porsi=porsi, now=now, rules=rules) is not None:
         return 0
     since = _db_time(now - rules.window)
-    by_porsi = session.scalar(
-        select(func.count()).select_from(VerificationFailure)
-        .where(VerificationFailure.porsi == porsi,
-               VerificationFailure.failed_at.between(since, _db_time(now))))
     by_chat = session.scalar(
         select(func.count()).select_from(VerificationFailure)
         .where(VerificationFailure.chat_id == chat_id,
                VerificationFailure.failed_at.between(since, _db_time(now))))
-    return tries_left(max(int(by_porsi or 0), int(by_chat or 0)), rules)
+    return tries_left(int(by_chat or 0), rules)
 
 
 def failure_count(session: Session, *, chat_id: int | None = None, porsi: str | None = None

@@ -43,7 +43,7 @@ def test_link_lifecycle(vdb):
         assert repo.active_links(s, 1, T0) == []
 
 
-def test_lockout_per_porsi_and_per_chat(vdb):
+def test_lockout_per_chat_and_never_by_strangers(vdb):
     with vdb.session() as s:
         for chat in (1, 2, 3):  # three chats, one porsi
             repo.record_failure(s, chat_id=chat, porsi="1300477219", now=T0)
@@ -51,8 +51,9 @@ def test_lockout_per_porsi_and_per_chat(vdb):
             repo.record_failure(s, chat_id=9, porsi=f"130000000{i}", now=T0)
     with vdb.session() as s:
         kw = {"now": T0 + timedelta(minutes=5), "rules": RULES}
-        assert repo.lockout_until(s, chat_id=4, porsi="1300477219", **kw) == T0 + timedelta(hours=1)
-        assert repo.lockout_until(s, chat_id=9, porsi="1399999999", **kw) is not None
+        # others' failures on this porsi never lock a fresh chat (the owner) out
+        assert repo.lockout_until(s, chat_id=4, porsi="1300477219", **kw) is None
+        assert repo.lockout_until(s, chat_id=9, porsi="1399999999", **kw) == T0 + timedelta(hours=1)
         assert repo.lockout_until(s, chat_id=4, porsi="1399999999", **kw) is None
         later = {"now": T0 + timedelta(hours=1), "rules": RULES}
         assert repo.lockout_until(s, chat_id=4, porsi="1300477219", **later) is None
@@ -79,7 +80,7 @@ def test_purge_expired(vdb):
         assert repo.purge_expired(s, T0 + timedelta(days=31)) == 2
 
 
-def test_tries_before_lockout_counts_per_chat_and_per_porsi(vdb):
+def test_tries_before_lockout_counts_this_chats_failures(vdb):
     porsi = "1300477219"
     kw = {"rules": RULES}
     with vdb.session() as s:
@@ -89,14 +90,13 @@ def test_tries_before_lockout_counts_per_chat_and_per_porsi(vdb):
         repo.record_failure(s, chat_id=1, porsi="1399999998", now=T0)
     with vdb.session() as s:
         now = T0 + timedelta(minutes=5)
-        # per porsi: 1 failure -> 2 left; per chat: 2 failures -> 1 left; the minimum wins
+        # this chat: 2 failures (any porsi) -> 1 left; another chat's failure costs it nothing
         assert repo.tries_before_lockout(s, chat_id=1, porsi=porsi, now=now, **kw) == 1
-        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=now, **kw) == 2
+        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=now, **kw) == 3
         # a porsi that exists nowhere counts exactly like any other string
         assert repo.tries_before_lockout(s, chat_id=3, porsi="1300999999", now=now, **kw) == 3
-        repo.record_failure(s, chat_id=4, porsi=porsi, now=now)
-        repo.record_failure(s, chat_id=5, porsi=porsi, now=now)
-        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=now, **kw) == 0  # locked
+        repo.record_failure(s, chat_id=1, porsi=porsi, now=now)
+        assert repo.tries_before_lockout(s, chat_id=1, porsi=porsi, now=now, **kw) == 0  # locked
         # failures older than the window no longer count (and the lock-out has ended)
         later = T0 + timedelta(hours=1, minutes=6)
-        assert repo.tries_before_lockout(s, chat_id=3, porsi=porsi, now=later, **kw) == 3
+        assert repo.tries_before_lockout(s, chat_id=1, porsi=porsi, now=later, **kw) == 3
