@@ -53,6 +53,7 @@ from knowledge.pelimpahan import (
     is_complete,
     load_policy,
     relation_label,
+    relation_questions,
     resolve_relation,
     source_titles,
 )
@@ -278,6 +279,9 @@ async def _relation_answer(update: Update, context: CallbackContext, text: str) 
     policy = _policy(context)
     relation = resolve_relation(text, policy)
     state = _state(context)
+    if relation.status == "ambiguous":  # "saudara", "mas", "ortu": asked, never refused
+        await _relation_question(update, context, relation)
+        return
     if relation.key is None:
         lang = lang_of(update, context)
         allowed = [relation_label(k, policy, lang) for k in policy["relations"]["allowed"]]
@@ -296,6 +300,28 @@ async def _relation_answer(update: Update, context: CallbackContext, text: str) 
     state["answers"]["relation"] = relation.key
     state["answers"]["relation_text"] = text[:60]
     await _advance(update, context, state.get("step") or "relation")
+
+
+async def _relation_question(update: Update, context: CallbackContext, relation) -> None:
+    """Ask what an ambiguous relation word means, one button per option (the option's phrase
+    is then read like a typed answer), plus "type it" and the usual navigation."""
+    lang = lang_of(update, context)
+    policy = _policy(context)
+    state = _state(context)
+    question = relation_questions(relation, policy, lang)[0]
+    text = render(lang, "pelimpahan_relation_question.j2", question=question,
+                  relation_text=relation.text[:60], buttons=True,
+                  allowed=[relation_label(k, policy, lang) for k in policy["relations"]["allowed"]],
+                  sources=source_titles(policy["relations"]["source"], policy, lang, True))
+    if state.get("step") == "relation_text" and state["history"][-1:] == ["relation"]:
+        state["history"].pop()  # back from here goes to the question before "relation"
+    state["step"] = "relation"
+    start_flow(context, FLOW, step="relation")
+    options = [InlineKeyboardButton(o["label"], callback_data=f"{FLOW}:relq:{question['code']}:{i}")
+               for i, o in enumerate(question["options"])]
+    rows = [options[i:i + 2] for i in range(0, len(options), 2)]
+    rows += [[_button(lang, "rel_other", "rel:other")], _nav(lang)]
+    await send(update, context, text, InlineKeyboardMarkup(rows))
 
 
 async def _lookup_porsi(update: Update, context: CallbackContext, porsi: str) -> None:
@@ -355,6 +381,14 @@ async def on_button(update: Update, context: CallbackContext) -> None:
         await _send_summary(update, context)
     elif action == "letters":
         await _letters(update, context)
+    elif action == "relq":  # an option of the question on an ambiguous relation word
+        options = (_policy(context)["relations"].get("ambiguous") or {}).get(arg, {}).get(
+            "options") or []
+        index = parts[3] if len(parts) > 3 else ""
+        if step != "relation" or not index.isdigit() or int(index) >= len(options):
+            await (_ask(update, context, step, error="stale") if step else _start(update, context))
+            return
+        await _relation_answer(update, context, str(options[int(index)]["relation"]))
     elif action in ("cause", "dep", "rel", "lc", "skip"):
         expected = {"cause": "cause", "dep": "departure", "rel": "relation",
                     "lc": "living_cost", "skip": "porsi"}[action]
@@ -435,11 +469,17 @@ def _fields(context: CallbackContext) -> dict:
     def day(key: str) -> date | None:
         return date.fromisoformat(a[key]) if a.get(key) else None
 
+    answered_departure = bool(a["departure"]) if a.get("departure") is not None else None
     return {
         "cause": a.get("cause"),
         "event_date": day("event_date"),
-        "before_departure": bool(a["departure"]) if a.get("departure") is not None else None,
-        "relation": a.get("relation_text") or a.get("relation"),
+        # the record wins: a porsi Siskohat records as departed is past pelimpahan
+        "before_departure": False if facts.get("before_departure") is False
+        else answered_departure,
+        "departed_on_record": facts.get("departed_on_record"),
+        "cancelled": facts.get("cancelled"),
+        "transferred_in": facts.get("transferred_in"),
+        "relation": _relation_answered(a, context),
         "recipient_birth_date": day("birth"),
         "submission_date": _today(context),
         "porsi": a.get("porsi"),
@@ -448,6 +488,15 @@ def _fields(context: CallbackContext) -> dict:
         "porsi_count": facts.get("porsi_count"),
         "regency": facts.get("regency"),
     }
+
+
+def _relation_answered(a: dict, context: CallbackContext) -> str | None:
+    """The words typed for the relation, or its key when those words are (now) ambiguous: a
+    guide saved before a word became a question ("abang") keeps the relation it was given."""
+    text = a.get("relation_text")
+    if text and a.get("relation") and resolve_relation(text, _policy(context)).key is None:
+        return a["relation"]
+    return text or a.get("relation")
 
 
 def _assess(context: CallbackContext) -> Result:

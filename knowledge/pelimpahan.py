@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.dates import DateInputError, age_on, parse_user_date
+from knowledge.kinship import parse_kinship, question_view
 from knowledge.policy_loader import load_policy as _load
+from knowledge.reading import pelimpahan_state
 from knowledge.records import PilgrimRecord
 
 POLICY_NAME = "pelimpahan"
@@ -26,6 +28,7 @@ REASONS = (
     "cause_not_allowed",
     "died_before_cutoff",
     "after_departure",
+    "porsi_cancelled",
     "relation_not_allowed",
     "recipient_under_12",
     "already_transferred",
@@ -40,57 +43,31 @@ def load_policy(version: str | None = None, directory: Path | str | None = None)
 
 # --- relations --------------------------------------------------------------------------------
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-# Words people add around the relation that do not change it ("anak saya", "almarhum suami").
-_FILLER = frozenset(
-    "saya sy aku gue gw kami beliau dia nya jemaah jamaah calon dari yang almarhum almarhumah "
-    "alm almh ku nya my the his her of is i am as".split()
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Relation:
     text: str  # what the person typed (or the key)
-    key: str | None  # allowed relation key, None when refused or unknown
-    status: str  # "allowed" | "not_allowed" (a word the law excludes) | "unknown"
-
-
-def _words(text: str) -> list[str]:
-    words = _NON_WORD.sub(" ", text.lower().replace("-", " ")).split()
-    out = []
-    for w in words:
-        if w in _FILLER:
-            continue
-        # Indonesian possessive suffixes: "anakku", "suaminya", "ibunda" stays (own synonym).
-        for suffix in ("ku", "nya"):
-            if w.endswith(suffix) and len(w) > len(suffix) + 2:
-                w = w[: -len(suffix)]
-                break
-        out.append(w)
-    return out
+    key: str | None  # allowed relation key, None when refused, unknown or still to be asked
+    # "allowed" | "not_allowed" (a word the law excludes) | "ambiguous" (ask `question`) |
+    # "unknown"
+    status: str
+    question: str | None = None  # policy relations.ambiguous code when ambiguous
+    options: tuple[str, ...] = ()  # the question's option phrases
+    matched: str = ""  # the word or phrase that decided it (knowledge.kinship)
 
 
 def resolve_relation(text: str | None, policy: dict) -> Relation:
-    """Map a relation word to an allowed key; only exact (normalised) synonyms count."""
+    """Map what the person typed to a relation of the policy (knowledge.kinship reads it)."""
     raw = (text or "").strip()
-    relations = policy["relations"]
-    allowed = relations["allowed"]
-    if raw in allowed:
-        return Relation(raw, raw, "allowed")
-    words = _words(raw)
-    phrase = " ".join(words)
-    if not phrase:
-        return Relation(raw, None, "unknown")
-    for key, spec in allowed.items():
-        names = {" ".join(_words(w)) for w in spec.get("words", [])}
-        names |= {" ".join(_words(key.replace("_", " "))), " ".join(_words(spec.get("id", "")))}
-        if phrase in names:
-            return Relation(raw, key, "allowed")
-    padded = f" {phrase} "
-    for word in relations.get("not_allowed_words", []):
-        if f" {' '.join(_words(word))} " in padded:
-            return Relation(raw, None, "not_allowed")
-    return Relation(raw, None, "unknown")
+    found = parse_kinship(raw, policy)
+    return Relation(raw, found.key, found.status, found.question, found.options, found.matched)
+
+
+def relation_questions(relation: Relation, policy: dict, lang: str = "id") -> list[dict]:
+    """What to ask before the relation can be judged (empty unless it is ambiguous)."""
+    if relation.status != "ambiguous" or not relation.question:
+        return []
+    return [question_view(relation.question, policy, lang)]
 
 
 def relation_label(key: str, policy: dict, lang: str = "id") -> str:
@@ -114,6 +91,9 @@ class Case:
     received_living_cost: bool | None = None
     porsi_count: int | None = None  # this porsi plus porsi_terkait
     regency: str | None = None  # kab/kota where the pilgrim registered (mirror)
+    cancelled: bool | None = None  # from the record: status BATAL
+    departed_on_record: bool | None = None  # from the record: status BERANGKAT
+    transferred_in: bool | None = None  # from the record: this porsi came by pelimpahan
 
 
 class CaseError(ValueError):
@@ -164,6 +144,8 @@ def case_from_dict(data: Any, today: date, policy: dict) -> Case:
     relation = data["relation"]
     if not isinstance(relation, str):
         raise CaseError("relation", "not_text")
+    if not relation.strip():
+        raise CaseError("relation", "missing")
     if not present("recipient_birth_date"):
         raise CaseError("recipient_birth_date", "missing")
     birth = _date(data, "recipient_birth_date", today)
@@ -253,7 +235,8 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    eligible: bool
+    # None: nothing refuses the case, but a question must be answered first (`questions`)
+    eligible: bool | None
     reasons: tuple[Finding, ...]
     warnings: tuple[Finding, ...]
     documents: tuple[Document, ...]
@@ -267,6 +250,9 @@ class Result:
     # False when nobody said whether the porsi was transferred before (no verified record,
     # no answer): the texts then state the once-only and more-than-one-porsi rules instead.
     transfers_checked: bool = True
+    # What to ask before a verdict: codes of the policy's relations.ambiguous questions
+    # (an ambiguous relation word); result_to_dict gives their texts and options.
+    questions: tuple[str, ...] = ()
 
     def codes(self) -> list[str]:
         return [f.code for f in self.reasons]
@@ -334,6 +320,7 @@ REASON_NEEDS = {
     "cause_not_allowed": ("cause",),
     "died_before_cutoff": ("cause", "event_date"),
     "after_departure": ("before_departure",),
+    "porsi_cancelled": ("cancelled",),
     "relation_not_allowed": ("relation",),
     "recipient_under_12": ("recipient_birth_date", "submission_date"),
     "already_transferred": ("already_transferred",),
@@ -359,11 +346,17 @@ def _reason(code: str, f: dict, policy: dict) -> Finding | None:
                 "cutoff": cutoff_date.isoformat(), "event_date": f["event_date"].isoformat()})
     if (code == "after_departure" and policy["before_departure"].get("required", True)
             and not f["before_departure"]):
-        return Finding(code, _src(policy, "before_departure"))
+        return Finding(code, _src(policy, "before_departure"),
+                       {"from_record": bool(f.get("departed_on_record"))})
+    if code == "porsi_cancelled" and f["cancelled"]:
+        return Finding(code, ("siskohat_status",) if "siskohat_status" in policy["sources"]
+                       else _src(policy, "causes"))
     if code == "relation_not_allowed":
         relation = resolve_relation(f["relation"], policy)
-        if relation.key is None:
-            return Finding(code, _src(policy, "relations"), {"status": relation.status})
+        # an ambiguous word is asked about, never refused
+        if relation.key is None and relation.status != "ambiguous":
+            return Finding(code, _src(policy, "relations"), {"status": relation.status,
+                                                             "matched": relation.matched})
     if code == "recipient_under_12":
         age = age_on(f["recipient_birth_date"], f["submission_date"])
         min_age = int(policy["recipient"]["min_age_at_submission"])
@@ -373,7 +366,8 @@ def _reason(code: str, f: dict, policy: dict) -> Finding | None:
                 "from_date": _add_years(f["recipient_birth_date"], min_age).isoformat()})
     if code == "already_transferred" and f["already_transferred"]:
         return Finding(code, _src(policy, "transfers"), {
-            "allowed": int(policy["transfers"]["allowed_per_porsi"])})
+            "allowed": int(policy["transfers"]["allowed_per_porsi"]),
+            "transferred_in": bool(f.get("transferred_in"))})
     return None
 
 
@@ -417,7 +411,8 @@ def assess_answers(fields: dict, policy: dict) -> Result:
         recipient_age=age_on(birth, day) if birth and day else None,
         policy_version=str(policy["version"]),
         cause=fields.get("cause") or "",
-        transfers_checked=fields.get("already_transferred") is not None,
+        transfers_checked=(fields.get("already_transferred") is not None
+                           and fields.get("porsi_count") is not None),
     )
 
 
@@ -445,8 +440,10 @@ def assess_pelimpahan(case: Case, policy: dict) -> Result:
 
     office_spec = policy["office"]
     office = f"{office_spec.get('prefix', 'Kankemenag')} {case.regency}" if case.regency else None
+    questions = ((relation.question,) if relation.status == "ambiguous" and relation.question
+                 else ())
     return Result(
-        eligible=not reasons,
+        eligible=False if reasons else (None if questions else True),
         reasons=tuple(reasons),
         warnings=tuple(warnings),
         documents=documents_for(case.cause, policy),
@@ -457,7 +454,9 @@ def assess_pelimpahan(case: Case, policy: dict) -> Result:
         recipient_age=age,
         policy_version=str(policy["version"]),
         cause=case.cause,
-        transfers_checked=case.already_transferred is not None,
+        transfers_checked=(case.already_transferred is not None
+                           and case.porsi_count is not None),
+        questions=questions,
     )
 
 
@@ -488,6 +487,7 @@ def result_to_dict(result: Result, policy: dict, lang: str = "id") -> dict:
         "warnings": [f.code for f in result.warnings],
         "details": [finding(f) for f in (*result.reasons, *result.warnings)],
         "relation": asdict(result.relation),
+        "questions": [question_view(code, policy, lang) for code in result.questions],
         "recipient_age": result.recipient_age,
         "documents": [
             {"key": d.key, "mark": d.mark, "text": d.text(lang), "alternative": d.alternative}
@@ -512,32 +512,35 @@ def _add_years(d: date, years: int) -> date:
 
 # --- what the mirror knows --------------------------------------------------------------------
 
-TRANSFERRED_STATUSES = frozenset({"DILIMPAHKAN"})
-
-
 def facts_from_record(record: PilgrimRecord | None, *, public_only: bool = False) -> dict:
-    """Case fields a pilgrim record can fill, never identity. `public_only`: only what the public
-    lookup shows (DOMAIN.md: name, kab/kota, province, position, quota, estimate, payment
-    status), i.e. the kab/kota; transfer history (asal_pelimpahan) and related porsi are read
-    only for a chat verified for this porsi, and for the operator's CLI."""
+    """Case fields a pilgrim record can fill, never identity; the record wins over answers.
+
+    Always (the public level too): the kab/kota, and what decides whether the porsi can pass
+    at all (knowledge.reading, one reading for every screen): departed, cancelled, or itself
+    received by pelimpahan, so no stranger is told "can be transferred" for such a porsi.
+    Related porsi are read only for a chat verified for this porsi, and the operator's CLI."""
     if record is None:
         return {}
     facts: dict[str, Any] = {}
-    if public_only:
-        if record.waiting.regency:
-            facts["regency"] = record.waiting.regency
-        return facts
-    history = record.history
-    status = record.identity.status
-    if history.transferred_in or (status is not None and status.value in TRANSFERRED_STATUSES):
-        facts["already_transferred"] = True
-    elif history.transferred_in is False:
-        facts["already_transferred"] = False
-    facts["porsi_count"] = 1 + len(set(history.related_porsi) - {record.porsi})
     if record.waiting.regency:
         facts["regency"] = record.waiting.regency
-    if status is not None:
-        facts["status"] = status.value
+    state = pelimpahan_state(record.identity.status, record.history.transferred_in)
+    facts["record_state"] = state
+    if state == "departed":
+        facts["before_departure"] = False
+        facts["departed_on_record"] = True
+    if state == "cancelled":
+        facts["cancelled"] = True
+    if state in ("transferred_in", "already_transferred"):
+        facts["already_transferred"] = True
+        facts["transferred_in"] = state == "transferred_in"
+    elif record.history.transferred_in is False:
+        facts["already_transferred"] = False
+    if record.identity.status is not None:
+        facts["status"] = record.identity.status.value
+    if not public_only:
+        history = record.history
+        facts["porsi_count"] = 1 + len(set(history.related_porsi) - {record.porsi})
     return facts
 
 
@@ -550,4 +553,20 @@ def merge_facts(case: Case, facts: dict) -> Case:
         porsi_count=max(case.porsi_count or 1, facts.get("porsi_count") or 1)
         if ("porsi_count" in facts or case.porsi_count is not None) else None,
         regency=case.regency or facts.get("regency"),
+        before_departure=False if facts.get("before_departure") is False
+        else case.before_departure,
+        departed_on_record=facts.get("departed_on_record") or case.departed_on_record,
+        cancelled=facts.get("cancelled") or case.cancelled,
+        transferred_in=facts.get("transferred_in") or case.transferred_in,
     )
+
+
+def record_contradictions(answers: dict, facts: dict) -> tuple[str, ...]:
+    """Where the person's answers differ from the record (the record wins; the reply says so
+    and offers a human): codes "departed" and "transferred"."""
+    out = []
+    if answers.get("before_departure") is True and facts.get("before_departure") is False:
+        out.append("departed")
+    if answers.get("already_transferred") is False and facts.get("already_transferred"):
+        out.append("transferred")
+    return tuple(out)

@@ -1,6 +1,9 @@
 """`hajibot assess pelimpahan --json CASE_JSON` (or the case on stdin): the pelimpahan verdict.
 
-Prints `{"eligible", "reasons", "warnings", "documents", "steps", "office", "text", ...}`.
+Prints `{"eligible", "reasons", "warnings", "documents", "steps", "office", "questions", "text",
+...}`. A relation word that can mean several relations ("saudara", "mas", "ortu") is asked about,
+not refused: `"eligible": null` and `"questions"` names what to ask (field, code, text, options);
+`"questions"` is always present (empty when nothing is to be asked).
 A case it cannot assess (bad JSON, a missing field, an impossible or future date, an unknown
 cause) prints a message naming the field on stderr, `{"error": {...}}` on stdout, and exits 2.
 With a "porsi" and a configured database, the local mirror fills what it knows (already
@@ -16,6 +19,7 @@ import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers.base import render
 from handlers.pelimpahan_view import plain, verdict_text
 from knowledge.dates import EXAMPLE_FORMATS
 from knowledge.pelimpahan import (
@@ -25,7 +29,9 @@ from knowledge.pelimpahan import (
     facts_from_record,
     load_policy,
     merge_facts,
+    relation_label,
     result_to_dict,
+    source_titles,
 )
 from knowledge.policy_loader import PolicyError
 
@@ -107,11 +113,22 @@ def run(args) -> int:
         case = merge_facts(case, facts)
     result = assess_pelimpahan(case, policy)
     out = result_to_dict(result, policy, args.lang)
-    out["text"] = plain(verdict_text(result, policy, args.lang))
+    if result.eligible is None:  # nothing refuses it, but the relation must be asked first
+        out["text"] = "\n\n".join(plain(_question_text(q, result.relation.text, policy, args.lang))
+                                   for q in out["questions"])
+    else:
+        out["text"] = plain(verdict_text(result, policy, args.lang))
     if mirror is not None:
         out["mirror"] = mirror
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
+
+
+def _question_text(question: dict, relation_text: str, policy: dict, lang: str) -> str:
+    return render(lang, "pelimpahan_relation_question.j2", question=question,
+                  relation_text=relation_text, buttons=False,
+                  allowed=[relation_label(k, policy, lang) for k in policy["relations"]["allowed"]],
+                  sources=source_titles(policy["relations"]["source"], policy, lang, True))
 
 
 def _mirror_facts(porsi: str) -> tuple[dict, dict]:

@@ -101,3 +101,81 @@ def test_porsi_fills_from_the_mirror(capsys, hajibot_env, tmp_path):
     assert data["reasons"] == ["already_transferred"]  # asal_pelimpahan Y
     assert "other_porsi_cancelled" in data["warnings"]  # porsi_terkait
     assert data["office"] == "Kankemenag KOTA BENGKULU"
+
+
+# --- relation words (issue 12 item 4) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("relation", [
+    "istri sah", "suami sah", "saudari kandung", "anak kandung perempuan", "adik bungsu",
+    "kakak tertua", "putra sulung", "bokap", "nyokap", "istri kedua", "istri pertama",
+    "suami saya", "bapak kandung", "emak", "mamak", "ayahanda", "abah", "abang kandung",
+    "adik kandung laki-laki", "kakak kandung perempuan", "anak ke-2", "my wife",
+    "my eldest son", "older sister", "istri sy"])
+def test_relation_words_as_people_write_them_are_eligible(capsys, relation):
+    code, out, _ = run(["--json", json.dumps(dict(GOOD, relation=relation)), "--no-mirror"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["eligible"] is True and data["reasons"] == []
+    assert data["questions"] == [] and data["relation"]["status"] == "allowed"
+
+
+@pytest.mark.parametrize(("relation", "code_", "lang", "words"), [
+    ("saudara", "sibling_kind", "id", "seayah"),
+    ("sodara", "sibling_kind", "en", "half-sibling"),
+    ("mas", "sibling_or_husband", "id", "suami"),
+    ("teteh", "sibling_or_wife", "id", "istri"),
+    ("ortu", "parent_which", "en", "father or mother"),
+])
+def test_an_ambiguous_relation_gives_eligible_null_and_the_question(capsys, relation, code_,
+                                                                   lang, words):
+    case = dict(GOOD, relation=relation)
+    code, out, _ = run(["--json", json.dumps(case), "--no-mirror", "--lang", lang], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["eligible"] is None and data["reasons"] == []
+    assert set(data) >= {"eligible", "reasons", "warnings", "details", "relation", "documents",
+                         "steps", "office", "policy_version", "questions", "text"}
+    [question] = data["questions"]
+    assert question["field"] == "relation" and question["code"] == code_
+    assert words in question["text"] and len(question["options"]) >= 2
+    assert data["relation"]["status"] == "ambiguous" and data["relation"]["question"] == code_
+    assert question["text"] in data["text"] and "<b>" not in data["text"]
+    assert "dapat diajukan" not in data["text"] and "belum dapat dilimpahkan" not in data["text"]
+
+
+def test_sibling_question_matches_the_issue(capsys):
+    code, out, _ = run(["--json", json.dumps(dict(GOOD, relation="saudara")), "--no-mirror"],
+                       capsys)
+    question = json.loads(out)["questions"][0]
+    assert {k: question[k] for k in ("field", "code", "text")} == {
+        "field": "relation", "code": "sibling_kind",
+        "text": "Saudara kandung (seayah dan seibu), saudara seayah, atau saudara seibu?"}
+    assert [(o["relation"], o["status"]) for o in question["options"]] == [
+        ("saudara kandung", "allowed"), ("saudara seayah", "not_allowed"),
+        ("saudara seibu", "not_allowed")]
+
+
+def test_an_ambiguous_relation_with_another_refusal_is_refused_for_that_reason(capsys):
+    case = dict(GOOD, relation="saudara", before_departure=False)
+    code, out, _ = run(["--json", json.dumps(case), "--no-mirror"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["eligible"] is False and data["reasons"] == ["after_departure"]
+    assert [q["code"] for q in data["questions"]] == ["sibling_kind"]
+
+
+@pytest.mark.parametrize("relation", ["menantu", "anak angkat", "cucu saya", "saudara seayah",
+                                      "kakak ipar"])
+def test_excluded_relations_stay_refused(capsys, relation):
+    code, out, _ = run(["--json", json.dumps(dict(GOOD, relation=relation)), "--no-mirror"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["eligible"] is False and data["reasons"] == ["relation_not_allowed"]
+    assert data["questions"] == []
+    assert "UU 8/2019" in data["text"]
+
+
+@pytest.mark.parametrize("relation", ["", "   ", "\t\n"])
+def test_an_empty_relation_is_a_clear_error(capsys, relation):
+    code, out, err = run(["--json", json.dumps(dict(GOOD, relation=relation))], capsys)
+    assert code == 2 and err.startswith("error: relation is missing")
+    assert json.loads(out)["error"] == {"field": "relation", "reason": "missing",
+                                        "message": "relation is missing"}
+    assert "Traceback" not in err

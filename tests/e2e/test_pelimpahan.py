@@ -120,12 +120,10 @@ async def test_transfer_history_only_for_a_chat_verified_for_the_porsi(bot, fake
         waiting=WaitingList(province="Bengkulu", regency="Kota Bengkulu"),
         history=History(transferred_in=True)))
     await answer_until_porsi(bot)
-    r = await bot.send(CHAT, transferred)  # anyone typing the number: no transfer history
+    r = await bot.send(CHAT, transferred)  # anyone typing the number: never a false yes
     assert "terverifikasi" not in r.text
-    r = await bot.press("Belum / tidak")
-    assert "dapat diajukan untuk dilimpahkan" in r.text
-    assert "tercatat sudah pernah dilimpahkan" not in r.text
-    assert "hanya dapat dilimpahkan satu kali" in r.text  # the rule, stated
+    assert "dapat diajukan untuk dilimpahkan" not in r.text
+    assert "sendiri berasal dari pelimpahan" in r.text
 
     with bot.db.session() as session:  # the pelunasan flow verified this chat for the porsi
         repos_verification.add_link(session, chat_id=CHAT, user_id=CHAT, porsi=transferred,
@@ -140,7 +138,7 @@ async def test_transfer_history_only_for_a_chat_verified_for_the_porsi(bot, fake
     assert "terverifikasi" in r.text
     # the record decides it: the verdict at once, no living-cost question
     assert "living cost" not in r.text
-    assert "belum dapat dilimpahkan" in r.text and "tercatat sudah pernah dilimpahkan" in r.text
+    assert "belum dapat dilimpahkan" in r.text and "sendiri berasal dari pelimpahan" in r.text
 
 
 async def test_letters_are_docx_with_names_and_porsi(bot, caplog):
@@ -296,6 +294,58 @@ async def test_relation_words_typed(bot):
     assert "living cost" in r.text
     r = await bot.press("Belum / tidak")
     assert "saudara kandung" in r.text and "dapat diajukan" in r.text
+
+
+async def test_ambiguous_relation_words_are_asked_with_buttons(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "1 Mei 2020")
+    await bot.press("Ya, sebelum berangkat")
+    r = await bot.send(CHAT, "saudara")  # typed at the relation question: asked, not refused
+    assert "saudara seayah, atau saudara seibu?" in r.text and "tidak termasuk" in r.text
+    assert "belum mengenali" not in r.text and "4/6" not in r.text
+    assert r.buttons[:3] == ["Saudara kandung", "Saudara seayah", "Saudara seibu"]
+    assert "Lainnya (ketik)" in r.buttons and "« Kembali" in r.buttons
+    r = await bot.press("Saudara seayah")  # excluded by the 2020 rule: refused with the rule
+    assert '"saudara seayah" tidak termasuk' in r.text
+    assert "UU 8/2019" in r.text and "Hubungi petugas" in r.buttons
+    r = await bot.press("Lainnya")
+    assert "Ketik hubungan" in r.text
+    r = await bot.send(CHAT, "mas")
+    assert "kakak kandung jemaah, suami jemaah" in r.text
+    r = await bot.callback(CHAT, "pelimpahan:relq:sibling_or_husband:9", 1)  # no such option
+    assert "pertanyaan sebelumnya" in r.text
+    r = await bot.send(CHAT, "ortu")
+    assert "Ayah atau ibu jemaah?" in r.text
+    r = await bot.press("Ibu")
+    assert "5/6" in r.text
+    await bot.send(CHAT, "1 Jan 1950")
+    r = await bot.press("Lewati")
+    r = await bot.press("Belum / tidak")
+    assert "dapat diajukan" in r.text and "ibu" in r.text
+
+
+async def test_ambiguous_relation_word_in_english(bot):
+    await bot.callback(CHAT, "bahasa:set:en", 1)
+    await bot.send(CHAT, "/pelimpahan", language_code="en")
+    await bot.press("Died")
+    await bot.send(CHAT, "29 April 2019", language_code="en")
+    await bot.press("Yes, before departure")
+    r = await bot.send(CHAT, "my sibling's spouse", language_code="en")
+    assert "cannot" in r.text  # a relation of a relation: refused with the rule
+    r = await bot.send(CHAT, "parents", language_code="en")
+    assert "The pilgrim's father or mother?" in r.text and r.buttons[:2] == ["Father", "Mother"]
+    r = await bot.press("Father")
+    assert "5/" in r.text
+
+
+async def test_typed_relation_words_with_qualifiers_go_on(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    await bot.send(CHAT, "1 Mei 2020")
+    await bot.press("Ya, sebelum berangkat")
+    r = await bot.send(CHAT, "istri sah almarhum")
+    assert "5/6" in r.text
 
 
 async def test_other_cause_and_stale_buttons(bot):

@@ -163,11 +163,25 @@ def test_excluded_relations(policy, word):
     assert r.codes() == ["relation_not_allowed"]
 
 
-@pytest.mark.parametrize("word", ["saudara", "mas", "tetangga sebelah rumah", "xyz", ""])
+@pytest.mark.parametrize("word", ["sahabat lama", "tetangga sebelah rumah", "xyz", ""])
 def test_unknown_relation_words_are_refused(policy, word):
     r = assess_pelimpahan(good_case(relation=word), policy)
     assert "relation_not_allowed" in r.codes()
     assert r.reasons[0].detail["status"] in ("unknown", "not_allowed")
+
+
+@pytest.mark.parametrize(("word", "code"), [("saudara", "sibling_kind"),
+                                            ("mas", "sibling_or_husband"),
+                                            ("ortu", "parent_which")])
+def test_ambiguous_relation_words_are_asked_not_refused(policy, word, code):
+    r = assess_pelimpahan(good_case(relation=word), policy)
+    assert r.eligible is None and r.codes() == [] and r.questions == (code,)
+    assert r.relation.status == "ambiguous" and r.relation.question == code
+    out = result_to_dict(r, policy)
+    assert out["eligible"] is None and [q["code"] for q in out["questions"]] == [code]
+    # another reason still refuses: the question is listed, the verdict is no
+    late = assess_pelimpahan(good_case(relation=word, before_departure=False), policy)
+    assert late.eligible is False and late.codes() == ["after_departure"]
 
 
 def test_every_rule_cites_a_source(policy):
@@ -295,10 +309,13 @@ def test_decided_reasons_from_partial_answers(policy):
 
 def test_transfer_history_unknown_is_flagged(policy):
     assert not assess_pelimpahan(good_case(), policy).transfers_checked
-    assert assess_pelimpahan(good_case(already_transferred=False), policy).transfers_checked
+    assert assess_pelimpahan(good_case(already_transferred=False, porsi_count=1),
+                             policy).transfers_checked
+    # other porsi unknown (public level): the rule is still stated
+    assert not assess_pelimpahan(good_case(already_transferred=False), policy).transfers_checked
 
 
-def test_public_facts_hold_only_the_regency():
+def test_public_facts_hold_what_decides_eligibility_not_other_porsi():
     from knowledge.pelimpahan import facts_from_record
     from knowledge.records import History, Identity, PilgrimRecord, WaitingList
     from knowledge.values import PilgrimStatus
@@ -306,7 +323,9 @@ def test_public_facts_hold_only_the_regency():
     record = PilgrimRecord(porsi="0100123456", identity=Identity(status=PilgrimStatus.AKTIF),
                            waiting=WaitingList(regency="Kota Bengkulu"),
                            history=History(transferred_in=True, related_porsi=("0100999999",)))
-    assert facts_from_record(record, public_only=True) == {"regency": "Kota Bengkulu"}
+    public = facts_from_record(record, public_only=True)
+    assert public["regency"] == "Kota Bengkulu" and "porsi_count" not in public
+    assert public["already_transferred"] is True and public["transferred_in"] is True
     full = facts_from_record(record)
     assert full["already_transferred"] is True and full["porsi_count"] == 2
 

@@ -1,0 +1,58 @@
+"""e2e: the demo porsi that used to contradict themselves now tell one story on every screen
+(issue 12): status card, /pelunasan and /pelimpahan read the record through knowledge.reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from integration.demo import DEMO_PORSI, showcase_rows
+from integration.wire import record_from_wire
+from tests.e2e.test_pelimpahan import CHAT, RELAXED, answer_until_porsi
+
+MODULES = ["handlers.start", "handlers.status", "handlers.pelunasan", "handlers.pelimpahan",
+           "handlers.router"]
+
+
+@pytest.fixture
+async def bot(make_harness, fake_gateway):
+    for row in showcase_rows():
+        fake_gateway.add(record_from_wire(row))
+    async with make_harness(settings_overrides=RELAXED, handler_modules=MODULES) as h:
+        yield h
+
+
+async def _pelimpahan_for(h, porsi: str) -> str:
+    await answer_until_porsi(h)
+    r = await h.send(CHAT, porsi)
+    text = r.text
+    for _ in range(3):  # answer what is still asked (living cost) until the verdict
+        if "Hasil pemeriksaan pelimpahan" in text:
+            break
+        r = await h.press("Belum / tidak")
+        text = r.text
+    return text
+
+
+@pytest.mark.parametrize("label,needle", [
+    ("berangkat", "sudah berangkat"),
+    ("batal", "sudah batal"),
+    ("transferred", "sendiri berasal dari pelimpahan"),
+])
+async def test_pelimpahan_refuses_what_the_record_rules_out(bot, label, needle):
+    text = await _pelimpahan_for(bot, DEMO_PORSI[label])
+    assert "dapat diajukan untuk dilimpahkan" not in text
+    assert "belum dapat dilimpahkan" in text and needle in text
+
+
+async def test_pelimpahan_still_says_yes_for_a_pilgrim_who_died(bot):
+    text = await _pelimpahan_for(bot, DEMO_PORSI["wafat"])
+    assert "dapat diajukan untuk dilimpahkan" in text
+
+
+async def test_cadangan_is_cadangan_on_the_card_and_on_pelunasan(bot):
+    porsi = DEMO_PORSI["cadangan"]
+    card = (await bot.send(CHAT, f"/porsi {porsi}")).text
+    assert "jemaah cadangan" in card and "1449 H" in card
+    public = (await bot.send(CHAT, f"/pelunasan {porsi}")).text
+    assert "jemaah cadangan" in public and "Tahap II" in public
+    assert "Contoh data (demo)" in card and "Contoh data (demo)" in public
