@@ -33,7 +33,8 @@ REASONS = (
     "recipient_under_12",
     "already_transferred",
 )
-WARNINGS = ("return_living_cost", "other_porsi_cancelled", "departure_needs_18_or_married")
+WARNINGS = ("return_living_cost", "other_porsi_cancelled", "departure_needs_18_or_married",
+            "later_rule_differs")
 
 
 def load_policy(version: str | None = None, directory: Path | str | None = None) -> dict:
@@ -399,10 +400,12 @@ def assess_answers(fields: dict, policy: dict) -> Result:
     birth, day = fields.get("recipient_birth_date"), fields.get("submission_date")
     office_spec = policy["office"]
     regency = fields.get("regency")
+    decided = decided_reasons(fields, policy)
     return Result(
         eligible=False,
-        reasons=decided_reasons(fields, policy),
-        warnings=(),
+        reasons=decided,
+        warnings=tuple(later_rule_differences(fields.get("cause") or "", relation, decided,
+                                              policy)),
         documents=documents_for(fields.get("cause") or "", policy),
         steps=tuple(policy["procedure"]["steps"]),
         office=f"{office_spec.get('prefix', 'Kankemenag')} {regency}" if regency else None,
@@ -438,6 +441,8 @@ def assess_pelimpahan(case: Case, policy: dict) -> Result:
         warnings.append(Finding("departure_needs_18_or_married", _src(policy, "recipient"), {
             "age": age, "departure_min_age": departure_age}))
 
+    warnings += later_rule_differences(case.cause, relation, reasons, policy)
+
     office_spec = policy["office"]
     office = f"{office_spec.get('prefix', 'Kankemenag')} {case.regency}" if case.regency else None
     questions = ((relation.question,) if relation.status == "ambiguous" and relation.question
@@ -458,6 +463,29 @@ def assess_pelimpahan(case: Case, policy: dict) -> Result:
                            and case.porsi_count is not None),
         questions=questions,
     )
+
+
+def later_rule_differences(cause: str, relation: Relation, reasons, policy: dict
+                           ) -> list[Finding]:
+    """Where this case is refused by the policy but the later regulation (`later_rule`) would
+    allow it: one finding naming the difference, so the verdict says both rules."""
+    later = policy.get("later_rule") or {}
+    if not later:
+        return []
+    codes = {f.code for f in reasons}
+    out = []
+    src = tuple(later.get("source", ()))
+    checked = str(later.get("checked", ""))
+    if "cause_not_allowed" in codes and cause in later.get("causes_added", []):
+        out.append(Finding("later_rule_differs", src,
+                           {"what": "cause", "cause": cause, "checked": checked}))
+    matched = (relation.matched or relation.text or "").lower()
+    if ("relation_not_allowed" in codes and relation.status == "not_allowed"
+            and any(w in matched.split() or w == matched
+                    for w in later.get("relation_words_added", []))):
+        out.append(Finding("later_rule_differs", src,
+                           {"what": "relation", "relation": relation.text, "checked": checked}))
+    return out
 
 
 def source_titles(codes: tuple[str, ...] | list[str], policy: dict, lang: str = "id",

@@ -335,3 +335,28 @@ def test_english_relation_labels_read_as_running_text(policy):
 
     labels = [relation_label(k, policy, "en") for k in policy["relations"]["allowed"]]
     assert "full sibling" in labels and not any("(" in label for label in labels)
+
+
+@pytest.mark.parametrize("kw,what", [
+    ({"cause": "tidak_istithaah"}, "cause"),
+    ({"cause": "batas_usia_saudi"}, "cause"),
+    ({"relation": "saudara seayah"}, "relation"),
+    ({"relation": "adik seibu"}, "relation"),
+])
+def test_where_the_2025_rule_differs_both_are_said(policy, kw, what):
+    from handlers.pelimpahan_view import verdict_text
+
+    r = assess_pelimpahan(good_case(**kw), policy)
+    assert r.eligible is False  # this file's rule decides ...
+    later = [w for w in r.warnings if w.code == "later_rule_differs"]
+    assert len(later) == 1 and later[0].detail["what"] == what  # ... and the later one is said
+    assert later[0].source == ("permen_hu_3_2025",)
+    text = verdict_text(r, policy, "id")
+    assert "Permen Haji dan Umrah 3/2025 Pasal 27" in text and "pastikan" in text
+    assert "UU 8/2019" in text
+
+
+@pytest.mark.parametrize("kw", [{"relation": "menantu"}, {"relation": "cucu"}, {}])
+def test_no_later_rule_note_where_the_rules_agree(policy, kw):
+    r = assess_pelimpahan(good_case(**kw), policy)
+    assert not [w for w in r.warnings if w.code == "later_rule_differs"]
