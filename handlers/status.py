@@ -13,6 +13,7 @@ from functools import lru_cache
 from telegram import Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
+from bot.db import repos_verification
 from handlers.base import (
     count_lookup,
     end_flow,
@@ -27,7 +28,7 @@ from handlers.base import (
 )
 from handlers.menu import answer_callback, keyboard, send
 from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
-from knowledge.status_view import build_status_view
+from knowledge.status_view import build_status_view, has_sensitive_status
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,14 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
         return
     tz = svc.tz
     today = now.astimezone(tz).date()
+    verified = False
+    if has_sensitive_status(result.record):  # one query, only where it changes the card
+        with svc.db.session() as session:
+            verified = repos_verification.is_verified(session, update.effective_chat.id,
+                                                      porsi, now)
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
                              today=today, siskohat_down=result.siskohat_down, tz=tz,
-                             policy=pelunasan_policy(context))
+                             policy=pelunasan_policy(context), verified=verified)
     await send(update, context, render(lang, "status_result.j2", v=view, demo=svc.demo_data),
                _result_keyboard(lang, view.pelimpahan_possible, view.waiting))
 

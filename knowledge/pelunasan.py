@@ -16,6 +16,9 @@ from typing import Any
 from knowledge import estimate as est
 from knowledge.masking import mask_name
 from knowledge.reading import (
+    RESTRICTED,
+    SENSITIVE_PAYMENTS,
+    SENSITIVE_STATUSES,
     Reading,
     Window,
     as_date,
@@ -370,7 +373,8 @@ def _estimate(record: PilgrimRecord, today: date):
 # --- the public level -------------------------------------------------------------------------
 
 
-def public_view(record: PilgrimRecord | None, policy: dict, today: date) -> dict[str, Any] | None:
+def public_view(record: PilgrimRecord | None, policy: dict, today: date
+                ) -> dict[str, Any] | None:
     """What the public status lookup already shows, plus whether the porsi is in this season's
     allocation (cadangan included, as cadangan) and the state of its window: no health, age,
     phone or amounts."""
@@ -383,16 +387,26 @@ def public_view(record: PilgrimRecord | None, policy: dict, today: date) -> dict
     e = None if reading.allocated else reading.estimate
     status = record.identity.status
     win = reading.window
+    # health and financial statuses are not public (UU 27/2022): "a special status applies"
+    if status in SENSITIVE_STATUSES:
+        status_code = RESTRICTED
+    else:
+        status_code = (None if status is None else "UNKNOWN" if status is PilgrimStatus.UNKNOWN
+                       else status.value)
+    if payment in SENSITIVE_PAYMENTS:
+        payment = None
+        payment_code = RESTRICTED
+    else:
+        payment_code = payment.value if payment is not None else None
     return {
         "porsi": record.porsi,
-        "status": None if status is None else "UNKNOWN" if status is PilgrimStatus.UNKNOWN
-        else status.value,
+        "status": status_code,
         "name": mask_name(record.identity.name) or None,
         "regency": w.regency,
         "province": w.province,
         "position": w.position,
         "quota": w.quota,
-        "payment_status": payment.value if payment is not None else None,
+        "payment_status": payment_code,
         "allocated": reading.allocated,
         "reserve": reading.reserve,
         "tahap": reading.tahap,

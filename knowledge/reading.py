@@ -34,6 +34,13 @@ PAYMENT_MEANING = {
 }
 
 
+# Health and financial facts are specific personal data (UU 27/2022 Pasal 4 ayat (2)): the
+# public level says only that a special status applies and how to verify.
+RESTRICTED = "RESTRICTED"
+SENSITIVE_STATUSES = frozenset({PilgrimStatus.SAKIT_PERMANEN})
+SENSITIVE_PAYMENTS = frozenset({PaymentStatus.GAGAL_BAYAR})
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     tahap: str

@@ -13,8 +13,15 @@ from functools import lru_cache
 
 from knowledge.masking import mask_name
 from knowledge.policy_loader import load_policy
+from knowledge.reading import (
+    RESTRICTED,
+    SENSITIVE_PAYMENTS,
+    SENSITIVE_STATUSES,
+    Reading,
+    payment_status,
+    read_record,
+)
 from knowledge.reading import Estimate as EstimateView
-from knowledge.reading import Reading, read_record
 from knowledge.records import PilgrimRecord
 
 
@@ -62,11 +69,17 @@ def _policy() -> dict:
 
 def build_status_view(record: PilgrimRecord, *, source: str, as_of: datetime | None,
                       today: date, siskohat_down: bool = False,
-                      tz: tzinfo | None = None, policy: dict | None = None) -> StatusView:
-    """The view model for one record; never raises on missing fields."""
+                      tz: tzinfo | None = None, policy: dict | None = None,
+                      verified: bool = False) -> StatusView:
+    """The view model for one record; never raises on missing fields. Unless the chat is
+    `verified` for this porsi, a health or financial status (sakit permanen, gagal bayar)
+    shows as RESTRICTED: the card says a special status applies and how to verify."""
     source = str(getattr(source, "value", source))
     reading = read_record(record, today, policy if policy is not None else _policy())
     registered = record.identity.registered_on
+    status, payment = reading.status, reading.payment
+    hide_status = not verified and record.identity.status in SENSITIVE_STATUSES
+    hide_payment = not verified and payment_status(record) in SENSITIVE_PAYMENTS
     freshness = Freshness(
         source=source,
         as_of=_local(as_of, tz),
@@ -81,13 +94,19 @@ def build_status_view(record: PilgrimRecord, *, source: str, as_of: datetime | N
         position=record.waiting.position,
         quota=record.waiting.quota,
         estimate=reading.estimate,
-        payment=reading.payment,
-        payment_raw=reading.payment_raw,
-        status=reading.status,
-        status_raw=reading.status_raw,
+        payment=RESTRICTED if hide_payment else payment,
+        payment_raw=None if hide_payment else reading.payment_raw,
+        status=RESTRICTED if hide_status else status,
+        status_raw=None if hide_status else reading.status_raw,
         waiting=reading.waiting,
-        pelimpahan_possible=reading.pelimpahan == "possible",
+        pelimpahan_possible=reading.pelimpahan == "possible" and not hide_status,
         registered_year=registered.year if registered else None,
         freshness=freshness,
         reading=reading,
     )
+
+
+def has_sensitive_status(record: PilgrimRecord) -> bool:
+    """A health or financial status the public card must not show (see build_status_view)."""
+    return (record.identity.status in SENSITIVE_STATUSES
+            or payment_status(record) in SENSITIVE_PAYMENTS)

@@ -56,3 +56,26 @@ async def test_cadangan_is_cadangan_on_the_card_and_on_pelunasan(bot):
     public = (await bot.send(CHAT, f"/pelunasan {porsi}")).text
     assert "jemaah cadangan" in public and "Tahap II" in public
     assert "Contoh data (demo)" in card and "Contoh data (demo)" in public
+
+
+@pytest.mark.parametrize("label,secret,line", [
+    ("sakit_permanen", "Status jemaah: sakit permanen", "Status jemaah: ada keterangan khusus"),
+    ("gagal_bayar", "gagal bayar", "Status pembayaran: ada keterangan khusus"),
+])
+async def test_health_and_financial_statuses_only_after_verification(bot, label, secret, line):
+    from datetime import timedelta
+
+    from bot.db import repos_verification
+
+    porsi = DEMO_PORSI[label]
+    card = (await bot.send(CHAT, f"/porsi {porsi}")).text
+    public = (await bot.send(CHAT, f"/pelunasan {porsi}")).text
+    for text in (card, public):
+        assert secret not in text.replace("wafat atau sakit permanen", "")
+        assert "keterangan khusus" in text and "/pelunasan" in text
+    assert line in card
+    with bot.db.session() as session:
+        repos_verification.add_link(session, chat_id=CHAT, user_id=CHAT, porsi=porsi,
+                                    now=bot.services.clock(), ttl=timedelta(days=30))
+    card = (await bot.send(CHAT, f"/porsi {porsi}")).text
+    assert secret in card

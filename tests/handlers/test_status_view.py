@@ -114,7 +114,9 @@ def test_unknown_status_and_payment_keep_the_raw_text():
 def test_no_estimate_once_the_wait_is_over(status):
     v = view(record(identity=Identity(status=status)))
     assert not v.waiting and v.estimate is None
-    assert v.pelimpahan_possible == (status in (PilgrimStatus.WAFAT, PilgrimStatus.SAKIT_PERMANEN))
+    # sakit permanen is health data: the public card does not say it (nor point at it)
+    assert v.pelimpahan_possible == (status is PilgrimStatus.WAFAT)
+    assert (v.status == "RESTRICTED") == (status is PilgrimStatus.SAKIT_PERMANEN)
 
 
 def test_bare_record_does_not_crash():
