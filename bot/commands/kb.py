@@ -40,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                          "none_of_these"))
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(func=_gaps)
-    check = kbsub.add_parser("check", help="validate the knowledge base files (schema)")
+    check = kbsub.add_parser("check", help="validate the knowledge base: schema, checkable sources "
+                                           "(with check dates), yearly figures marked, no "
+                                           "repeated sentence or caveat")
     check.add_argument("--dir", type=Path, default=None)
     check.set_defaults(func=_check)
 

@@ -50,3 +50,43 @@ def test_kb_eval_json(tmp_path, capsys):
     assert figures["top1_accuracy"] == 1.0 and figures["oos_handled_rate"] == 1.0
     assert figures["handoff_handled_rate"] == 1.0 and figures["questions"] == 3
     assert figures["latency_ms_p99"] >= figures["latency_ms_p50"] >= 0
+
+
+def _entry_yaml(source: str, answer_id: str, extra: str = "") -> str:
+    return (
+        "id: contoh\ngroup: istilah\nquestion:\n  id: Apa itu contoh?\n"
+        "paraphrases: [contoh satu, contoh dua, contoh tiga]\nkeywords: [contoh]\n"
+        f"answer:\n  id: |\n    {answer_id}\nsource:\n{source}{extra}"
+    )
+
+
+def test_kb_check_fails_on_uncheckable_source(tmp_path, capsys):
+    (tmp_path / "contoh.yaml").write_text(_entry_yaml(
+        "  - doc: DOMAIN.md\n    section: Actors and systems\n", "Contoh adalah contoh."),
+        encoding="utf-8")
+    assert main(["kb", "check", "--dir", str(tmp_path)]) == 1
+    assert "internal summary" in capsys.readouterr().err
+
+
+def test_kb_check_fails_on_page_without_check_date(tmp_path, capsys):
+    (tmp_path / "contoh.yaml").write_text(_entry_yaml(
+        "  - url: https://haji.go.id\n    title: Kementerian Haji dan Umrah\n",
+        "Contoh adalah contoh."), encoding="utf-8")
+    assert main(["kb", "check", "--dir", str(tmp_path)]) == 1
+    assert "checked" in capsys.readouterr().err
+
+
+def test_kb_check_fails_on_unmarked_yearly_figure(tmp_path, capsys):
+    (tmp_path / "contoh.yaml").write_text(_entry_yaml(
+        "  - doc: 000_f1542f33e8ff6ddb.txt\n    section: Tahapan Pelunasan\n",
+        "Kuota reguler 2025: 203.320."), encoding="utf-8")
+    assert main(["kb", "check", "--dir", str(tmp_path)]) == 1
+    assert "yearly figure" in capsys.readouterr().err
+
+
+def test_kb_check_fails_on_repeated_sentence(tmp_path, capsys):
+    (tmp_path / "contoh.yaml").write_text(_entry_yaml(
+        "  - doc: 000_f1542f33e8ff6ddb.txt\n    section: Tahapan Pelunasan\n",
+        "Contoh adalah contoh yang baik. Contoh adalah contoh yang baik."), encoding="utf-8")
+    assert main(["kb", "check", "--dir", str(tmp_path)]) == 1
+    assert "repeats the sentence" in capsys.readouterr().err
