@@ -43,3 +43,45 @@ def test_telegram_descriptions_are_kept():
         _raise(BadRequest("Message thread not found"))
     except BadRequest as exc:
         assert "Message thread not found" in format_exception(exc)
+
+
+def test_exceptions_as_log_arguments_are_reduced_to_safe_descriptions():
+    from telegram.error import NetworkError
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(PrivateFormatter("%(message)s"))
+    log = logging.getLogger("test.private.args")
+    log.addHandler(handler)
+    reply = "Porsi 3509412276 atas nama Siti Aminah"
+    try:
+        log.warning("notice not posted: %s", NetworkError(f"Bad Gateway: {reply}"))
+        log.warning("edit failed: %s", BadRequest(f"Can't parse entities in '{reply}'"))
+        log.warning("odd: %s", ValueError(reply))
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "3509412276" not in text and "Siti Aminah" not in text
+    assert "NetworkError: " + WITHHELD in text
+    assert "BadRequest: Can't parse entities in <...>" in text
+    assert "ValueError: " + WITHHELD in text
+
+
+def test_whole_updates_passed_to_a_log_line_show_only_their_id():
+    from telegram import Update
+
+    from bot.transport import FakeBotAPI
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(PrivateFormatter("%(message)s"))
+    log = logging.getLogger("test.private.update")
+    log.addHandler(handler)
+    update = Update.de_json(FakeBotAPI().make_message(5, None, "ibu saya Siti Aminah"), None)
+    try:
+        log.critical("Error while building CallbackContext for update %s.", update)
+        log.critical("Fetching updates was aborted due to %r.", ValueError("Siti Aminah"))
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Siti Aminah" not in text and f"<Update {update.update_id}>" in text

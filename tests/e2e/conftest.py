@@ -45,3 +45,66 @@ async def harness(sqlite_url, clock, fake_gateway):
     async with BotHarness(db_url=sqlite_url, clock=clock, gateway=fake_gateway,
                           settings_overrides={"helpdesk_chat_id": AGENTS_CHAT_ID}) as h:
         yield h
+
+
+# --- the whole e2e suite's logs, scanned for personal data --------------------------------------
+
+_SENT_TEXTS: set[str] = set()
+
+
+def _personal_needles() -> set[str]:
+    """Names, phones and birth dates of the demo records, and what the tests typed."""
+    from integration.demo import showcase_rows
+
+    needles = set()
+    for row in showcase_rows():
+        needles.add(row["nama"])
+        needles |= {p for p in row["nama"].split() if len(p) >= 6}
+        if row["no_hp"]:
+            needles |= {row["no_hp"], "0" + row["no_hp"][2:]}
+        needles.add(row["tgl_lahir"])
+    # typed texts: sentences long enough to be someone's words (not "/start", "ya", a porsi)
+    needles |= {t for t in _SENT_TEXTS
+                if len(t) >= 16 and " " in t and not t.startswith("/")}
+    return needles
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_hold_no_personal_data():
+    """Every log line of every e2e test goes through the production formatter at the
+    production levels (our own packages at DEBUG); at the end none may hold a demo pilgrim's
+    name, phone or birth date, or a sentence a test typed as a person."""
+    import io
+    import logging
+
+    from bot.logs import PrivateFormatter
+    from bot.transport import FakeBotAPI
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(PrivateFormatter("%(levelname)s %(name)s %(message)s"))
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    levels = {name: logging.getLogger(name).level
+              for name in ("handlers", "bot", "knowledge", "integration")}
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    original = FakeBotAPI.make_message
+
+    def recording(self, chat_id, user_id=None, text=None, *args, **kwargs):
+        if isinstance(text, str):
+            _SENT_TEXTS.add(text)
+        return original(self, chat_id, user_id, text, *args, **kwargs)
+
+    FakeBotAPI.make_message = recording
+    try:
+        yield
+    finally:
+        FakeBotAPI.make_message = original
+        root.removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    text = stream.getvalue()
+    found = sorted(n for n in _personal_needles() if n and n in text)
+    assert not found, f"personal data in the e2e logs: {found[:10]}"

@@ -58,7 +58,7 @@ def test_letters_open_and_carry_names_porsi_and_draft_mark(values, kind):
 
 def test_permohonan_goes_to_the_kankemenag_of_registration_and_lists_documents(values):
     text = text_of(render_document("permohonan", "id", **values))
-    assert "Kepala Kantor Kementerian Agama Kab. Rejang Lebong" in text
+    assert "Kepala Kantor Kementerian Haji dan Umrah Kab. Rejang Lebong" in text
     assert "Akta kematian" in text and "Meninggal dunia pada tanggal 10 Maret 2023" in text
 
 
