@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = 8080
+    # GET /healthz/deep (one Siskohat ping) from elsewhere than loopback: Bearer this token
+    health_token: SecretStr | None = None
 
     # --- behaviour
     timezone: str = "Asia/Jakarta"

@@ -2,7 +2,11 @@
 
 - `POST /telegram`: checks `X-Telegram-Bot-Api-Secret-Token` (hmac.compare_digest), answers
   200 at once and hands the update to the Application's queue (processed in the background);
-- `GET /healthz`: DB and Siskohat reachability, breaker state (503 when the DB is down);
+- `GET /healthz`: open to anyone and never calls Siskohat: DB ping (503 when down), and from
+  memory the Siskohat client's breaker state, last success and key state, and the update backlog;
+- `GET /healthz/deep`: the same plus one Siskohat ping, only from loopback (no proxy headers) or
+  with `Authorization: Bearer $HAJIBOT_HEALTH_TOKEN` (403 otherwise); concurrent deep checks
+  share one ping, so it cannot be used to open the breaker;
 - `GET /metrics`: Prometheus text format (bot/metrics.py + integration/metrics.py);
 - the Siskohat push endpoint (`integration.push`) when a push secret is configured.
 """
@@ -38,6 +42,10 @@ PTB_APP = web.AppKey("ptb_app", Application)
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 SET_WEBHOOK = web.AppKey("set_webhook", bool)
+DEEP_PING = web.AppKey("deep_ping", dict)  # {"task": the in-flight Siskohat check, if any}
+LOOPBACK_ADDRS = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+# A request through a reverse proxy on the same host comes from loopback too; these say so.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
@@ -99,20 +107,87 @@ async def _ping_db(db: Database) -> bool:
         return False
 
 
+def _siskohat_client(app: web.Application):
+    services = app[PTB_APP].bot_data.get("services")
+    return services.extras.get("siskohat") if services is not None else None
+
+
+def _shallow(app: web.Application, db_ok: bool) -> dict:
+    """What the bot already knows: no request leaves the process."""
+    client = _siskohat_client(app)
+    known = client.health() if client is not None and hasattr(client, "health") else {}
+    queue = getattr(app[PTB_APP], "update_queue", None)
+    try:
+        backlog = queue.qsize() if queue is not None else None
+    except (AttributeError, NotImplementedError):
+        backlog = None
+    return {
+        "db": db_ok,
+        "siskohat": known.get("state"),
+        "breaker": known.get("breaker"),
+        "siskohat_last_success": known.get("last_success"),
+        "siskohat_last_success_age_s": known.get("last_success_age_s"),
+        "update_backlog": backlog,
+    }
+
+
 async def healthz(request: web.Request) -> web.Response:
-    """{"db": bool, "siskohat": bool|null, "breaker": str|null}; 503 when the DB is down."""
+    """DB ping plus what is known in memory; never calls Siskohat. 503 when the DB is down.
+
+    `siskohat`: "ok" | "unknown" (no call yet) | "unavailable" (breaker open) | "auth_error"
+    (the last answer was a 401: the key, not an outage) | null (no client)."""
     db_ok = await _ping_db(request.app[DB])
-    services = request.app[PTB_APP].bot_data.get("services")
-    client = (services.extras.get("siskohat") if services is not None else None)
-    siskohat = breaker = None
+    return web.json_response(_shallow(request.app, db_ok), status=200 if db_ok else 503)
+
+
+def deep_allowed(request: web.Request) -> bool:
+    """Loopback without proxy headers, or the health token (when one is configured)."""
+    token = request.app[SETTINGS].health_token
+    given = request.headers.get("Authorization", "")
+    if token is not None and token.get_secret_value() and given.startswith("Bearer "):
+        if hmac.compare_digest(given[len("Bearer "):].strip().encode(),
+                               token.get_secret_value().encode()):
+            return True
+    if any(h in request.headers for h in PROXY_HEADERS):
+        return False
+    return request.remote in LOOPBACK_ADDRS
+
+
+async def _shared_check(app: web.Application, client) -> str:
+    """One Siskohat check in flight at a time: concurrent callers await the same one."""
+    slot = app[DEEP_PING]
+    task = slot.get("task")
+    if task is None or task.done():
+        task = asyncio.ensure_future(client.check() if hasattr(client, "check")
+                                     else _ping_as_check(client))
+        slot["task"] = task
+    # shield: a caller that goes away does not cancel the check the others wait for
+    return await asyncio.shield(task)
+
+
+async def _ping_as_check(client) -> str:
+    return "ok" if await client.ping() else "unavailable"
+
+
+async def healthz_deep(request: web.Request) -> web.Response:
+    """`/healthz` plus one Siskohat check (shared by concurrent callers); loopback or token only.
+    503 when the DB is down or Siskohat is not "ok"."""
+    if not deep_allowed(request):
+        return web.Response(status=403, text="forbidden")
+    app = request.app
+    db_ok = await _ping_db(app[DB])
+    client = _siskohat_client(app)
+    check = None
     if client is not None:
         try:
-            siskohat = bool(await asyncio.wait_for(client.ping(), 1.5))
-        except Exception:
-            siskohat = False
-        breaker = getattr(client, "breaker_state", None)
-    body = {"db": db_ok, "siskohat": siskohat, "breaker": breaker}
-    return web.json_response(body, status=200 if db_ok else 503)
+            check = await _shared_check(app, client)
+        except Exception as exc:  # the client's own errors are mapped; anything else: its class
+            log.warning("deep health check failed: %s", type(exc).__name__)
+            check = "error"
+    body = _shallow(app, db_ok)
+    body["siskohat_check"] = check
+    healthy = db_ok and check in ("ok", None)
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -122,6 +197,7 @@ async def metrics(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz/deep", healthz_deep)
     app.router.add_get("/metrics", metrics)
     secret = app[SETTINGS].siskohat_push_secret
     if secret is None or not secret.get_secret_value():
@@ -162,6 +238,7 @@ def make_web_app(settings: Settings, *, ptb_app: Application | None = None,
     app[DB] = db or Database(settings.database_url)
     app[PTB_APP] = ptb_app or build_application(settings)
     app[SET_WEBHOOK] = set_webhook
+    app[DEEP_PING] = {}
     app.cleanup_ctx.append(telegram_ctx)
     setup_routes(app)
     return app

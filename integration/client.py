@@ -19,7 +19,12 @@ Decisions:
 - A record whose data cannot be parsed (e.g. an impossible date) raises `SiskohatError`
   (with the `WireError` as cause), so callers fall back to the mirror.
 - `ping()` is one attempt (no retries) of `estimasi` for the dummy porsi `0000000000`; "00"
-  or "01" means up. With the breaker open it answers False without a request.
+  or "01" means up. With the breaker open it answers False without a request. `check()` is the
+  same attempt naming the outcome: "ok", "auth_error" (HTTP 401: the key, not an outage),
+  "unavailable" or "error".
+- `health()` reports from memory only (never a request): breaker state, the time of the last
+  attempt Siskohat answered with an envelope (`last_success_at`), and whether the last answer
+  was a 401 - what `GET /healthz` shows.
 
 Logging: method, path template (never a porsi), status and duration only; never bodies.
 """
@@ -179,6 +184,9 @@ class SiskohatClient:
         )
         self._breakers.add_listener(self._on_breaker_event)
         self._breaker = None  # purgatory AsyncCircuitBreaker, created on first use
+        # time.time() of the last attempt Siskohat answered usably / with a 401
+        self.last_success_at: float | None = None
+        self.last_auth_error_at: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -253,6 +261,7 @@ class SiskohatClient:
                     (time.perf_counter() - started) * 1000,
                 )
                 if status == 401:
+                    self.last_auth_error_at = time.time()
                     raise SiskohatAuthError("Siskohat rejected the API key (HTTP 401)")
                 if status == 429:
                     raise _Transient(
@@ -264,9 +273,11 @@ class SiskohatClient:
                     raise SiskohatError(f"Siskohat answered HTTP {status} to GET {template}")
                 body = await resp.read()
             try:
-                return parse_envelope(json.loads(body))
+                env = parse_envelope(json.loads(body))
             except (ValueError, WireError):  # JSONDecodeError and UnicodeDecodeError too
                 raise _Transient("body is not a JSON envelope") from None
+            self.last_success_at = time.time()
+            return env
 
     async def _call(
         self,
@@ -347,6 +358,11 @@ class SiskohatClient:
 
     async def ping(self) -> bool:
         """True when Siskohat answers a read call (one attempt, no retries)."""
+        return await self.check() == "ok"
+
+    async def check(self) -> str:
+        """One attempt of a read call: "ok", "auth_error" (HTTP 401: the key is wrong, Siskohat
+        is up), "unavailable" (down, or the breaker open) or "error" (any other answer)."""
         try:
             await self._call(
                 "ping",
@@ -354,9 +370,34 @@ class SiskohatClient:
                 f"/siskohat/estimasi/{PING_PORSI}",
                 attempts=1,
             )
+        except SiskohatAuthError:
+            return "auth_error"
+        except SiskohatUnavailable:
+            return "unavailable"
         except SiskohatError:
-            return False
-        return True
+            return "error"
+        return "ok"
+
+    def health(self) -> dict[str, Any]:
+        """What the client knows without asking Siskohat: breaker, last success, key state."""
+        breaker = self.breaker_state
+        ok_at, auth_at = self.last_success_at, self.last_auth_error_at
+        if auth_at is not None and (ok_at is None or auth_at >= ok_at):
+            state = "auth_error"  # the newest answer was a 401: configuration, not an outage
+        elif breaker == "open":
+            state = "unavailable"
+        elif ok_at is None:
+            state = "unknown"  # no call yet since the start
+        else:
+            state = "ok"
+        return {
+            "state": state,
+            "breaker": breaker,
+            "last_success": (datetime.fromtimestamp(ok_at, UTC).isoformat(timespec="seconds")
+                             if ok_at is not None else None),
+            "last_success_age_s": (round(max(0.0, time.time() - ok_at), 1)
+                                   if ok_at is not None else None),
+        }
 
     # ------------------------------------------------------------------ batch
 
@@ -408,6 +449,7 @@ class SiskohatClient:
             async with session.get(url, headers=self._headers, timeout=self._export_timeout) as r:
                 log.info("siskohat GET %s -> %s", template, r.status)
                 if r.status == 401:
+                    self.last_auth_error_at = time.time()
                     raise SiskohatAuthError("Siskohat rejected the API key (HTTP 401)")
                 if r.status == 404:
                     raise SiskohatError(f"Siskohat has no export for {day.isoformat()} (HTTP 404)")
@@ -423,3 +465,4 @@ class SiskohatClient:
                 with open(tmp, "wb") as out:
                     async for chunk in r.content.iter_chunked(1 << 16):
                         out.write(chunk)
+                self.last_success_at = time.time()

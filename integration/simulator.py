@@ -8,6 +8,10 @@ Routes (all need the `x-key` header; a wrong or missing key gets HTTP 401 with a
   porsi answers "01" with empty `Data`; a porsi that is not 10 digits answers "99".
 - `GET /siskohat/perubahan?sejak=&halaman=&ukuran=`: rows with `updated_at >= sejak`, oldest
   change first (ties by porsi), paged, `HalamanBerikutnya` = next page or null.
+- `GET /siskohat/_simulator` (not in the contract): who answers - `{"service":
+  "hajibot-siskohat-simulator", "instance": <random per start>, "data": <fingerprint of the
+  data>}`, so a hajibot can tell its own (or a twin with the same data) from a stranger on the
+  port (`identify`, `data_fingerprint`).
 - `GET /siskohat/ekspor/{YYYY-MM-DD}.csv`: rows whose `updated_at` falls on that calendar day
   in WIB (UTC+7, Siskohat's own clock; a naive `updated_at` counts as UTC), in
   the export column order. Choice for "the first export is the full mirror": the export of the
@@ -34,10 +38,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import heapq
 import io
+import json
 import os
 import random
+import secrets
 import sys
 import weakref
 from array import array
@@ -50,6 +57,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from integration.wire import (
@@ -310,6 +318,9 @@ FAULTS = web.AppKey("faults", Faults)
 RANDOM = web.AppKey("random", random.Random)
 STATS = web.AppKey("stats", Counter)  # requests that reached the server, by route name
 _KEY = web.AppKey("key", str)
+INSTANCE = web.AppKey("instance", str)  # random per app: "is this my simulator?"
+DATA_ID = web.AppKey("data_id", str)  # data_fingerprint() of what it serves
+SERVICE = "hajibot-siskohat-simulator"
 _CLOSING = web.AppKey("closing", asyncio.Event)
 
 
@@ -433,6 +444,10 @@ async def _gate(request: web.Request, handler):
     """Count, delay, inject faults, check the key - in that order, before any handler."""
     app = request.app
     route = request.match_info.route.name or "other"
+    if route == "identitas":  # who answers: no faults, not counted, the key still checked
+        if request.headers.get("x-key") != app[_KEY]:
+            return _json(_envelope("401", "Unauthorized: x-key salah atau tidak ada", []), 401)
+        return await handler(request)
     app[STATS][route] += 1
     app[STATS]["total"] += 1
     faults, rnd = app[FAULTS], app[RANDOM]
@@ -562,6 +577,47 @@ async def _export(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+async def _identity(request: web.Request) -> web.Response:
+    app = request.app
+    return _json({"service": SERVICE, "instance": app[INSTANCE], "data": app[DATA_ID]})
+
+
+def data_fingerprint(data: Mapping[str, Mapping[str, Any]] | RowStore | str | Path) -> str:
+    """A cheap identity of the data: for a file its size and the hashes of its first and last
+    64 KiB (a national CSV is not read whole); for rows a hash of their JSON."""
+    h = hashlib.sha256()
+    if isinstance(data, str | Path):
+        with open(data, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            h.update(str(size).encode())
+            h.update(f.read(1 << 16))
+            if size > 1 << 16:
+                f.seek(max(1 << 16, size - (1 << 16)))
+                h.update(f.read())
+    elif isinstance(data, RowStore):
+        h.update(f"store:{id(data)}".encode())  # built in-process: only itself is the same data
+    else:
+        h.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:32]
+
+
+async def identify(url: str, key: str, timeout_s: float = 1.0) -> dict | None:
+    """What `GET /siskohat/_simulator` at `url` says, or None when whatever listens there is
+    not a hajibot simulator taking this key (no answer in time, 401, 404, not JSON...)."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as s:
+            async with s.get(url.rstrip("/") + "/siskohat/_simulator",
+                             headers={"x-key": key}) as resp:
+                if resp.status != 200:
+                    return None
+                body = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("service") != SERVICE:
+        return None
+    return body
+
+
 async def _on_shutdown(app: web.Application) -> None:
     app[_CLOSING].set()  # wake hanging "timeout" handlers
 
@@ -602,12 +658,15 @@ def build_app(
     app[RANDOM] = random.Random(seed)
     app[STATS] = Counter()
     app[_KEY] = key
+    app[INSTANCE] = secrets.token_hex(16)
+    app[DATA_ID] = data_fingerprint(rows_or_csv_path)
     app[_CLOSING] = asyncio.Event()
     app.on_shutdown.append(_on_shutdown)
     call_pattern = "{call:estimasi|pelunasan|pembatalan|jemaah}"
     app.router.add_get(f"/siskohat/{call_pattern}/{{porsi}}", _read_call, name="read")
     app.router.add_get("/siskohat/perubahan", _changes, name="perubahan")
     app.router.add_get("/siskohat/ekspor/{name}.csv", _export, name="ekspor")
+    app.router.add_get("/siskohat/_simulator", _identity, name="identitas")
     return app
 
 
@@ -624,7 +683,11 @@ async def serve(
     runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # port taken: leave nothing half-started behind
+        await runner.cleanup()
+        raise
     return runner
 
 
@@ -667,13 +730,16 @@ def run(
 
 __all__ = [
     "FAULTS",
+    "INSTANCE",
     "STATS",
     "STORE",
     "Faults",
     "RowStore",
     "base_url",
     "build_app",
+    "data_fingerprint",
     "fake_account",
+    "identify",
     "load_rows",
     "run",
     "serve",

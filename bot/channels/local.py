@@ -66,25 +66,57 @@ def _mirror_empty(db) -> bool:
                    for t in tables)
 
 
-async def embedded_setup(settings: Settings, stack: AsyncExitStack) -> str | None:
+async def start_simulator(csv_path: Path, siskohat_url: str, key: str,
+                          stack: AsyncExitStack) -> str:
+    """Serve `csv_path` at `siskohat_url` (loopback) and return the URL the client must use.
+
+    Port taken: when a hajibot simulator with this key and the same data answers there (another
+    hajibot, `hajibot simulator`), it is used; anything else (a stranger, a simulator with other
+    data or another key) leaves it alone and ours starts on a free port. Ours answers with the
+    random instance id it was started with, so a client is never pointed at somebody else."""
+    from integration import simulator
+
+    url = urlsplit(siskohat_url)
+    base = f"{url.scheme}://{url.netloc}"
+    try:
+        runner = await simulator.serve(csv_path, url.hostname, url.port or 80, key)
+    except OSError:  # port taken
+        found = await simulator.identify(base, key)
+        if found is not None and found.get("data") == simulator.data_fingerprint(csv_path):
+            log.info("Siskohat simulator already running on %s", base)
+            return siskohat_url
+    else:
+        stack.push_async_callback(runner.cleanup)
+        found = await simulator.identify(base, key)
+        if found is not None and found.get("instance") == runner.app[simulator.INSTANCE]:
+            return siskohat_url
+        # bound, yet something else answers (e.g. the name resolves to another listener)
+    runner = await simulator.serve(csv_path, "127.0.0.1", 0, key)
+    stack.push_async_callback(runner.cleanup)
+    moved = simulator.base_url(runner)
+    log.info("%s is taken by another server: Siskohat simulator on %s instead", base, moved)
+    return moved
+
+
+async def embedded_setup(settings: Settings,
+                         stack: AsyncExitStack) -> tuple[Settings, str | None]:
     """Migrate; start the simulator and fill an empty mirror with its demo data when the
-    Siskohat URL is the loopback default. Returns a one-line hint with demo porsi numbers."""
+    Siskohat URL is on loopback. Returns the settings to use (the simulator's URL when it had
+    to move to a free port) and a one-line hint with demo porsi numbers."""
     from bot.db.engine import Database
 
     Database(settings.database_url).dispose()  # creates var/ for a SQLite file
     migrate.upgrade(settings.database_url)
     url = urlsplit(settings.siskohat_url)
     if not settings.embedded_simulator or url.hostname not in LOOPBACK:
-        return None
-    from integration import demo, mirror, simulator
+        return settings, None
+    from integration import demo, mirror
 
     csv_path = settings.simulator_data or demo.demo_csv()
-    try:
-        runner = await simulator.serve(csv_path, url.hostname, url.port or 80,
-                                       settings.siskohat_key.get_secret_value())
-        stack.push_async_callback(runner.cleanup)
-    except OSError:  # port taken: another hajibot (or `hajibot simulator`) already serves it
-        log.info("Siskohat simulator already running on %s", settings.siskohat_url)
+    served = await start_simulator(csv_path, settings.siskohat_url,
+                                   settings.siskohat_key.get_secret_value(), stack)
+    if served != settings.siskohat_url:
+        settings = settings.model_copy(update={"siskohat_url": served})
     db = Database(settings.database_url)
     try:
         if _mirror_empty(db):
@@ -92,7 +124,7 @@ async def embedded_setup(settings: Settings, stack: AsyncExitStack) -> str | Non
     finally:
         db.dispose()
     sample = list(demo.DEMO_PORSI.items())[:4]
-    return "Demo porsi: " + ", ".join(f"{porsi} ({label})" for label, porsi in sample)
+    return settings, "Demo porsi: " + ", ".join(f"{porsi} ({label})" for label, porsi in sample)
 
 
 class LocalBot:
@@ -118,7 +150,7 @@ class LocalBot:
 
     async def __aenter__(self) -> LocalBot:
         if self.embedded:
-            self.hint = await embedded_setup(self.settings, self._stack)
+            self.settings, self.hint = await embedded_setup(self.settings, self._stack)
         self.app = build_application(self.settings, request=InProcessRequest(self.api),
                                      keep_outcomes=True, throttle=False)
         await start_app(self.app)

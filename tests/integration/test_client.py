@@ -347,3 +347,38 @@ async def test_logs_carry_no_porsi_or_personal_data(server, caplog):
 def test_tls_verification_is_never_disabled():
     source = Path(client_module.__file__).read_text()
     assert "ssl=False" not in source and "verify_ssl" not in source
+
+
+# ---------------------------------------------------------------------- health (issue 18, #4)
+
+
+async def test_health_is_from_memory_and_tracks_the_last_success(server):
+    async with make_client(server) as client:
+        before = client.health()
+        assert before["state"] == "unknown" and before["last_success"] is None
+        assert before["breaker"] == "closed"
+        await client.fetch_record("1300477219")
+        after = client.health()
+        assert after["state"] == "ok" and after["last_success"] is not None
+        assert 0 <= after["last_success_age_s"] < 5
+        total = app_of(server)[STATS]["total"]
+        for _ in range(5):
+            client.health()
+        assert app_of(server)[STATS]["total"] == total  # health() sends nothing
+
+
+async def test_wrong_key_is_auth_error_not_an_outage(server):
+    async with make_client(server, key="wrong", breaker_threshold=2) as client:
+        for _ in range(4):
+            assert await client.check() == "auth_error"
+        assert client.breaker_state == "closed"
+        assert client.health()["state"] == "auth_error"
+        assert await client.ping() is False
+
+
+async def test_check_names_an_outage(server):
+    app_of(server)[FAULTS].fail_next = 1
+    async with make_client(server) as client:
+        assert await client.check() == "unavailable"
+        assert await client.check() == "ok"
+        assert client.health()["state"] == "ok"

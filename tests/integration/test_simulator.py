@@ -337,3 +337,39 @@ async def test_clean_file_is_served_as_the_full_export(aiohttp_client, csv_path)
     status, day = await _export(client, "2024-03-02")  # other days: only that day's rows
     assert [r["kd_porsi"] for r in csv.DictReader(io.StringIO(day))] == [
         "1300477219", "3500000002"]  # fmt: skip
+
+
+async def test_identity_names_the_instance_and_the_data(csv_path, tmp_path):
+    """Who answers on a port: this simulator (instance), the same data (fingerprint), this key."""
+    from integration.simulator import INSTANCE, data_fingerprint, identify
+
+    runner = await serve(csv_path, port=0, key=KEY)
+    try:
+        url = base_url(runner)
+        found = await identify(url, KEY)
+        assert found["instance"] == runner.app[INSTANCE]
+        assert found["data"] == data_fingerprint(csv_path)
+        copy = tmp_path / "copy.csv"
+        copy.write_bytes(csv_path.read_bytes())
+        assert data_fingerprint(copy) == found["data"]  # same content elsewhere: the same data
+        copy.write_bytes(csv_path.read_bytes().replace(b"AHMAD", b"AHMAT"))
+        assert data_fingerprint(copy) != found["data"]
+        assert await identify(url, "other-key") is None
+        assert runner.app[STATS]["total"] == 0  # not counted as contract traffic
+    finally:
+        await runner.cleanup()
+
+
+async def test_identify_a_silent_stranger_is_none_quickly():
+    import socket
+    import time
+
+    from integration.simulator import identify
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        started = time.perf_counter()
+        assert await identify(f"http://127.0.0.1:{sock.getsockname()[1]}", KEY,
+                              timeout_s=0.3) is None
+        assert time.perf_counter() - started < 2
