@@ -6,6 +6,8 @@ and their words in the transcripts replaced, keeping ticket metadata for statist
 Kept on purpose: the personal-data audit log (who saw which porsi when: the record that each
 view was legitimate; it holds no record values), verification failures (anti-abuse; they
 expire), helpdesk blocks (anti-abuse) and the FAQ gaps (masked, without any chat id).
+The log of verification-factor changes (porsi and factor name, no values) follows the audit
+log's period; ids of Siskohat push events are forgotten after `push_event_retention_days`.
 
 `purge` applies the retention settings; `hajibot db purge` and a daily job run it. Both return
 counts only, and only counts are logged.
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
 from bot.settings import Settings
+from integration import push
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,8 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
           keep_failures: timedelta | None = None) -> dict[str, int]:
     """Apply retention: state untouched for `state_retention_days` (runtime state, pelimpahan
     case/checklist), expired links, failures past the lock-out window, update ids older than
-    two days; anonymise tickets closed more than `ticket_retention_days` ago. `dry_run`
-    counts the same rows and rolls back."""
+    two days, push event ids older than `push_event_retention_days`; anonymise tickets closed
+    more than `ticket_retention_days` ago. `dry_run` counts the same rows and rolls back."""
     state_before = now - timedelta(days=settings.state_retention_days)
     keep = keep_failures if keep_failures is not None else lockout_keep()
     with db.session() as s:
@@ -77,6 +80,8 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
         counts.update(repos_pelimpahan.purge_older_than(s, state_before))
         counts.update(repos_helpdesk.purge_older_than(
             s, now - timedelta(days=settings.ticket_retention_days)))
+        counts["push_events"] = push.purge_events(
+            s, now - timedelta(days=settings.push_event_retention_days))
         if dry_run:
             s.rollback()
     log.info("privacy: purge%s: %s", " (dry run)" if dry_run else "", counts)

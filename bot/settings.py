@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # expected first response of an agent in working hours, told to the person at a new ticket
     helpdesk_response_minutes: int = 60
     # --- retention (bot/privacy.py: `hajibot db purge` and the daily job)
+    # ids of applied Siskohat push events; a retry of an id within this period is a duplicate
+    push_event_retention_days: int = Field(default=30, ge=1)
     state_retention_days: int = 180  # chat/user state, pelimpahan checklist untouched longer
     ticket_retention_days: int = 365  # closed helpdesk tickets: the person's words anonymised
     # The log of who saw whose personal data is the proof each view was legitimate; no source

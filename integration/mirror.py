@@ -596,12 +596,15 @@ def apply_changes(
     at: datetime,
     *,
     source: str = "push",
+    replaced: dict[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """Apply changed export columns onto the stored row (partial update), bumping `updated_at`
     to `at` unless the stored copy is as new or newer. Returns (outcome, ignored columns).
 
     Unknown columns (and kd_porsi/updated_at, which an event cannot change) are ignored and
-    returned; a value that cannot mean anything raises WireError before anything is written."""
+    returned; a value that cannot mean anything raises WireError before anything is written.
+    `replaced`, when given, receives the previous stored value ('' for none) of each column
+    whose value this call actually changed (read under the same row lock as the write)."""
     porsi = parse_porsi(porsi)
     values: dict[str, str] = {}
     ignored: list[str] = []
@@ -637,6 +640,9 @@ def apply_changes(
             )
         )
         if result.rowcount:
+            if replaced is not None:
+                old = dict(zip(PACKED_COLUMNS, unpack(data), strict=True))
+                replaced.update({c: old[c] for c, v in values.items() if old[c] != v})
             return EventOutcome.APPLIED, ignored
     return EventOutcome.STALE, ignored
 

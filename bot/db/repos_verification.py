@@ -13,11 +13,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models.verification import PersonalDataView, VerificationFailure, VerifiedLink
+from bot.db.models.verification import (
+    PersonalDataView,
+    VerificationFactorChange,
+    VerificationFailure,
+    VerifiedLink,
+)
 from knowledge.verification import LockoutRules, locked_until, tries_left
 
 # A view kind is a fixed code; anything else (a value from the record) is refused.
 VIEW_KINDS = frozenset({"pelunasan", "pelunasan_cli", "pelimpahan", "helpdesk"})
+# The record values a verification is checked against (export column names), and the mirror
+# sources that may change them.
+FACTORS = ("no_hp", "tgl_lahir")
+FACTOR_SOURCES = frozenset({"push", "batch", "feed", "live"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,16 @@ class Link:
     porsi: str
     verified_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FactorChange:
+    porsi: str
+    factor: str
+    source: str
+    event_id: str | None
+    changed_at: datetime
+    links_reset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +208,36 @@ def audit_views(session: Session, *, porsi: str | None = None, chat_id: int | No
                  viewed_at=_aware(r.viewed_at)) for r in session.scalars(q)]
 
 
+def factors_changed(session: Session, *, porsi: str, factors: list[str] | tuple[str, ...],
+                    source: str, event_id: str | None, now: datetime) -> int:
+    """A verification factor of `porsi` changed in the mirror (call it in the transaction of
+    the mirror write): delete every verified link of the porsi, since a chat verified against
+    the old phone or birth date must verify again, and audit one row per factor (its name,
+    never a value). Returns how many links were reset."""
+    unknown = [f for f in factors if f not in FACTORS]
+    if unknown or not factors:
+        raise ValueError(f"not verification factors: {unknown or factors!r}")
+    if source not in FACTOR_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    reset = session.execute(delete(VerifiedLink).where(VerifiedLink.porsi == porsi)).rowcount
+    for factor in dict.fromkeys(factors):
+        session.add(VerificationFactorChange(porsi=porsi, factor=factor, source=source,
+                                             event_id=event_id, changed_at=_db_time(now),
+                                             links_reset=reset or 0))
+    session.flush()
+    return reset or 0
+
+
+def factor_changes(session: Session, *, porsi: str | None = None) -> list[FactorChange]:
+    q = select(VerificationFactorChange).order_by(VerificationFactorChange.changed_at,
+                                                  VerificationFactorChange.id)
+    if porsi is not None:
+        q = q.where(VerificationFactorChange.porsi == porsi)
+    return [FactorChange(porsi=r.porsi, factor=r.factor, source=r.source, event_id=r.event_id,
+                         changed_at=_aware(r.changed_at), links_reset=r.links_reset)
+            for r in session.scalars(q)]
+
+
 # --- erasure and retention --------------------------------------------------------------------
 
 
@@ -212,16 +261,20 @@ def purge_older_than(session: Session, now: datetime, *, keep_failures: timedelt
                      audit_before: datetime | None = None) -> dict[str, int]:
     """Delete expired links and failures older than `keep_failures` (set it to the lock-out
     rules' window + lock-out: older failures no longer count for anything); audit entries
-    older than `audit_before` only when a period is set (None keeps them all)."""
-    audits = 0
+    older than `audit_before` (the log of views and of verification-factor changes) only when
+    a period is set (None keeps them all)."""
+    audits = changes = 0
     if audit_before is not None:
         audits = session.execute(delete(PersonalDataView)
                                  .where(PersonalDataView.viewed_at < _db_time(audit_before))
                                  ).rowcount or 0
+        changes = session.execute(
+            delete(VerificationFactorChange)
+            .where(VerificationFactorChange.changed_at < _db_time(audit_before))).rowcount or 0
     links = session.execute(delete(VerifiedLink)
                             .where(VerifiedLink.expires_at <= _db_time(now))).rowcount
     fails = session.execute(delete(VerificationFailure)
                             .where(VerificationFailure.failed_at < _db_time(now - keep_failures))
                             ).rowcount
     return {"verified_links": links or 0, "verification_failures": fails or 0,
-            "personal_data_views": audits}
+            "personal_data_views": audits, "verification_factor_changes": changes}

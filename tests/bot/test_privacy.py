@@ -16,16 +16,24 @@ from bot.db import repos_helpdesk as hd
 from bot.db import repos_pelimpahan as pel
 from bot.db import repos_verification as ver
 from bot.db.engine import Database
+from bot.db.models.mirror import PushEvent
 from bot.db.models.runtime import ChatState, ProcessedUpdate, UserState
-from bot.db.models.verification import PersonalDataView, VerificationFailure, VerifiedLink
+from bot.db.models.verification import (
+    PersonalDataView,
+    VerificationFactorChange,
+    VerificationFailure,
+    VerifiedLink,
+)
 from bot.settings import Settings
+from integration.mirror import iso_utc
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 KEEP_FAILURES = timedelta(hours=2)
 PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_links": 1,
           "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
-          "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0}
+          "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0,
+          "verification_factor_changes": 0, "push_events": 1}
 
 
 @pytest.fixture
@@ -77,6 +85,11 @@ def seed(db: Database, now: datetime) -> dict:
         ver.record_failure(s, chat_id=2, porsi="0100000009", now=now - timedelta(minutes=30))
         ver.audit_view(s, chat_id=1, user_id=1, porsi="0100000001", kind="pelunasan",
                        now=now - 400 * DAY)
+        ver.factors_changed(s, porsi="0100000007", factors=["no_hp"], source="push",
+                            event_id="ev-old", now=now - 400 * DAY)
+        # push event ids: kept 30 days by default (a retry inside them is a duplicate)
+        s.add_all([PushEvent(id="ev-old", received_at=iso_utc(now - 31 * DAY), outcome="applied"),
+                   PushEvent(id="ev-new", received_at=iso_utc(now - 29 * DAY), outcome="stale")])
         # chat 1: everything old -> goes; chat 2: an old case but a fresh tick -> stays whole
         pel.save_case(s, 1, cause="wafat", policy_version="v", eligible=True, reasons=[],
                       now=now - 200 * DAY)
@@ -95,7 +108,8 @@ def snapshot(db: Database) -> dict:
     with db.session() as s:
         counts = {m.__name__: s.scalar(select(func.count()).select_from(m))
                   for m in (ChatState, UserState, ProcessedUpdate, VerifiedLink,
-                            VerificationFailure, PersonalDataView)}
+                            VerificationFailure, PersonalDataView, VerificationFactorChange,
+                            PushEvent)}
         texts = {}
         for t in hd.tickets_of(s, 1) + hd.tickets_of(s, 2) + hd.tickets_of(s, 3):
             texts[t.id] = ([m.text for m in hd.messages(s, t.id)], t.comment, t.porsi,
@@ -121,6 +135,8 @@ def test_purge_dry_run_counts_and_changes_nothing_then_purges(pdb):
         assert s.scalar(select(func.count()).select_from(VerifiedLink)) == 1
         assert ver.failure_count(s, chat_id=1) == 0 and ver.failure_count(s, chat_id=2) == 1
         assert len(ver.audit_views(s, chat_id=1)) == 1  # the audit log is kept by default
+        assert len(ver.factor_changes(s)) == 1  # and so is the log of factor changes
+        assert list(s.scalars(select(PushEvent.id))) == ["ev-new"]
         assert pel.checklist(s, 1) == {} and pel.get_case(s, 1) is None
         assert pel.checklist(s, 2) == {"akta_kematian": True} and pel.get_case(s, 2)
         old = hd.get(s, ids["old"])
@@ -145,6 +161,10 @@ def test_purge_follows_the_settings(pdb):
     assert counts["chat_state"] == 2 and counts["user_state"] == 2
     assert counts["tickets_anonymised"] == 2  # the open ticket never
     assert counts["personal_data_views"] == 0  # no audit period set: kept
+    assert counts["push_events"] == 1
+    counts = privacy.purge(pdb, Settings(push_event_retention_days=28), NOW, dry_run=True,
+                           keep_failures=KEEP_FAILURES)
+    assert counts["push_events"] == 2
 
 
 def test_audit_log_purged_only_past_a_set_period(pdb):
@@ -155,8 +175,10 @@ def test_audit_log_purged_only_past_a_set_period(pdb):
     counts = privacy.purge(pdb, Settings(audit_retention_days=365), NOW,
                            keep_failures=KEEP_FAILURES)
     assert counts["personal_data_views"] == 1  # the 400-day-old view
+    assert counts["verification_factor_changes"] == 1  # the 400-day-old factor change
     with pdb.session() as s:
         assert ver.audit_views(s, chat_id=1) == []
+        assert ver.factor_changes(s) == []
         assert len(ver.audit_views(s, chat_id=2)) == 1
 
 

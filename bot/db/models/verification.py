@@ -68,3 +68,24 @@ class PersonalDataView(Base):
         Index("ix_personal_data_views_porsi_at", "porsi", "viewed_at"),
         Index("ix_personal_data_views_chat_at", "chat_id", "viewed_at"),
     )
+
+
+class VerificationFactorChange(Base):
+    """Audit: a verification factor (`no_hp` or `tgl_lahir`) of a porsi changed in the mirror
+    by `source` (e.g. "push", with the push event's id), when, and how many verified links
+    of that porsi were reset because of it. The values themselves are never stored."""
+
+    __tablename__ = "verification_factor_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    porsi: Mapped[str] = mapped_column(String(10), nullable=False)
+    factor: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    links_reset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        Index("ix_verification_factor_changes_porsi_at", "porsi", "changed_at"),
+        Index("ix_verification_factor_changes_at", "changed_at"),
+    )
