@@ -117,7 +117,7 @@ def _parse(body: bytes, now: datetime) -> dict[str, Any]:
     if len(event_id) > 200:
         raise _BadEvent("id longer than 200 characters")
     jenis = payload.get("jenis")
-    if jenis not in EVENT_TYPES:
+    if not isinstance(jenis, str) or jenis not in EVENT_TYPES:
         raise _BadEvent(f"unknown jenis; expected one of {sorted(EVENT_TYPES)}")
     try:
         porsi = parse_porsi(payload.get("kd_porsi"))
