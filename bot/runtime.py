@@ -41,6 +41,11 @@ PREFILTER_GROUP = -10
 # bot_data key of a feature's say on an edited private message (the helpdesk carries edits of
 # relayed messages): an async callable (update, context) -> True when it dealt with the edit.
 EDIT_HOOK = "edit_hook"
+# bot_data key of a feature's say on a private message over the throttle's burst: an async
+# callable (update, context) -> True when the feature must get the message all the same (the
+# helpdesk, while the chat has an open ticket: words for an agent are never dropped - it paces
+# a flood itself). Asked only over the burst, so it costs nothing on ordinary messages.
+THROTTLE_HOOK = "throttle_hook"
 
 
 def _utcnow() -> datetime:
@@ -381,6 +386,12 @@ class HajiApplication(Application):
 
 # --- pre-filters (group -10) -------------------------------------------------------------------
 
+async def _kept_anyway(update: Update, context: CallbackContext) -> bool:
+    """A feature's THROTTLE_HOOK says this message over the burst must not be dropped."""
+    hook = context.application.bot_data.get(THROTTLE_HOOK)
+    return hook is not None and bool(await hook(update, context))
+
+
 async def prefilter(update: Update, context: CallbackContext) -> None:
     """Throttle bursts, answer edited messages, refuse over-long input - before any feature."""
     msg = update.message or update.edited_message
@@ -403,7 +414,8 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
         meta["tc"] = meta.get("tc", 0) + 1
     if album is not None:
         meta["tg"] = album
-    if app.bot_data.get("throttle", True) and meta["tc"] > settings.throttle_burst:
+    if app.bot_data.get("throttle", True) and meta["tc"] > settings.throttle_burst \
+            and not await _kept_anyway(update, context):
         metrics.THROTTLED.inc()
         if not meta.get("tn"):
             meta["tn"] = True

@@ -12,6 +12,10 @@ While a ticket is open (at most one per person; asking again adds to it):
   location, ...) goes to the agents and stops there (handler in group -5, ApplicationHandlerStop);
   the person gets a short silent receipt ("Terkirim ke petugas", once per album), or is told
   that it could not be delivered yet;
+- the runtime's burst throttle never drops such a message (THROTTLE_HOOK, `keep_for_agents`):
+  up to TICKET_BURST_FACTOR bursts per throttle window go straight through; beyond that (a
+  flood) each message is still stored in the outbox, due after the window, and relayed in order
+  by the next flush or the job, the person being told it follows shortly;
 - commands (/start, /porsi, /help, ...) and buttons still reach the bot; /selesai closes the
   ticket; /petugas reminds the person of the open ticket;
 - while a bot wizard the person started is waiting for an answer (e.g. /porsi asked for the
@@ -43,7 +47,7 @@ from telegram.ext import (
 )
 
 from bot.db import repos_helpdesk as repo
-from bot.runtime import EDIT_HOOK
+from bot.runtime import EDIT_HOOK, THROTTLE_HOOK
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
@@ -79,6 +83,11 @@ RECENT_KEY = "hd_recent"  # chat_data: the last bot exchanges, masked, text only
 ALBUM_KEY = "hd_album"  # chat_data: media group id of the last acknowledged album
 PORSI_KEY = "hd_porsi"  # chat_data: the last valid nomor porsi the person typed
 OFFICE_KEY = "hd_office"  # chat_data: {"porsi", "regency", "province"} of that porsi
+# chat_data: [window start (epoch s), messages in it, last album id, person told of pacing]
+RATE_KEY = "hd_rate"
+# In an open ticket this many throttle bursts per throttle window are relayed at once (20 per
+# 10 s by default); more are queued in the outbox (paced), never dropped.
+TICKET_BURST_FACTOR = 4
 RECENT_MAX = 6
 RECENT_CHARS = 160
 JOB_INTERVAL_S = 60.0
@@ -321,20 +330,83 @@ async def _report_flush(app: Application, ticket: repo.Ticket, result: relay.Flu
 
 
 # --- while a ticket is open ----------------------------------------------------------------
+async def keep_for_agents(update: Update, context: CallbackContext) -> bool:
+    """The runtime's THROTTLE_HOOK: a message over the burst is kept when it is words for the
+    agents - a new non-command message while the chat has an open ticket (paced beyond
+    TICKET_BURST_FACTOR bursts, see `_paced`), or an edit of one within that bound (an edit
+    cannot wait in the outbox: past the bound the runtime asks to wait, as elsewhere)."""
+    msg, chat = update.effective_message, update.effective_chat
+    if msg is None or chat is None or not configured(context):
+        return False
+    command = _command(msg.text) if update.message is not None else None
+    if command is not None and command not in OWN_COMMANDS:
+        return False  # the bot's commands are throttled as usual; /selesai never
+    flow = active_flow(context)
+    if update.message is not None and flow and flow != FLOW and FLOWS.get(flow) is not None \
+            and msg.text:
+        return False  # an answer to a bot wizard (see `on_private`), not words for the agents
+    if _maybe_open_ticket(context, chat.id) is None or _blocked(context, chat.id):
+        return False
+    return update.edited_message is None or not _count(update, context)[0]
+
+
+def _count(update: Update, context: CallbackContext) -> tuple[bool, list]:
+    """Count this message in the chat's relay window: (over TICKET_BURST_FACTOR bursts, the
+    window [start, count, last album, person told of pacing])."""
+    settings = services(context).settings
+    window = max(1.0, float(settings.throttle_window_s))
+    limit = max(1, settings.throttle_burst) * TICKET_BURST_FACTOR
+    now = services(context).clock().timestamp()
+    rate = context.chat_data.get(RATE_KEY)
+    if not isinstance(rate, list) or len(rate) != 4 or not 0 <= now - rate[0] < window:
+        rate = [now, 0, None, False]
+    album = update.effective_message.media_group_id
+    if album is None or album != rate[2]:  # an album counts once, as in the throttle
+        rate[1] += 1
+    rate[2] = album
+    context.chat_data[RATE_KEY] = rate
+    return rate[1] > limit, rate
+
+
+def _paced(update: Update, context: CallbackContext) -> tuple[timedelta | None, bool]:
+    """Count this message in the chat's relay window: (None, False) - relay now; past
+    TICKET_BURST_FACTOR bursts (the delay after which it is due - the window's end, whether
+    the person is to be told, once per window)."""
+    if not context.application.bot_data.get("throttle", True):
+        return None, False  # no throttle in this channel (console, ask): nothing to pace
+    over, rate = _count(update, context)
+    if not over:
+        return None, False
+    tell, rate[3] = not rate[3], True
+    window = max(1.0, float(services(context).settings.throttle_window_s))
+    now = services(context).clock().timestamp()
+    return timedelta(seconds=max(1.0, rate[0] + window - now)), tell
+
+
 async def relay_to_agents(update: Update, context: CallbackContext, ticket: repo.Ticket) -> None:
     app = context.application
     svc = services(context)
     msg = update.effective_message
     now = svc.clock()
     reply_to = None
+    delay, tell = _paced(update, context)
     with svc.db.session() as s:
         if msg.reply_to_message is not None:
             reply_to = repo.topic_message_for(s, ticket.id, msg.reply_to_message.message_id)
         row = repo.add_message(s, ticket_id=ticket.id, direction="in",
                                kind=relay.message_kind(msg), text=relay.message_text(msg),
                                person_message_id=msg.message_id, now=now,
-                               reply_to_message_id=reply_to)
+                               reply_to_message_id=reply_to,
+                               next_attempt_at=now + delay if delay is not None else None)
         repo.person_wrote(s, ticket.id, now)
+    if delay is not None:
+        # A flood in a ticket: stored, due after the window, relayed in order by the next
+        # flush or the job (no inline send, so the agents' group is not flooded with it).
+        if tell:
+            await send(update, context, render(lang_of(update, context),
+                                               "helpdesk_not_delivered.j2", final=False,
+                                               paced=True))
+        return
     result = await relay.flush(app, ticket.id)
     if row.id in result.sent:
         await _acknowledge(update, context)
@@ -633,6 +705,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
                                    edits.on_agent_edit), group=edits.GROUP)
     app.bot_data[EDIT_HOOK] = edits.on_person_edit
+    app.bot_data[THROTTLE_HOOK] = keep_for_agents
     app.add_handler(CommandHandler("petugas", petugas_command, filters=private))
     app.add_handler(CommandHandler("selesai", selesai_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))

@@ -7,8 +7,12 @@ for a short wait; anything still failing stays pending with a next attempt time 
 the repeating job (`handlers.helpdesk.tick`), never dropped. A deleted topic is recreated (new
 topic, context card again, resend); a closed topic is reopened.
 Several processes may share the database: a flush claims the rows it sends (`repo.claim`, a
-claim per flush run), renews the claim right before each send and gives back what it did not
+claim per flush run), keeps its claims alive with a heartbeat while it runs, renews the claim
+and marks the row right before each send (`repo.begin_send`) and gives back what it did not
 send, so the job and a handler - in this process or another - never send the same row twice.
+A process killed mid-send stops its heartbeat: its rows are taken over after
+`repo.CLAIM_TIMEOUT` (30 s), and a row it may already have copied is sent again with a visible
+"may be repeated" notice (see `deliver`).
 Nothing from messages reaches a log line: ticket codes, ids and Telegram's error texts only.
 """
 
@@ -28,7 +32,14 @@ from typing import Any
 from telegram import Message as TgMessage
 from telegram import ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
@@ -249,18 +260,28 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
                   owner: str) -> tuple[str, repo.Ticket]:
     """Try to send one outbox row claimed by `owner`:
     ("sent" | "pending" | "failed" | "lost", ticket); "lost": the claim was taken over (or the
-    row is no longer pending), so it was not sent."""
+    row is no longer pending), so it was not sent.
+
+    A copy that may already exist (`repo.begin_send` found the row still marked by a sender
+    that died mid-send, or an earlier send timed out) cannot be checked: the Bot API can neither
+    read a chat's history nor send idempotently, and the id of such a copy never reached us. Not
+    sending would lose the message whenever that copy did not arrive, and the person's words
+    must never be lost; so it is sent again and a notice replying to the new copy says it may be
+    a repeat - a duplicate the reader can see, never a silent one. A copy whose id was stored
+    (`mark_sent`: id and status in one commit) is never sent again."""
     db = svc(app).db
     attempt = 0
+    doubt = False  # an earlier copy of this row may exist (see above)
     while True:
         attempt += 1
         error: str
         retry_at: datetime | None = None
-        with db.session() as s:
-            if not repo.renew(s, row.id, owner=owner, now=now(app)):
-                log.warning("helpdesk %s: message %s claimed elsewhere", ticket.code, row.id)
-                return "lost", ticket
+        unknown = False  # this attempt's copy may have arrived although it failed
         if row.direction == "in" and ticket.thread_id is None:
+            with db.session() as s:
+                if not repo.renew(s, row.id, owner=owner, now=now(app)):
+                    log.warning("helpdesk %s: message %s claimed elsewhere", ticket.code, row.id)
+                    return "lost", ticket
             try:
                 ticket = await create_topic(app, ticket)
             except TelegramError as exc:  # 429, not a forum, no rights: keep it for later
@@ -271,6 +292,12 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
                                         seconds=max(wait, _backoff(row.attempts))))
                 log.warning("helpdesk %s: no topic yet: %s", ticket.code, exc)
                 return "pending", ticket
+        with db.session() as s:
+            start = repo.begin_send(s, row.id, owner=owner, now=now(app))
+        if start is None:
+            log.warning("helpdesk %s: message %s claimed elsewhere", ticket.code, row.id)
+            return "lost", ticket
+        doubt = doubt or start.maybe_sent
         try:
             target = await _copy(app, ticket, row)
         except RetryAfter as exc:
@@ -300,19 +327,59 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
         except NetworkError as exc:  # timeouts, connection errors: later
             error = exc.message
             retry_at = now(app) + timedelta(seconds=_backoff(row.attempts))
+            # a timeout may come after Telegram took the request: the copy may be there
+            unknown = isinstance(exc, TimedOut)
         except TelegramError as exc:
             error = exc.message
             retry_at = now(app) + timedelta(seconds=_backoff(row.attempts))
         else:
             with db.session() as s:
                 repo.mark_sent(s, row.id, target_message_id=target, now=now(app))
+            if doubt:
+                await _say_maybe_repeated(app, ticket, row, target)
             return "sent", ticket
         final = retry_at is None or row.attempts + 1 >= MAX_ATTEMPTS
         with db.session() as s:
-            repo.mark_retry(s, row.id, error=error, next_at=retry_at or now(app), failed=final)
+            repo.mark_retry(s, row.id, error=error, next_at=retry_at or now(app), failed=final,
+                            in_doubt=doubt or unknown)
         log.warning("helpdesk %s: message %s %s: %s", ticket.code, row.id,
                     "failed" if final else "pending", error)
         return ("failed" if final else "pending"), ticket
+
+
+async def _say_maybe_repeated(app: Application, ticket: repo.Ticket, row: repo.Message,
+                              target: int) -> None:
+    """The visible mark of a possible repeat: a notice replying to the new copy, to the agents
+    (a person's message) or to the person (an agent's reply). Best effort: the copy is there."""
+    log.warning("helpdesk %s: message %s sent again after an unknown outcome", ticket.code,
+                row.id)
+    reply = ReplyParameters(message_id=target, allow_sending_without_reply=True)
+    try:
+        if row.direction == "in":
+            await app.bot.send_message(agents_chat(app),
+                                       render("id", "helpdesk_agent.j2", key="maybe_repeated"),
+                                       message_thread_id=ticket.thread_id,
+                                       reply_parameters=reply, parse_mode=ParseMode.HTML)
+        else:
+            await app.bot.send_message(ticket.chat_id,
+                                       render(ticket.lang, "helpdesk_edit.j2",
+                                              key="maybe_repeated"),
+                                       reply_parameters=reply, parse_mode=ParseMode.HTML,
+                                       disable_notification=True)
+    except TelegramError as exc:
+        log.warning("helpdesk %s: repeat notice not sent: %s", ticket.code, exc)
+
+
+async def _heartbeat(app: Application, owner: str) -> None:
+    """While a flush runs: keep its claims fresh, so only a dead worker's claims go stale."""
+    interval = repo.HEARTBEAT.total_seconds()
+    while True:
+        await asyncio.sleep(interval)  # real time, like the process it vouches for
+        try:
+            with svc(app).db.session() as s:
+                repo.heartbeat(s, owner=owner, now=now(app))
+        except Exception as exc:  # noqa: BLE001 - try again next beat; begin_send checks
+            log.warning("helpdesk: heartbeat failed: %s", type(exc).__name__)
 
 
 async def flush(app: Application, ticket_id: int, *, inline: bool = True) -> Flushed:
@@ -324,9 +391,11 @@ async def flush(app: Application, ticket_id: int, *, inline: bool = True) -> Flu
     lock = locks.setdefault(ticket_id, asyncio.Lock())
     async with lock:
         owner = _owner()
+        beat = asyncio.create_task(_heartbeat(app, owner))
         try:
             return await _flush(app, ticket_id, inline=inline, owner=owner)
         finally:
+            beat.cancel()
             try:
                 with svc(app).db.session() as s:
                     repo.release(s, ticket_id=ticket_id, owner=owner)

@@ -8,9 +8,15 @@ Several worker processes may share one database (PostgreSQL in production):
   time; PostgreSQL locks the candidate rows with `FOR UPDATE SKIP LOCKED`, SQLite takes its one
   write lock with the first statement. A ticket's pending rows are claimed in order, per
   direction, only as a prefix: a row held by another live worker (or not due yet, for the job)
-  stops its direction, so a newer message never overtakes an older pending one. A claim older
-  than CLAIM_TIMEOUT belongs to a dead worker and is taken over (that row may then be sent
-  twice if the dead worker had sent it but not recorded it: at least once, never dropped).
+  stops its direction, so a newer message never overtakes an older pending one. A live worker
+  refreshes its claims every HEARTBEAT (`heartbeat`, from a task beside its sends), so a claim
+  not refreshed for CLAIM_TIMEOUT (a few heartbeats) belongs to a dead worker and is taken over.
+- a copy already sent is recognised: `begin_send` marks the row with the sender right before
+  the copy goes out and `mark_sent` stores the copy's id with the status in one commit (and
+  clears the mark). A pending row still marked by someone else was being sent when its sender
+  died (or Telegram timed out): the Bot API cannot tell whether that copy arrived, so the row
+  is sent again with a visible "may be repeated" notice (handlers/helpdesk_relay.py) - never
+  dropped, never silently doubled.
 - ticket numbers come from a per-month counter row incremented with UPDATE ... RETURNING (the
   row lock / SQLite's write lock serialises concurrent openings; (month, seq) stays unique).
 """
@@ -36,9 +42,12 @@ from bot.db.models.helpdesk import (
 from knowledge.tickets import TicketFacts, format_code, month_key
 
 OPEN_STATES = ("new", "claimed")
-# A worker renews its claim before each send; one older than this has died (a send, with its
-# inline 429 waits and a topic creation, takes well under a minute).
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# A flush refreshes its claims every HEARTBEAT while it runs (a task on the event loop, so
+# also during a send's inline 429 wait or a topic creation); a claim not refreshed for
+# CLAIM_TIMEOUT - six heartbeats - belongs to a dead worker and is taken over.
+HEARTBEAT = timedelta(seconds=5)
+CLAIM_TIMEOUT = timedelta(seconds=30)
+IN_DOUBT = "?"  # send_attempt of a row whose earlier copy may exist, between attempts
 
 
 def _db(t: datetime | None) -> datetime | None:
@@ -99,6 +108,7 @@ class Message:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    send_attempt: str | None = None  # see `begin_send`
 
 
 def _ticket(r: HelpdeskTicket) -> Ticket:
@@ -118,7 +128,7 @@ def _message(r: HelpdeskMessage) -> Message:
     return Message(r.id, r.ticket_id, r.direction, r.kind, r.text, r.person_message_id,
                    r.topic_message_id, r.reply_to_message_id, r.agent_id, r.status, r.attempts,
                    _aware(r.next_attempt_at), r.last_error, _aware(r.created_at),
-                   _aware(r.sent_at))
+                   _aware(r.sent_at), r.send_attempt)
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -266,11 +276,14 @@ def reopen(session: Session, ticket_id: int, now: datetime) -> Ticket:
 def add_message(session: Session, *, ticket_id: int, direction: str, kind: str,
                 text: str | None, now: datetime, status: str = "pending",
                 person_message_id: int | None = None, topic_message_id: int | None = None,
-                agent_id: int | None = None, reply_to_message_id: int | None = None) -> Message:
+                agent_id: int | None = None, reply_to_message_id: int | None = None,
+                next_attempt_at: datetime | None = None) -> Message:
+    """`next_attempt_at`: a pending row not due before then (the job leaves it until then)."""
     row = HelpdeskMessage(
         ticket_id=ticket_id, direction=direction, kind=kind, text=text, status=status,
         person_message_id=person_message_id, topic_message_id=topic_message_id,
-        agent_id=agent_id, reply_to_message_id=reply_to_message_id, attempts=0, created_at=_db(now),
+        agent_id=agent_id, reply_to_message_id=reply_to_message_id, attempts=0,
+        next_attempt_at=_db(next_attempt_at), created_at=_db(now),
         sent_at=_db(now) if status == "sent" else None)
     session.add(row)
     session.flush()
@@ -295,13 +308,17 @@ def mark_sent(session: Session, message_id: int, *, target_message_id: int | Non
     row.sent_at = _db(now)
     row.next_attempt_at = None
     row.claimed_by = row.claimed_at = None
+    row.send_attempt = None
     session.flush()
     return _message(row)
 
 
 def mark_retry(session: Session, message_id: int, *, error: str, next_at: datetime,
-               failed: bool = False) -> Message:
+               failed: bool = False, in_doubt: bool = False) -> Message:
+    """Not delivered this time. `in_doubt`: a copy may have arrived all the same (a timeout
+    after the request went out, or an earlier attempt's), so the next send says so."""
     row = session.get(HelpdeskMessage, message_id)
+    row.send_attempt = IN_DOUBT if in_doubt else None
     row.attempts += 1
     row.last_error = error[:120]
     row.next_attempt_at = None if failed else _db(next_at)
@@ -401,6 +418,40 @@ def renew(session: Session, message_id: int, *, owner: str, now: datetime) -> bo
                            .values(claimed_at=_db(now))
                            .execution_options(synchronize_session=False))
     return (done.rowcount or 0) == 1
+
+
+def heartbeat(session: Session, *, owner: str, now: datetime) -> int:
+    """`owner` is alive: refresh every claim it holds (see HEARTBEAT)."""
+    done = session.execute(update_(HelpdeskMessage)
+                           .where(HelpdeskMessage.claimed_by == owner,
+                                  HelpdeskMessage.status == "pending")
+                           .values(claimed_at=_db(now))
+                           .execution_options(synchronize_session=False))
+    return done.rowcount or 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendStart:
+    maybe_sent: bool  # an earlier copy of this row may already be on the other side
+
+
+def begin_send(session: Session, message_id: int, *, owner: str, now: datetime
+               ) -> SendStart | None:
+    """Right before the copy goes out: renew `owner`'s claim and mark the row as being sent
+    by `owner`. None: the claim was taken over (or the row is no longer pending) - do not send.
+    `maybe_sent`: the row was still marked by another sender (it died mid-send, or its send
+    timed out) or is in doubt since such an attempt, so a copy may exist already."""
+    prior = session.scalars(select(HelpdeskMessage.send_attempt)
+                            .where(HelpdeskMessage.id == message_id)).first()
+    done = session.execute(update_(HelpdeskMessage)
+                           .where(HelpdeskMessage.id == message_id,
+                                  HelpdeskMessage.status == "pending",
+                                  HelpdeskMessage.claimed_by == owner)
+                           .values(claimed_at=_db(now), send_attempt=owner)
+                           .execution_options(synchronize_session=False))
+    if (done.rowcount or 0) != 1:
+        return None
+    return SendStart(maybe_sent=prior is not None and prior != owner)
 
 
 def release(session: Session, *, ticket_id: int, owner: str) -> int:

@@ -108,6 +108,59 @@ def test_renewed_claim_is_not_stale(dbs):
     assert _claim(b, t.id, "B", now=T0 + repo.CLAIM_TIMEOUT + timedelta(seconds=1)).rows == []
 
 
+def test_heartbeat_keeps_a_live_claim_and_a_dead_one_is_taken_over_within_30_s(dbs):
+    """Issue 18, finding 5: a dead worker's claim used to hold for 5 minutes."""
+    a, b = dbs
+    assert repo.CLAIM_TIMEOUT <= timedelta(seconds=30)
+    assert repo.CLAIM_TIMEOUT >= 3 * repo.HEARTBEAT  # a late beat or two is not death
+    t = _ticket(a)
+    (rid,) = _rows(a, t.id, "i")
+    _claim(a, t.id, "A")
+    beat = T0
+    for _ in range(30):  # A lives for 2.5 minutes, beating: B never gets the row
+        beat += repo.HEARTBEAT
+        with a.session() as s:
+            assert repo.heartbeat(s, owner="A", now=beat) == 1
+        assert _claim(b, t.id, "B", now=beat + repo.HEARTBEAT).rows == []
+    # A is killed right after its last beat
+    assert _claim(b, t.id, "B", now=beat + repo.CLAIM_TIMEOUT - timedelta(seconds=1)).rows == []
+    late = beat + repo.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert [m.id for m in _claim(b, t.id, "B", now=late).rows] == [rid]
+    with a.session() as s:
+        assert repo.heartbeat(s, owner="A", now=late) == 0  # nothing of A's left to refresh
+
+
+def test_a_send_cut_short_is_known_to_be_in_doubt_and_a_recorded_one_is_never_resent(dbs):
+    a, b = dbs
+    t = _ticket(a)
+    first, second, third = _rows(a, t.id, "iii")
+    _claim(a, t.id, "A")
+    with a.session() as s:
+        start = repo.begin_send(s, first, owner="A", now=T0)
+        assert start is not None and not start.maybe_sent
+        repo.mark_sent(s, first, target_message_id=501, now=T0)  # id and status in one commit
+        assert not repo.begin_send(s, second, owner="A", now=T0).maybe_sent
+    # A is killed while copying `second` (its outcome unknown); `third` never started
+    late = T0 + repo.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert [m.id for m in _claim(b, t.id, "B", now=late).rows] == [second, third]
+    with a.session() as s:  # should A still be around, it may not send any more
+        assert repo.begin_send(s, second, owner="A", now=late) is None
+    with b.session() as s:
+        assert repo.begin_send(s, second, owner="B", now=late).maybe_sent
+        assert not repo.begin_send(s, third, owner="B", now=late).maybe_sent
+        # B's attempt fails for sure (429): the doubt about A's copy stays for the next one
+        repo.mark_retry(s, second, error="Flood control exceeded", next_at=late, in_doubt=True)
+        repo.mark_retry(s, third, error="Flood control exceeded", next_at=late)
+    _claim(a, t.id, "C", now=late)
+    with a.session() as s:
+        assert repo.begin_send(s, second, owner="C", now=late).maybe_sent
+        assert not repo.begin_send(s, third, owner="C", now=late).maybe_sent
+        done = repo.mark_sent(s, second, target_message_id=502, now=late)
+        assert done.status == "sent" and done.topic_message_id == 502
+        assert done.send_attempt is None
+        assert repo.get_message(s, first).topic_message_id == 501
+
+
 def test_job_claims_only_due_rows_and_nothing_behind_a_later_one(dbs):
     a, _ = dbs
     t = _ticket(a)

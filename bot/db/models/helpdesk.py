@@ -88,6 +88,9 @@ class HelpdeskMessage(Base):
     # in bot/db/repos_helpdesk.py belongs to a dead worker and may be taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set (to the claim owner) right before the copy is sent, cleared when its outcome is
+    # recorded: still set on a pending row, a copy may have reached the other side.
+    send_attempt: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_helpdesk_messages_ticket", "ticket_id", "id"),
