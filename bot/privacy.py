@@ -45,11 +45,16 @@ def lockout_keep() -> timedelta:
     return rules.window + rules.lockout
 
 
-def erase_person(db, chat_id: int, user_id: int | None, now: datetime) -> dict[str, int]:
+def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
+                 counter_salt: str | None = None) -> dict[str, int]:
     """Erase this chat's/user's data (one transaction); counts of what was deleted or
-    anonymised, and of what was kept on purpose (`kept_*`)."""
+    anonymised, and of what was kept on purpose (`kept_*`). With `counter_salt`, the
+    user's recent status lookups are carried over to a counter keyed by a salted hash of the
+    user id, so erasure never resets the hourly lookup allowance."""
     with db.session() as s:
         counts: dict[str, int] = {}
+        if counter_salt is not None and user_id is not None:
+            counts["kept_lookup_counter"] = _keep_lookups(s, counter_salt, user_id, now)
         counts.update(repos_runtime.erase_person(s, chat_id, user_id))
         counts["verified_links"] = repos_verification.erase_person(s, chat_id, user_id)
         counts.update(repos_pelimpahan.erase_person(s, chat_id))
@@ -59,6 +64,16 @@ def erase_person(db, chat_id: int, user_id: int | None, now: datetime) -> dict[s
                                                                                 chat_id=chat_id)
     log.info("privacy: erased on request: %s", counts)
     return counts
+
+
+def _keep_lookups(session, salt: str, user_id: int, now: datetime) -> int:
+    from handlers.base import HOUR_S, LOOKUPS_KEY
+
+    stamps = repos_runtime.user_data(session, user_id).get(LOOKUPS_KEY) or []
+    recent = [t for t in stamps if isinstance(t, int | float) and 0 <= now.timestamp() - t
+              < HOUR_S]
+    repos_runtime.keep_counter(session, repos_runtime.counter_key(salt, user_id), recent, now)
+    return len(recent)
 
 
 def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,

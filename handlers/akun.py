@@ -169,7 +169,8 @@ async def erase(update: Update, context: CallbackContext) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     with svc.db.session() as s:
         before = repos_helpdesk.tickets_of(s, chat_id, user_id)
-    counts = privacy.erase_person(svc.db, chat_id, user_id, svc.clock())
+    counts = privacy.erase_person(svc.db, chat_id, user_id, svc.clock(),
+                                  counter_salt=svc.counter_salt)
     try:
         await _tell_agents(context.application, before)
     except Exception:  # noqa: BLE001 - the erasure is done; the notice is a courtesy

@@ -7,12 +7,15 @@ the runtime writes them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot.db.models.runtime import ChatState, ProcessedUpdate, UserState
+from bot.db.models.runtime import AbuseCounter, ChatState, ProcessedUpdate, UserState
 
 
 def _db(t: datetime) -> datetime:
@@ -29,6 +32,46 @@ def erase_person(session: Session, chat_id: int | None, user_id: int | None) -> 
     return {"chat_state": chats or 0, "user_state": users or 0}
 
 
+def counter_key(salt: str, user_id: int) -> str:
+    """The pseudonymous key of a user's abuse counters: HMAC-SHA256(salt, user id)."""
+    return hmac.new(salt.encode(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def counter_stamps(session: Session, key: str) -> list[float]:
+    row = session.get(AbuseCounter, key)
+    if row is None:
+        return []
+    try:
+        stamps = json.loads(row.stamps)
+    except ValueError:
+        return []
+    return [t for t in stamps if isinstance(t, int | float)] if isinstance(stamps, list) else []
+
+
+def keep_counter(session: Session, key: str, stamps: list[float], now: datetime) -> None:
+    """Store (replace) the stamps under `key`; an empty list deletes the row."""
+    row = session.get(AbuseCounter, key)
+    if not stamps:
+        if row is not None:
+            session.delete(row)
+        return
+    text = json.dumps([int(t) for t in stamps])
+    if row is None:
+        session.add(AbuseCounter(key=key, stamps=text, updated_at=_db(now)))
+    else:
+        row.stamps, row.updated_at = text, _db(now)
+
+
+def user_data(session: Session, user_id: int) -> dict:
+    """A user's stored `user_data` (for what erasure must carry over), {} when none."""
+    row = session.get(UserState, user_id)
+    try:
+        data = json.loads(row.data) if row is not None else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def purge_older_than(session: Session, *, state_before: datetime,
                      updates_before: datetime) -> dict[str, int]:
     """Delete state rows untouched since `state_before` and update ids older than
@@ -38,4 +81,8 @@ def purge_older_than(session: Session, *, state_before: datetime,
     users = session.execute(delete(UserState).where(UserState.updated_at < cut)).rowcount
     ids = session.execute(delete(ProcessedUpdate)
                           .where(ProcessedUpdate.processed_at < _db(updates_before))).rowcount
-    return {"chat_state": chats or 0, "user_state": users or 0, "processed_updates": ids or 0}
+    # abuse counters cover an hour; a day is plenty
+    counters = session.execute(delete(AbuseCounter)
+                               .where(AbuseCounter.updated_at < _db(updates_before))).rowcount
+    return {"chat_state": chats or 0, "user_state": users or 0, "processed_updates": ids or 0,
+            "abuse_counters": counters or 0}

@@ -33,7 +33,7 @@ KEEP_FAILURES = timedelta(hours=2)
 PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_links": 1,
           "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
           "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0,
-          "verification_factor_changes": 0, "push_events": 1}
+          "verification_factor_changes": 0, "push_events": 1, "abuse_counters": 0}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.db import repos_helpdesk as hd
 from bot.db import repos_pelimpahan as pel
@@ -251,3 +251,21 @@ async def test_daily_purge_job_is_registered_once_and_purges(h, clock):
     await jobs[0].callback(SimpleNamespace(application=h.app))
     with h.db.session() as s:
         assert s.scalar(select(func.count()).select_from(VerifiedLink)) == 0
+
+
+async def test_erasure_never_resets_the_hourly_lookup_allowance(make_harness, fake_gateway):
+    fake_gateway.add(PilgrimRecord(porsi=PORSI, identity=Identity(status=PilgrimStatus.AKTIF),
+                                   waiting=WaitingList(regency="Kota Bengkulu")))
+    async with make_harness(settings_overrides={"status_lookups_per_hour": 2}) as hh:
+        for _ in range(2):
+            assert "Status nomor porsi" in (await hh.send(OTHER, f"/porsi {PORSI}")).text
+        assert "batas" in (await hh.send(OTHER, f"/porsi {PORSI}")).text.lower()
+        await hh.send(OTHER, "/hapusdata")
+        r = await hh.press("Ya, hapus", chat_id=OTHER)
+        assert "Data Anda sudah dihapus" in r.text
+        assert hh.user_data(OTHER) == {}
+        r = await hh.send(OTHER, f"/porsi {PORSI}")  # still the same hour: still limited
+        assert "Status nomor porsi" not in r.text and "batas" in r.text.lower()
+        with hh.db.engine.connect() as c:
+            keys = [row[0] for row in c.execute(text("SELECT key FROM abuse_counters"))]
+        assert len(keys) == 1 and str(OTHER) not in keys[0]  # a salted hash, not the id

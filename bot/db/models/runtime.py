@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Text
+from sqlalchemy import BigInteger, DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
@@ -40,3 +40,17 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
     __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
+
+
+class AbuseCounter(Base):
+    """Anti-abuse timestamps (e.g. status lookups in the last hour) that must survive
+    /hapusdata, so erasing one's data never resets a rate limit. Keyed by a salted hash of
+    the user id (`repos_runtime.counter_key`), never the id itself; purged after a day."""
+
+    __tablename__ = "abuse_counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stamps: Mapped[str] = mapped_column(Text, nullable=False)  # JSON list of epoch seconds
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_abuse_counters_updated_at", "updated_at"),)
