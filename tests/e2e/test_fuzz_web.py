@@ -118,6 +118,8 @@ def teardown_module(module):
     global _RIG
     if _RIG is not None:
         _RIG.assert_answers()
+        print(f"\nfuzz: {_RIG.sent} bodies posted, statuses {sorted(_RIG.statuses.items())}, "
+              f"{_RIG.fresh_chat - 900_000_000} liveness checks answered")
         _RIG.close()
         _RIG = None
 

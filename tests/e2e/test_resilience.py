@@ -134,3 +134,23 @@ def test_load_object_limits():
     for body in (b"[1]", _deep(5000), b'{"a": 18446744073709551616}', b'{"a": Infinity}'):
         with pytest.raises(BadBody):
             load_object(body)
+
+
+async def test_a_real_sqlite_lock_past_the_busy_timeout_apologises_then_recovers(make_harness):
+    import sqlite3
+
+    async with make_harness(handler_modules=SAMPLE) as h:
+        assert (await h.send(111, "satu")).text == "n=1"
+        h.app.store._raw.cursor().execute("PRAGMA busy_timeout = 200")  # 30 s in production
+        path = h.db.engine.url.database
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            r = await h.send(111, "dua")
+            assert len(r) == 1 and "kirim ulang" in r.text
+            assert h.app.db_healthy is False
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert (await h.send(111, "tiga")).text == "n=2"  # "dua" was never processed
+        assert h.app.db_healthy is True
