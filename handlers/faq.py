@@ -56,6 +56,9 @@ GROUP_ACTIONS: dict[str, tuple[str, str]] = {
 # button, and the reply counts as a hand-off offer), rather than a description of it.
 ENTRY_ACTIONS: dict[str, tuple[str, str]] = {
     "hubungi-petugas": ("start_helpdesk", "helpdesk:start"),
+    # the sources are silent and an officer is the way on
+    "ganti-nomor-hp": ("start_helpdesk", "helpdesk:start"),
+    "pengaduan-layanan": ("start_helpdesk", "helpdesk:start"),
 }
 
 
