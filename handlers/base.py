@@ -215,8 +215,22 @@ async def offer_handoff(update: Update, context: CallbackContext, reason: str = 
     await send(update, context, render(lang, "handoff_fallback.j2", forced=forced), markup)
 
 
+def set_reply_lang(update: Update, context: CallbackContext, lang: str) -> None:
+    """Answer THIS update in `lang` (the language its question is written in), whatever the
+    chat's default: everything replying to it, the helpdesk offer included, follows."""
+    if lang in LANGS:
+        outcomes = context.application.bot_data.setdefault("outcomes", {})
+        outcomes.setdefault(update.update_id, {"topic": None, "score": None,
+                                               "handoff": False})["lang"] = lang
+
+
 def lang_of(update: Update | None, context: CallbackContext) -> str:
-    """The chat's language: the /bahasa choice, else the Telegram client language, else id."""
+    """The reply's language: the language of the question being answered (`set_reply_lang`),
+    else the chat's: the /bahasa choice, else the Telegram client language, else id."""
+    if update is not None:
+        outcome = context.application.bot_data.get("outcomes", {}).get(update.update_id)
+        if outcome and outcome.get("lang") in LANGS:
+            return outcome["lang"]
     chosen = context.user_data.get("lang") if context.user_data is not None else None
     if chosen in LANGS:
         return chosen

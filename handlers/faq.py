@@ -2,8 +2,13 @@
 
 The router sends free text here (`HOOKS["free_text"]`) after flows and porsi numbers. A
 confident match gets the entry's answer with its source and "Apakah jawaban ini membantu?";
-an unsure one gets the top 3 entries as buttons (twice in a row -> a human is offered); an
-out-of-scope question is told so and offered a human; a request for a human opens the handoff.
+an unsure one gets the top 3 entries as buttons (twice in a row -> a human is offered); a
+request for a human opens the handoff. Out of scope is told where to go, not ticketed: a
+question about a service another body handles (SIM, BPJS, zakat, umrah ...: the `services` of
+lexicon/out_of_scope.yaml) gets a pointer to it, anything else outside the hajj the bot's
+scope, both with "/petugas" for a person on request and no helpdesk offer; only a hajj matter
+the knowledge base lacks is offered a human. Replies come in the question's language
+(knowledge/language.py; the chat's language when the words do not say).
 Unanswered and unhelpful questions are stored masked (`hajibot kb gaps`).
 Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq:none`.
 """
@@ -18,17 +23,26 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 
 from bot.db import repos_kb
-from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook
+from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook, set_reply_lang
 from handlers.menu import answer_callback, menu_markup, send
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
+from knowledge.language import detect
 from knowledge.matcher import Match, Matcher
-from knowledge.normalize import mask_personal, normalize
+from knowledge.normalize import (
+    hajj_words,
+    mask_personal,
+    normalize,
+    normalize_words,
+    out_of_scope_pointer,
+    person_words,
+)
 
 log = logging.getLogger(__name__)
 
 CLARIFY_KEY = "faq_clarify"  # chat_data: clarifications in a row
 LAST_KEY = "faq_last"  # chat_data: the last question, MASKED (chat state is persisted)
 FEEDBACK_KEY = "faq_feedback"  # chat_data: entry id whose "membantu?" question is pending
+LANG_KEY = "faq_lang"  # chat_data: the language of the last question (its buttons answer in it)
 # People type their answer to "Apakah jawaban ini membantu?" instead of pressing the button,
 # and greet or thank the bot; none of these is a question for the matcher (it would call them
 # out of scope and offer a human).
@@ -210,9 +224,39 @@ async def _feedback(update: Update, context: CallbackContext, entry: Entry,
     await offer_handoff(update, context, reason=entry.id)
 
 
+def question_lang(update: Update, context: CallbackContext, text: str) -> str:
+    """The language to answer `text` in: its own when its words say so (every reply to this
+    update follows, the helpdesk offer included), else the chat's; remembered for the buttons."""
+    detected = detect(text)
+    if detected is not None:
+        set_reply_lang(update, context, detected)
+    lang = lang_of(update, context)
+    context.chat_data[LANG_KEY] = lang
+    return lang
+
+
+async def _out_of_scope(update: Update, context: CallbackContext, text: str, lang: str,
+                        score: float | None) -> None:
+    """Where to go instead: a service's pointer, or the bot's scope; a human on request only.
+    A hajj matter the knowledge base lacks, or a message about reaching a person, is the
+    exception: a human is offered."""
+    words = normalize_words(text)
+    pointer = out_of_scope_pointer(words)
+    if pointer is None and (hajj_words() | person_words()) & set(words):
+        mark(update, context, topic=None, score=score, handoff=True)
+        await send(update, context, render(lang, "faq_out_of_scope.j2", pointer=None,
+                                           offered=True))
+        await offer_handoff(update, context, reason="lainnya")
+        return
+    mark(update, context, topic=None, score=score, handoff=False)
+    text_pointer = (pointer.get(lang) or pointer.get("id")) if pointer else None
+    await send(update, context, render(lang, "faq_out_of_scope.j2", pointer=text_pointer,
+                                       offered=False))
+
+
 async def respond(update: Update, context: CallbackContext, text: str) -> None:
     """Answer one free-text question (the decision is the matcher's, the wording templates')."""
-    lang = lang_of(update, context)
+    lang = question_lang(update, context, text)
     if await _small_talk(update, context, text):
         return
     match = matcher().match(text)
@@ -240,12 +284,10 @@ async def respond(update: Update, context: CallbackContext, text: str) -> None:
         await send(update, context, render(lang, "faq_not_found.j2"))
         await offer_handoff(update, context, reason="lainnya")
         return
-    # out of scope (or nothing usable): say so, offer - not force - a human
+    # out of scope (or nothing usable): say so and where to go instead
     context.chat_data[CLARIFY_KEY] = 0
     _store_gap(context, "unanswered", masked, normalized, None, match.score)
-    mark(update, context, topic=None, score=match.score, handoff=True)
-    await send(update, context, render(lang, "faq_out_of_scope.j2"))
-    await offer_handoff(update, context, reason="lainnya")
+    await _out_of_scope(update, context, text, lang, match.score)
 
 
 async def answer(update: Update, context: CallbackContext) -> None:
@@ -258,6 +300,8 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
     """The FAQ's buttons: start, pick a suggestion, feedback Ya/Tidak, none of these."""
     await answer_callback(update)
     data = update.callback_query.data or ""
+    if context.chat_data.get(LANG_KEY):  # the buttons answer in the question's language
+        set_reply_lang(update, context, context.chat_data[LANG_KEY])
     lang = lang_of(update, context)
     parts = data.split(":", 2)
     action = parts[1] if len(parts) > 1 else ""

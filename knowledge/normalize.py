@@ -376,7 +376,55 @@ def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, 
     def norm(items) -> tuple[tuple[str, ...], ...]:
         return tuple(t for t in (tuple(normalize_words(str(i))) for i in items or ()) if t)
 
-    return norm(data.get("terms")), norm(data.get("protected"))
+    service_terms = [t for group in data.get("services") or () for t in group.get("terms") or ()]
+    return norm([*(data.get("terms") or ()), *service_terms]), norm(data.get("protected"))
+
+
+@cache
+def out_of_scope_services() -> tuple[tuple[tuple[tuple[str, ...], ...], dict[str, str]], ...]:
+    """(terms, pointer per language) of the `services` groups of lexicon/out_of_scope.yaml: which
+    service handles a question this helpdesk does not cover (SIM -> Korlantas, zakat -> BAZNAS)."""
+    groups = []
+    for group in _read_yaml("out_of_scope.yaml").get("services") or ():
+        terms = tuple(t for t in (tuple(normalize_words(str(i))) for i in group.get("terms") or ())
+                      if t)
+        pointer = {str(k): str(v).strip() for k, v in (group.get("pointer") or {}).items()}
+        groups.append((terms, pointer))
+    return tuple(groups)
+
+
+def _unprotected(words: list[str]) -> list[str]:
+    words = list(words)
+    for phrase in out_of_scope_terms()[1]:
+        while (i := _has_phrase(words, phrase)) >= 0:
+            words[i:i + len(phrase)] = ["|"]
+    return words
+
+
+@cache
+def hajj_words() -> frozenset[str]:
+    """`hajj_words` of lexicon/out_of_scope.yaml (normalised): a question holding one is about
+    the hajj, even when the knowledge base cannot answer it."""
+    data = _read_yaml("out_of_scope.yaml")
+    return frozenset(w for item in data.get("hajj_words") or () for w in normalize_words(str(item)))
+
+
+@cache
+def person_words() -> frozenset[str]:
+    """`person_words` of lexicon/out_of_scope.yaml (normalised): "petugas", "operator", ..."""
+    data = _read_yaml("out_of_scope.yaml")
+    return frozenset(w for item in data.get("person_words") or ()
+                     for w in normalize_words(str(item)))
+
+
+def out_of_scope_pointer(words: list[str]) -> dict[str, str] | None:
+    """Where to go instead, per language, when normalised `words` name a service another body
+    handles (the first group whose term they hold, outside the protected phrases); else None."""
+    words = _unprotected(words)
+    for terms, pointer in out_of_scope_services():
+        if any(_has_phrase(words, t) >= 0 for t in terms):
+            return pointer
+    return None
 
 
 def _has_phrase(words: list[str], phrase: tuple[str, ...]) -> int:

@@ -3,6 +3,13 @@
 `eval` runs every question through the same path as a Telegram message (the in-process
 Application of `hajibot ask`, one fresh chat per question) and scores the replies as
 ../shared/eval/README.md describes; `--via matcher` scores the matcher + answer template alone.
+
+One change to that README's out-of-scope rule ("offers a human instead of guessing"), since
+issue 15 (item 5): out of scope is told where to go, not ticketed. An out-of-scope item passes
+when the reply gives no knowledge-base answer (`topic` null) and EITHER offers a human
+(`handoff` true: a hajj matter the knowledge base lacks) OR points elsewhere and names the
+explicit way to reach a person on request (the reply holds "/petugas": the service's pointer or
+the bot's scope, with no helpdesk offer). Guessing (an answer) or a "did you mean" menu fails.
 """
 
 from __future__ import annotations
@@ -73,8 +80,8 @@ def passes(item: dict, reply: Reply) -> bool:
     """Whether `reply` satisfies the item (eval README semantics)."""
     if item.get("escalate"):
         return reply.handoff
-    if item.get("oos"):
-        return reply.topic is None and reply.handoff
+    if item.get("oos"):  # no answer; a human offered, or told where to go + /petugas on request
+        return reply.topic is None and (reply.handoff or "/petugas" in reply.text)
     text = reply.text.casefold()
     return all(any(s.casefold() in text for s in alts) for alts in item.get("all", []))
 
@@ -129,8 +136,10 @@ def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
             reply = Reply(answer_text(m.kb[match.entry_id], lang), match.entry_id, False)
         elif match.decision == "clarify":
             reply = Reply("", None, False, tuple(c.entry_id for c in match.candidates))
-        else:
+        elif match.reason == "human_request":
             reply = Reply("", None, True)
+        else:  # out of scope: told where to go, /petugas on request (the handler's wording)
+            reply = Reply("/petugas", None, False)
         out.append(Reply(reply.text, reply.topic, reply.handoff, reply.buttons,
                          time.perf_counter() - t0))
     return out

@@ -37,17 +37,69 @@ async def test_unhelpful_answer_offers_a_human_and_is_stored_masked(harness):
 
 
 async def test_english_client_gets_the_english_answer(harness):
-    r = await harness.send(222, "apa itu siskohat", language_code="en")
+    r = await harness.send(222, "what is siskohat", language_code="en")
     assert "Source:" in r.text and "Was this answer helpful?" in r.text
     assert r.buttons == ["Yes", "No"]  # siskohat is a term, not a flow: no extra button
 
 
-async def test_out_of_scope_offers_a_human_without_topic(harness):
+async def test_the_reply_follows_the_language_of_the_question(harness):
+    # an Indonesian question from an English client: Indonesian (the client is only a default)
+    r = await harness.send(222, "apa itu siskohat", language_code="en")
+    assert "Sumber:" in r.text and r.buttons == ["Ya", "Tidak"]
+    # an English question in an Indonesian chat: English, and its buttons answer in English
+    r = await harness.send(111, "what documents do I need for pelunasan")
+    assert harness.outcome()["topic"] == "pelunasan-dokumen"
+    assert "Source:" in r.text and "Need help? Type /petugas." in r.text
+    r = await harness.send(111, "how does the pelunasan work")
+    assert "Sorry, I am not sure" in r.text and "None of these" in r.buttons
+    r = await harness.press(r.buttons[0], chat_id=111)
+    assert "Source:" in r.text
+    # regional words stay Indonesian; a short ambiguous text keeps the chat's language
+    r = await harness.send(333, "piye carane ngurus pelimpahan porsi bapak", language_code="en")
+    assert "Sumber:" in r.text or "belum yakin" in r.text
+    r = await harness.send(222, "kloter?", language_code="en")
+    assert "Source:" in r.text
+
+
+async def test_out_of_scope_is_told_its_scope_without_a_ticket(harness):
     r = await harness.send(111, "resep rendang padang yang enak")
     out = harness.outcome()
-    assert out["topic"] is None and out["handoff"] is True
-    assert "tidak bisa menjawab" in r.text.lower()
+    assert out["topic"] is None and out["handoff"] is False
+    assert "tidak bisa menjawab" in r.text.lower() and "/petugas" in r.text
+    assert "Hubungi petugas" not in r.buttons
     assert _gaps(harness)[0][0] == "unanswered"
+
+
+async def test_out_of_scope_services_get_a_pointer_and_no_helpdesk_offer(harness):
+    for question, where in [("cara perpanjang sim online", "Korlantas"),
+                            ("cara daftar bpjs kesehatan mandiri", "BPJS Kesehatan"),
+                            ("berapa harga emas hari ini", "Bank Indonesia"),
+                            ("cara ngitung zakat mal emas gimana", "BAZNAS"),
+                            ("paket umroh plus turki desember brp ya", "PPIU"),
+                            ("cara bikin visa turis ke saudi gmn", "Kedutaan")]:
+        r = await harness.send(111, question)
+        out = harness.outcome()
+        assert out["topic"] is None and out["handoff"] is False, question
+        assert where in r.text and "/petugas" in r.text, (question, r.text)
+    r = await harness.send(222, "How do I register for BPJS Kesehatan", language_code="en")
+    assert "Mobile JKN" in r.text and "Type /petugas" in r.text and not harness.outcome()["handoff"]
+
+
+async def test_a_hajj_matter_the_kb_lacks_is_still_offered_a_human(harness):
+    await harness.send(111, "kapan manasik haji di kecamatan saya dimulai")
+    out = harness.outcome()
+    if out["topic"] is None:  # not answered from the knowledge base: a human is offered
+        assert out["handoff"] is True
+
+
+async def test_a_request_for_a_human_with_a_topic_is_handed_off(harness):
+    for chat, text in enumerate(("mohon dibantu petugas, urusan porsi ibu",
+                                 "saya mau bicara dengan petugas soal pelimpahan",
+                                 "ada nomor wa admin yang bisa saya chat?"), start=401):
+        r = await harness.send(chat, text)
+        out = harness.outcome()
+        assert out["handoff"] is True and out["topic"] is None, text
+        assert "tidak bisa menjawab" not in r.text.lower(), text
 
 
 async def test_request_for_a_human_is_handed_off(harness):

@@ -52,6 +52,9 @@ negation) 93.8%, 0%, 100%.
 The ninth blind set (faq_blind9.jsonl, the dev set's topic spread) was scored once, after all
 of the above, and NOT tuned on: 81.2% top-1, 1.6% confident wrong (one question), 100% out of
 scope and human requests, 11.2% clarify. Its floors guard that honest figure; keep it untuned.
+Issue 15 (item 5) changed what "out of scope handled" means: told where to go (a service's
+pointer or the bot's scope) with /petugas for a person on request, or a human offered for a
+hajj matter the knowledge base lacks; see `bot/commands/kb.py`.
 """
 
 from __future__ import annotations
@@ -105,8 +108,12 @@ class Floors:
 
 
 SETS = {
-    # 94.1% top-1 now (76.5% when first scored); never tuned on directly
-    "holdout": Floors(HOLDOUT, {"in_scope": 30}, top1=0.88, confident_wrong=0.03, clarify=0.10),
+    # 98.0% top-1 now (76.5% when first scored); never tuned on directly. Since issue 15 it
+    # also holds the commonest first questions (documents for pelunasan, this season's cost,
+    # the schedule, a new phone number, living cost ...), out-of-scope services and requests
+    # for a person phrased with a topic
+    "holdout": Floors(HOLDOUT, {"in_scope": 45, "oos": 6, "escalate": 5}, top1=0.94,
+                      confident_wrong=0.03, clarify=0.10),
     "blind": Floors(BLIND, {"in_scope": 55, "oos": 8, "escalate": 6}, top1=0.90,
                     confident_wrong=0.02, clarify=0.12),
     "blind2": Floors(BLIND2, {"in_scope": 55, "oos": 10, "escalate": 6}, top1=0.83,
@@ -117,11 +124,11 @@ SETS = {
                      confident_wrong=0.02, clarify=0.12),
     "blind5": Floors(BLIND5, {"in_scope": 60, "oos": 7, "escalate": 6}, top1=0.94,
                      confident_wrong=0.02, clarify=0.06),
-    "blind6": Floors(BLIND6, {"in_scope": 70, "oos": 10, "escalate": 8}, top1=0.86,
+    "blind6": Floors(BLIND6, {"in_scope": 70, "oos": 10, "escalate": 8}, top1=0.91,
                      confident_wrong=0.02, clarify=0.10),
     "blind7": Floors(BLIND7, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.92,
                      confident_wrong=0.02, clarify=0.06),
-    "blind8": Floors(BLIND8, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.89,
+    "blind8": Floors(BLIND8, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.92,
                      confident_wrong=0.02, clarify=0.08),
     # untuned: a regression in generalisation shows here first
     "blind9": Floors(BLIND9, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.78,
