@@ -171,6 +171,24 @@ def active_flow(context: CallbackContext) -> str | None:
     return context.chat_data.get("flow")
 
 
+# Words that open a question, in both languages ("gmn", "brp": as people type them).
+QUESTION_WORDS = frozenset(
+    "apa apakah apanya bagaimana gimana gmn bgmn gmana kapan berapa brp dimana mana kemana "
+    "kenapa mengapa knp siapa bisakah bolehkah haruskah adakah perlukah "
+    "how what when where why who which can could is are does do should".split())
+
+
+def looks_like_new_question(text: str) -> bool:
+    """Free text inside a wizard that is clearly a new question, not an answer to its step:
+    a question mark or a question word, at least three words, and no digits (a date, a porsi
+    or a number is an answer, right or wrong). "kapan jadwal pelunasan?" is; "14 maret 1978",
+    "ibu saya" and "ok" are not."""
+    words = text.casefold().replace("?", " ? ").split()
+    if len(words) < 3 or any(ch.isdigit() for ch in text):
+        return False
+    return "?" in words or any(w.strip(",.!") in QUESTION_WORDS for w in words[:3])
+
+
 REASKS: dict[str, Any] = {}  # flow name -> async "ask the current step again" handler
 
 

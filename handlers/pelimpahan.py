@@ -23,6 +23,7 @@ from handlers.base import (
     active_flow,
     end_flow,
     lang_of,
+    looks_like_new_question,
     mark,
     offer_handoff,
     register_flow,
@@ -57,7 +58,7 @@ from knowledge.pelimpahan import (
     resolve_relation,
     source_titles,
 )
-from knowledge.porsi import parse_porsi
+from knowledge.porsi import find_porsi, parse_porsi
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ NAME_STEPS = ("recipient_name", "pilgrim_name")
 CANCEL_WORDS = frozenset({"batal", "cancel", "stop", "keluar", "berhenti"})
 BACK_WORDS = frozenset({"kembali", "back", "mundur"})
 MENU_WORDS = frozenset({"menu", "start", "mulai", "home"})
+# Steps a clear new question pauses (dates, porsi, buttons); names and relation words are
+# always read as answers.
+QUESTION_LEAVES = ("cause", "event_date", "departure", "birth", "porsi", "living_cost")
 
 
 # --- state --------------------------------------------------------------------------------
@@ -233,6 +237,15 @@ async def on_text(update: Update, context: CallbackContext) -> None:
         end_flow(context)
         await _start(update, context)
         return
+    if step in QUESTION_LEAVES and looks_like_new_question(text):
+        # "kapan jadwal pelunasan?" at a date or button question: paused, not refused; the
+        # answers stay, so /pelimpahan resumes here
+        end_flow(context)
+        await send(update, context, render(lang_of(update, context), "pelimpahan_left.j2"))
+        from handlers.router import route_text
+
+        await route_text(update, context)
+        return
     answers = state["answers"]
     today = _today(context)
     if step in ("event_date", "birth"):
@@ -246,12 +259,13 @@ async def on_text(update: Update, context: CallbackContext) -> None:
     elif step in ("relation", "relation_text"):
         await _relation_answer(update, context, text)
     elif step == "porsi":
-        parsed = parse_porsi(text)
-        if not parsed.ok:
+        # "porsi almarhum 3509 412 276": the porsi inside the sentence (the first, if several)
+        porsi = parse_porsi(text).porsi or next(iter(find_porsi(text)), None)
+        if porsi is None:
             await _ask(update, context, step, error="porsi")
             return
-        answers["porsi"] = parsed.porsi
-        await _lookup_porsi(update, context, parsed.porsi)
+        answers["porsi"] = porsi
+        await _lookup_porsi(update, context, porsi)
         await _advance(update, context, step)
     elif step in NAME_STEPS:
         if not _valid_name(text):

@@ -44,6 +44,7 @@ from handlers.base import (
     count_lookup,
     end_flow,
     lang_of,
+    looks_like_new_question,
     mark,
     offer_handoff,
     pelunasan_policy,
@@ -57,7 +58,13 @@ from handlers.menu import answer_callback, send
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
-from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
+from knowledge.porsi import (
+    NumberKind,
+    PorsiProblem,
+    looks_like_porsi_attempt,
+    parse_porsi,
+    scan_numbers,
+)
 from knowledge.records import PilgrimRecord
 from knowledge.verification import LockoutRules, birth_date_matches, phones_match
 
@@ -544,6 +551,15 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         await cancel(update, context)
         return
     lang = lang_of(update, context)
+    if step in ("birth", "contact") and looks_like_new_question(text):
+        # "kenapa harus kirim kontak?": a question, not the awaited answer: leave politely
+        # (the contact keyboard goes with the note), then let the router answer it
+        end_flow(context)
+        await send(update, context, render(lang, "pelunasan_left.j2"), ReplyKeyboardRemove())
+        from handlers.router import route_text
+
+        await route_text(update, context)
+        return
     if step == "birth":
         await check_birth_date(update, context, text)
         return
@@ -553,8 +569,18 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
                    contact_keyboard(lang))
         return
     parsed = parse_porsi(text)
+    scan = scan_numbers(text) if not parsed.ok else None
     if parsed.ok:
         await check_porsi(update, context, parsed.porsi)
+    elif scan.porsi:  # "porsi ibu saya 3509 412 276 pak": the (first) porsi in the sentence
+        await check_porsi(update, context, scan.porsi[0])
+    elif step == "porsi" and scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK):
+        # a birth date, a phone number or a NIK where the porsi is awaited: what it looks like
+        from handlers.router import reply_number_kind
+
+        found = scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK)[0]
+        await reply_number_kind(update, context, found, waiting=True)
+        mark(update, context, topic=TOPIC)
     elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
         mark(update, context, topic=TOPIC)
         await send(update, context, render(lang, "pelunasan_format.j2", digits=parsed.digits))

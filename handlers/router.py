@@ -1,9 +1,10 @@
 """The catch-alls, registered LAST: free text, unknown commands, non-text messages, stray buttons.
 
 Free text goes, in order, to: the active flow (a wizard waiting for an answer), the status check
-(a valid or nearly valid nomor porsi), the FAQ matcher (`HOOKS["free_text"]`), and finally a
-"belum mengerti" reply with the menu and an offer of a human. Nothing a person sends in a private
-chat goes unanswered.
+(every nomor porsi anywhere in the message: one card each; or a nearly valid one), a short reply
+for a number that is something else (a date, a phone number, a NIK: never read as a porsi), the
+FAQ matcher (`HOOKS["free_text"]`), and finally a "belum mengerti" reply with the menu and an
+offer of a human. Nothing a person sends in a private chat goes unanswered.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from handlers import status
 from handlers.base import (
     FLOWS,
     HOOKS,
+    QUESTION_WORDS,
     active_flow,
     end_flow,
     lang_of,
@@ -25,7 +27,13 @@ from handlers.base import (
     render,
 )
 from handlers.menu import answer_callback, send, show_menu
-from knowledge.porsi import looks_like_porsi_attempt, parse_porsi
+from knowledge.porsi import (
+    FoundNumber,
+    NumberKind,
+    looks_like_porsi_attempt,
+    parse_porsi,
+    scan_numbers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +71,65 @@ async def route_text(update: Update, context: CallbackContext, *,
     if parsed.ok:
         await status.lookup_and_reply(update, context, parsed.porsi)
         return
+    scan = scan_numbers(text)
+    if scan.porsi:
+        await status.lookup_many(update, context, scan.porsi)
+        hook = HOOKS.get("free_text")
+        if hook is not None and _also_a_question(text, scan.words):
+            # "brp kali porsi 1234567890 bs dilimpahkan?": the card, then the rule asked about
+            await hook(update, context)
+        return
+    others = scan.of(*status.NOT_PORSI)
+    if others and (scan.words == 0 or (scan.words <= MAX_NUMBER_WORDS
+                                       and not _asks_something(text))):
+        # "02-08-1953", "tgl lahir ibu 14/3/78", "nik saya 3509...": what it looks like; a
+        # question that merely holds a date or a phone number goes on to the FAQ
+        await reply_number_kind(update, context, others[0])
+        return
     if looks_like_porsi_attempt(text):
         await status.reply_format(update, context, text)
+        return
+    if (attempt := scan.porsi_attempt) is not None:  # "porsi saya 350941227 pak"
+        await status.reply_format(update, context, attempt.text)
         return
     hook = HOOKS.get("free_text")
     if hook is not None:
         await hook(update, context)
         return
     await not_understood(update, context)
+
+
+# A date, phone number or NIK with at most this many other words is taken as given for itself.
+MAX_NUMBER_WORDS = 6
+
+
+# A message with a porsi is also a question for the FAQ when it has this many other words, a
+# question in them, and no word of the status card's own subject (when it departs, its place).
+MIN_QUESTION_WORDS = 5
+STATUS_WORDS = frozenset(
+    "berangkat keberangkatan status cek check estimasi perkiraan antrean antrian antri posisi "
+    "tunggu depart departure leave leaving look lookup queue".split())
+
+
+def _also_a_question(text: str, words: int) -> bool:
+    said = [w.strip(",.!?:;()\"'") for w in text.casefold().split()]
+    return (words >= MIN_QUESTION_WORDS and ("?" in text or any(w in QUESTION_WORDS for w in said))
+            and not any(w in STATUS_WORDS for w in said))
+
+
+def _asks_something(text: str) -> bool:
+    words = text.casefold().replace("?", " ? ").split()
+    return "?" in words or any(w.strip(",.!") in QUESTION_WORDS for w in words[:3])
+
+
+async def reply_number_kind(update: Update, context: CallbackContext, number: FoundNumber, *,
+                            waiting: bool = False) -> None:
+    """"That looks like a date / phone number / NIK, not a porsi", and what to do instead
+    (`waiting`: said while the status check waits for a porsi)."""
+    mark(update, context, topic=status.TOPIC)
+    kind = number.kind if number.kind in status.NOT_PORSI else NumberKind.NIK
+    await send(update, context, render(lang_of(update, context), "router_number_kind.j2",
+                                       kind=kind.value, given=number.text[:40], waiting=waiting))
 
 
 async def not_understood(update: Update, context: CallbackContext) -> None:

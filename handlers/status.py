@@ -27,13 +27,21 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, keyboard, send
-from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi
+from knowledge.porsi import (
+    NumberKind,
+    PorsiProblem,
+    looks_like_porsi_attempt,
+    parse_porsi,
+    scan_numbers,
+)
 from knowledge.status_view import build_status_view, has_sensitive_status
 
 log = logging.getLogger(__name__)
 
 FLOW = "status"
 TOPIC = "status"
+# Numbers recognised as something else than a porsi, answered with what they look like.
+NOT_PORSI = (NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK)
 
 
 # The reply keyboards are immutable Telegram objects: built once per language, not per reply.
@@ -60,8 +68,9 @@ async def reply_format(update: Update, context: CallbackContext, text: str | Non
                                        problem=problem.value, digits=parsed.digits))
 
 
-async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str) -> None:
-    """Look the porsi up (rate-limited) and reply with its public status view."""
+async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str) -> bool:
+    """Look the porsi up (rate-limited) and reply with its public status view; False when
+    the hourly allowance is used up (nothing was looked up)."""
     svc = services(context)
     lang = lang_of(update, context)
     mark(update, context, topic=TOPIC)
@@ -72,18 +81,18 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
             lang, "status_rate_limited.j2", limit=svc.settings.status_lookups_per_hour,
             minutes=max(1, math.ceil(wait / 60)),
         ))
-        return
+        return False
     try:
         result = await svc.gateway.lookup(porsi)
     except Exception:  # the gateway should degrade by itself; never leave the person hanging
         log.exception("status lookup failed")
         await send(update, context, render(lang, "status_unavailable.j2", porsi=porsi))
-        return
+        return True
     if result.record is None:
         template = "status_unavailable.j2" if result.siskohat_down else "status_not_found.j2"
         await send(update, context, render(lang, template, porsi=porsi),
                    _not_found_keyboard(lang))
-        return
+        return True
     tz = svc.tz
     today = now.astimezone(tz).date()
     verified = False
@@ -96,6 +105,21 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
                              policy=pelunasan_policy(context), verified=verified)
     await send(update, context, render(lang, "status_result.j2", v=view, demo=svc.demo_data),
                _result_keyboard(lang, view.pelimpahan_possible, view.waiting))
+    return True
+
+
+MAX_CARDS = 3  # porsi looked up from one message; more are named in a note, not walked
+
+
+async def lookup_many(update: Update, context: CallbackContext, porsi: list[str]) -> None:
+    """One status card per porsi found in a message ("punya bapak ... dan ibu ..."), up to
+    MAX_CARDS, then a short note; stops at the first reply that says the hour is used up."""
+    for number in porsi[:MAX_CARDS]:
+        if not await lookup_and_reply(update, context, number):
+            return
+    if len(porsi) > MAX_CARDS:
+        await send(update, context, render(lang_of(update, context), "router_porsi_many.j2",
+                                           total=len(porsi), shown=MAX_CARDS))
 
 
 async def check_text(update: Update, context: CallbackContext, text: str | None) -> None:
@@ -143,9 +167,15 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
     """Text while waiting for a porsi: a number (even a wrong one) is ours, anything else is not."""
     text = update.effective_message.text if update.effective_message else None
     parsed = parse_porsi(text)
-    if parsed.ok:
+    scan = scan_numbers(text)
+    if parsed.ok or scan.porsi:
         end_flow(context)
-        await lookup_and_reply(update, context, parsed.porsi)
+        await lookup_many(update, context, [parsed.porsi] if parsed.ok else scan.porsi)
+    elif scan.of(*NOT_PORSI):
+        # a birth date, a phone number, a NIK: say what it looks like, still waiting
+        from handlers.router import reply_number_kind
+
+        await reply_number_kind(update, context, scan.of(*NOT_PORSI)[0], waiting=True)
     elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
         await reply_format(update, context, text)  # stay in the flow for the corrected number
     else:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from knowledge.dates import DateInputError, age_on, parse_user_date
+from knowledge.dates import DateInputError, age_on, find_date_spans, parse_user_date
 
 TODAY = date(2025, 6, 1)
 
@@ -73,8 +73,11 @@ def test_month_names(text, expected):
         ("kemarin", "unparseable"),
         ("", "unparseable"),
         ("29 foo 2019", "unparseable"),
-        ("29-04-19", "unparseable"),  # two-digit year: ambiguous century
-        ("20190429", "unparseable"),
+        ("20190429", "unparseable"),  # year first without separators: not a form we read
+        ("32-01-78", "impossible"),
+        ("29-02-23", "impossible"),  # no 29 February in 2023 nor in 1923
+        ("lahir 14/3/78 atau 15/3/78", "unparseable"),  # two dates: we do not guess
+        ("porsi 3509412276", "unparseable"),
         ("29 april", "unparseable"),
     ],
 )
@@ -83,6 +86,78 @@ def test_bad_dates(text, reason):
         parse_user_date(text, TODAY)
     assert err.value.reason == reason
     assert isinstance(err.value, ValueError)
+
+
+# --- two-digit years, compact and in-sentence dates (issue 15) ------------------------------
+
+TODAY_2026 = date(2026, 12, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14/3/78", date(1978, 3, 14)),
+        ("14-03-78", date(1978, 3, 14)),
+        ("14.3.78", date(1978, 3, 14)),
+        ("2/8/53", date(1953, 8, 2)),
+        ("14 maret 78", date(1978, 3, 14)),
+        ("14 Mar '78", date(1978, 3, 14)),
+        ("3/5/24", date(2024, 5, 3)),  # an event date two years ago, not 1924
+        ("6/12/26", date(2026, 12, 6)),  # today
+        ("7/12/26", date(1926, 12, 7)),  # tomorrow in 2026: the most recent past one is 1926
+        ("1/1/00", date(2000, 1, 1)),
+        ("29/2/00", date(2000, 2, 29)),
+        ("29/2/96", date(1996, 2, 29)),
+        ("14031978", date(1978, 3, 14)),  # day, month, year without separators
+        ("02081953", date(1953, 8, 2)),
+        ("14th March 1978", date(1978, 3, 14)),
+    ],
+)
+def test_two_digit_years_and_compact_dates(text, expected):
+    assert parse_user_date(text, TODAY_2026) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tanggal lahir 14/3/1978",
+        "tgl lahir: 14-03-1978",
+        "tanggal lahir saya 14/3/78",
+        "lahir 14 maret 1978 pak",
+        "ibu lahir tgl 14 Maret 1978",
+        "born on 14 March 1978",
+        "my date of birth is March 14, 1978",
+        "DOB 14/03/1978",
+        "14/3/1978 (tanggal lahir)",
+        "“14-03-1978”",
+    ],
+)
+def test_a_date_inside_a_short_sentence(text):
+    assert parse_user_date(text, TODAY_2026) == date(1978, 3, 14)
+
+
+def test_the_same_date_written_twice_is_one_date():
+    assert parse_user_date("14/3/1978 ya, 14/3/1978", TODAY_2026) == date(1978, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("lahir 02-08-1953", [(6, 16)]),
+        ("14/3/78", [(0, 7)]),
+        ("14 maret 1978 dan 3509412276", [(0, 13)]),
+        ("3509 412 276", []),
+        ("3509-412-276", []),
+        ("13-00-47-72-19", []),  # a porsi in groups of two, not a date and more
+        ("1300.477.219", []),
+        ("setoran 25.000.000", []),
+        ("umur 65 tahun 2025", []),
+        ("0812-3456-7890", []),
+        ("99/99/9999", []),
+    ],
+)
+def test_find_date_spans(text, spans):
+    assert find_date_spans(text) == spans
 
 
 def test_age_on_birthday_and_leap_day():
