@@ -516,11 +516,13 @@ async def test_request_for_a_human_in_free_text_opens_the_choice(h):
     assert h.outcome()["topic"] is None
 
 
-async def test_out_of_scope_is_offered_not_forced(h):
+async def test_out_of_scope_is_told_its_scope_and_never_ticketed(h):
     r = await h.send(PERSON, "resep rendang padang yang enak")
-    assert "Hubungi petugas" in r.buttons and "Pilih salah satu" not in r.text
-    assert h.outcome()["topic"] is None and h.outcome()["handoff"] is True
-    r = await h.press("Hubungi petugas")
+    assert "Hubungi petugas" not in r.buttons and "Pilih salah satu" not in r.text
+    assert "/petugas" in r.text  # a person on request, never a ticket unasked
+    assert h.outcome()["topic"] is None and h.outcome()["handoff"] is False
+    assert ticket_of(h) is None
+    r = await h.send(PERSON, "/petugas")
     assert "Pilih salah satu" in r.text
 
 
@@ -548,10 +550,10 @@ async def test_without_a_helpdesk_group_petugas_points_to_kankemenag(make_harnes
         assert r[-1].buttons == ["Menu"]  # never a dead end
         r = await hh.press("Menu")
         assert "Hubungi petugas" in r.buttons and "Cek status porsi" in r.buttons
-        # an unasked offer (out of scope): the short note, with the way on
+        # out of scope: the bot's scope and the way to a person, no offer unasked
         r = await hh.send(PERSON, "resep rendang padang yang enak")
-        assert "Kankemenag" in r.text and "belum bisa dihubungi" not in r.text
-        assert r[-1].buttons == ["Menu"] and hh.outcome()["handoff"] is True
+        assert "/petugas" in r.text and "belum bisa dihubungi" not in r.text
+        assert hh.outcome()["handoff"] is False
 
 
 async def test_without_a_helpdesk_group_every_way_to_a_human_gives_a_way_on(make_harness):
@@ -580,10 +582,10 @@ async def test_without_a_helpdesk_group_the_porsi_office_is_named(make_harness, 
         r = await hh.send(PERSON, "/petugas")
         assert "Kankemenag) Kota Bandung, Jawa Barat" in r.text and "1300477219" in r.text
         assert r[-1].buttons == ["Menu"]
-        r = await hh.send(PERSON, "resep rendang padang yang enak")
-        assert "Kota Bandung" in r.text and r[-1].buttons == ["Menu"]
         assert len(fake_gateway.lookups) == lookups + 1  # the office is remembered
         assert "Siti" not in r.text
+        r = await hh.send(PERSON, "/petugas")  # again: named from memory, no new lookup
+        assert "Kota Bandung" in r.text and len(fake_gateway.lookups) == lookups + 1
 
 
 async def test_topic_not_created_yet_is_retried_by_the_job(h, clock):
