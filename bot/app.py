@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults,
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot import metrics
+from bot.inbox import InboxQueue
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
@@ -211,6 +212,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        # updates put here (PTB's polling) are stored in the inbox first (bot/inbox.py)
+        .update_queue(InboxQueue())
     )
     if request is not None:
         builder = builder.request(MeteredRequest(request)).get_updates_request(request)
@@ -222,7 +225,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
         builder = builder.base_url(base)
         if base.rstrip("/").endswith("/bot"):
             builder = builder.base_file_url(base.rstrip("/")[: -len("bot")] + "file/bot")
-    if rate_limiter if rate_limiter is not None else request is None:
+    if rate_limiter if rate_limiter is not None else (request is None
+                                                      and settings.telegram_rate_limit):
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: HajiApplication = builder.build()  # type: ignore[assignment]
     app.keep_outcomes = keep_outcomes

@@ -21,9 +21,13 @@ stay blocking (the default) so their state changes happen before the save.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +40,7 @@ from handlers.base import lang_of, render, services
 log = logging.getLogger(__name__)
 
 KEEP_UPDATE_IDS = timedelta(days=2)
+DB_THREADS = 8  # threads (each with its kept connection) for per-update units on PostgreSQL
 PRUNE_EVERY_S = 600.0
 PREFILTER_GROUP = -10
 # bot_data key of a feature's say on an edited private message (the helpdesk carries edits of
@@ -82,6 +87,16 @@ class StateStore:
                   "SET data = excluded.data, meta = excluded.meta, "
                   "updated_at = excluded.updated_at")
     _PRUNE = "DELETE FROM processed_updates WHERE processed_at < {m}"
+    # The inbox path (bot/inbox.py): read whether the id was processed and both states in one
+    # statement; the id is recorded, the state saved and the inbox row deleted at the end, in
+    # one transaction (`finish`), so an update whose worker died is run again.
+    _SEEN_LOAD = ("SELECT (SELECT 1 FROM processed_updates WHERE update_id = {m}), "
+                  "(SELECT data FROM runtime_chat_state WHERE chat_id = {m}), "
+                  "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+                  "LEFT JOIN runtime_user_state AS u ON u.user_id = {m}")
+    _RECORD = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
+               "ON CONFLICT (update_id) DO NOTHING")
+    _DONE = "DELETE FROM update_inbox WHERE update_id = {m}"
 
     def __init__(self, db):
         self.db = db
@@ -89,27 +104,52 @@ class StateStore:
         dialect = self.engine.dialect.name
         self.pg = dialect == "postgresql"
         self.sqlite = dialect == "sqlite"
-        self._raw = None  # the kept DBAPI connection (see `_run`)
+        # Kept DBAPI connections (see `run`), last used first: one on the update-at-a-time
+        # path, up to `threads` when units run in the pool.
+        self._idle: list = []
+        self._lock = threading.Lock()
+        # SQLite has one writer at a time: one thread serialises the units without lock waits;
+        # PostgreSQL takes DB_THREADS at once.
+        self.threads = 1 if self.sqlite else DB_THREADS
+        self._pool: ThreadPoolExecutor | None = None
         self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
-                    for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE")}
+                    for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE",
+                              "_SEEN_LOAD", "_RECORD", "_DONE")}
 
-    def _stamp(self, dt: datetime):
+    @property
+    def _raw(self):
+        """The kept connection the next unit on the event loop's path uses (tests set
+        pragmas on it)."""
+        return self._idle[-1] if self._idle else None
+
+    def stamp(self, dt: datetime):
         # SQLite gets SQLAlchemy's own DateTime text ("YYYY-MM-DD HH:MM:SS.ffffff") so ORM reads
         # and the prune comparison still work; PostgreSQL's driver takes the datetime itself
         return dt.isoformat(" ", "microseconds") if self.sqlite else dt
 
-    def _run(self, work):
+    _stamp = stamp
+
+    async def call(self, fn, /, *args, **kwargs):
+        """Run a synchronous unit of database work in this store's threads (the event loop
+        goes on serving other chats meanwhile)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="hajibot-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+
+    def run(self, work):
         """`work(cursor)` in one transaction, committed before returning.
 
-        The DBAPI connection is checked out of the engine's pool once and kept between
-        updates (updates run one at a time on the event loop and `work` never awaits, so
-        nothing else uses it meanwhile): a pool checkout per transaction cost more than the
-        statements (and, on PostgreSQL, a pre-ping round trip). After an error it is thrown
-        away; a broken connection (database restarted) is retried once on a fresh one."""
+        A DBAPI connection is checked out of the engine's pool once and kept between units
+        (a pool checkout per transaction cost more than the statements and, on PostgreSQL, a
+        pre-ping round trip); each unit takes one kept connection for itself, so units in
+        several threads never share one. After an error it is thrown away; a broken connection
+        (database restarted) is retried once on a fresh one."""
         for attempt in (1, 2):
-            raw = self._raw
+            with self._lock:
+                raw = self._idle.pop() if self._idle else None
             held = raw is not None
             if raw is None:
                 raw = self.engine.raw_connection()
@@ -121,24 +161,30 @@ class StateStore:
                     cur.close()
                 raw.commit()
             except self._dbapi_error as exc:
-                self._raw = None
                 disconnected = self.engine.dialect.is_disconnect(exc, raw.dbapi_connection, None)
                 _discard(raw, disconnected)
                 if held and disconnected and attempt == 1:
                     continue
                 raise
             except BaseException:
-                self._raw = None
                 _discard(raw, False)
                 raise
-            self._raw = raw
+            with self._lock:
+                self._idle.append(raw)
             return out
         raise AssertionError("unreachable")  # pragma: no cover
 
+    _run = run
+
     def close(self) -> None:
-        """Give the kept connection back to the pool (application shutdown)."""
-        raw, self._raw = self._raw, None
-        if raw is not None:
+        """Give the kept connections back to the pool, end the threads (application
+        shutdown)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for raw in idle:
             raw.close()
 
     def begin(self, update_id: int | None, chat_id: int | None, user_id: int | None
@@ -165,6 +211,33 @@ class StateStore:
         if not claimed:
             return False, None, None, None
         return True, chat_raw, user_raw, meta_raw
+
+    def seen_load(self, update_id: int, chat_id: int | None, user_id: int | None
+                  ) -> tuple[bool, str | None, str | None, str | None]:
+        """The inbox path's first step: (already processed, chat json, user json, meta json)."""
+        def work(cur):
+            cur.execute(self.sql["_SEEN_LOAD"], (update_id, chat_id, user_id))
+            return cur.fetchone()
+
+        seen, chat_raw, user_raw, meta_raw = self.run(work)
+        return seen is not None, chat_raw, user_raw, meta_raw
+
+    def finish(self, update_id: int, chat: tuple[int, str] | None,
+               user: tuple[int, str, str] | None) -> None:
+        """The inbox path's last step, one transaction: record the id as processed, save the
+        changed state, delete the inbox row."""
+        now = self.stamp(_utcnow())
+        sql = self.sql
+
+        def work(cur):
+            cur.execute(sql["_RECORD"], (update_id, now))
+            if chat is not None:
+                cur.execute(sql["_SAVE_CHAT"], (chat[0], chat[1], now))
+            if user is not None:
+                cur.execute(sql["_SAVE_USER"], (user[0], user[1], user[2], now))
+            cur.execute(sql["_DONE"], (update_id,))
+
+        self.run(work)
 
     def load(self, chat_id: int | None, user_id: int | None):
         _, chat_raw, user_raw, meta_raw = self.begin(None, chat_id, user_id)
@@ -234,6 +307,7 @@ class HajiApplication(Application):
         self._store_db = None
         self._last_prune = 0.0
         self._forgotten: set[tuple[str, int | None]] = set()  # see forget()
+        self.inbox = None  # the InboxWorker while started (bot/inbox.py)
         # False after a per-update database step failed, until one succeeds again (the webhook
         # then answers 503 so Telegram keeps the update, and checks the database first).
         self.db_healthy = True
@@ -287,45 +361,135 @@ class HajiApplication(Application):
             self._store.close()
         await super().shutdown()
 
+    # --- the inbox (bot/inbox.py) --------------------------------------------------------------
+    async def start(self) -> None:
+        """PTB's start, then the inbox worker: updates put into the update queue (polling) or
+        given to `store_update` (webhook) are stored first and processed from the inbox."""
+        await super().start()
+        store = self.store
+        if store is None or self.inbox is not None:
+            return
+        from bot.inbox import InboxQueue, InboxWorker
+
+        settings = self.bot_data.get("settings")
+        self.inbox = InboxWorker(
+            self, store, concurrency=getattr(settings, "concurrent_updates", 64),
+            claim_timeout=timedelta(seconds=getattr(settings, "inbox_claim_timeout_s", 30.0)))
+        if isinstance(self.update_queue, InboxQueue):
+            self.update_queue.sink = self.inbox.add
+        self.inbox.start()
+
+    async def stop(self) -> None:
+        """Stop claiming, finish what is held within HAJIBOT_SHUTDOWN_DEADLINE_S, leave the
+        rest in the inbox; then PTB's stop."""
+        worker, self.inbox = self.inbox, None
+        if worker is not None:
+            from bot.inbox import InboxQueue
+
+            if isinstance(self.update_queue, InboxQueue):
+                self.update_queue.sink = None
+            settings = self.bot_data.get("settings")
+            await worker.stop(getattr(settings, "shutdown_deadline_s", 20.0))
+        await super().stop()
+
+    async def store_update(self, update: Update, raw: str | None = None) -> None:
+        """Store a webhook's update in the inbox (raises when the database fails: the caller
+        must not acknowledge it). Without a running inbox: the in-memory queue, as before."""
+        if self.inbox is None:
+            await self.update_queue.put(update)
+            return
+        try:
+            await self.inbox.add(update, raw)
+        except Exception as exc:
+            self.db_healthy = False
+            metrics.STATE_ERRORS.labels("inbox").inc()
+            log.error("update %s not stored: %s", update.update_id, type(exc).__name__)
+            raise
+        self.db_healthy = True
+
     # --- the wrapper -------------------------------------------------------------------------
     async def process_update(self, update: object) -> None:
+        """One update now, on the event loop (tests, the console, `hajibot ask`, benches):
+        claim the id + load, handlers, save - as before the inbox."""
         store = self.store
         if not isinstance(update, Update) or store is None:
             await super().process_update(update)
             return
-        # Nothing below may escape: an exception here would end PTB's update task, and the
-        # bot would go silent for everyone while the webhook still answered 200.
+        await self._unit(update, store, None)
+
+    async def process_inbox_update(self, update: Update, worker) -> None:
+        """One update claimed from the inbox: the database steps run in the store's threads,
+        the row is deleted with the state save. Raises `StateUnavailable` when the state could
+        not be loaded (the row goes back to the inbox, nobody is told anything yet)."""
+        await self._unit(update, self.store, worker)
+
+    async def _unit(self, update: Update, store: StateStore, worker) -> None:
+        # Nothing below may escape (but StateUnavailable on the inbox path): an exception here
+        # would end PTB's update task, and the bot would go silent for everyone.
         started = time.perf_counter()
         chat_id = update.effective_chat.id if update.effective_chat else None
         user_id = update.effective_user.id if update.effective_user else None
+        uid = update.update_id
         try:
-            claimed, chat_raw, user_raw, meta_raw = store.begin(update.update_id, chat_id,
-                                                                 user_id)
-            if claimed:
+            if worker is None:
+                fresh, chat_raw, user_raw, meta_raw = store.begin(uid, chat_id, user_id)
+            else:
+                seen, chat_raw, user_raw, meta_raw = await store.call(
+                    store.seen_load, uid, chat_id, user_id)
+                fresh = not seen
+            if fresh:
                 self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw)
         except Exception as exc:
             self._state_failed("load", exc, update)
+            if worker is not None:
+                from bot.inbox import StateUnavailable
+
+                raise StateUnavailable from None
             await self._apologise(update)
             return
         self.db_healthy = True
-        if not claimed:
+        if not fresh:
             metrics.DUPLICATES.inc()
+            if worker is not None:
+                await self._finish_quietly(store, uid)
             return
         metrics.UPDATES.labels(update_kind(update)).inc()
         try:
             await super().process_update(update)
         except Exception as exc:  # PTB hands handler errors to on_error; this is the rest
-            log.error("update %s not processed: %s", update.update_id, type(exc).__name__)
+            log.error("update %s not processed: %s", uid, type(exc).__name__)
             metrics.ERRORS.inc()
         try:
-            self._save_changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
-            self._maybe_prune(store)
+            chat, user = self._changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
+            if worker is None:
+                if chat is not None or user is not None:
+                    store.save(chat, user)
+                self._maybe_prune(store)
+            else:
+                await store.call(store.finish, uid, chat, user)
+                # the state is read again for the chat's next update: no need to keep it
+                self._chat_data.pop(chat_id, None)
+                self._user_data.pop(user_id, None)
+                self.user_meta.pop(user_id, None)
+                if time.monotonic() - self._last_prune >= PRUNE_EVERY_S:
+                    self._last_prune = time.monotonic()
+                    if removed := await store.call(store.prune):
+                        log.info("pruned %d processed update ids", removed)
         except Exception as exc:
             self._state_failed("save", exc, update)
+            if worker is not None:
+                # the update was answered: never run it again, even without its state
+                await self._finish_quietly(store, uid)
         finally:
             if not self.keep_outcomes:
-                self.bot_data.get("outcomes", {}).pop(update.update_id, None)
+                self.bot_data.get("outcomes", {}).pop(uid, None)
             metrics.LATENCY.observe(time.perf_counter() - started)
+
+    async def _finish_quietly(self, store: StateStore, uid: int) -> None:
+        try:
+            await store.call(store.finish, uid, None, None)
+        except Exception as exc:  # left claimed: rerun after the take-over (at least once)
+            log.error("update %s not marked done: %s", uid, type(exc).__name__)
 
     def _state_failed(self, step: str, exc: BaseException, update: Update) -> None:
         """Log the class and the update id only (the message may quote bound values)."""
@@ -336,6 +500,13 @@ class HajiApplication(Application):
 
     async def _apologise(self, update: Update) -> None:
         """Best effort: the person hears that the message was not handled (never silence)."""
+        await self._tell(update, "runtime_unavailable.j2")
+
+    async def apologise_error(self, update: Update, error_id: str) -> None:
+        """A parked update: the error apology with its id (as on_error says it)."""
+        await self._tell(update, "runtime_error.j2", error_id=error_id)
+
+    async def _tell(self, update: Update, template: str, **values: Any) -> None:
         chat = update.effective_chat
         if chat is None or chat.type != "private":
             return
@@ -343,7 +514,7 @@ class HajiApplication(Application):
         code = (user.language_code or "") if user is not None else ""
         lang = "en" if code.lower().startswith("en") else "id"
         try:
-            await self.bot.send_message(chat.id, render(lang, "runtime_unavailable.j2"))
+            await self.bot.send_message(chat.id, render(lang, template, **values))
         except Exception as exc:
             log.warning("update %s: apology not sent: %s", update.update_id,
                         type(exc).__name__)
@@ -352,13 +523,17 @@ class HajiApplication(Application):
         """This update erased the person's state (/hapusdata): do not write it back."""
         self._forgotten |= {("chat", chat_id), ("user", user_id)}
 
-    def _save_changes(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+    def _changes(self, chat_id, user_id, chat_raw, user_raw, meta_raw):
+        """(chat row, user row) to write: what changed since the load, minus what was
+        forgotten. Only this update's own ids are looked at - other chats' updates may be
+        running at the same time, and one chat's (one user's) run one at a time."""
         if self._forgotten:
-            forgotten, self._forgotten = self._forgotten, set()
-            if ("chat", chat_id) in forgotten:
+            if ("chat", chat_id) in self._forgotten:
+                self._forgotten.discard(("chat", chat_id))
                 self._chat_data.pop(chat_id, None)
                 chat_id = None
-            if ("user", user_id) in forgotten:
+            if ("user", user_id) in self._forgotten:
+                self._forgotten.discard(("user", user_id))
                 self._user_data.pop(user_id, None)
                 self.user_meta.pop(user_id, None)
                 user_id = None
@@ -372,6 +547,10 @@ class HajiApplication(Application):
             meta = _dumps(self.user_meta.get(user_id, {}), "user meta") or "{}"
             if new is not None and (new != (user_raw or "{}") or meta != (meta_raw or "{}")):
                 user = (user_id, new, meta)
+        return chat, user
+
+    def _save_changes(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+        chat, user = self._changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
         if chat is not None or user is not None:
             self.store.save(chat, user)
 

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = 8080
+    # updates of different chats processed at once by one process (one chat's, one user's:
+    # always one at a time, in order)
+    concurrent_updates: int = Field(default=64, ge=1)
+    # SIGTERM: updates being processed get this long to finish; the rest stay in the inbox
+    shutdown_deadline_s: float = 20.0
+    # a worker's claim on an inbox update not refreshed for this long (it heartbeats every
+    # sixth of it, at most every 5 s) means the worker died: another one takes the update over
+    inbox_claim_timeout_s: float = Field(default=30.0, gt=0)
+    # PTB's AIORateLimiter in front of Telegram (Telegram's own flood limits); off only for a
+    # local test Bot API (bench/bench_load.py)
+    telegram_rate_limit: bool = True
     # GET /healthz/deep (one Siskohat ping) from elsewhere than loopback: Bearer this token
     health_token: SecretStr | None = None
 

@@ -1,9 +1,11 @@
 """Webhook-mode web server (aiohttp): Telegram webhook, health, metrics, Siskohat push.
 
-- `POST /telegram`: checks `X-Telegram-Bot-Api-Secret-Token` (hmac.compare_digest), answers
-  200 at once and hands the update to the Application's queue (processed in the background);
+- `POST /telegram`: checks `X-Telegram-Bot-Api-Secret-Token` (hmac.compare_digest), refuses a
+  malformed body (400), stores the update in the inbox (bot/inbox.py) and only then answers
+  200; a database error is a 503 (Telegram sends it again). Workers process it from the inbox;
 - `GET /healthz`: open to anyone and never calls Siskohat: DB ping (503 when down), and from
-  memory the Siskohat client's breaker state, last success and key state, and the update backlog;
+  memory the Siskohat client's breaker state, last success and key state; from the database the
+  inbox backlog, the age of its oldest update and the parked count;
 - `GET /healthz/deep`: the same plus one Siskohat ping, only from loopback (no proxy headers) or
   with `Authorization: Bearer $HAJIBOT_HEALTH_TOKEN` (403 otherwise); concurrent deep checks
   share one ping, so it cannot be used to open the breaker;
@@ -27,6 +29,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, open_services, start_app, stop_app
 from bot.db.engine import Database
+from bot.inbox import ids_of
 from bot.settings import Settings
 from integration.push import add_push_routes
 from integration.safe_json import BadBody, load_object
@@ -49,22 +52,31 @@ PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
-    """Acknowledge a Telegram update at once; the Application processes it in the background."""
+    """Store a Telegram update in the inbox, then acknowledge it; workers process it."""
     secret = request.app[SETTINGS].webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
     if secret is None or not hmac.compare_digest(given.encode(),
                                                  secret.get_secret_value().encode()):
         return web.Response(status=403, text="forbidden")
     ptb = request.app[PTB_APP]
+    body = await request.read()
     try:
-        update = parse_update(await request.read(), ptb.bot)
+        update = parse_update(body, ptb.bot)
     except BadBody as exc:
         log.warning("webhook body refused: %s", exc)
         return web.Response(status=400, text="bad update")
     if not await database_ready(request.app):
         # Telegram sends the update again after a 5xx; a 200 now would lose it.
         return web.Response(status=503, text="database unavailable")
-    await ptb.update_queue.put(update)
+    store = getattr(ptb, "store_update", None)
+    if store is None:  # a plain PTB Application (no inbox)
+        await ptb.update_queue.put(update)
+        return web.Response(text="ok")
+    try:
+        # Durable before acknowledged: the 200 goes out only once the update is in the inbox.
+        await store(update, body.decode())
+    except Exception:  # logged by store_update (class and update id)
+        return web.Response(status=503, text="database unavailable")
     return web.Response(text="ok")
 
 
@@ -79,6 +91,12 @@ def parse_update(body: bytes, bot) -> Update:
         raise BadBody(f"not an update ({type(exc).__name__})") from None
     if update is None:
         raise BadBody("not an update")
+    try:  # the inbox keys the update by its chat and user: they must be Telegram ids
+        ids = ids_of(update)
+    except Exception as exc:
+        raise BadBody(f"not an update ({type(exc).__name__})") from None
+    if any(i is not None and (not isinstance(i, int) or isinstance(i, bool)) for i in ids):
+        raise BadBody("chat or user id is not an integer")
     return update
 
 
@@ -112,6 +130,22 @@ def _siskohat_client(app: web.Application):
     return services.extras.get("siskohat") if services is not None else None
 
 
+async def _inbox_stats(app: web.Application) -> dict:
+    """The inbox backlog (stored, not yet processed), its oldest age, parked updates; also
+    refreshes the inbox gauges of /metrics. Nulls without an inbox or a database."""
+    worker = getattr(app[PTB_APP], "inbox", None)
+    if worker is None:
+        return {"inbox_backlog": None, "inbox_oldest_age_s": None, "inbox_parked": None}
+    try:
+        stats = await asyncio.wait_for(worker.stats(), 3.0)
+    except Exception as exc:
+        log.warning("inbox stats unavailable: %s", type(exc).__name__)
+        return {"inbox_backlog": None, "inbox_oldest_age_s": None, "inbox_parked": None}
+    age = None if stats.oldest_age_s is None else round(stats.oldest_age_s, 3)
+    return {"inbox_backlog": stats.backlog, "inbox_oldest_age_s": age,
+            "inbox_parked": stats.parked}
+
+
 def _shallow(app: web.Application, db_ok: bool) -> dict:
     """What the bot already knows: no request leaves the process."""
     client = _siskohat_client(app)
@@ -137,7 +171,10 @@ async def healthz(request: web.Request) -> web.Response:
     `siskohat`: "ok" | "unknown" (no call yet) | "unavailable" (breaker open) | "auth_error"
     (the last answer was a 401: the key, not an outage) | null (no client)."""
     db_ok = await _ping_db(request.app[DB])
-    return web.json_response(_shallow(request.app, db_ok), status=200 if db_ok else 503)
+    body = _shallow(request.app, db_ok)
+    if db_ok:
+        body.update(await _inbox_stats(request.app))
+    return web.json_response(body, status=200 if db_ok else 503)
 
 
 def deep_allowed(request: web.Request) -> bool:
@@ -191,6 +228,7 @@ async def healthz_deep(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    await _inbox_stats(request.app)  # the inbox gauges, read now
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

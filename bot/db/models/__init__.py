@@ -3,4 +3,12 @@
 One module per feature, each owned by that feature's code.
 """
 
-from bot.db.models import helpdesk, kb, mirror, pelimpahan, runtime, verification  # noqa: F401
+from bot.db.models import (  # noqa: F401
+    helpdesk,
+    inbox,
+    kb,
+    mirror,
+    pelimpahan,
+    runtime,
+    verification,
+)

@@ -1,0 +1,438 @@
+"""The update inbox: nothing acknowledged is lost; chats run concurrently, each one in order.
+
+Every Telegram update is stored in `update_inbox` (one row per `update_id`, INSERT ... ON
+CONFLICT DO NOTHING, so a redelivery is dropped as before) *before* it is acknowledged:
+- webhook: `POST /telegram` answers 200 only after the insert committed; a database error
+  is a 503 and Telegram sends the update again;
+- polling: PTB's Updater (telegram/ext/_updater.py, `polling_action_cb`) awaits
+  `update_queue.put(update)` for every fetched update and only then sets
+  `_last_update_id = last + 1`, which the *next* getUpdates sends as `offset` - that is the
+  confirmation. `InboxQueue.put` stores the update before it returns (retrying while the
+  database is down, so the fetch loop waits and nothing newer is confirmed), hence an update
+  is in the database before Telegram is told it was received. (Raising instead would end
+  PTB's polling task: its retry loop only catches TelegramError.)
+
+Workers (`InboxWorker`, a task of every started HajiApplication) take rows from the inbox and
+run them through `HajiApplication.process_inbox_update`:
+- a claim marks rows `claimed` with the worker and the time, oldest update first, at most as
+  many as the worker has free slots (HAJIBOT_CONCURRENT_UPDATES). Only a chat's (and a user's)
+  *head* is claimable: a row is skipped while an older row of the same chat or user is still in
+  the inbox (pending or claimed; parked rows do not block) or a newer one is claimed - so one
+  chat's updates run strictly one after another, in update_id order, across all workers, while
+  different chats run concurrently. On PostgreSQL candidate rows are locked with
+  `FOR UPDATE SKIP LOCKED` (two workers never claim one row, and never wait for each other);
+  SQLite has one writer at a time, so the UPDATE is atomic by itself.
+- a live worker refreshes its claims every HEARTBEAT_S; a claim silent for CLAIM_TIMEOUT (six
+  heartbeats: the worker died or froze) is taken over - the helpdesk outbox's pattern.
+- a row is deleted in the transaction that saves the chat's and user's state and records the
+  update id in `processed_updates` (StateStore.finish), so a finished update is never run again
+  and an unfinished one is. The window between a reply leaving and that commit is the only way
+  to get an answer twice (a worker killed inside it; its rows are rerun by another worker).
+- a row claimed for the (MAX_ATTEMPTS + 1)th time has failed MAX_ATTEMPTS times (its worker
+  died each time, it hung past UNIT_TIMEOUT_S, or its processing raised past PTB's error
+  handler - a handler's exception is PTB's: on_error answers it once): it is *parked* (state
+  'parked', its id in the log, never its text), the person gets the error apology, and the
+  chat's next update is free to run. Parked rows are deleted after PARKED_RETENTION.
+- graceful stop (SIGTERM): the worker stops claiming, waits for what it holds up to a
+  deadline, and gives back every claim it still has (rows go back to `pending`), so another
+  worker or the next start takes them at once instead of after CLAIM_TIMEOUT.
+
+Every database step runs in the StateStore's thread pool (`StateStore.call`): the event loop
+never waits on the inbox or the state tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import Counter, Gauge
+from telegram import Update
+
+if TYPE_CHECKING:
+    from bot.runtime import HajiApplication, StateStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+HEARTBEAT_S = 5.0
+CLAIM_TIMEOUT = timedelta(seconds=30)
+IDLE_POLL_S = 0.5  # how often an idle worker looks for rows other processes stored
+# An update still running after this long is cancelled and counts as a failed attempt (a hung
+# handler would otherwise hold its chat for ever: its worker's heartbeat keeps the claim).
+UNIT_TIMEOUT_S = 300.0
+PARKED_RETENTION = timedelta(days=7)
+
+BACKLOG = Gauge("hajibot_inbox_backlog", "Updates stored and not yet processed (not parked)")
+OLDEST_AGE = Gauge("hajibot_inbox_oldest_age_seconds",
+                   "Age of the oldest unprocessed update in the inbox (0 when empty)")
+PARKED = Gauge("hajibot_inbox_parked", "Updates parked after failing MAX_ATTEMPTS times")
+INFLIGHT = Gauge("hajibot_inbox_inflight", "Updates this process is processing now")
+TAKEN_OVER = Counter("hajibot_inbox_taken_over",
+                     "Rows claimed again after another worker's claim went silent")
+PARKED_TOTAL = Counter("hajibot_inbox_parked_updates", "Updates parked by this process")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: str
+    attempts: int  # claims so far, this one included
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    backlog: int
+    oldest_age_s: float | None
+    parked: int
+
+
+def ids_of(update: Update) -> tuple[int | None, int | None]:
+    return (update.effective_chat.id if update.effective_chat else None,
+            update.effective_user.id if update.effective_user else None)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Inbox:
+    """The SQL of `update_inbox`; every method is synchronous (call it through
+    `StateStore.call`) and one transaction on the StateStore's pooled connections."""
+
+    _ADD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, state, "
+            "attempts) VALUES ({m}, {m}, {m}, {m}, {m}, 'pending', 0) "
+            "ON CONFLICT (update_id) DO NOTHING")
+    # A row of the same chat/user that blocks row i: an older one still here (not parked),
+    # or a newer one that is being processed (arrived late but out of order).
+    _BLOCKER = ("NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.{col} = i.{col} "
+                "AND e.update_id <> i.update_id AND e.state <> 'parked' "
+                "AND (e.update_id < i.update_id OR (e.state = 'claimed' AND e.claimed_at >= {m})))")
+    _CLAIM = ("UPDATE update_inbox SET state = 'claimed', claimed_by = {m}, claimed_at = {m}, "
+              "attempts = attempts + 1 WHERE update_id IN ("
+              "SELECT i.update_id FROM update_inbox AS i "
+              "WHERE (i.state = 'pending' OR (i.state = 'claimed' AND i.claimed_at < {m})) "
+              "AND " + _BLOCKER.replace("{col}", "chat_id") + " "
+              "AND " + _BLOCKER.replace("{col}", "user_id") + " "
+              "ORDER BY i.update_id LIMIT {m}{lock}) "
+              "RETURNING update_id, chat_id, user_id, payload, attempts, claimed_by")
+    _HEARTBEAT = ("UPDATE update_inbox SET claimed_at = {m} "
+                  "WHERE claimed_by = {m} AND state = 'claimed'")
+    _RELEASE_ONE = ("UPDATE update_inbox SET state = 'pending', claimed_by = NULL, "
+                    "claimed_at = NULL, attempts = attempts - {m} "
+                    "WHERE update_id = {m} AND claimed_by = {m} AND state = 'claimed'")
+    _RELEASE_ALL = ("UPDATE update_inbox SET state = 'pending', claimed_by = NULL, "
+                    "claimed_at = NULL, attempts = attempts - 1 "
+                    "WHERE claimed_by = {m} AND state = 'claimed'")
+    _PARK = ("UPDATE update_inbox SET state = 'parked', claimed_by = NULL, claimed_at = {m} "
+             "WHERE update_id = {m}")
+    _STATS = ("SELECT (SELECT count(*) FROM update_inbox WHERE state <> 'parked'), "
+              "(SELECT min(received_at) FROM update_inbox WHERE state <> 'parked'), "
+              "(SELECT count(*) FROM update_inbox WHERE state = 'parked')")
+    _PURGE_PARKED = "DELETE FROM update_inbox WHERE state = 'parked' AND claimed_at < {m}"
+
+    def __init__(self, store: StateStore):
+        self.store = store
+        mark = store.mark
+        self.sql = {k: getattr(self, k).format(m=mark, lock="")
+                    for k in ("_ADD", "_HEARTBEAT", "_RELEASE_ONE", "_RELEASE_ALL", "_PARK",
+                              "_STATS", "_PURGE_PARKED")}
+        self.sql["_CLAIM"] = self._CLAIM.format(
+            m=mark, lock=" FOR UPDATE SKIP LOCKED" if store.pg else "")
+
+    def add(self, rows: list[tuple[int, int | None, int | None, str]]) -> None:
+        """Store updates (update_id, chat_id, user_id, payload JSON); an id already stored is
+        left as it is. Committed when this returns."""
+        now = self.store.stamp(_utcnow())
+
+        def work(cur):
+            cur.executemany(self.sql["_ADD"], [(*r, now) for r in rows])
+
+        self.store.run(work)
+
+    def claim(self, owner: str, limit: int, timeout: timedelta = CLAIM_TIMEOUT
+              ) -> list[tuple[Row, bool]]:
+        """Claim up to `limit` head rows, oldest first: (row, taken over from a silent
+        worker)."""
+        now = _utcnow()
+        stamp, stale = self.store.stamp(now), self.store.stamp(now - timeout)
+
+        def work(cur):
+            cur.execute(self.sql["_CLAIM"], (owner, stamp, stale, stale, stale, limit))
+            return cur.fetchall()
+
+        out = []
+        for uid, chat_id, user_id, payload, attempts, _ in sorted(self.store.run(work)):
+            out.append((Row(uid, chat_id, user_id, payload, attempts), attempts > 1))
+        return out
+
+    def heartbeat(self, owner: str) -> None:
+        now = self.store.stamp(_utcnow())
+        self.store.run(lambda cur: cur.execute(self.sql["_HEARTBEAT"], (now, owner)))
+
+    def release(self, update_id: int, owner: str, *, count_attempt: bool) -> None:
+        """Give one claimed row back (`count_attempt=False`: this try does not count towards
+        MAX_ATTEMPTS - the database, not the update, failed)."""
+        back = 0 if count_attempt else 1
+        self.store.run(lambda cur: cur.execute(self.sql["_RELEASE_ONE"],
+                                               (back, update_id, owner)))
+
+    def release_all(self, owner: str) -> None:
+        self.store.run(lambda cur: cur.execute(self.sql["_RELEASE_ALL"], (owner,)))
+
+    def park(self, update_id: int) -> None:
+        now = self.store.stamp(_utcnow())
+        self.store.run(lambda cur: cur.execute(self.sql["_PARK"], (now, update_id)))
+
+    def stats(self) -> Stats:
+        def work(cur):
+            cur.execute(self.sql["_STATS"])
+            return cur.fetchone()
+
+        backlog, oldest, parked = self.store.run(work)
+        age = None
+        if oldest is not None:
+            if isinstance(oldest, str):
+                oldest = datetime.fromisoformat(oldest)
+            age = max(0.0, (_utcnow() - oldest).total_seconds())
+        return Stats(int(backlog or 0), age, int(parked or 0))
+
+    def purge_parked(self, keep: timedelta = PARKED_RETENTION) -> int:
+        cut = self.store.stamp(_utcnow() - keep)
+
+        def work(cur):
+            cur.execute(self.sql["_PURGE_PARKED"], (cut,))
+            return cur.rowcount
+
+        return max(self.store.run(work) or 0, 0)
+
+
+def payload_of(update: Update, raw: str | None = None) -> str:
+    return raw if raw is not None else json.dumps(update.to_dict(), ensure_ascii=False,
+                                                  separators=(",", ":"))
+
+
+class InboxQueue(asyncio.Queue):
+    """The Application's update_queue: an Update put into it (PTB's polling Updater does that)
+    is stored in the inbox before `put` returns, retrying while the database is down - so
+    the Updater confirms no offset for an update that is not stored (see the module doc).
+    Anything else (PTB's stop signal), or any Update before the inbox is ready, goes into the
+    in-memory queue as usual."""
+
+    sink: Any = None  # async callable(update) set by HajiApplication.start
+
+    async def put(self, item: Any) -> None:
+        if self.sink is None or not isinstance(item, Update):
+            await super().put(item)
+            return
+        delay = 0.5
+        while True:
+            try:
+                await self.sink(item)
+                return
+            except Exception as exc:  # the database: wait, keep the fetch loop waiting
+                log.error("update %s not stored (%s); retrying in %.1f s", item.update_id,
+                          type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+
+class InboxWorker:
+    """Takes rows from the inbox and processes them, `concurrency` at a time (see module)."""
+
+    def __init__(self, app: HajiApplication, store: StateStore, *, concurrency: int,
+                 owner: str | None = None, claim_timeout: timedelta = CLAIM_TIMEOUT):
+        self.app = app
+        self.store = store
+        self.inbox = Inbox(store)
+        self.concurrency = max(1, concurrency)
+        self.owner = owner or worker_id()
+        self.local: dict[int, Update] = {}  # updates stored by this process: no re-parse
+        self.inflight: dict[int, asyncio.Task] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._beat: asyncio.Task | None = None
+        self._last_purge = 0.0
+        self.db_ok = True
+        self.unit_timeout_s = UNIT_TIMEOUT_S
+        self.claim_timeout = claim_timeout
+        self.heartbeat_s = min(HEARTBEAT_S, claim_timeout.total_seconds() / 6)
+
+    # --- storing ---------------------------------------------------------------------------
+    async def add(self, update: Update, raw: str | None = None) -> None:
+        """Store one update (raises on a database error); wakes the claim loop."""
+        chat_id, user_id = (_int_or_none(i) for i in ids_of(update))
+        payload = payload_of(update, raw)
+        await self.store.call(self.inbox.add, [(update.update_id, chat_id, user_id, payload)])
+        if not self._stopping:
+            self.local[update.update_id] = update
+            if len(self.local) > 10 * self.concurrency + 1000:  # others took them: forget
+                for key in list(self.local)[: len(self.local) // 2]:
+                    self.local.pop(key, None)
+        self._wake.set()
+
+    # --- the loop ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="hajibot:inbox-worker")
+        self._beat = asyncio.create_task(self._heartbeat(), name="hajibot:inbox-heartbeat")
+
+    async def _run(self) -> None:
+        backoff = IDLE_POLL_S
+        while not self._stopping:
+            free = self.concurrency - len(self.inflight)
+            rows: list[tuple[Row, bool]] = []
+            if free > 0:
+                self._wake.clear()
+                try:
+                    rows = await self.store.call(self.inbox.claim, self.owner, free,
+                                                 self.claim_timeout)
+                    self.db_ok, backoff = True, IDLE_POLL_S
+                except Exception as exc:
+                    self.db_ok = False
+                    log.error("inbox claim failed: %s", type(exc).__name__)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+            for row, taken_over in rows:
+                if taken_over:
+                    TAKEN_OVER.inc()
+                task = asyncio.create_task(self._process(row), name=f"hajibot:update:{row.update_id}")
+                self.inflight[row.update_id] = task
+                task.add_done_callback(self._done)
+            INFLIGHT.set(len(self.inflight))
+            if rows and free - len(rows) > 0:
+                continue  # there may be more heads right away
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+            self._maybe_purge()
+
+    def _done(self, task: asyncio.Task) -> None:
+        for uid, t in list(self.inflight.items()):
+            if t is task:
+                del self.inflight[uid]
+        INFLIGHT.set(len(self.inflight))
+        self._wake.set()  # a slot is free, and the chat's next update may be a head now
+
+    async def _process(self, row: Row) -> None:
+        update = self.local.pop(row.update_id, None)
+        try:
+            if update is None:
+                update = Update.de_json(json.loads(row.payload), self.app.bot)
+            if row.attempts > MAX_ATTEMPTS:
+                await self._park(row, update)
+                return
+            await asyncio.wait_for(self.app.process_inbox_update(update, self),
+                                   self.unit_timeout_s)
+        except StateUnavailable:
+            await self._release(row, count_attempt=False)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            log.error("update %s still running after %.0f s (attempt %d): cancelled",
+                      row.update_id, self.unit_timeout_s, row.attempts)
+            await self._release(row, count_attempt=True)
+        except Exception as exc:  # past PTB's error handler: counts towards parking
+            log.error("update %s failed (attempt %d): %s", row.update_id, row.attempts,
+                      type(exc).__name__)
+            await self._release(row, count_attempt=True)
+
+    async def _release(self, row: Row, *, count_attempt: bool) -> None:
+        try:
+            await self.store.call(self.inbox.release, row.update_id, self.owner,
+                                  count_attempt=count_attempt)
+        except Exception as exc:  # its claim goes silent and is taken over
+            log.warning("update %s not released: %s", row.update_id, type(exc).__name__)
+
+    async def _park(self, row: Row, update: Update | None) -> None:
+        await self.store.call(self.inbox.park, row.update_id)
+        PARKED_TOTAL.inc()
+        error_id = uuid.uuid4().hex[:8].upper()
+        log.error("update %s parked after %d failed attempts (error %s)", row.update_id,
+                  row.attempts - 1, error_id)
+        if update is not None:
+            await self.app.apologise_error(update, error_id)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            if not self.inflight:
+                continue
+            try:
+                await self.store.call(self.inbox.heartbeat, self.owner)
+            except Exception as exc:
+                log.warning("inbox heartbeat failed: %s", type(exc).__name__)
+
+    def _maybe_purge(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < 3600:
+            return
+        self._last_purge = now
+
+        async def purge():
+            try:
+                n = await self.store.call(self.inbox.purge_parked)
+                if n:
+                    log.info("purged %d parked updates", n)
+            except Exception as exc:
+                log.warning("parked purge failed: %s", type(exc).__name__)
+
+        asyncio.get_running_loop().create_task(purge())
+
+    # --- stopping ----------------------------------------------------------------------------
+    async def stop(self, deadline_s: float) -> None:
+        """Stop claiming; let held updates finish within `deadline_s`; give back the rest."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        held = list(self.inflight.values())
+        if held:
+            done, pending = await asyncio.wait(held, timeout=deadline_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2.0)
+                log.warning("stopped with %d updates unfinished; left in the inbox",
+                            len(pending))
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+        try:
+            await self.store.call(self.inbox.release_all, self.owner)
+        except Exception as exc:  # the claims go silent and are taken over
+            log.warning("claims not released at stop: %s", type(exc).__name__)
+        self.local.clear()
+        INFLIGHT.set(0)
+
+    async def stats(self) -> Stats:
+        stats = await self.store.call(self.inbox.stats)
+        BACKLOG.set(stats.backlog)
+        OLDEST_AGE.set(stats.oldest_age_s or 0.0)
+        PARKED.set(stats.parked)
+        return stats
+
+
+class StateUnavailable(Exception):
+    """The state could not be loaded (database): the row goes back, the try does not count."""
