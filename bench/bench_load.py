@@ -20,7 +20,9 @@ people at once; POSTs go round-robin to the workers, a failed POST (connection r
 Printed: updates/s (acknowledged posts, and answered), p50/p95/p99 answer latency (POST sent
 -> reply received) for mirror and live people, lost (no answer), duplicated (a porsi answered
 twice to its person), people out of order (answers not in the order they were sent), peak RSS
-of the workers. Exit status 1 when anything was lost, duplicated or out of order.
+of the workers. Exit status 1 when anything was lost or out of order (duplicates are printed:
+delivery is at least once - a reply that left a killed worker before its row was deleted is
+sent again by the worker that takes the row over).
 """
 
 from __future__ import annotations
@@ -97,9 +99,16 @@ class Worker:
     def start(self) -> None:
         env = {**self.env, "HAJIBOT_PORT": str(self.port)}
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
-             "run", "--webhook"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        code = "import sys; from bot.cli import main; sys.exit(main())"
+        cmd = [sys.executable, "-c", code, "run", "--webhook"]
+        if os.environ.get("BENCH_PROFILE"):  # a cProfile dump per worker start, for digging
+            script = self.log_path.with_suffix(".py")
+            script.write_text(code + "\n")
+            cmd = [sys.executable, "-m", "cProfile", "-o",
+                   f"{self.log_path.with_suffix('')}-{time.time():.0f}.prof", str(script),
+                   "run", "--webhook"]
+        self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log,
+                                     stderr=subprocess.STDOUT)
 
     def sample_rss(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -378,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     report(args, r)
     if args.json:
         print(json.dumps({k: v for k, v in r.items() if k != "lat"}))
-    return 1 if (r["lost"] or r["duplicated"] or r["out_of_order"]) else 0
+    return 1 if (r["lost"] or r["out_of_order"]) else 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import uuid
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -31,6 +32,11 @@ from integration.client import SiskohatClient
 from integration.gateway import Gateway
 
 log = logging.getLogger(__name__)
+
+try:  # httpcore (under PTB's HTTPXRequest) tries `import sniffio` on every request; when it is
+    import sniffio  # noqa: F401 - not installed each failed import searches sys.path again
+except ImportError:  # (~0.3 ms a request, measured with bench/bench_load.py): remember
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # its absence once
 
 # Feature modules, each with `register(app)`, in the order their handlers must be tried.
 HANDLER_MODULES = [

@@ -1,10 +1,14 @@
 """The kill test (issue 13), short: two real `hajibot run --webhook` workers on one PostgreSQL,
 200 updates from 50 people over HTTP, worker 0 SIGKILLed mid-burst and restarted: nothing
-lost, nothing answered twice, every person's answers in order (bench/bench_load.py)."""
+lost, every person's answers in order (bench/bench_load.py). At least once, not exactly once:
+an update whose reply left the killed worker before its row was deleted is answered again by
+the worker that takes it over, so duplicates are bounded by what the killed worker held
+(HAJIBOT_CONCURRENT_UPDATES), and usually 0."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -23,7 +27,11 @@ def test_two_workers_one_killed_mid_burst_lose_and_repeat_nothing(pg_url, capsys
     bench = _bench()
     # a short claim timeout keeps the take-over (and the test) within seconds
     code = bench.main(["--workers", "2", "--people", "50", "--per-person", "4",
-                       "--kill-after", "70", "--db-url", pg_url, "--claim-timeout", "6"])
+                       "--kill-after", "70", "--db-url", pg_url, "--claim-timeout", "6",
+                       "--concurrent", "16", "--json"])
     out = capsys.readouterr().out
-    assert "lost 0, duplicated 0, people out of order 0" in out, out
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert figures["lost"] == 0 and figures["out_of_order"] == 0, out
+    assert figures["duplicated"] <= 16, out
+    assert figures["killed_at_ack"] == 70 and figures["answered"] == 200, out
     assert code == 0, out
