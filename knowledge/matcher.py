@@ -3,8 +3,10 @@
 Pure and in-memory: `Matcher(kb)` builds every index once; `match(text)` does no I/O.
 Three signals per entry, best over its texts (canonical question id/en + paraphrases):
 - S1 rapidfuzz `token_set_ratio` on normalised words;
-- S2 character n-gram TF-IDF cosine (robust to typos and affixes), plain dicts;
+- S2 character n-gram TF-IDF cosine (robust to typos and affixes);
 - S3 IDF-weighted share of the question's word stems the entry (texts + keywords) explains.
+All three are vectorised over the knowledge base (numpy; see `_Postings`), so a question costs
+about the same whether the knowledge base holds 60 entries or 600.
 The decision uses the combined score, the margin to the runner-up and how much of the question
 the knowledge base's vocabulary covers at all (out of scope when it covers little).
 """
@@ -17,7 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
 from knowledge.kb_schema import KnowledgeBase
 from knowledge.normalize import (
@@ -204,6 +208,199 @@ def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
     return grams
 
 
+# Why plain numpy (issue 15, item 6): each signal is a sparse matrix-vector product in which the
+# question touches only a few columns (its grams, stems or words). Stored column by column
+# (CSC: one flat array of rows and one of weights, with each column's start), the product is a
+# gather of those columns' rows plus one `np.bincount` - tens of microseconds, growing with the
+# rows the question's columns hold, not with a Python loop over entries. scipy.sparse would do
+# the same product through a heavier dependency (and more per-call overhead for a one-column
+# vector); rapidfuzz's `process.cdist` has no TF-IDF cosine scorer. rapidfuzz stays for what it
+# does well: the Indel distance of whole strings, in C++, for every text at once.
+class _Postings:
+    """A sparse matrix kept by column: key -> the rows it occurs in, with a weight each."""
+
+    def __init__(self, columns: dict[str, list[tuple[int, float]]]):
+        self.col = {key: i for i, key in enumerate(columns)}
+        lens = np.array([len(p) for p in columns.values()], dtype=np.intp)
+        self.len = lens
+        self.start = (np.cumsum(lens) - lens).astype(np.intp)
+        self.row = np.array([r for p in columns.values() for r, _ in p], dtype=np.intp)
+        self.weight = np.array([w for p in columns.values() for _, w in p], dtype=np.float64)
+        # each column's slice of both (views): joining the question's columns is one copy
+        ends = (self.start + lens).tolist()
+        self.rows_of = [self.row[a:b] for a, b in zip(self.start.tolist(), ends, strict=True)]
+        self.weights_of = [self.weight[a:b] for a, b in zip(self.start.tolist(), ends,
+                                                            strict=True)]
+
+    def gather(self, cols: list[int], values: list[float] | None = None):
+        """The rows of `cols`, column after column (in the order given), and their weights
+        times the column's value (or the stored weights when `values` is None)."""
+        if not cols:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+        rows = np.concatenate([self.rows_of[c] for c in cols])
+        if values is None:
+            return rows, np.concatenate([self.weights_of[c] for c in cols])
+        return rows, np.concatenate([self.weights_of[c] * v
+                                     for c, v in zip(cols, values, strict=True)])
+
+    def dot(self, cols: list[int], values: list[float] | None, n_rows: int) -> np.ndarray:
+        """Every row's sum of weight x value over `cols`, added in the order of `cols` (so the
+        floats are those of a plain Python loop over the question's keys)."""
+        rows, weight = self.gather(cols, values)
+        return np.bincount(rows, weights=weight, minlength=n_rows)
+
+
+_ONE_PASS = 400  # open texts below which `_TokenSet.settle` makes one pass, not two
+
+
+class _TokenSet:
+    """S1 for one question: each text's `fuzz.token_set_ratio` (x its factor), as rapidfuzz
+    scores the pair, known exactly only where it can matter.
+
+    token_set_ratio is the best of three ratios over the question's words A and a text's words
+    B: sect+ab vs sect, sect+ba vs sect (both follow from lengths alone) and the Indel ratio of
+    the sorted words A-B vs B-A over the length of both sides (`result`). With the texts' words
+    as a sparse matrix, the shared words' count and length give the first two for every text at
+    once, and bounds on `result`: every text starts with a lower and an upper bound (`low`,
+    `high`), exact when they meet. `tighten(entries)`: one `process.cdist` Indel distance of the
+    sorted word lists settles those entries' texts that share no word (then `result` IS that
+    ratio) and tightens the bound of the others (A-B and B-A are subsequences of the sorted
+    lists, so their longest common subsequence is at most that of the whole lists).
+    `settle(entries)` then makes the entries' best text exact, computing `result`
+    (`Matcher._unshared_ratio`) only for texts whose upper bound could still beat the best value
+    known for their entry.
+    """
+
+    def __init__(self, m: Matcher, text: str, factor: np.ndarray):
+        self.m = m
+        self.factor = factor
+        n = m._n_docs
+        tokens = set(text.split())
+        self.settled = np.zeros(len(m.ids), dtype=bool)
+        self.tightened = np.zeros(len(m.ids), dtype=bool)
+        self.distanced = np.zeros(n, dtype=bool)
+        if not tokens:  # token_set_ratio is 0 for an empty side
+            self.low = np.zeros(n)
+            self.high = np.zeros(n)
+            self.known = np.ones(n, dtype=bool)
+            return
+        self.q_words = sorted(tokens)
+        self.q_sorted = " ".join(self.q_words)
+        na = float(len(tokens))
+        la = float(sum(map(len, tokens)))
+        self.q_cols = [m._tokens.col.get(w, -1) for w in self.q_words]
+        self.rows, lens = m._tokens.gather([c for c in self.q_cols if c >= 0])
+        ni_all = np.bincount(self.rows, minlength=n)
+        self.shared = ni_all > 0
+        self.lq = lq = float(len(self.q_sorted))
+        # a text sharing no word: the Indel ratio of the sorted lists, at most the length ratio
+        ld = m._doc_sorted_len
+        low = np.zeros(n)
+        high = 100.0 - 100.0 * np.abs(lq - ld) / (lq + ld)
+        known = np.zeros(n, dtype=bool)
+        # texts sharing words (the arithmetic on those only; 0 elsewhere)
+        sh = np.flatnonzero(ni_all)
+        ni = ni_all[sh].astype(np.float64)
+        li = np.bincount(self.rows, weights=lens, minlength=n)[sh]
+        nb, lb = m._doc_ntok[sh], m._doc_toklen[sh]
+        sect = li + ni - 1
+        ab = np.where(na > ni, (la - li) + (na - ni - 1), 0.0)
+        ba = np.where(nb > ni, (lb - li) + (nb - ni - 1), 0.0)
+        sect_ab = sect + 1 + ab
+        sect_ba = sect + 1 + ba
+        lensum = sect_ab + sect_ba
+        r_ab = 100.0 - 100.0 * (1 + ab) / (sect + sect_ab)
+        r_ba = 100.0 - 100.0 * (1 + ba) / (sect + sect_ba)
+        lower = np.maximum(np.where(r_ab >= 1, r_ab, 0.0), np.where(r_ba >= 1, r_ba, 0.0))
+        # before any distance: at most everything of the shorter side in common
+        upper = 100.0 - 100.0 * (ab + ba - 2 * np.minimum(ab, ba)) / lensum
+        full = (ni == na) | (ni == nb)
+        low[sh] = np.where(full, 100.0, lower)
+        high[sh] = np.where(full, 100.0, np.maximum(upper, lower))
+        known[sh] = full | (upper <= lower)
+        self.ab, self.ba, self.lensum, self.lower = (np.zeros(n) for _ in range(4))
+        self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
+        empty = m._doc_empty
+        if empty.size:  # token_set_ratio is 0 for an empty side
+            low[empty] = high[empty] = 0.0
+            known[empty] = True
+        self.known = known
+        self.low = low / 100.0 * factor
+        self.high = np.where(known, self.low, high / 100.0 * factor)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: a lower and an upper bound of S1 (equal once the entry is settled)."""
+        start = self.m._entry_start
+        low = np.maximum.reduceat(self.low, start)
+        high = np.maximum.reduceat(self.high, start)
+        return low, np.where(self.settled, low, high)
+
+    def tighten(self, entries: np.ndarray) -> None:
+        """Exact S1 for the texts of `entries` sharing no word with the question, a tighter
+        bound for the others: the cheap half of `settle`."""
+        m = self.m
+        self.tightened |= entries
+        docs = np.flatnonzero(entries[m._doc_entry_arr] & ~self.known & ~self.distanced)
+        if not docs.size:
+            return
+        self.distanced[docs] = True
+        factor = self.factor
+        dist = process.cdist([self.q_sorted], m._doc_sorted[docs], scorer=Indel.distance,
+                             dtype=np.int64, workers=1)[0]
+        ld = m._doc_sorted_len[docs]
+        shared = self.shared[docs]
+        # no shared word: token_set_ratio is the Indel ratio of the sorted lists
+        alone = docs[~shared]
+        value = 100.0 - 100.0 * dist[~shared] / (self.lq + ld[~shared])
+        self.low[alone] = np.where(value >= 1, value, 0.0) / 100.0 * factor[alone]
+        self.high[alone] = self.low[alone]
+        self.known[alone] = True
+        # shared words: a tighter bound on `result`
+        some = docs[shared]
+        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2,
+                            np.minimum(self.ab[some], self.ba[some]))
+        upper = 100.0 - 100.0 * (self.ab[some] + self.ba[some] - 2 * common) / self.lensum[some]
+        lower = self.lower[some]
+        done = upper <= lower
+        self.high[some] = np.where(done, self.low[some],
+                                   np.maximum(upper, lower) / 100.0 * factor[some])
+        self.known[some[done]] = True
+
+    def settle(self, entries: np.ndarray) -> None:
+        """Make S1 exact for `entries` (a mask over entries)."""
+        m = self.m
+        entry = m._doc_entry_arr
+        self.tighten(entries & ~self.tightened)
+        self.settled |= entries
+        open_ = entries[entry] & ~self.known
+        if not open_.any():
+            return
+        factor = self.factor
+        # two passes: first each entry's most promising open text, then those of the rest that
+        # could still beat what the first pass found (a text left open is then at most its
+        # entry's best: the entry's value is the best `low`). A pass has a fixed cost of about
+        # as many texts as `_ONE_PASS`: below that, one pass does all.
+        for second in (False, True):
+            entry_low = np.maximum.reduceat(self.low, m._entry_start)
+            open_ &= self.high >= entry_low[entry] - 1e-9
+            last = second or np.count_nonzero(open_) <= _ONE_PASS
+            if last:
+                todo = np.flatnonzero(open_)
+            else:
+                entry_high = np.maximum.reduceat(np.where(open_, self.high, -1.0),
+                                                 m._entry_start)
+                todo = np.flatnonzero(open_ & (self.high >= entry_high[entry]))
+            if todo.size:
+                result = m._unshared_ratio(todo, self.q_words, self.q_cols, self.rows,
+                                           self.lensum)
+                self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
+                self.high[todo] = self.low[todo]
+                self.known[todo] = True
+                open_[todo] = False
+            if last:
+                break
+
+
 class Matcher:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
         self.kb = kb
@@ -267,63 +464,170 @@ class Matcher:
         self._stem_idf = {s: math.log((n_entries + 1) / (df + 0.5)) for s, df in stem_df.items()}
         self._stem_df = stem_df
         self._unknown_idf = math.log((n_entries + 1) / 0.5)
-        # character n-gram TF-IDF over texts, as an inverted index: gram -> [(doc, weight)]
+        # character n-gram TF-IDF over texts, as a sparse matrix by column: gram -> [(doc, weight)]
         grams_per_doc = [_ngrams(w) for w in doc_words]
         gram_df: Counter = Counter()
         for g in grams_per_doc:
             gram_df.update(g.keys())
         n_docs = len(doc_words)
+        self._n_docs = n_docs
         self._gram_idf = {g: math.log((n_docs + 1) / (df + 1)) + 1.0 for g, df in gram_df.items()}
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, list[tuple[int, float]]] = {}
         for di, grams in enumerate(grams_per_doc):
             vec = {g: (1.0 + math.log(c)) * self._gram_idf[g] for g, c in grams.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             for g, v in vec.items():
-                self._postings.setdefault(g, []).append((di, v / norm))
+                postings.setdefault(g, []).append((di, v / norm))
+        self._grams = _Postings(postings)
+        # a gram's column and IDF in one lookup
+        self._gram_at = {g: (self._grams.col[g], idf) for g, idf in self._gram_idf.items()}
+        # texts are stored entry after entry: an entry's best text is one `maximum.reduceat`
+        self._doc_entry_arr = np.array(doc_entry, dtype=np.intp)
+        self._entry_start = np.searchsorted(self._doc_entry_arr, np.arange(n_entries))
+        if n_docs == 0 or np.any(np.diff(self._doc_entry_arr) < 0) or len(
+                set(doc_entry)) != n_entries:
+            raise ValueError("every entry needs at least one text")
+        # polar words per text, as masks (a contradicting text is penalised)
+        self._docs_with_mask = {p: np.isin(np.arange(n_docs), list(ds)) for p, ds in
+                                self._docs_with.items()}
+        # S3: entry x stem incidence by column (stem -> entries holding it)
+        by_stem: dict[str, list[tuple[int, float]]] = {}
+        for ei, stems in enumerate(entry_stems):
+            for s in stems:
+                by_stem.setdefault(s, []).append((ei, 1.0))
+        self._stems = _Postings(by_stem)
+        self._stem_has = {p: np.array([p in st for st in entry_stems]) for p in
+                          {*_POLAR, *(w for pair in _PAIRED for w in pair)}}
+        # S1 (token_set_ratio): each text's distinct words, for set sizes and lengths without
+        # splitting texts per question, and the words sorted and joined (what token_set_ratio
+        # compares when a text shares no word with the question)
+        doc_tokens = [set(t.split()) for t in self._doc_text]
+        by_token: dict[str, list[tuple[int, float]]] = {}
+        for di, toks in enumerate(doc_tokens):
+            for tok in toks:
+                by_token.setdefault(tok, []).append((di, float(len(tok))))
+        self._tokens = _Postings(by_token)
+        self._doc_ntok = np.array([len(t) for t in doc_tokens], dtype=np.float64)
+        self._doc_empty = np.flatnonzero(self._doc_ntok == 0)
+        self._doc_toklen = np.array([sum(map(len, t)) for t in doc_tokens], dtype=np.float64)
+        self._doc_sorted = np.array([" ".join(sorted(t)) for t in doc_tokens], dtype=object)
+        self._doc_sorted_len = np.array([len(t) for t in self._doc_sorted], dtype=np.float64)
+        # how far below the top the decision looks at other entries (`_case_not_named`,
+        # `_only_distinctive`); entries further down only need to be known to be there
+        self._reach = max(self.t.concept_gap, self.t.clear_margin)
+        # ... and as code points, each word followed by a space, with the word each belongs to:
+        # a text's words the question lacks are then a mask away (see `_unshared_ratio`)
+        # (each text ends in a NUL, which belongs to no word: the texts cut out come back
+        # apart with one `str.split`)
+        sorted_words = [sorted(t) for t in doc_tokens]
+        if any("\0" in t for t in self._doc_text):
+            raise ValueError("a text holds a NUL character")
+        self._chars = np.frombuffer("".join("".join(w + " " for w in ws) + "\0"
+                                            for ws in sorted_words).encode("utf-32-le"),
+                                    dtype=np.uint32)
+        no_word = len(self._tokens.col)
+        self._char_word = np.repeat(
+            np.array([c for ws in sorted_words for c in (*map(self._tokens.col.get, ws), no_word)],
+                     dtype=np.intp),
+            [n for ws in sorted_words for n in (*(len(w) + 1 for w in ws), 1)])
+        self._doc_clen = np.array([sum(len(w) + 1 for w in ws) + 1 for ws in sorted_words],
+                                  dtype=np.intp)
+        self._doc_cstart = np.concatenate(([0], np.cumsum(self._doc_clen)[:-1])).astype(np.intp)
 
     def _content_stems(self, words: list[str]) -> set[str]:
         return {self.stem(w) for w in words if w not in FUNCTION_WORDS}
 
     # -- signals ------------------------------------------------------------------------------
-    def _char_cosine(self, words: list[str], against: frozenset[int] = frozenset()) -> list[float]:
-        grams = _ngrams(words)
-        vec = {g: (1.0 + math.log(c)) * self._gram_idf[g] for g, c in grams.items() if g in self._gram_idf}
-        # unknown grams still count in the query norm: text the KB never saw lowers similarity
-        unknown = sum(((1.0 + math.log(c)) * 3.0) ** 2 for g, c in grams.items() if g not in self._gram_idf)
-        norm = math.sqrt(sum(v * v for v in vec.values()) + unknown) or 1.0
-        per_doc: dict[int, float] = {}
-        for g, v in vec.items():
-            for di, w in self._postings[g]:
-                per_doc[di] = per_doc.get(di, 0.0) + v * w
-        best = [0.0] * len(self.ids)
-        for di, s in per_doc.items():
-            ei = self._doc_entry[di]
-            s = s / norm * (_POLAR_DOC_PENALTY if di in against else 1.0)
-            if s > best[ei]:
-                best[ei] = s
-        return best
-
-    def _contradicting_docs(self, words: list[str]) -> frozenset[int]:
-        """Texts that hold the opposite of a polar word of the question (and not the word)."""
-        out: set[int] = set()
+    # Each returns one score per entry (a numpy array): the best over the entry's texts.
+    def _doc_factors(self, words: list[str]) -> np.ndarray:
+        """Per text: `_POLAR_DOC_PENALTY` where it holds the opposite of a polar word of the
+        question (and not the word), else 1."""
+        against = None
         for word, opposite in _POLAR.items():
             if word in words and opposite not in words:
-                out |= self._docs_with[opposite] - self._docs_with[word]
-        return frozenset(out)
+                hit = self._docs_with_mask[opposite] & ~self._docs_with_mask[word]
+                against = hit if against is None else against | hit
+        factor = np.ones(self._n_docs)
+        if against is not None:
+            factor[against] = _POLAR_DOC_PENALTY
+        return factor
 
-    def _token_set(self, text: str, against: frozenset[int] = frozenset()) -> list[float]:
-        best = [0.0] * len(self.ids)
-        # process.extract loops in C++; a Python loop over ~400 texts costs ~1.5 ms
-        hits = process.extract(text, self._doc_text, scorer=fuzz.token_set_ratio, limit=None,
-                               processor=None, score_cutoff=1)
-        for _doc, score, di in hits:
-            ei = self._doc_entry[di]
-            s = score / 100.0 * (_POLAR_DOC_PENALTY if di in against else 1.0)
-            if s > best[ei]:
-                best[ei] = s
-        return best
+    def _char_cosine(self, words: list[str], factor: np.ndarray) -> np.ndarray:
+        cols: list[int] = []
+        vals: list[float] = []
+        # unknown grams still count in the query norm: text the KB never saw lowers similarity
+        unknown = 0.0
+        for g, c in _ngrams(words).items():
+            at = self._gram_at.get(g)
+            if at is None:
+                unknown += ((1.0 + math.log(c)) * 3.0) ** 2
+            else:
+                cols.append(at[0])
+                vals.append((1.0 + math.log(c)) * at[1])
+        norm = math.sqrt(sum(v * v for v in vals) + unknown) or 1.0
+        per_doc = self._grams.dot(cols, vals, self._n_docs)
+        return np.maximum.reduceat(per_doc / norm * factor, self._entry_start)
 
-    def _stem_share(self, words: list[str]) -> list[float]:
+    def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:
+        return _TokenSet(self, text, factor)
+
+    def _unshared_ratio(self, todo: np.ndarray, q_words: list[str], q_cols: list[int],
+                        rows: np.ndarray, lensum: np.ndarray) -> np.ndarray:
+        """token_set_ratio's `result` for the texts `todo`, which share some words with the
+        question: the Indel ratio of (the question's words the text lacks) vs (the text's words
+        the question lacks), sorted and joined, over `lensum`. Both strings are cut out of
+        code-point arrays by masks, and rapidfuzz's `cpdist` takes the Indel distance of each
+        pair in C++ - a fraction of the cost of `token_set_ratio` itself, which splits, sorts
+        and joins both texts again for every pair. Each word keeps a trailing space on both
+        sides; a common last character changes no Indel distance."""
+        k = todo.size
+        nq = len(q_words)
+        # the text's words the question lacks
+        clen = self._doc_clen[todo]
+        ends = np.cumsum(clen)
+        at = np.repeat(self._doc_cstart[todo] - ends + clen, clen) + np.arange(ends[-1])
+        in_q = np.zeros(len(self._tokens.col) + 1, dtype=bool)
+        in_q[[c for c in q_cols if c >= 0]] = True
+        keep = ~in_q[self._char_word[at]]
+        ys = self._chars[at[keep]].tobytes().decode("utf-32-le").split("\0")[:-1]
+        # the question's words the text lacks: texts holding the same question words share one
+        # string; which ones a text holds is a bit key (sums of distinct powers of two, exact in
+        # a float up to 40 words; a longer question is keyed 40 words at a time)
+        where = np.full(self._n_docs, -1, dtype=np.intp)
+        where[todo] = np.arange(k)
+        word_of = np.repeat(np.arange(nq), [self._tokens.len[c] if c >= 0 else 0 for c in q_cols])
+        hit = where[rows] >= 0
+        doc_i, word_i = where[rows[hit]], word_of[hit]
+        if nq <= 40:
+            key = np.bincount(doc_i, weights=np.exp2(word_i), minlength=k).astype(np.int64)
+        else:
+            key = np.zeros(k, dtype=np.int64)
+            for lo in range(0, nq, 40):
+                block = (word_i >= lo) & (word_i < lo + 40)
+                part = np.bincount(doc_i[block], weights=np.exp2(word_i[block] - lo),
+                                   minlength=k).astype(np.int64)
+                # the keys so far, ranked (< k), shifted past this block's bits
+                key = np.unique(key, return_inverse=True)[1].reshape(-1) * (1 << 40) + part
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rep = np.full(k, -1, dtype=np.intp)
+        rep[first] = np.arange(first.size)
+        held = np.zeros((first.size, nq), dtype=bool)
+        mine = rep[doc_i] >= 0
+        held[rep[doc_i[mine]], word_i[mine]] = True
+        q_chars = np.frombuffer("".join(w + " " for w in q_words).encode("utf-32-le"),
+                                dtype=np.uint32)
+        q_char_word = np.repeat(np.arange(nq), [len(w) + 1 for w in q_words])
+        keep_q = ~held[:, q_char_word]
+        x_text = np.broadcast_to(q_chars, keep_q.shape)[keep_q].tobytes().decode("utf-32-le")
+        x_end = np.cumsum(keep_q.sum(axis=1)).tolist()
+        x_unique = np.array([x_text[a:b] for a, b in zip([0, *x_end[:-1]], x_end, strict=True)],
+                            dtype=object)
+        xs = x_unique[inverse.reshape(-1)]
+        dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
+        result = 100.0 - 100.0 * dist / lensum[todo]
+        return np.where(result >= 1, result, 0.0)
+
+    def _stem_share(self, words: list[str]) -> np.ndarray:
         weights: dict[str, float] = {}
         for w in words:
             s = self.stem(w)
@@ -335,32 +639,78 @@ class Matcher:
                 w.isdigit() and s not in self._stem_idf)
             weights[s] = self._stem_idf.get(s, self._unknown_idf) * (_LIGHT if light else 1.0)
         total = sum(weights.values()) or 1.0
-        return [sum(w for s, w in weights.items() if s in es) / total for es in self._entry_stems]
+        cols: list[int] = []
+        vals: list[float] = []
+        for s, w in weights.items():
+            c = self._stems.col.get(s)
+            if c is not None:
+                cols.append(c)
+                vals.append(w)
+        return self._stems.dot(cols, vals, len(self.ids)) / total
 
     # -- the decision ------------------------------------------------------------------------
-    def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
-        raw = normalize_words(text)
-        words, content, covered = correct_words(raw, self.vocab)
-        coverage = covered / content if content else 0.0
-        joined = " ".join(words)
-        against = self._contradicting_docs(words)
-        s1 = self._token_set(joined, against)
-        s2 = self._char_cosine(words, against)
-        s3 = self._stem_share(words)
-        combined = [0.3 * a + 0.35 * b + 0.35 * c for a, b, c in zip(s1, s2, s3, strict=True)]
+    def _combine(self, words: list[str], s1: np.ndarray, s2: np.ndarray,
+                 s3: np.ndarray) -> np.ndarray:
+        combined = 0.3 * s1 + 0.35 * s2 + 0.35 * s3
+        has = self._stem_has
         for word, opposite in _POLAR.items():
             if word in words and opposite not in words:
-                for i, stems in enumerate(self._entry_stems):
-                    if opposite in stems and word not in stems:
-                        combined[i] *= _POLAR_PENALTY
+                combined[has[opposite] & ~has[word]] *= _POLAR_PENALTY
         for a, b in _PAIRED:
             asked = (a in words) + (b in words)
             if asked:
-                for i, stems in enumerate(self._entry_stems):
-                    held = (a in stems) + (b in stems)
-                    if held and held != asked:
-                        combined[i] *= _PAIRED_PENALTY
+                held = has[a].astype(np.intp) + has[b]
+                combined[(held > 0) & (held != asked)] *= _PAIRED_PENALTY
+        return combined
+
+    def _signals(self, text: str, every_entry: bool = False, raw: list[str] | None = None
+                 ) -> tuple[list[str], np.ndarray, float, dict[str, np.ndarray]]:
+        """Words, combined scores, coverage and signals. With `every_entry`, every entry's
+        scores are exact. Without, exact for every entry the decision can read - the candidates
+        shown and all within `_reach` of the top - and S1 (so the combined score) a lower bound
+        for the rest, which score below all of those: S1 costs the most, and most entries are
+        nowhere near the top. `raw`: `normalize_words(text)` when the caller has it already."""
+        if raw is None:
+            raw = normalize_words(text)
+        words, content, covered = correct_words(raw, self.vocab)
+        coverage = covered / content if content else 0.0
+        joined = " ".join(words)
+        factor = self._doc_factors(words)
+        s1_of = self._token_set(joined, factor)
+        s2 = self._char_cosine(words, factor)
+        s3 = self._stem_share(words)
+        if every_entry:
+            s1_of.settle(np.ones(len(self.ids), dtype=bool))
+        # The combination only multiplies by positive factors, so bounds of S1 bound the
+        # combined score. Settle every entry whose upper bound reaches the lower bound of the
+        # last candidate shown (third) or `_reach` below the best one, until no unsettled entry
+        # does: then every entry left unsettled is below the exact top candidates and below
+        # every floor the decision uses, and the ranking above them is exact.
+        while True:
+            s1, s1_high = s1_of.bounds()
+            combined = self._combine(words, s1, s2, s3)
+            if s1_of.settled.all():
+                break
+            high = self._combine(words, s1_high, s2, s3)
+            shown = min(len(combined), max(2, self.t.candidates))  # the buttons, the runner-up
+            last_shown = np.partition(combined, -shown)[-shown]
+            line = min(last_shown, combined.max() - self._reach) - 1e-9
+            need = (high >= line) & ~s1_of.settled
+            if not need.any():
+                break
+            fresh = need & ~s1_of.tightened
+            if fresh.any():  # the cheap half first: tighter bounds may leave them out
+                s1_of.tighten(fresh)
+            else:
+                s1_of.settle(need)
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
+
+    def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
+        """The normalised words, every entry's combined score, the coverage and the three
+        signals per entry (lists, in the knowledge base's entry order), all exact."""
+        words, combined, coverage, sig = self._signals(text, every_entry=True)
+        return words, combined.tolist(), coverage, {k: v.tolist() for k, v in sig.items()}
+
 
     def match(self, text: str) -> Match:
         raw = normalize_words(text)
@@ -373,7 +723,7 @@ class Matcher:
             # haji furoda / haji plus / umrah share "biaya", "daftar", "berapa" with
             # regular-hajj entries, but none of those answers is true for them
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
-        found = self._match_text(text)
+        found = self._match_text(text, raw)
         if found.decision == "answer" or len(raw) < self.t.long_message:
             return found
         # A long message tells a story first and asks at the end ("bapak saya dulu petani ...
@@ -389,15 +739,17 @@ class Matcher:
                 return at_end
         return found
 
-    def _match_text(self, text: str) -> Match:
-        words, combined, coverage, sig = self.scores(text)
-        order = sorted(range(len(combined)), key=lambda i: combined[i], reverse=True)
+    def _match_text(self, text: str, raw: list[str] | None = None) -> Match:
+        words, scored, coverage, sig = self._signals(text, raw=raw)
+        # stable, like sorted(..., reverse=True): equal scores keep the entries' order
+        order = np.argsort(-scored, kind="stable").tolist()
+        combined = scored.tolist()
         top = order[0]
         best = combined[top]
         second = combined[order[1]] if len(order) > 1 else 0.0
         cands = tuple(Candidate(self.ids[i], round(combined[i], 4)) for i in order[: self.t.candidates])
         normalized = " ".join(words)
-        signals = {k: round(v[top], 4) for k, v in sig.items()}
+        signals = {k: round(float(v[top]), 4) for k, v in sig.items()}
         common = dict(coverage=round(coverage, 3), normalized=normalized, signals=signals)
         if coverage < self.t.coverage or best < self.t.floor or (
                 coverage <= self.t.coverage and best < self.t.weak) or (

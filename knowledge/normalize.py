@@ -438,10 +438,16 @@ def names_out_of_scope(words: list[str]) -> bool:
     haji plus/khusus, umrah), outside the protected phrases ("Permen Haji dan Umrah")."""
     terms, protected = out_of_scope_terms()
     words = list(words)
+    # a phrase whose first word is absent cannot be there: skip it without a scan (this runs
+    # on every message, over every term)
+    present = set(words)
     for phrase in protected:
+        if phrase and phrase[0] not in present:
+            continue
         while (i := _has_phrase(words, phrase)) >= 0:
             words[i:i + len(phrase)] = ["|"]
-    return any(_has_phrase(words, t) >= 0 for t in terms)
+    present = set(words)
+    return any((not t or t[0] in present) and _has_phrase(words, t) >= 0 for t in terms)
 
 
 @cache
