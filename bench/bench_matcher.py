@@ -10,8 +10,8 @@ knowledge base as it is and <= 3 ms at `--kb-scale 10`.
 perturbed (words shuffled, synonyms swapped, a word dropped, a typo; ids suffixed), so the copies
 add texts, words and n-grams the way new entries would rather than exact duplicates.
 `--compare` also times the matcher as it was before it was vectorised (the reference kept in
-tests/knowledge/reference_matcher.py), question by question in the same run, and counts any
-question the two decide differently.
+tests/knowledge/reference_matcher.py), round by round in the same run, and counts any question
+the two decide differently.
 """
 
 from __future__ import annotations
@@ -122,8 +122,10 @@ def main() -> None:
     times: dict[str, list[float]] = {k: [] for k in matchers}
     cpu: dict[str, list[float]] = {k: [] for k in matchers}
     for _ in range(args.rounds):
-        for q in questions:
-            for name, x in matchers.items():  # interleaved: both see the same machine
+        # interleaved round by round, so both see the same machine; not question by question,
+        # where each would run on caches the other just filled with its own data
+        for name, x in matchers.items():
+            for q in questions:
                 c = time.thread_time()
                 t = time.perf_counter()
                 x.match(q)
