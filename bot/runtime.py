@@ -35,7 +35,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
-from handlers.base import lang_of, render, services
+from bot.db.repos_runtime import counter_key
+from handlers.base import LOOKUPS_KEY, lang_of, render, services
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +67,24 @@ class StateStore:
     in one statement, one round trip), `save` = one transaction (one upsert per changed
     state), committed before the next update is taken."""
 
+    counter_salt = "hajibot-local"  # set from Services.counter_salt by HajiApplication
+
     _CLAIM = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
               "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
     # Both states in one row; a NULL id matches nothing.
+    # The last column: the user's kept abuse counter (bot/db/repos_runtime.counter_key), read
+    # in the same statement so a state without lookups (new, or erased) costs no round trip.
     _LOAD = ("SELECT (SELECT data FROM runtime_chat_state WHERE chat_id = {m}), "
-             "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+             "u.data, u.meta, (SELECT stamps FROM abuse_counters WHERE key = {m}) "
+             "FROM (SELECT 1 AS one) AS o "
              "LEFT JOIN runtime_user_state AS u ON u.user_id = {m}")
     # PostgreSQL: claim and load in one round trip (a data-modifying CTE runs exactly once).
     _CLAIM_LOAD_PG = ("WITH c AS (INSERT INTO processed_updates (update_id, processed_at) "
                       "VALUES (%s, %s) ON CONFLICT (update_id) DO NOTHING RETURNING update_id) "
                       "SELECT (SELECT count(*) FROM c), "
                       "(SELECT data FROM runtime_chat_state WHERE chat_id = %s), "
-                      "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+                      "u.data, u.meta, (SELECT stamps FROM abuse_counters WHERE key = %s) "
+                      "FROM (SELECT 1 AS one) AS o "
                       "LEFT JOIN runtime_user_state AS u ON u.user_id = %s")
     _SAVE_CHAT = ("INSERT INTO runtime_chat_state (chat_id, data, updated_at) "
                   "VALUES ({m}, {m}, {m}) ON CONFLICT (chat_id) DO UPDATE "
@@ -92,7 +99,8 @@ class StateStore:
     # one transaction (`finish`), so an update whose worker died is run again.
     _SEEN_LOAD = ("SELECT (SELECT 1 FROM processed_updates WHERE update_id = {m}), "
                   "(SELECT data FROM runtime_chat_state WHERE chat_id = {m}), "
-                  "u.data, u.meta FROM (SELECT 1 AS one) AS o "
+                  "u.data, u.meta, (SELECT stamps FROM abuse_counters WHERE key = {m}) "
+                  "FROM (SELECT 1 AS one) AS o "
                   "LEFT JOIN runtime_user_state AS u ON u.user_id = {m}")
     _RECORD = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
                "ON CONFLICT (update_id) DO NOTHING")
@@ -187,40 +195,48 @@ class StateStore:
         for raw in idle:
             raw.close()
 
+    def _key(self, user_id: int | None) -> str | None:
+        return counter_key(self.counter_salt, user_id) if user_id is not None else None
+
     def begin(self, update_id: int | None, chat_id: int | None, user_id: int | None
-              ) -> tuple[bool, str | None, str | None, str | None]:
-        """Claim `update_id` and read state: (claimed, chat json, user json, user meta json)."""
+              ) -> tuple[bool, str | None, str | None, str | None, str | None]:
+        """Claim `update_id` and read state: (claimed, chat json, user json, user meta json,
+        the user's kept abuse counter json)."""
         sql = self.sql
+        key = self._key(user_id)
 
         def work(cur):
             if update_id is not None and self.pg:
                 cur.execute(self._CLAIM_LOAD_PG,
-                            (update_id, self._stamp(_utcnow()), chat_id, user_id))
-                claimed, chat_raw, user_raw, meta_raw = cur.fetchone()
-                return bool(claimed), chat_raw, user_raw, meta_raw
+                            (update_id, self._stamp(_utcnow()), chat_id, key, user_id))
+                claimed, chat_raw, user_raw, meta_raw, counter = cur.fetchone()
+                return bool(claimed), chat_raw, user_raw, meta_raw, counter
             if update_id is not None:
                 # RETURNING, not rowcount: psycopg reports no reliable rowcount here.
                 cur.execute(sql["_CLAIM"], (update_id, self._stamp(_utcnow())))
                 if cur.fetchone() is None:
-                    return False, None, None, None
-            cur.execute(sql["_LOAD"], (chat_id, user_id))
-            chat_raw, user_raw, meta_raw = cur.fetchone()
-            return True, chat_raw, user_raw, meta_raw
+                    return False, None, None, None, None
+            cur.execute(sql["_LOAD"], (chat_id, key, user_id))
+            chat_raw, user_raw, meta_raw, counter = cur.fetchone()
+            return True, chat_raw, user_raw, meta_raw, counter
 
-        claimed, chat_raw, user_raw, meta_raw = self._run(work)
+        claimed, chat_raw, user_raw, meta_raw, counter = self._run(work)
         if not claimed:
-            return False, None, None, None
-        return True, chat_raw, user_raw, meta_raw
+            return False, None, None, None, None
+        return True, chat_raw, user_raw, meta_raw, counter
 
     def seen_load(self, update_id: int, chat_id: int | None, user_id: int | None
-                  ) -> tuple[bool, str | None, str | None, str | None]:
-        """The inbox path's first step: (already processed, chat json, user json, meta json)."""
+                  ) -> tuple[bool, str | None, str | None, str | None, str | None]:
+        """The inbox path's first step: (already processed, chat json, user json, meta json,
+        kept abuse counter json)."""
+        key = self._key(user_id)
+
         def work(cur):
-            cur.execute(self.sql["_SEEN_LOAD"], (update_id, chat_id, user_id))
+            cur.execute(self.sql["_SEEN_LOAD"], (update_id, chat_id, key, user_id))
             return cur.fetchone()
 
-        seen, chat_raw, user_raw, meta_raw = self.run(work)
-        return seen is not None, chat_raw, user_raw, meta_raw
+        seen, chat_raw, user_raw, meta_raw, counter = self.run(work)
+        return seen is not None, chat_raw, user_raw, meta_raw, counter
 
     def finish(self, update_id: int, chat: tuple[int, str] | None,
                user: tuple[int, str, str] | None) -> None:
@@ -240,8 +256,8 @@ class StateStore:
         self.run(work)
 
     def load(self, chat_id: int | None, user_id: int | None):
-        _, chat_raw, user_raw, meta_raw = self.begin(None, chat_id, user_id)
-        return chat_raw, user_raw, meta_raw
+        _, chat_raw, user_raw, meta_raw, counter = self.begin(None, chat_id, user_id)
+        return chat_raw, user_raw, meta_raw, counter
 
     def save(self, chat: tuple[int, str] | None, user: tuple[int, str, str] | None) -> None:
         now = self._stamp(_utcnow())
@@ -323,9 +339,10 @@ class HajiApplication(Application):
             if self._store is not None:
                 self._store.close()
             self._store, self._store_db = StateStore(db), db
+            self._store.counter_salt = getattr(svc, "counter_salt", "hajibot-local")
         return self._store
 
-    def _apply(self, chat_id, user_id, chat_raw, user_raw, meta_raw) -> None:
+    def _apply(self, chat_id, user_id, chat_raw, user_raw, meta_raw, counter=None) -> None:
         if chat_id is not None:
             data = self._chat_data[chat_id]
             data.clear()
@@ -334,6 +351,10 @@ class HajiApplication(Application):
             data = self._user_data[user_id]
             data.clear()
             data.update(json.loads(user_raw) if user_raw else {})
+            if user_raw is None and counter:
+                # no state row (erased with /hapusdata, or new): the kept lookups still count
+                stamps = json.loads(counter)
+                data[LOOKUPS_KEY] = stamps if isinstance(stamps, list) else []
             self.user_meta[user_id] = json.loads(meta_raw) if meta_raw else {}
 
     def load_state(self, *, chat_id: int | None = None, user_id: int | None = None) -> None:
@@ -432,13 +453,14 @@ class HajiApplication(Application):
         uid = update.update_id
         try:
             if worker is None:
-                fresh, chat_raw, user_raw, meta_raw = store.begin(uid, chat_id, user_id)
+                fresh, chat_raw, user_raw, meta_raw, counter = store.begin(uid, chat_id,
+                                                                           user_id)
             else:
-                seen, chat_raw, user_raw, meta_raw = await store.call(
+                seen, chat_raw, user_raw, meta_raw, counter = await store.call(
                     store.seen_load, uid, chat_id, user_id)
                 fresh = not seen
             if fresh:
-                self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw)
+                self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw, counter)
         except Exception as exc:
             self._state_failed("load", exc, update)
             if worker is not None:

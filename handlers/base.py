@@ -116,23 +116,10 @@ LOOKUPS_KEY = "status_lookups"  # user_data: epoch seconds of this person's rece
 HOUR_S = 3600.0
 
 
-def update_user_id(context: CallbackContext) -> int | None:
-    """The user id of the update being handled (PTB keeps it on the context)."""
-    return getattr(context, "_user_id", None)
-
-
 def count_lookup(context: CallbackContext, limit: int, now: float) -> float | None:
     """Count one porsi lookup and return None, or the seconds to wait when the hour is used up."""
     store = context.user_data if context.user_data is not None else context.chat_data
-    if LOOKUPS_KEY not in store and update_user_id(context) is not None:
-        # a state without lookups (new, or erased with /hapusdata): the kept counter decides,
-        # so erasing one's data never resets the allowance
-        from bot.db import repos_runtime
-
-        svc = services(context)
-        with svc.db.session() as session:
-            store[LOOKUPS_KEY] = repos_runtime.counter_stamps(
-                session, repos_runtime.counter_key(svc.counter_salt, update_user_id(context)))
+    # (after /hapusdata the runtime puts the kept counter back here: bot/runtime.py _apply)
     stamps = [t for t in store.get(LOOKUPS_KEY) or [] if isinstance(t, int | float)]
     stamps = [t for t in stamps if 0 <= now - t < HOUR_S]
     if limit > 0 and len(stamps) >= limit:

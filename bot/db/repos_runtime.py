@@ -37,17 +37,6 @@ def counter_key(salt: str, user_id: int) -> str:
     return hmac.new(salt.encode(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def counter_stamps(session: Session, key: str) -> list[float]:
-    row = session.get(AbuseCounter, key)
-    if row is None:
-        return []
-    try:
-        stamps = json.loads(row.stamps)
-    except ValueError:
-        return []
-    return [t for t in stamps if isinstance(t, int | float)] if isinstance(stamps, list) else []
-
-
 def keep_counter(session: Session, key: str, stamps: list[float], now: datetime) -> None:
     """Store (replace) the stamps under `key`; an empty list deletes the row."""
     row = session.get(AbuseCounter, key)
