@@ -491,6 +491,7 @@ def _fields(context: CallbackContext) -> dict:
         "before_departure": False if facts.get("before_departure") is False
         else answered_departure,
         "departed_on_record": facts.get("departed_on_record"),
+        "answered_before_departure": answered_departure,
         "cancelled": facts.get("cancelled"),
         "transferred_in": facts.get("transferred_in"),
         "relation": _relation_answered(a, context),

@@ -94,6 +94,7 @@ class Case:
     regency: str | None = None  # kab/kota where the pilgrim registered (mirror)
     cancelled: bool | None = None  # from the record: status BATAL
     departed_on_record: bool | None = None  # from the record: status BERANGKAT
+    answered_before_departure: bool | None = None  # the person's own answer, kept beside it
     transferred_in: bool | None = None  # from the record: this porsi came by pelimpahan
 
 
@@ -348,7 +349,10 @@ def _reason(code: str, f: dict, policy: dict) -> Finding | None:
     if (code == "after_departure" and policy["before_departure"].get("required", True)
             and not f["before_departure"]):
         return Finding(code, _src(policy, "before_departure"),
-                       {"from_record": bool(f.get("departed_on_record"))})
+                       {"from_record": bool(f.get("departed_on_record")),
+                        # the record wins over the answer, and the reply says so
+                        "contradicted": bool(f.get("departed_on_record"))
+                        and f.get("answered_before_departure") is True})
     if code == "porsi_cancelled" and f["cancelled"]:
         return Finding(code, ("siskohat_status",) if "siskohat_status" in policy["sources"]
                        else _src(policy, "causes"))
@@ -584,17 +588,8 @@ def merge_facts(case: Case, facts: dict) -> Case:
         before_departure=False if facts.get("before_departure") is False
         else case.before_departure,
         departed_on_record=facts.get("departed_on_record") or case.departed_on_record,
+        answered_before_departure=case.before_departure,
         cancelled=facts.get("cancelled") or case.cancelled,
         transferred_in=facts.get("transferred_in") or case.transferred_in,
     )
 
-
-def record_contradictions(answers: dict, facts: dict) -> tuple[str, ...]:
-    """Where the person's answers differ from the record (the record wins; the reply says so
-    and offers a human): codes "departed" and "transferred"."""
-    out = []
-    if answers.get("before_departure") is True and facts.get("before_departure") is False:
-        out.append("departed")
-    if answers.get("already_transferred") is False and facts.get("already_transferred"):
-        out.append("transferred")
-    return tuple(out)

@@ -79,3 +79,34 @@ async def test_health_and_financial_statuses_only_after_verification(bot, label,
                                     now=bot.services.clock(), ttl=timedelta(days=30))
     card = (await bot.send(CHAT, f"/porsi {porsi}")).text
     assert secret in card
+
+
+async def test_the_record_wins_over_an_answer_and_the_reply_says_so(bot):
+    # answer_until_porsi answers "Ya, sebelum berangkat"; the record says departed
+    text = await _pelimpahan_for(bot, DEMO_PORSI["berangkat"])
+    assert "jawaban Anda berbeda" in text and "Hubungi petugas" in text
+    assert "Hubungi petugas" in bot.api.sent_to(CHAT)[-1].buttons
+
+
+async def test_lunas_tunda_verified_sees_no_full_payoff_amount(bot):
+    from datetime import timedelta
+
+    from bot.db import repos_verification
+
+    porsi = DEMO_PORSI["lunas_tunda"]
+    with bot.db.session() as session:
+        repos_verification.add_link(session, chat_id=CHAT, user_id=CHAT, porsi=porsi,
+                                    now=bot.services.clock(), ttl=timedelta(days=30))
+    text = (await bot.send(CHAT, f"/pelunasan {porsi}")).text
+    assert "lunas tunda" in text and "Jumlah pelunasan" not in text
+    assert "Anda dapat melakukan pelunasan" not in text
+    assert "tidak menyebut jumlah" in text
+
+
+async def test_which_ministry_handles_hajj_now(make_harness):
+    async with make_harness() as h:
+        for q in ("kementerian apa yang sekarang mengurus haji?",
+                  "which ministry handles hajj now?"):
+            text = (await h.send(CHAT, q)).text
+            assert "Kementerian Haji dan Umrah" in text or "Ministry of Hajj and Umrah" in text
+            assert "UU 14/2025" in text
