@@ -159,9 +159,9 @@ async def wait_healthy(session, worker: Worker, timeout: float = 60.0) -> None:
 async def run(args) -> dict:
     import aiohttp
 
-    from bot.db import migrate
-    from bot.db.engine import Database
     from bot.transport import FakeBotAPI, serve_http
+    from db import migrate
+    from db.engine import Database
     from integration import mirror
     from integration.simulator import base_url, serve
 

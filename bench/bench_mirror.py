@@ -59,8 +59,8 @@ def phase_generate(args) -> dict:
 
 
 def phase_import(args) -> dict:
-    from bot.db import migrate
-    from bot.db.engine import Database
+    from db import migrate
+    from db.engine import Database
     from integration.mirror import import_csv
 
     db_path = Path(args.db)
@@ -84,7 +84,7 @@ def phase_import(args) -> dict:
 def phase_lookup(args) -> dict:
     from sqlalchemy import text
 
-    from bot.db.engine import Database
+    from db.engine import Database
     from integration.mirror import get
 
     db = Database(_sqlite_url(Path(args.db)))

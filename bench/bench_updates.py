@@ -72,8 +72,8 @@ def _mirror_rows(path: Path) -> int:
 
 
 def build_mirror(workdir: Path, rows: int, seed: int) -> Path:
-    from bot.db import migrate
-    from bot.db.engine import Database
+    from db import migrate
+    from db.engine import Database
     from integration import dataset, mirror
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -110,10 +110,10 @@ async def bench_full(mirror_path: Path, n: int, seed: int, state_dir: Path) -> d
     from telegram import Update
 
     from bot.app import build_application, start_app, stop_app
-    from bot.db import migrate
-    from bot.db.engine import Database
     from bot.settings import Settings
     from bot.transport import FakeBotAPI, InProcessRequest
+    from db import migrate
+    from db.engine import Database
     from handlers.base import Services
     from integration.gateway import Gateway
 

@@ -100,7 +100,7 @@ async def open_services(settings: Settings, stack: AsyncExitStack, *,
                         clock: Callable[[], datetime] | None = None, db=None) -> Services:
     """Open the shared clients (DB unless given, Siskohat client, gateway); `stack` closes
     what it opened."""
-    from bot.db.engine import Database
+    from db.engine import Database
 
     if db is None:
         db = Database(settings.database_url)

@@ -19,8 +19,8 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from bot.db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
 from bot.settings import Settings
+from db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
 from integration import push
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
-from bot.db.repos_runtime import counter_key
+from db.repos_runtime import counter_key
 from handlers.base import LOOKUPS_KEY, lang_of, render, services
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class StateStore:
     _CLAIM = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
               "ON CONFLICT (update_id) DO NOTHING RETURNING update_id")
     # Both states in one row; a NULL id matches nothing.
-    # The last column: the user's kept abuse counter (bot/db/repos_runtime.counter_key), read
+    # The last column: the user's kept abuse counter (db/repos_runtime.counter_key), read
     # in the same statement so a state without lookups (new, or erased) costs no round trip.
     _LOAD = ("SELECT (SELECT data FROM runtime_chat_state WHERE chat_id = {m}), "
              "u.data, u.meta, (SELECT stamps FROM abuse_counters WHERE key = {m}) "

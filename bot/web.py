@@ -28,9 +28,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, open_services, start_app, stop_app
-from bot.db.engine import Database
 from bot.inbox import ids_of
 from bot.settings import Settings
+from db.engine import Database
 from integration.push import add_push_routes
 from integration.safe_json import BadBody, load_object
 

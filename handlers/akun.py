@@ -2,7 +2,7 @@
 and "Hapus data saya" (also /hapusdata): erase this person's data after an explicit yes.
 
 The verification that makes the links lives in handlers/pelunasan.py; links come from
-bot/db/repos_verification.py, the erasure itself is bot/privacy.py. Callback data:
+db/repos_verification.py, the erasure itself is bot/privacy.py. Callback data:
 `akun:remove:<porsi>`, `akun:list`, `privacy:ask`, `privacy:yes`, `privacy:no`.
 """
 
@@ -15,8 +15,8 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
 from bot import privacy
-from bot.db import repos_helpdesk
-from bot.db import repos_verification as repo
+from db import repos_helpdesk
+from db import repos_verification as repo
 from handlers.base import lang_of, mark, render, services
 from handlers.menu import answer_callback, label, send
 from knowledge.porsi import parse_porsi

@@ -28,8 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from telegram import Update
     from telegram.ext import CallbackContext
 
-    from bot.db.engine import Database
     from bot.settings import Settings
+    from db.engine import Database
     from integration.gateway import Gateway
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -22,7 +22,7 @@ from functools import cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 
-from bot.db import repos_kb
+from db import repos_kb
 from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook, set_reply_lang
 from handlers.menu import answer_callback, menu_markup, send
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb

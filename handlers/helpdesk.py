@@ -46,8 +46,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.db import repos_helpdesk as repo
 from bot.runtime import EDIT_HOOK, THROTTLE_HOOK
+from db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
@@ -254,7 +254,7 @@ def _known_porsi(context: CallbackContext, chat_id: int) -> str | None:
     if porsi:
         return porsi
     try:
-        from bot.db import repos_verification
+        from db import repos_verification
 
         svc = services(context)
         with svc.db.session() as s:

@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
-from bot.db import repos_helpdesk as repo
+from db import repos_helpdesk as repo
 from handlers import helpdesk_relay as relay
 from handlers.base import mark, render
 

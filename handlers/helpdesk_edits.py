@@ -23,7 +23,7 @@ from telegram import Update
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext
 
-from bot.db import repos_helpdesk as repo
+from db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_relay as relay
 from handlers.base import mark, render

@@ -1,6 +1,6 @@
 """Helpdesk delivery: forum topics, the context card, and the outbox between person and agents.
 
-Every relayed message is first stored as a `pending` row (bot/db/repos_helpdesk.py), then sent
+Every relayed message is first stored as a `pending` row (db/repos_helpdesk.py), then sent
 with `copy_message` (no "forwarded from": the agent's account stays hidden) and marked `sent`
 with the copy's id - the mapping both ways. A 429 is retried here a few times when Telegram asks
 for a short wait; anything still failing stays pending with a next attempt time and is retried by
@@ -43,7 +43,7 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.db import repos_helpdesk as repo
+from db import repos_helpdesk as repo
 from handlers.base import Services, render
 from knowledge.office_hours import OfficeHours
 

@@ -17,8 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
-from bot.db import repos_pelimpahan as repo
-from bot.db import repos_verification
+from db import repos_pelimpahan as repo
+from db import repos_verification
 from handlers.base import (
     active_flow,
     end_flow,

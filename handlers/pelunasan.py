@@ -8,7 +8,7 @@ Flow (`register_flow("pelunasan")`, state in chat_data["flow_state"], JSON-able)
 Unverified chats see only the public level (what the status check shows, plus whether the porsi
 is in this season's allocation). The verdict itself can reveal health data (istithaah), so it,
 the amounts and the bank account are shown only to a chat verified for that porsi (a stored link,
-bot/db/repos_verification.py); each such view is audited. The verification reply on failure is
+db/repos_verification.py); each such view is audited. The verification reply on failure is
 the same whether or not the porsi exists, and the contact/birth-date steps run for any
 well-formed porsi. Nothing personal (phone, birth date, health) is logged or kept in chat_data;
 only whether the shared phone matched (a bool) waits there for the birth-date step.
@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.db import repos_verification as repo
+from db import repos_verification as repo
 from handlers.base import (
     count_lookup,
     end_flow,

@@ -13,7 +13,7 @@ from functools import lru_cache
 from telegram import Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
-from bot.db import repos_verification
+from db import repos_verification
 from handlers.base import (
     count_lookup,
     end_flow,

@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.db.models.mirror import MirrorImport, MirrorRow
+from db.models.mirror import MirrorImport, MirrorRow
 from integration.wire import (
     EXPORT_COLUMNS,
     WireError,

@@ -36,8 +36,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import repos_verification
-from bot.db.models.mirror import PushEvent
+from db import repos_verification
+from db.models.mirror import PushEvent
 from integration import mirror
 from integration.safe_json import BadBody, load_object
 from integration.wire import WireError, parse_porsi

@@ -1,7 +1,7 @@
 """Pure identity-check rules: phone normalisation and match, typed dates, lock-out arithmetic.
 
 Verification = the person's own Telegram contact (its phone must match `no_hp` on record) plus
-the birth date they type. Nothing here touches storage; `bot/db/repos_verification.py` keeps
+the birth date they type. Nothing here touches storage; `db/repos_verification.py` keeps
 the links, failures and the audit log.
 """
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 
-from bot.db import migrate
-from bot.db.engine import Database
+from db import migrate
+from db.engine import Database
 
 PG_URL = os.environ.get("HAJIBOT_TEST_POSTGRES_URL")
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
-from bot.db import migrate
 from bot.settings import Settings
 from bot.transport import FakeBotAPI, InProcessRequest, Sent
+from db import migrate
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Turn:
 
 
 def _mirror_empty(db) -> bool:
-    from bot.db.base import Base
+    from db.base import Base
 
     tables = [t for name, t in Base.metadata.tables.items() if name.startswith("mirror")]
     if not tables:
@@ -103,7 +103,7 @@ async def embedded_setup(settings: Settings,
     """Migrate; start the simulator and fill an empty mirror with its demo data when the
     Siskohat URL is on loopback. Returns the settings to use (the simulator's URL when it had
     to move to a free port) and a one-line hint with demo porsi numbers."""
-    from bot.db.engine import Database
+    from db.engine import Database
 
     Database(settings.database_url).dispose()  # creates var/ for a SQLite file
     migrate.upgrade(settings.database_url)

@@ -110,7 +110,7 @@ def _settings():
 
 async def _mirror_record(url: str, porsi: str):
     """The mirror's copy of `porsi` via the gateway with no Siskohat client (never refreshes)."""
-    from bot.db.engine import Database
+    from db.engine import Database
     from integration.gateway import Gateway
 
     db = Database(url)

@@ -133,8 +133,8 @@ def _question_text(question: dict, relation_text: str, policy: dict, lang: str) 
 
 def _mirror_facts(porsi: str) -> tuple[dict, dict]:
     """Facts from the local mirror; a missing or unreachable mirror is reported, not fatal."""
-    from bot.db.engine import Database
     from bot.settings import get_settings
+    from db.engine import Database
     from integration import mirror as mirror_mod
 
     url = get_settings().database_url

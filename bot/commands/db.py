@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from alembic import command
 
-from bot.db import migrate
 from bot.settings import get_settings
+from db import migrate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def _purge(args) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from bot import privacy
-    from bot.db.engine import Database
+    from db.engine import Database
 
     settings = get_settings()
     db = Database(settings.database_url)

@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _db():
-    from bot.db.engine import Database
     from bot.settings import get_settings
+    from db.engine import Database
 
     settings = get_settings()
     return Database(settings.database_url), settings
@@ -42,7 +42,7 @@ _NOT_READY = "the database has no helpdesk tables yet: run `hajibot db upgrade` 
 def _stats(args) -> int:
     from sqlalchemy.exc import DBAPIError
 
-    from bot.db import repos_helpdesk as repo
+    from db import repos_helpdesk as repo
     from knowledge.tickets import human_duration, stats
 
     db, _ = _db()
@@ -80,7 +80,7 @@ _WHO = {"in": "jemaah", "out": "petugas", "note": "catatan", "bot": "bot"}
 def _transcript(args) -> int:
     from sqlalchemy.exc import DBAPIError
 
-    from bot.db import repos_helpdesk as repo
+    from db import repos_helpdesk as repo
     from knowledge.tickets import normalize_code
 
     code = normalize_code(args.code)

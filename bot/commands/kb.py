@@ -147,7 +147,7 @@ def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
 
 async def run_ask(questions: Iterable[str], settings=None, lang: str = "id") -> list[Reply]:
     """Each question as a Telegram message in its own fresh chat, through the real Application."""
-    from bot.db import migrate
+    from db import migrate
 
     settings = settings or get_settings()
     with tempfile.TemporaryDirectory(prefix="hajibot-kb-eval-") as tmp:
@@ -212,9 +212,9 @@ def _print_figures(f: dict, out: Callable[[str], None]) -> None:
 
 
 def _gaps(args) -> int:
-    from bot.db import repos_kb
-    from bot.db.engine import Database
     from bot.settings import get_settings
+    from db import repos_kb
+    from db.engine import Database
 
     db = Database(get_settings().database_url)
     try:

@@ -91,7 +91,7 @@ def main_job(args=None) -> int:
     """Bare `hajibot`: Telegram polling when a token is set, else the console chat."""
     settings = get_settings()
     if settings.telegram_token is not None:
-        from bot.db import migrate
+        from db import migrate
 
         migrate.upgrade(settings.database_url)
         return _polling(settings)

@@ -137,8 +137,8 @@ def _dataset(args) -> int:
 
 
 def _database():
-    from bot.db import migrate
-    from bot.db.engine import Database
+    from db import migrate
+    from db.engine import Database
 
     url = get_settings().database_url
     migrate.upgrade(url)  # a no-op when already at head

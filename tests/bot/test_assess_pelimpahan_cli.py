@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.commands import assess_pelimpahan
-from bot.db import migrate
-from bot.db.engine import Database
+from db import migrate
+from db.engine import Database
 from knowledge.records import History, Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus
 

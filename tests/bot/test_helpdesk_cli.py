@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.db import migrate
-from bot.db import repos_helpdesk as repo
-from bot.db.engine import Database
+from db import migrate
+from db import repos_helpdesk as repo
+from db.engine import Database
 
 WIB = ZoneInfo("Asia/Jakarta")
 T0 = datetime(2024, 11, 4, 9, 0, tzinfo=WIB)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.cli import main
-from bot.db import repos_kb
+from db import repos_kb
 
 
 def test_kb_check_ok(capsys):

@@ -11,20 +11,20 @@ from sqlalchemy import func, select
 
 from bot import privacy
 from bot.cli import main
-from bot.db import migrate
-from bot.db import repos_helpdesk as hd
-from bot.db import repos_pelimpahan as pel
-from bot.db import repos_verification as ver
-from bot.db.engine import Database
-from bot.db.models.mirror import PushEvent
-from bot.db.models.runtime import ChatState, ProcessedUpdate, UserState
-from bot.db.models.verification import (
+from bot.settings import Settings
+from db import migrate
+from db import repos_helpdesk as hd
+from db import repos_pelimpahan as pel
+from db import repos_verification as ver
+from db.engine import Database
+from db.models.mirror import PushEvent
+from db.models.runtime import ChatState, ProcessedUpdate, UserState
+from db.models.verification import (
     PersonalDataView,
     VerificationFactorChange,
     VerificationFailure,
     VerifiedLink,
 )
-from bot.settings import Settings
 from integration.mirror import iso_utc
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
-from bot.db import migrate
-from bot.db.engine import Database
 from bot.settings import Settings
 from bot.transport import FakeBotAPI, InProcessRequest, Sent
+from db import migrate
+from db.engine import Database
 from handlers.base import Services
 from integration.gateway import Lookup, Source
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.db import migrate
+from db import migrate
 from handlers.base import HOOKS
 from knowledge.records import Identity, PilgrimRecord, WaitingList
 from knowledge.values import PaymentStatus, PilgrimStatus

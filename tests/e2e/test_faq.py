@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models.kb import KbGap
+from db.models.kb import KbGap
 
 
 def _gaps(h):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.db import repos_helpdesk as repo
+from db import repos_helpdesk as repo
 from handlers.helpdesk import tick
 from knowledge.records import Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus

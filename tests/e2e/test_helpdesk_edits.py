@@ -140,7 +140,7 @@ def _first_in(h) -> int:
 
 
 def _closed_code(h) -> str:
-    from bot.db import repos_helpdesk as repo
+    from db import repos_helpdesk as repo
 
     with h.db.session() as s:
         return repo.tickets_of(s, PERSON)[-1].code

@@ -65,7 +65,7 @@ async def test_cadangan_is_cadangan_on_the_card_and_on_pelunasan(bot):
 async def test_health_and_financial_statuses_only_after_verification(bot, label, secret, line):
     from datetime import timedelta
 
-    from bot.db import repos_verification
+    from db import repos_verification
 
     porsi = DEMO_PORSI[label]
     card = (await bot.send(CHAT, f"/porsi {porsi}")).text
@@ -91,7 +91,7 @@ async def test_the_record_wins_over_an_answer_and_the_reply_says_so(bot):
 async def test_lunas_tunda_verified_sees_no_full_payoff_amount(bot):
     from datetime import timedelta
 
-    from bot.db import repos_verification
+    from db import repos_verification
 
     porsi = DEMO_PORSI["lunas_tunda"]
     with bot.db.session() as session:

@@ -112,7 +112,7 @@ async def test_full_wizard_with_porsi_checklist_letters_and_summary(bot, fake_ga
 async def test_transfer_history_only_for_a_chat_verified_for_the_porsi(bot, fake_gateway):
     from datetime import timedelta
 
-    from bot.db import repos_verification
+    from db import repos_verification
 
     transferred = "0100777777"
     fake_gateway.add(PilgrimRecord(

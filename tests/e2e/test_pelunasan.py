@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import text
 
-from bot.db import repos_verification as repo
+from db import repos_verification as repo
 from knowledge.records import Health, History, Identity, Payoff, PilgrimRecord, WaitingList
 from knowledge.values import Istithaah, MaritalStatus, PaymentStatus, PilgrimStatus, Tahap
 from tests.e2e.harness import WIB

@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.db import repos_helpdesk as hd
-from bot.db import repos_pelimpahan as pel
-from bot.db import repos_verification as ver
-from bot.db.models.runtime import ChatState, UserState
-from bot.db.models.verification import VerifiedLink
+from db import repos_helpdesk as hd
+from db import repos_pelimpahan as pel
+from db import repos_verification as ver
+from db.models.runtime import ChatState, UserState
+from db.models.verification import VerifiedLink
 from knowledge.records import History, Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus
 from tests.e2e.harness import AGENTS_CHAT_ID

@@ -69,7 +69,7 @@ async def test_healthz_reports_db(web_bot):
 
 
 async def test_healthz_503_when_db_down(make_harness, aiohttp_client, tmp_path):
-    from bot.db.engine import Database
+    from db.engine import Database
 
     async with make_harness(handler_modules=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:

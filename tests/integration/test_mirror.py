@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.db import migrate
-from bot.db.engine import Database
+from db import migrate
+from db.engine import Database
 from integration import mirror
 from integration.mirror import EventOutcome, ExportFormatError
 from integration.wire import EXPORT_COLUMNS, WireError

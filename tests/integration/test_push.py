@@ -10,10 +10,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot import privacy
-from bot.db import repos_verification as ver
-from bot.db.models.mirror import PushEvent
-from bot.db.models.verification import VerificationFactorChange, VerifiedLink
 from bot.settings import Settings
+from db import repos_verification as ver
+from db.models.mirror import PushEvent
+from db.models.verification import VerificationFactorChange, VerifiedLink
 from integration import mirror
 from integration.push import PATH, SIGNATURE_HEADER, add_push_routes, sign
 from tests.integration._mirrorrows import row, write

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-import bot.db.models  # noqa: F401
-from bot.db import migrate
-from bot.db.base import Base
+import db.models  # noqa: F401
+from db import migrate
+from db.base import Base
 
 
 def _revisions():

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.engine import Database
+from db.engine import Database
 
 
 def test_database_errors_do_not_carry_bound_values(tmp_path):
@@ -25,7 +25,7 @@ def test_database_errors_do_not_carry_bound_values(tmp_path):
 def test_a_migrated_sqlite_file_is_already_in_wal_mode(tmp_path):
     import sqlite3
 
-    from bot.db import migrate
+    from db import migrate
 
     path = tmp_path / "fresh.sqlite3"
     migrate.upgrade(f"sqlite:///{path}")

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, union
 from sqlalchemy.orm import Session
 
-from bot.db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
+from db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
 
 
 @dataclass(frozen=True, slots=True)

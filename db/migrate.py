@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.db.engine import ensure_sqlite_dir, make_engine
+from db.engine import ensure_sqlite_dir, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import migrate
-from bot.db import repos_verification as repo
-from bot.db.engine import Database
+from db import migrate
+from db import repos_verification as repo
+from db.engine import Database
 from knowledge.verification import LockoutRules
 
 T0 = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)

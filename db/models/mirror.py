@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base
+from db.base import Base
 
 
 class MirrorRow(Base):

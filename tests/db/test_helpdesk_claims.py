@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete
 
-from bot.db import migrate
-from bot.db import repos_helpdesk as repo
-from bot.db.engine import Database
-from bot.db.models.helpdesk import HelpdeskCounter
+from db import migrate
+from db import repos_helpdesk as repo
+from db.engine import Database
+from db.models.helpdesk import HelpdeskCounter
 
 T0 = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 

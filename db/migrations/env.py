@@ -1,10 +1,10 @@
-"""Alembic environment: runs migrations against the URL set by bot.db.migrate."""
+"""Alembic environment: runs migrations against the URL set by db.migrate."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import bot.db.models  # noqa: F401  (registers every table)
-from bot.db.base import Base
+import db.models  # noqa: F401  (registers every table)
+from db.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.db import migrate
-from bot.db import repos_pelimpahan as repo
-from bot.db.engine import Database
+from db import migrate
+from db import repos_pelimpahan as repo
+from db.engine import Database
 
 NOW = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)
 

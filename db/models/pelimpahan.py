@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base
+from db.base import Base
 
 
 class PelimpahanCase(Base):

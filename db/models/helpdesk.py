@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base
+from db.base import Base
 
 
 class HelpdeskTicket(Base):
@@ -85,7 +85,7 @@ class HelpdeskMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The worker (one flush run) sending this outbox row now; a claim older than the timeout
-    # in bot/db/repos_helpdesk.py belongs to a dead worker and may be taken over.
+    # in db/repos_helpdesk.py belongs to a dead worker and may be taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Set (to the claim owner) right before the copy is sent, cleared when its outcome is

@@ -3,7 +3,7 @@
 One module per feature, each owned by that feature's code.
 """
 
-from bot.db.models import (  # noqa: F401
+from db.models import (  # noqa: F401
     helpdesk,
     inbox,
     kb,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot.db.models.runtime import AbuseCounter, ChatState, ProcessedUpdate, UserState
+from db.models.runtime import AbuseCounter, ChatState, ProcessedUpdate, UserState
 
 
 def _db(t: datetime) -> datetime:

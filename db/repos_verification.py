@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models.verification import (
+from db.models.verification import (
     PersonalDataView,
     VerificationFactorChange,
     VerificationFailure,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models.kb import KbGap
+from db.models.kb import KbGap
 
 KINDS = ("unanswered", "clarify_failed", "unhelpful", "none_of_these")
 

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db.models.helpdesk import (
+from db.models.helpdesk import (
     HelpdeskBlock,
     HelpdeskCounter,
     HelpdeskMessage,
