@@ -2,12 +2,13 @@
 
 The router sends free text here (`HOOKS["free_text"]`) after flows and porsi numbers. A
 confident match gets the entry's answer with its source and "Apakah jawaban ini membantu?";
-an unsure one gets the top 3 entries as buttons (twice in a row -> a human is offered); a
-request for a human opens the handoff. Out of scope is told where to go, not ticketed: a
-question about a service another body handles (SIM, BPJS, zakat, umrah ...: the `services` of
-lexicon/out_of_scope.yaml) gets a pointer to it, anything else outside the hajj the bot's
-scope, both with "/petugas" for a person on request and no helpdesk offer; only a hajj matter
-the knowledge base lacks is offered a human. Replies come in the question's language
+a likely one (clearly ahead, not by the confident margin) the same answer with the runner-ups
+as "Bukan ini?" buttons and "Hubungi petugas"; an unsure one gets the top 3 entries as buttons
+(twice in a row -> a human is offered); a request for a human opens the handoff. Out of
+scope is told where to go, not ticketed: a question about a service another body handles
+(SIM, BPJS, zakat, umrah ...: the `services` of lexicon/out_of_scope.yaml) gets a pointer to
+it, anything else outside the hajj the bot's scope, both with "/petugas" for a person on
+request and no helpdesk offer; only a hajj matter the knowledge base lacks is offered a human. Replies come in the question's language
 (knowledge/language.py; the chat's language when the words do not say).
 Unanswered and unhelpful questions are stored masked (`hajibot kb gaps`).
 Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq:none`.
@@ -151,13 +152,32 @@ def _store_gap(context: CallbackContext, kind: str, masked: str, normalized: str
 
 # --- replies ----------------------------------------------------------------------------------
 async def send_answer(update: Update, context: CallbackContext, entry: Entry,
-                      score: float | None) -> None:
+                      score: float | None, others: tuple[Entry, ...] = ()) -> None:
+    """The entry's answer; with `others` (a "likely" match), the runner-ups beside it as
+    "Bukan ini?" buttons and a person, so a near miss costs one press, not a wrong answer."""
     lang = lang_of(update, context)
     context.chat_data[CLARIFY_KEY] = 0
     context.chat_data[FEEDBACK_KEY] = entry.id
     offers_human = ENTRY_ACTIONS.get(entry.id, ("", ""))[1] == "helpdesk:start"
     mark(update, context, topic=entry.id, score=score, handoff=offers_human)
-    await send(update, context, answer_text(entry, lang), feedback_markup(entry, lang))
+    text = answer_text(entry, lang)
+    markup = feedback_markup(entry, lang)
+    if others:
+        text += "\n\n" + render(lang, "faq_alternatives.j2")
+        markup = alternatives_markup(entry, others, lang)
+    await send(update, context, text, markup)
+
+
+def alternatives_markup(entry: Entry, others: tuple[Entry, ...],
+                        lang: str) -> InlineKeyboardMarkup:
+    """Ya / Tidak, a button per runner-up ("Bukan ini?") and "Hubungi petugas"."""
+    rows = [list(feedback_markup(entry, lang).inline_keyboard[0])]
+    for other in others:
+        title = other.question.en if lang == "en" and other.question.en else other.question.id
+        rows.append([InlineKeyboardButton(_short(title), callback_data=f"faq:pick:{other.id}")])
+    rows.append([InlineKeyboardButton(_label(lang, "start_helpdesk"),
+                                      callback_data="helpdesk:start")])
+    return InlineKeyboardMarkup(rows)
 
 
 # polite words around a short reply ("halo pak", "terima kasih banyak ya bu")
@@ -268,7 +288,11 @@ async def respond(update: Update, context: CallbackContext, text: str) -> None:
         await offer_handoff(update, context, reason="lainnya", forced=True)
         return
     if match.decision == "answer" and match.entry_id:
-        await send_answer(update, context, kb()[match.entry_id], match.score)
+        others: tuple[Entry, ...] = ()
+        if match.reason == "likely":  # answered, with the way out beside it
+            others = tuple(e for c in match.candidates[1:]
+                           if (e := kb().get(c.entry_id)) is not None)
+        await send_answer(update, context, kb()[match.entry_id], match.score, others)
         return
     if match.decision == "clarify":
         count = int(context.chat_data.get(CLARIFY_KEY, 0)) + 1

@@ -61,6 +61,26 @@ async def test_the_reply_follows_the_language_of_the_question(harness):
     assert "Source:" in r.text
 
 
+async def test_a_likely_match_is_answered_with_the_way_out_beside_it(harness):
+    # issue 15, item 2: clearly ahead but not by the confident margin -> the answer, with the
+    # runner-ups as "Bukan ini?" buttons and a person; scored as an answer (topic set)
+    from handlers.faq import kb, matcher
+
+    question = ("The doctor classified dad as istithaah with a companion. "
+                "Is he allowed to do the final payment?")
+    match = matcher().match(question)
+    assert match.decision == "answer" and match.reason == "likely", match
+    r = await harness.send(111, question)
+    out = harness.outcome()
+    assert out["topic"] == match.entry_id and out["handoff"] is False
+    assert "Source:" in r.text and "Not what you meant?" in r.text
+    runner_up = kb()[match.candidates[1].entry_id].question.en
+    assert r.buttons[:2] == ["Yes", "No"] and r.buttons[-1] == "Contact an officer"
+    assert any(runner_up.startswith(b.rstrip("…")) for b in r.buttons[2:-1])
+    r = await harness.press(r.buttons[2], chat_id=111)
+    assert harness.outcome()["topic"] == match.candidates[1].entry_id and "Source:" in r.text
+
+
 async def test_out_of_scope_is_told_its_scope_without_a_ticket(harness):
     r = await harness.send(111, "resep rendang padang yang enak")
     out = harness.outcome()

@@ -2,7 +2,7 @@
 reference only: `test_matcher_vectorised.py` checks that the product scores every labelled
 question the same, and `bench/bench_matcher.py --compare` times both in one run. Not product
 code; the body of each method below is the old one, unchanged (`_match_text` only accepts the
-argument the product now passes it).
+argument the product now passes it, and makes the product's later "likely" decision).
 """
 
 from __future__ import annotations
@@ -151,10 +151,15 @@ class ReferenceMatcher(Matcher):
             best >= self.t.distinct_floor and coverage >= self.t.distinct_coverage
             and best - second >= self.t.distinct_margin
             and self._only_distinctive(words, top, order, combined))
-        if not sure:
+        # the "likely" band (issue 15, item 2) is a decision rule, not scoring: mirrored here
+        # so that the two still compare scores through the same decisions
+        likely = not sure and (best >= self.t.clear and coverage >= self.t.likely_coverage
+                               and best - second >= self.t.likely_margin)
+        if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined):
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
                          **common)
-        return Match("answer", self.ids[top], round(best, 4), cands, "confident", **common)
+        return Match("answer", self.ids[top], round(best, 4), cands,
+                     "confident" if sure else "likely", **common)
 
