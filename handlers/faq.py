@@ -8,8 +8,9 @@ as "Bukan ini?" buttons and "Hubungi petugas"; an unsure one gets the top 3 entr
 scope is told where to go, not ticketed: a question about a service another body handles
 (SIM, BPJS, zakat, umrah ...: the `services` of lexicon/out_of_scope.yaml) gets a pointer to
 it, anything else outside the hajj the bot's scope, both with "/petugas" for a person on
-request and no helpdesk offer; only a hajj matter the knowledge base lacks is offered a human. Replies come in the question's language
-(knowledge/language.py; the chat's language when the words do not say).
+request and no helpdesk offer; only a hajj matter the knowledge base lacks is offered a human.
+Replies come in the question's language (knowledge/language.py; the chat's language when the
+words do not say).
 Unanswered and unhelpful questions are stored masked (`hajibot kb gaps`).
 Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq:none`.
 """

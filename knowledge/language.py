@@ -55,7 +55,7 @@ SHARED = frozenset(
     haji hajj hajji porsi pelunasan pelimpahan siskohat siskohatkes istithaah istitaah bpih bipih
     kankemenag kemenag kanwil embarkasi kloter lansia tahap setoran awal lunas tunda spma dapih
     bps ok oke status online bank data visa admin wa whatsapp helpdesk menu pdf nik ktp kk
-    living cost
+    living cost update form limit problem
     """.split()
 )
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -70,15 +70,27 @@ def _indonesian_extra() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w not in ENGLISH)
 
 
+@cache
+def _english_extra() -> frozenset[str]:
+    """The English words of `lexicon/english.yaml`: its keys, the first word of its phrases and
+    its function words ("hospital", "deposit" and "letter" are also in the Indonesian lists)."""
+    data = _read_yaml("english.yaml")
+    words = {str(k).lower() for k in (data.get("tokens") or {})}
+    words |= {str(k).lower().split()[0] for k in (data.get("phrases") or {})}
+    words |= {str(w).lower() for w in (data.get("function_words") or ())}
+    return frozenset(w for w in words if w.isalpha() and w not in INDONESIAN)
+
+
 def votes(text: str) -> tuple[int, int]:
     """(English votes, Indonesian votes) of the words of `text`."""
     en = idn = 0
     roots = root_words()
     extra = _indonesian_extra()
+    english = ENGLISH | _english_extra()
     for word in _WORD.findall(text.casefold().replace("’", "'")):
         if word in SHARED:
             continue
-        if word in ENGLISH:
+        if word in english:
             en += 1
         elif word in INDONESIAN or word in extra or (len(word) > 2 and word in roots):
             idn += 1

@@ -137,13 +137,14 @@ class Match:
 
 
 # --- asking for a human ----------------------------------------------------------------------
-_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli)"
+_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
 _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani)\b.{0,40}\b" + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
     re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak)\b"),
     re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
+    re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
     re.compile(r"\b(komplain|complain|complaint|keluhan|mengeluh|mengadu|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
     # "operator manusia", "petugas asli": an agent who is a person

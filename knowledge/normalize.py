@@ -120,6 +120,12 @@ def _read_yaml(name: str) -> dict:
         return yaml.safe_load(fh) or {}
 
 
+# English function words (lexicon/english.yaml): an English question's "and", "been", "there"
+# say no more about its topic than "dan", "sudah", "ada" do
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(
+    str(w).lower() for w in _read_yaml("english.yaml").get("function_words") or ())
+
+
 @cache
 def default_lexicon() -> Lexicon:
     domain = _read_yaml("domain.yaml")
@@ -136,12 +142,15 @@ def default_lexicon() -> Lexicon:
             if not informal_word or not formal or informal_word in ignore or " " in informal_word:
                 continue
             tokens[informal_word] = formal
-    # later updates win: our informal additions, then the domain lexicon over everything
+    # later updates win: our informal additions, English words, then the domain lexicon over
+    # everything
+    english = _read_yaml("english.yaml")
     tokens.update({str(k).lower(): str(v).lower() for k, v in (informal.get("tokens") or {}).items()})
+    tokens.update({str(k).lower(): str(v).lower() for k, v in (english.get("tokens") or {}).items()})
     tokens.update({str(k).lower(): str(v).lower() for k, v in (domain.get("tokens") or {}).items()})
     phrases = tuple(
         (tuple(_basic_words(str(k))), tuple(_basic_words(str(v))))
-        for k, v in (domain.get("phrases") or {}).items()
+        for source in (domain, english) for k, v in (source.get("phrases") or {}).items()
     )
     drop = frozenset(str(w).lower() for w in (informal.get("drop") or ()))
     return Lexicon(tokens=tokens, phrases=phrases, drop=drop)

@@ -52,6 +52,9 @@ negation) 93.8%, 0%, 100%.
 The ninth blind set (faq_blind9.jsonl, the dev set's topic spread) was scored once, after all
 of the above, and NOT tuned on: 81.2% top-1, 1.6% confident wrong (one question), 100% out of
 scope and human requests, 11.2% clarify. Its floors guard that honest figure; keep it untuned.
+The English set (faq_english_dev.jsonl, issue 15) is a TUNING set written to improve English
+questions (diaspora children, spouses, officers): tuned on from its first score, so its floors
+say nothing about unseen English; the untuned sets do.
 Issue 15 (item 5) changed what "out of scope handled" means: told where to go (a service's
 pointer or the bot's scope) with /petugas for a person on request, or a human offered for a
 hajj matter the knowledge base lacks; see `bot/commands/kb.py`.
@@ -78,6 +81,7 @@ BLIND6 = Path(__file__).with_name("faq_blind6.jsonl")
 BLIND7 = Path(__file__).with_name("faq_blind7.jsonl")
 BLIND8 = Path(__file__).with_name("faq_blind8.jsonl")
 BLIND9 = Path(__file__).with_name("faq_blind9.jsonl")
+ENGLISH_DEV = Path(__file__).with_name("faq_english_dev.jsonl")
 
 
 @pytest.fixture
@@ -133,6 +137,12 @@ SETS = {
     # untuned: a regression in generalisation shows here first
     "blind9": Floors(BLIND9, {"in_scope": 60, "oos": 9, "escalate": 7}, top1=0.78,
                      confident_wrong=0.03, clarify=0.15),
+    # a TUNING set (English, as diaspora children, spouses and officers write), not a blind
+    # one: first scored 67.2% top-1, 3.1% confident wrong, 71.4% human requests, 18.2%
+    # clarify; after the English lexicon (lexicon/english.yaml) and answers with alternatives
+    # 87.5%, 0%, 100%, 6.5%
+    "english_dev": Floors(ENGLISH_DEV, {"in_scope": 60, "oos": 6, "escalate": 7}, top1=0.85,
+                          confident_wrong=0.02, clarify=0.10),
 }
 
 

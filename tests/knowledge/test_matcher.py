@@ -341,9 +341,10 @@ def test_an_entry_about_a_specific_case_is_not_answered_when_the_case_is_not_nam
     ids = [c.entry_id for c in r.candidates]
     assert (r.decision, r.entry_id) == ("answer", "pelunasan-siapa-boleh") or (
         r.decision == "clarify" and "pelunasan-siapa-boleh" in ids), r
-    # without the guard the specific entry was the confident answer
+    # without the guard the specific entry is the top one (it was the confident answer before
+    # the English lexicon of issue 15 moved the scores; now a clarification or an answer)
     unguarded = Matcher(default_kb(), Thresholds(concept_gap=0.0)).match(text)
-    assert (unguarded.decision, unguarded.entry_id) == ("answer", "jemaah-cadangan")
+    assert unguarded.entry_id == "jemaah-cadangan", unguarded
 
 
 @pytest.mark.parametrize(("text", "entry_id"), [
