@@ -1,16 +1,10 @@
-"""Personal data on request and by retention (UU 27/2022 on personal data protection).
-
-`erase_person` deletes what a chat/user has stored that need not be kept: runtime state,
-verified links, the pelimpahan case and checklist; the person's helpdesk tickets are closed
-and their words in the transcripts replaced, keeping ticket metadata for statistics.
-Kept on purpose: the personal-data audit log (who saw which porsi when: the record that each
-view was legitimate; it holds no record values), verification failures (anti-abuse; they
-expire), helpdesk blocks (anti-abuse) and the FAQ gaps (masked, without any chat id).
-The log of verification-factor changes (porsi and factor name, no values) follows the audit
-log's period; ids of Siskohat push events are forgotten after `push_event_retention_days`.
+"""Personal data by retention (UU 27/2022 on personal data protection); erasure on request
+is db/erasure.py.
 
 `purge` applies the retention settings; `hajibot db purge` and a daily job run it. Both return
-counts only, and only counts are logged.
+counts only, and only counts are logged. The log of verification-factor changes (porsi and
+factor name, no values) follows the audit log's period; ids of Siskohat push events are
+forgotten after `push_event_retention_days`.
 """
 
 from __future__ import annotations
@@ -43,37 +37,6 @@ def lockout_keep() -> timedelta:
         log.warning("privacy: pelunasan policy not readable; default lock-out rules used")
         rules = LockoutRules()
     return rules.window + rules.lockout
-
-
-def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
-                 counter_salt: str | None = None) -> dict[str, int]:
-    """Erase this chat's/user's data (one transaction); counts of what was deleted or
-    anonymised, and of what was kept on purpose (`kept_*`). With `counter_salt`, the
-    user's recent status lookups are carried over to a counter keyed by a salted hash of the
-    user id, so erasure never resets the hourly lookup allowance."""
-    with db.session() as s:
-        counts: dict[str, int] = {}
-        if counter_salt is not None and user_id is not None:
-            counts["kept_lookup_counter"] = _keep_lookups(s, counter_salt, user_id, now)
-        counts.update(repos_runtime.erase_person(s, chat_id, user_id))
-        counts["verified_links"] = repos_verification.erase_person(s, chat_id, user_id)
-        counts.update(repos_pelimpahan.erase_person(s, chat_id))
-        counts.update(repos_helpdesk.erase_person(s, chat_id, user_id, now))
-        counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))
-        counts["kept_verification_failures"] = repos_verification.failure_count(s,
-                                                                                chat_id=chat_id)
-    log.info("privacy: erased on request: %s", counts)
-    return counts
-
-
-def _keep_lookups(session, salt: str, user_id: int, now: datetime) -> int:
-    from handlers.base import HOUR_S, LOOKUPS_KEY
-
-    stamps = repos_runtime.user_data(session, user_id).get(LOOKUPS_KEY) or []
-    recent = [t for t in stamps if isinstance(t, int | float) and 0 <= now.timestamp() - t
-              < HOUR_S]
-    repos_runtime.keep_counter(session, repos_runtime.counter_key(salt, user_id), recent, now)
-    return len(recent)
 
 
 def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,

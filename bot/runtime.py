@@ -36,7 +36,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
 from db.repos_runtime import counter_key
-from handlers.base import LOOKUPS_KEY, lang_of, render, services
+from handlers.base import EDIT_HOOK, LOOKUPS_KEY, THROTTLE_HOOK, lang_of, render, services
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,6 @@ KEEP_UPDATE_IDS = timedelta(days=2)
 DB_THREADS = 8  # threads (each with its kept connection) for per-update units on PostgreSQL
 PRUNE_EVERY_S = 600.0
 PREFILTER_GROUP = -10
-# bot_data key of a feature's say on an edited private message (the helpdesk carries edits of
-# relayed messages): an async callable (update, context) -> True when it dealt with the edit.
-EDIT_HOOK = "edit_hook"
-# bot_data key of a feature's say on a private message over the throttle's burst: an async
-# callable (update, context) -> True when the feature must get the message all the same (the
-# helpdesk, while the chat has an open ticket: words for an agent are never dropped - it paces
-# a flood itself). Asked only over the burst, so it costs nothing on ordinary messages.
-THROTTLE_HOOK = "throttle_hook"
 
 
 def _utcnow() -> datetime:

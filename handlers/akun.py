@@ -2,7 +2,7 @@
 and "Hapus data saya" (also /hapusdata): erase this person's data after an explicit yes.
 
 The verification that makes the links lives in handlers/pelunasan.py; links come from
-db/repos_verification.py, the erasure itself is bot/privacy.py. Callback data:
+db/repos_verification.py, the erasure itself is db/erasure.py. Callback data:
 `akun:remove:<porsi>`, `akun:list`, `privacy:ask`, `privacy:yes`, `privacy:no`.
 """
 
@@ -14,10 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
-from bot import privacy
-from db import repos_helpdesk
+from db import erasure, repos_helpdesk
 from db import repos_verification as repo
-from handlers.base import lang_of, mark, render, services
+from handlers.base import HOUR_S, LOOKUPS_KEY, lang_of, mark, render, services
 from handlers.menu import answer_callback, label, send
 from knowledge.porsi import parse_porsi
 
@@ -169,8 +168,8 @@ async def erase(update: Update, context: CallbackContext) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     with svc.db.session() as s:
         before = repos_helpdesk.tickets_of(s, chat_id, user_id)
-    counts = privacy.erase_person(svc.db, chat_id, user_id, svc.clock(),
-                                  counter_salt=svc.counter_salt)
+    kept = erasure.KeptLookups(salt=svc.counter_salt, key=LOOKUPS_KEY, window_s=HOUR_S)
+    counts = erasure.erase_person(svc.db, chat_id, user_id, svc.clock(), kept_lookups=kept)
     try:
         await _tell_agents(context.application, before)
     except Exception:  # noqa: BLE001 - the erasure is done; the notice is a courtesy

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pydantic import SecretStr
     from telegram import Update
     from telegram.ext import CallbackContext
 
-    from bot.settings import Settings
     from db.engine import Database
     from integration.gateway import Gateway
 
@@ -36,11 +36,28 @@ TEMPLATES = Path(__file__).with_name("templates")
 LANGS = ("id", "en")
 
 
+class HandlerSettings(Protocol):
+    """What the conversation reads of the settings. The composition root passes its
+    `bot.settings.Settings`, which has these and more; declared here so that nothing below
+    bot/ imports it."""
+
+    timezone: str
+    siskohat_url: str
+    status_lookups_per_hour: int
+    throttle_burst: int
+    throttle_window_s: float
+    helpdesk_chat_id: int | None
+    helpdesk_reminder_minutes: int
+    helpdesk_response_minutes: int
+    webhook_secret: SecretStr | None
+    telegram_token: SecretStr | None
+
+
 @dataclass
 class Services:
     """Shared clients, opened in post_init and closed in post_shutdown by the composition root."""
 
-    settings: Settings
+    settings: HandlerSettings
     db: Database
     gateway: Gateway
     clock: Callable[[], datetime]  # timezone-aware now(); tests pin it
@@ -196,6 +213,17 @@ async def reask(update: Update, context: CallbackContext) -> bool:
 
 def set_hook(name: str, func) -> None:
     HOOKS[name] = func
+
+
+# The runtime's pre-filter (bot/runtime.py) asks a feature through these bot_data keys.
+# A feature's say on an edited private message (the helpdesk carries edits of relayed
+# messages): an async callable (update, context) -> True when it dealt with the edit.
+EDIT_HOOK = "edit_hook"
+# A feature's say on a private message over the throttle's burst: an async callable
+# (update, context) -> True when the feature must get the message all the same (the helpdesk,
+# while the chat has an open ticket: words for an agent are never dropped - it paces a flood
+# itself). Asked only over the burst, so it costs nothing on ordinary messages.
+THROTTLE_HOOK = "throttle_hook"
 
 
 async def offer_handoff(update: Update, context: CallbackContext, reason: str = "lainnya",

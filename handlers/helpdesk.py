@@ -46,13 +46,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.runtime import EDIT_HOOK, THROTTLE_HOOK
 from db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
 from handlers.base import (
+    EDIT_HOOK,
     FLOWS,
+    THROTTLE_HOOK,
     active_flow,
     end_flow,
     lang_of,

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.settings import VAR_DIR
+from db import VAR_DIR
 from integration import mirror
 from integration.client import SiskohatClient
 from integration.mirror import ImportReport, Malformed

@@ -1,5 +1,5 @@
-"""Retention purge and erasure (bot/privacy.py and the repositories' erase/purge functions)
-with a pinned clock, on SQLite and PostgreSQL; and `hajibot db purge`."""
+"""Retention purge and erasure (bot/privacy.py, db/erasure.py and the repositories' erase/purge
+functions) with a pinned clock, on SQLite and PostgreSQL; and `hajibot db purge`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot import privacy
 from bot.cli import main
 from bot.settings import Settings
-from db import migrate
+from db import erasure, migrate
 from db import repos_helpdesk as hd
 from db import repos_pelimpahan as pel
 from db import repos_verification as ver
@@ -205,7 +205,7 @@ def test_erase_person_only_touches_that_person(pdb):
         t = hd.open_ticket(s, chat_id=1, user_id=1, lang="id", reason="lainnya", local_now=NOW)
         hd.add_message(s, ticket_id=t.id, direction="in", kind="text", text="tolong", now=NOW,
                        status="pending", person_message_id=9)
-    counts = privacy.erase_person(pdb, 1, 1, NOW)
+    counts = erasure.erase_person(pdb, 1, 1, NOW)
     assert counts == {"chat_state": 1, "user_state": 1, "verified_links": 3,
                       "pelimpahan_cases": 1, "pelimpahan_checklist": 2, "tickets_closed": 1,
                       # the new ticket's row had no card inputs or porsi to drop
@@ -225,7 +225,7 @@ def test_erase_person_only_touches_that_person(pdb):
         assert hd.pending(s) == []
         assert "rahasia baru" in [m.text for m in hd.messages(s, ids["recent"])]
     # a second request finds nothing more, but still reports what is kept
-    again = privacy.erase_person(pdb, 1, 1, NOW)
+    again = erasure.erase_person(pdb, 1, 1, NOW)
     assert again["kept_audit_views"] == 1
     assert sum(v for k, v in again.items() if not k.startswith("kept_")) == 0
 
