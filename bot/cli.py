@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from bot.terminal import setup_logging
+
 # Each module exposes `register(subparsers)`, adding a parser whose `func(args) -> int` runs it.
 COMMAND_MODULES = [
     "bot.commands.db",  # hajibot db upgrade|downgrade|current
@@ -32,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(verbose_migrations=args.command == "db")
+    setup_logging(verbose_migrations=args.command == "db")
     try:
         if args.command is None:
             # Bare `hajibot`: the main job on embedded defaults.
@@ -52,56 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: the command failed unexpectedly "
               "(HAJIBOT_LOG_LEVEL=DEBUG shows where)", file=sys.stderr)
         return 1
-
-
-# httpx logs every request URL at INFO, and a Bot API URL carries the bot token; PTB's own DEBUG
-# lines carry whole request bodies (reply texts). Neither belongs in our logs: WARNING and up only.
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler")
-TERMINAL_HANDLER = "hajibot-terminal"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def set_terminal_level(level: int) -> None:
-    """Raise or lower what the terminal shows without touching logger levels (other handlers,
-    e.g. pytest's capture, still see everything)."""
-    for handler in logging.getLogger().handlers:
-        if handler.get_name() == TERMINAL_HANDLER:
-            handler.setLevel(level)
-
-
-def quiet_terminal(settings) -> None:
-    """Console, ask and kb eval: a person is chatting (or a script reads stdout), not an
-    operator watching a service, so only warnings and errors reach the terminal - unless
-    HAJIBOT_LOG_LEVEL=DEBUG asks for everything of ours. Logger levels stay as they are."""
-    if settings.log_level.upper() != "DEBUG":
-        set_terminal_level(logging.WARNING)
-    # PTB's lifecycle lines, the simulator's access log: noise here even when debugging.
-    for name in ("aiohttp.access", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def _setup_logging(*, verbose_migrations: bool) -> None:
-    from bot.logs import PrivateFormatter
-    from bot.settings import get_settings
-
-    root = logging.getLogger()
-    had = list(root.handlers)
-    logging.basicConfig(
-        level=getattr(logging, get_settings().log_level.upper(), logging.INFO),
-        format=LOG_FORMAT,
-        stream=sys.stderr,
-    )
-    for handler in root.handlers:
-        if handler not in had:
-            handler.set_name(TERMINAL_HANDLER)
-            handler.setFormatter(PrivateFormatter(LOG_FORMAT))
-    for noisy in NOISY_LOGGERS:
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # stamina warns on every scheduled retry; the client logs each call's outcome and the
-    # breaker's state itself, and /metrics counts them
-    logging.getLogger("stamina").setLevel(logging.ERROR)
-    if not verbose_migrations:  # every command migrates on start; say so only for `hajibot db`
-        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":  # pragma: no cover

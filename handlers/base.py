@@ -149,11 +149,11 @@ def count_lookup(context: CallbackContext, limit: int, now: float) -> float | No
 
 
 # --- cross-feature hooks -------------------------------------------------------------------
-# Features plug into the shared free-text router (handlers/router.py) and the handoff path here,
-# so no feature module imports another one.
+# Features plug into the shared free-text router (handlers/router.py) and the handoff path
+# (`offer_handoff` in handlers/menu.py) here, so no feature module imports another one.
 
 FLOWS: dict[str, Any] = {}  # flow name -> async text handler while that flow is active
-HOOKS: dict[str, Any] = {}  # "free_text" (FAQ matcher), "handoff" (helpdesk offer)
+HOOKS: dict[str, Any] = {}  # "free_text" (FAQ matcher), "handoff" (helpdesk offer), "route_text"
 
 
 def register_flow(name: str, text_handler) -> None:
@@ -215,6 +215,13 @@ def set_hook(name: str, func) -> None:
     HOOKS[name] = func
 
 
+async def route_free_text(update: Update, context: CallbackContext) -> None:
+    """Let the shared router (handlers/router.py) answer this free text: a flow that got a
+    question instead of its answer ends itself and hands the text on. Flows are run only by
+    that router, which installs itself as `HOOKS["route_text"]`."""
+    await HOOKS["route_text"](update, context)
+
+
 # The runtime's pre-filter (bot/runtime.py) asks a feature through these bot_data keys.
 # A feature's say on an edited private message (the helpdesk carries edits of relayed
 # messages): an async callable (update, context) -> True when it dealt with the edit.
@@ -224,28 +231,6 @@ EDIT_HOOK = "edit_hook"
 # while the chat has an open ticket: words for an agent are never dropped - it paces a flood
 # itself). Asked only over the burst, so it costs nothing on ordinary messages.
 THROTTLE_HOOK = "throttle_hook"
-
-
-async def offer_handoff(update: Update, context: CallbackContext, reason: str = "lainnya",
-                        forced: bool = False) -> None:
-    """Offer (or, when `forced`, open) a hand-off to a human agent.
-
-    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`; an
-    Application built without it (a subset of handler modules) tells the person where human
-    help is (Kankemenag kab/kota), with a Menu button when they asked (`forced`).
-    """
-    func = HOOKS.get("handoff")
-    mark(update, context, handoff=True)
-    if func is not None:
-        await func(update, context, reason=reason, forced=forced)
-        return
-    from handlers.menu import keyboard, send  # menu imports this module
-
-    lang = lang_of(update, context)
-    # Asked for a human: where help is plus a way on, never a dead end. A mere offer follows
-    # the caller's own reply (the router's already carries the whole menu), so no second one.
-    markup = keyboard(lang, [[("menu", "menu:show")]]) if forced else None
-    await send(update, context, render(lang, "handoff_fallback.j2", forced=forced), markup)
 
 
 def set_reply_lang(update: Update, context: CallbackContext, lang: str) -> None:

@@ -25,8 +25,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 
 from db import repos_kb
-from handlers.base import lang_of, mark, offer_handoff, render, services, set_hook, set_reply_lang
-from handlers.menu import answer_callback, menu_markup, send
+from handlers.base import lang_of, mark, render, services, set_hook, set_reply_lang
+from handlers.menu import answer_callback, menu_markup, offer_handoff, send
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.language import detect
 from knowledge.matcher import Match, Matcher

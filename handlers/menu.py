@@ -1,7 +1,8 @@
 """Shared reply helpers: button labels from templates, the main menu keyboard, and `send`.
 
 Not a feature module (no `register`): start, status and router use it, and other features may
-(`menu_markup(lang)`, `keyboard(lang, [[("menu", "menu:show")]])`, `send(...)`).
+(`menu_markup(lang)`, `keyboard(lang, [[("menu", "menu:show")]])`, `send(...)`); and
+`offer_handoff`, the hand-off path every feature may take (the helpdesk installs it as a hook).
 Callback data follows `<feature>:<action>[:arg]`.
 """
 
@@ -15,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.base import lang_of, render
+from handlers.base import HOOKS, lang_of, mark, render
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +73,24 @@ async def show_menu(update: Update, context: CallbackContext,
     """A text (the menu prompt by default) with the main menu under it."""
     lang = lang_of(update, context)
     await send(update, context, render(lang, template, **values), menu_markup(lang))
+
+
+async def offer_handoff(update: Update, context: CallbackContext, reason: str = "lainnya",
+                        forced: bool = False) -> None:
+    """Offer (or, when `forced`, open) a hand-off to a human agent.
+
+    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`
+    (handlers/base.py); an Application built without it (a subset of handler modules) tells
+    the person where human help is (Kankemenag kab/kota), with a Menu button when they asked
+    (`forced`).
+    """
+    func = HOOKS.get("handoff")
+    mark(update, context, handoff=True)
+    if func is not None:
+        await func(update, context, reason=reason, forced=forced)
+        return
+    lang = lang_of(update, context)
+    # Asked for a human: where help is plus a way on, never a dead end. A mere offer follows
+    # the caller's own reply (the router's already carries the whole menu), so no second one.
+    markup = keyboard(lang, [[("menu", "menu:show")]]) if forced else None
+    await send(update, context, render(lang, "handoff_fallback.j2", forced=forced), markup)

@@ -25,14 +25,14 @@ from handlers.base import (
     lang_of,
     looks_like_new_question,
     mark,
-    offer_handoff,
     register_flow,
     register_reask,
     render,
+    route_free_text,
     services,
     start_flow,
 )
-from handlers.menu import answer_callback, keyboard, send, show_menu
+from handlers.menu import answer_callback, keyboard, offer_handoff, send, show_menu
 from handlers.pelimpahan_docs import LETTERS, MAX_NAME, clean_name, render_document
 from handlers.pelimpahan_docs import file_name as doc_file_name
 from handlers.pelimpahan_view import (
@@ -242,9 +242,7 @@ async def on_text(update: Update, context: CallbackContext) -> None:
         # answers stay, so /pelimpahan resumes here
         end_flow(context)
         await send(update, context, render(lang_of(update, context), "pelimpahan_left.j2"))
-        from handlers.router import route_text
-
-        await route_text(update, context)
+        await route_free_text(update, context)
         return
     answers = state["answers"]
     today = _today(context)

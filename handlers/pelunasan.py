@@ -46,15 +46,15 @@ from handlers.base import (
     lang_of,
     looks_like_new_question,
     mark,
-    offer_handoff,
     pelunasan_policy,
     register_flow,
     register_reask,
     render,
+    route_free_text,
     services,
     start_flow,
 )
-from handlers.menu import answer_callback, send
+from handlers.menu import answer_callback, offer_handoff, send
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
@@ -556,9 +556,7 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         # (the contact keyboard goes with the note), then let the router answer it
         end_flow(context)
         await send(update, context, render(lang, "pelunasan_left.j2"), ReplyKeyboardRemove())
-        from handlers.router import route_text
-
-        await route_text(update, context)
+        await route_free_text(update, context)
         return
     if step == "birth":
         await check_birth_date(update, context, text)
@@ -576,7 +574,7 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         await check_porsi(update, context, scan.porsi[0])
     elif step == "porsi" and scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK):
         # a birth date, a phone number or a NIK where the porsi is awaited: what it looks like
-        from handlers.router import reply_number_kind
+        from handlers.status import reply_number_kind
 
         found = scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK)[0]
         await reply_number_kind(update, context, found, waiting=True)
@@ -594,9 +592,7 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         end_flow(context)
         if step == "porsi":
             await send(update, context, render(lang, "pelunasan_left.j2"))
-        from handlers.router import route_text
-
-        await route_text(update, context)
+        await route_free_text(update, context)
 
 
 async def on_callback(update: Update, context: CallbackContext) -> None:

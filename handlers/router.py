@@ -23,13 +23,11 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
-    offer_handoff,
     render,
+    set_hook,
 )
-from handlers.menu import answer_callback, send, show_menu
+from handlers.menu import answer_callback, offer_handoff, send, show_menu
 from knowledge.porsi import (
-    FoundNumber,
-    NumberKind,
     looks_like_porsi_attempt,
     parse_porsi,
     scan_numbers,
@@ -84,7 +82,7 @@ async def route_text(update: Update, context: CallbackContext, *,
                                        and not _asks_something(text))):
         # "02-08-1953", "tgl lahir ibu 14/3/78", "nik saya 3509...": what it looks like; a
         # question that merely holds a date or a phone number goes on to the FAQ
-        await reply_number_kind(update, context, others[0])
+        await status.reply_number_kind(update, context, others[0])
         return
     if looks_like_porsi_attempt(text):
         await status.reply_format(update, context, text)
@@ -120,16 +118,6 @@ def _also_a_question(text: str, words: int) -> bool:
 def _asks_something(text: str) -> bool:
     words = text.casefold().replace("?", " ? ").split()
     return "?" in words or any(w.strip(",.!") in QUESTION_WORDS for w in words[:3])
-
-
-async def reply_number_kind(update: Update, context: CallbackContext, number: FoundNumber, *,
-                            waiting: bool = False) -> None:
-    """"That looks like a date / phone number / NIK, not a porsi", and what to do instead
-    (`waiting`: said while the status check waits for a porsi)."""
-    mark(update, context, topic=status.TOPIC)
-    kind = number.kind if number.kind in status.NOT_PORSI else NumberKind.NIK
-    await send(update, context, render(lang_of(update, context), "router_number_kind.j2",
-                                       kind=kind.value, given=number.text[:40], waiting=waiting))
 
 
 async def not_understood(update: Update, context: CallbackContext) -> None:
@@ -209,3 +197,4 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.COMMAND, on_command))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
     app.add_handler(CallbackQueryHandler(on_callback))
+    set_hook("route_text", route_text)  # flows hand a question back here (base.route_free_text)

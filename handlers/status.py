@@ -23,11 +23,13 @@ from handlers.base import (
     register_flow,
     register_reask,
     render,
+    route_free_text,
     services,
     start_flow,
 )
 from handlers.menu import answer_callback, keyboard, send
 from knowledge.porsi import (
+    FoundNumber,
     NumberKind,
     PorsiProblem,
     looks_like_porsi_attempt,
@@ -163,6 +165,16 @@ async def start_button(update: Update, context: CallbackContext) -> None:
     await ask(update, context)
 
 
+async def reply_number_kind(update: Update, context: CallbackContext, number: FoundNumber, *,
+                            waiting: bool = False) -> None:
+    """"That looks like a date / phone number / NIK, not a porsi", and what to do instead
+    (`waiting`: said while the status check waits for a porsi)."""
+    mark(update, context, topic=TOPIC)
+    kind = number.kind if number.kind in NOT_PORSI else NumberKind.NIK
+    await send(update, context, render(lang_of(update, context), "router_number_kind.j2",
+                                       kind=kind.value, given=number.text[:40], waiting=waiting))
+
+
 async def flow_text(update: Update, context: CallbackContext) -> None:
     """Text while waiting for a porsi: a number (even a wrong one) is ours, anything else is not."""
     text = update.effective_message.text if update.effective_message else None
@@ -173,17 +185,13 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         await lookup_many(update, context, [parsed.porsi] if parsed.ok else scan.porsi)
     elif scan.of(*NOT_PORSI):
         # a birth date, a phone number, a NIK: say what it looks like, still waiting
-        from handlers.router import reply_number_kind
-
         await reply_number_kind(update, context, scan.of(*NOT_PORSI)[0], waiting=True)
     elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
         await reply_format(update, context, text)  # stay in the flow for the corrected number
     else:
         # a question instead of a number: leave the flow and let the router answer it
         end_flow(context)
-        from handlers.router import route_text
-
-        await route_text(update, context)
+        await route_free_text(update, context)
 
 
 def register(app: Application) -> None:

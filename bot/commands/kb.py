@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli import quiet_terminal
 from bot.settings import get_settings
+from bot.terminal import quiet_terminal
 
 log = logging.getLogger(__name__)
 

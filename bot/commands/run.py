@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import quiet_terminal
 from bot.settings import get_settings
+from bot.terminal import quiet_terminal
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -17,8 +17,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import InvalidToken
 
 from bot.app import build_application, start_app, stop_app
-from bot.cli import NOISY_LOGGERS
 from bot.settings import Settings
+from bot.terminal import NOISY_LOGGERS
 from bot.transport import FakeBotAPI, http_app, serve_http
 from bot.web import ALLOWED_UPDATES
 
