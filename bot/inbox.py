@@ -51,17 +51,44 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Counter, Gauge
 from telegram import Update
 
 if TYPE_CHECKING:
-    from bot.runtime import HajiApplication, StateStore
+    from telegram import Bot
 
 log = logging.getLogger(__name__)
+
+
+# The runtime (bot/runtime.py) drives the inbox; these say what the inbox needs of it, so the
+# arrow runs one way (its `StateStore` and `HajiApplication` satisfy them).
+class Store(Protocol):
+    """The runtime's state store: its dialect, its threads and its transactions."""
+
+    pg: bool
+    mark: str  # the DBAPI parameter mark ("?" or "%s")
+
+    def stamp(self, dt: datetime) -> Any: ...
+
+    async def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
+
+    def run(self, work: Callable[[Any], Any]) -> Any: ...
+
+
+class InboxApp(Protocol):
+    """The Application that runs what a worker claims."""
+
+    @property
+    def bot(self) -> Bot: ...
+
+    async def process_inbox_update(self, update: Update, worker: InboxWorker) -> None: ...
+
+    async def apologise_error(self, update: Update, error_id: str) -> None: ...
 
 MAX_ATTEMPTS = 3
 HEARTBEAT_S = 5.0
@@ -150,7 +177,7 @@ class Inbox:
               "(SELECT count(*) FROM update_inbox WHERE state = 'parked')")
     _PURGE_PARKED = "DELETE FROM update_inbox WHERE state = 'parked' AND claimed_at < {m}"
 
-    def __init__(self, store: StateStore):
+    def __init__(self, store: Store):
         self.store = store
         mark = store.mark
         self.sql = {k: getattr(self, k).format(m=mark, lock="")
@@ -259,7 +286,7 @@ class InboxQueue(asyncio.Queue):
 class InboxWorker:
     """Takes rows from the inbox and processes them, `concurrency` at a time (see module)."""
 
-    def __init__(self, app: HajiApplication, store: StateStore, *, concurrency: int,
+    def __init__(self, app: InboxApp, store: Store, *, concurrency: int,
                  owner: str | None = None, claim_timeout: timedelta = CLAIM_TIMEOUT):
         self.app = app
         self.store = store
