@@ -1,1 +1,1 @@
-"""Composition root and runtime: settings, CLI, application assembly, web server, channels, DB."""
+"""Composition root and runtime: settings, CLI, application assembly, web server, channels."""

@@ -1,4 +1,5 @@
-"""Database engine, ORM models and Alembic migrations (SQLite embedded, PostgreSQL in production)."""
+"""Storage: engine, ORM models, repositories, erasure and Alembic migrations (SQLite embedded,
+PostgreSQL in production). Imports nothing above it but knowledge/."""
 
 from pathlib import Path
 
