@@ -15,7 +15,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete, or_
+
 from db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
+from db.models.inbox import InboxUpdate
 
 # The messages keep the "privacy:" prefix operators grep for; the logger name says where.
 log = logging.getLogger(__name__)
@@ -45,11 +48,23 @@ def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
         counts["verified_links"] = repos_verification.erase_person(s, chat_id, user_id)
         counts.update(repos_pelimpahan.erase_person(s, chat_id))
         counts.update(repos_helpdesk.erase_person(s, chat_id, user_id, now))
+        counts["parked_updates"] = _erase_parked(s, chat_id, user_id)
         counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))
         counts["kept_verification_failures"] = repos_verification.failure_count(s,
                                                                                 chat_id=chat_id)
     log.info("privacy: erased on request: %s", counts)
     return counts
+
+
+def _erase_parked(session, chat_id: int, user_id: int | None) -> int:
+    """Updates parked after failing (kept for an operator) hold the person's words: they go.
+    Pending ones stay: they are this person's newer messages, still to be answered."""
+    table = InboxUpdate.__table__
+    who = table.c.chat_id == chat_id
+    if user_id is not None:
+        who = or_(who, table.c.user_id == user_id)
+    result = session.execute(delete(table).where(table.c.state == "parked", who))
+    return result.rowcount or 0
 
 
 def _keep_lookups(session, kept: KeptLookups, user_id: int, now: datetime) -> int:

@@ -17,6 +17,7 @@ from db import repos_helpdesk as hd
 from db import repos_pelimpahan as pel
 from db import repos_verification as ver
 from db.engine import Database
+from db.models.inbox import InboxUpdate
 from db.models.mirror import PushEvent
 from db.models.runtime import ChatState, ProcessedUpdate, UserState
 from db.models.verification import (
@@ -205,15 +206,21 @@ def test_erase_person_only_touches_that_person(pdb):
         t = hd.open_ticket(s, chat_id=1, user_id=1, lang="id", reason="lainnya", local_now=NOW)
         hd.add_message(s, ticket_id=t.id, direction="in", kind="text", text="tolong", now=NOW,
                        status="pending", person_message_id=9)
+        for uid, chat, state in ((901, 1, "parked"), (902, 1, "pending"), (903, 2, "parked")):
+            s.add(InboxUpdate(update_id=uid, chat_id=chat, user_id=chat, state=state,
+                              payload='{"text": "rahasia di antrean"}', received_at=NOW))
     counts = erasure.erase_person(pdb, 1, 1, NOW)
     assert counts == {"chat_state": 1, "user_state": 1, "verified_links": 3,
                       "pelimpahan_cases": 1, "pelimpahan_checklist": 2, "tickets_closed": 1,
                       # the new ticket's row had no card inputs or porsi to drop
                       "tickets_anonymised": 1, "messages_anonymised": 3,
-                      "outbox_cancelled": 1, "kept_audit_views": 1,
+                      "outbox_cancelled": 1, "parked_updates": 1, "kept_audit_views": 1,
                       "kept_verification_failures": 1}
     with pdb.session() as s:
         assert s.get(ChatState, 1) is None and s.get(UserState, 1) is None
+        # the parked update (the person's words) goes; a newer pending one is still to answer
+        assert s.get(InboxUpdate, 901) is None and s.get(InboxUpdate, 902) is not None
+        assert s.get(InboxUpdate, 903) is not None  # someone else's
         assert s.get(ChatState, 2) is not None
         assert ver.active_links(s, 1, NOW) == [] and ver.active_links(s, 5, NOW) == []
         assert ver.active_links(s, 2, NOW)
