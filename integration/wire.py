@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from knowledge.porsi import parse_porsi as _read_porsi
 from knowledge.records import (
     Cancellation,
     Health,
@@ -142,9 +143,6 @@ def parse_envelope(payload: Any) -> Envelope:
 # ---------------------------------------------------------------------------- scalar parsers
 
 _INT = re.compile(r"\d+|\d{1,3}(?:\.\d{3})+")
-_PORSI_JUNK = str.maketrans("", "", " .-\t")
-
-
 def blank(v: Any) -> str | None:
     """None, '' and whitespace -> None; anything else -> its text, stripped."""
     if v is None:
@@ -227,11 +225,12 @@ def parse_datetime(v: Any, field: str | None = None) -> datetime | None:
 
 
 def parse_porsi(v: Any, field: str | None = "kd_porsi") -> str:
-    """A nomor porsi: 10 digits once spaces, dots and dashes are removed; else WireError."""
-    text = "" if v is None else str(v).translate(_PORSI_JUNK)
-    if len(text) != 10 or not text.isdigit() or not text.isascii():
+    """A nomor porsi in the strict machine form (`knowledge.porsi.parse_porsi(strict=True)`);
+    else WireError."""
+    parsed = _read_porsi(v, strict=True)
+    if parsed.porsi is None:
         raise WireError(field, v, "not a 10-digit nomor porsi")
-    return text
+    return parsed.porsi
 
 
 # ------------------------------------------------------------------------ enums (memoized)

@@ -63,9 +63,32 @@ def _core(text: str | None) -> str:
     return core.strip().rstrip(".,;!?").strip()
 
 
-def parse_porsi(text: str | None) -> PorsiParse:
-    """Check the argument of `/porsi` (or a bare number): valid, empty, letters, or wrong length."""
-    core = _core(text)
+# The machine form (the SISKOHAT wire, callback data): ASCII digits with only spaces, tabs, dots
+# or dashes inside; no lead-in words, quotes or other scripts.
+_STRICT_SEPARATORS = str.maketrans("", "", " .-\t")
+
+
+def _strict(value: object) -> PorsiParse:
+    text = "" if value is None else str(value).translate(_STRICT_SEPARATORS)
+    if not text:
+        return PorsiParse(None, PorsiProblem.EMPTY)
+    if not text.isdigit() or not text.isascii():
+        return PorsiParse(None, PorsiProblem.LETTERS, sum(c.isdigit() for c in text))
+    if len(text) != PORSI_DIGITS:
+        return PorsiParse(None, PorsiProblem.LENGTH, len(text))
+    return PorsiParse(text)
+
+
+def parse_porsi(text: object, *, strict: bool = False) -> PorsiParse:
+    """Check a nomor porsi: valid, empty, letters, or wrong length.
+
+    By default what a person types (the argument of `/porsi`, or a bare number): full-width or
+    other-script digits, a lead-in ("no. porsi:"), quotes and trailing punctuation are allowed.
+    `strict`: the machine form only (see `_STRICT_SEPARATORS`); any value is read as `str()`.
+    """
+    if strict:
+        return _strict(value=text)
+    core = _core(text if isinstance(text, str) else None)
     if not core:
         return PorsiParse(None, PorsiProblem.EMPTY)
     if not _NUMBERISH.match(core):
