@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 from db import repos_kb
 from handlers.base import lang_of, mark, render, services, set_hook, set_reply_lang
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
+from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.language import detect
 from knowledge.matcher import Match, Matcher
@@ -45,20 +46,6 @@ CLARIFY_KEY = "faq_clarify"  # chat_data: clarifications in a row
 LAST_KEY = "faq_last"  # chat_data: the last question, MASKED (chat state is persisted)
 FEEDBACK_KEY = "faq_feedback"  # chat_data: entry id whose "membantu?" question is pending
 LANG_KEY = "faq_lang"  # chat_data: the language of the last question (its buttons answer in it)
-# People type their answer to "Apakah jawaban ini membantu?" instead of pressing the button,
-# and greet or thank the bot; none of these is a question for the matcher (it would call them
-# out of scope and offer a human).
-TYPED_YES = frozenset({"ya", "iya", "y", "yes", "ya membantu", "membantu", "sudah", "yup"})
-TYPED_NO = frozenset({"tidak", "tdk", "gak", "nggak", "ngga", "enggak", "no", "belum",
-                      "tidak membantu", "kurang"})
-GREETINGS = frozenset({"assalamualaikum", "assalamu alaikum", "assalamualaikum wr wb",
-                       "assalamu alaikum wr wb", "salam", "halo", "hallo", "hai", "hi",
-                       "hello", "selamat pagi", "selamat siang", "selamat sore",
-                       "selamat malam", "pagi", "permisi", "p", "ping"})
-THANKS = frozenset({"terima kasih", "terimakasih", "makasih", "trims", "thanks", "thank you",
-                    "ok terima kasih", "ok makasih", "oke terima kasih", "oke makasih",
-                    "baik terima kasih", "jazakallah", "jazakallah khair", "alhamdulillah",
-                    "ok", "oke", "baik", "siap"})
 MAX_LABEL = 60
 # An answer in one of these knowledge-base groups also offers the flow that settles the
 # person's own case (issue 6: the wizard is reachable "from matching questions"):
@@ -211,7 +198,10 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
     if not words or len(words) > 40:
         return False
     entry = kb().get(pending) if pending else None
-    yes, no = _squashed(TYPED_YES), _squashed(TYPED_NO)
+    # People type their answer to "Apakah jawaban ini membantu?" instead of pressing the button,
+    # and greet or thank the bot; none of these is a question for the matcher (it would call
+    # them out of scope and offer a human).
+    yes, no = _squashed(YES_WORDS), _squashed(NO_WORDS)
     greetings, thanks = _squashed(GREETINGS), _squashed(THANKS)
     if entry is not None and (words in yes or words in no):
         await _feedback(update, context, entry, helpful=words in yes)

@@ -43,6 +43,7 @@ from handlers.pelimpahan_view import (
     verdict_context,
     verdict_text,
 )
+from knowledge.chat_words import BACK_WORDS, CANCEL_WORDS, MENU_WORDS
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.pelimpahan import (
     Result,
@@ -69,9 +70,6 @@ POLICY_KEY = "pelimpahan_policy"  # Services.extras: a pinned policy (tests), el
 WIZARD_STEPS = ("cause", "event_date", "departure", "relation", "relation_text", "birth",
                 "porsi", "living_cost")
 NAME_STEPS = ("recipient_name", "pilgrim_name")
-CANCEL_WORDS = frozenset({"batal", "cancel", "stop", "keluar", "berhenti"})
-BACK_WORDS = frozenset({"kembali", "back", "mundur"})
-MENU_WORDS = frozenset({"menu", "start", "mulai", "home"})
 # Steps a clear new question pauses (dates, porsi, buttons); names and relation words are
 # always read as answers.
 QUESTION_LEAVES = ("cause", "event_date", "departure", "birth", "porsi", "living_cost")
@@ -226,7 +224,7 @@ async def on_text(update: Update, context: CallbackContext) -> None:
     if word in CANCEL_WORDS:
         await _cancel(update, context)
         return
-    if word in BACK_WORDS:
+    if word in BACK_WORDS:  # before MENU_WORDS: here "kembali" / "back" is one step back
         await _back(update, context)
         return
     if word in MENU_WORDS:  # leave the guide for the menu; /pelimpahan resumes it

@@ -55,6 +55,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, offer_handoff, send
+from knowledge.chat_words import CANCEL_WORDS
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
@@ -73,7 +74,6 @@ log = logging.getLogger(__name__)
 FLOW = "pelunasan"
 TOPIC = "pelunasan"
 POLICY_EXTRA = "pelunasan_policy"  # services.extras key: the loaded policy (tests may inject)
-CANCEL_WORDS = frozenset({"batal", "cancel", "berhenti", "stop", "keluar"})
 MAX_KB_BUTTONS = 3
 VIEW_KIND = "pelunasan"
 

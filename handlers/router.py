@@ -27,6 +27,7 @@ from handlers.base import (
     set_hook,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
+from knowledge.chat_words import MENU_WORDS
 from knowledge.porsi import (
     looks_like_porsi_attempt,
     parse_porsi,
@@ -35,8 +36,6 @@ from knowledge.porsi import (
 
 log = logging.getLogger(__name__)
 
-# Words that mean "show me the menu" whatever the language setting.
-MENU_WORDS = frozenset({"menu", "start", "mulai", "home", "kembali", "back"})
 # Commands listed in /help whose feature module may not be installed; answered here if so.
 FEATURE_COMMANDS = frozenset({"pelunasan", "pelimpahan", "akun"})
 # Message attributes, checked in order, that name the kind of a non-text message.
