@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy import update as update_
@@ -39,6 +39,7 @@ from db.models.helpdesk import (
     HelpdeskMessage,
     HelpdeskTicket,
 )
+from knowledge.dates import aware_utc, naive_utc
 from knowledge.tickets import TicketFacts, format_code, month_key
 
 OPEN_STATES = ("new", "claimed")
@@ -48,16 +49,6 @@ OPEN_STATES = ("new", "claimed")
 HEARTBEAT = timedelta(seconds=5)
 CLAIM_TIMEOUT = timedelta(seconds=30)
 IN_DOUBT = "?"  # send_attempt of a row whose earlier copy may exist, between attempts
-
-
-def _db(t: datetime | None) -> datetime | None:
-    if t is None:
-        return None
-    return t if t.tzinfo is None else t.astimezone(UTC).replace(tzinfo=None)
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    return None if t is None else t.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +109,17 @@ def _ticket(r: HelpdeskTicket) -> Ticket:
         ctx = {}
     return Ticket(
         r.id, r.code, r.chat_id, r.user_id, r.lang, r.reason, r.state, r.thread_id,
-        bool(r.topic_closed), r.agent_id, r.agent_name, r.porsi, ctx, _aware(r.created_at),
-        _aware(r.waiting_since), _aware(r.first_response_at), _aware(r.last_person_at),
-        _aware(r.last_agent_at), _aware(r.reminded_at), _aware(r.closed_at), r.closed_by,
+        bool(r.topic_closed), r.agent_id, r.agent_name, r.porsi, ctx, aware_utc(r.created_at),
+        aware_utc(r.waiting_since), aware_utc(r.first_response_at), aware_utc(r.last_person_at),
+        aware_utc(r.last_agent_at), aware_utc(r.reminded_at), aware_utc(r.closed_at), r.closed_by,
         r.rating, r.comment)
 
 
 def _message(r: HelpdeskMessage) -> Message:
     return Message(r.id, r.ticket_id, r.direction, r.kind, r.text, r.person_message_id,
                    r.topic_message_id, r.reply_to_message_id, r.agent_id, r.status, r.attempts,
-                   _aware(r.next_attempt_at), r.last_error, _aware(r.created_at),
-                   _aware(r.sent_at), r.send_attempt)
+                   aware_utc(r.next_attempt_at), r.last_error, aware_utc(r.created_at),
+                   aware_utc(r.sent_at), r.send_attempt)
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -138,7 +129,7 @@ def open_ticket(session: Session, *, chat_id: int, user_id: int | None, lang: st
     """A new ticket numbered in the month of `local_now` (the office's local time)."""
     month = month_key(local_now)
     seq = _next_seq(session, month)
-    now = _db(local_now)
+    now = naive_utc(local_now)
     row = HelpdeskTicket(
         month=month, seq=seq, code=format_code(month, seq), chat_id=chat_id,
         user_id=user_id, lang=lang, reason=reason, state="new", topic_closed=0, porsi=porsi,
@@ -212,7 +203,7 @@ def update_ticket(session: Session, ticket_id: int, **values) -> Ticket:
         if key == "context":
             value = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, datetime):
-            value = _db(value)
+            value = naive_utc(value)
         elif key == "topic_closed":
             value = int(bool(value))
         setattr(row, key, value)
@@ -233,18 +224,18 @@ def set_thread(session: Session, ticket_id: int, *, expected: int | None, thread
 
 def person_wrote(session: Session, ticket_id: int, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
-    row.last_person_at = _db(now)
+    row.last_person_at = naive_utc(now)
     if row.waiting_since is None:
-        row.waiting_since = _db(now)
+        row.waiting_since = naive_utc(now)
     session.flush()
     return _ticket(row)
 
 
 def agent_replied(session: Session, ticket_id: int, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
-    row.last_agent_at = _db(now)
+    row.last_agent_at = naive_utc(now)
     if row.first_response_at is None:
-        row.first_response_at = _db(now)
+        row.first_response_at = naive_utc(now)
     row.waiting_since = None
     row.reminded_at = None
     session.flush()
@@ -254,7 +245,7 @@ def agent_replied(session: Session, ticket_id: int, now: datetime) -> Ticket:
 def close(session: Session, ticket_id: int, *, by: str, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
     row.state = "closed"
-    row.closed_at = _db(now)
+    row.closed_at = naive_utc(now)
     row.closed_by = by
     row.waiting_since = None
     session.flush()
@@ -283,8 +274,8 @@ def add_message(session: Session, *, ticket_id: int, direction: str, kind: str,
         ticket_id=ticket_id, direction=direction, kind=kind, text=text, status=status,
         person_message_id=person_message_id, topic_message_id=topic_message_id,
         agent_id=agent_id, reply_to_message_id=reply_to_message_id, attempts=0,
-        next_attempt_at=_db(next_attempt_at), created_at=_db(now),
-        sent_at=_db(now) if status == "sent" else None)
+        next_attempt_at=naive_utc(next_attempt_at), created_at=naive_utc(now),
+        sent_at=naive_utc(now) if status == "sent" else None)
     session.add(row)
     session.flush()
     return _message(row)
@@ -305,7 +296,7 @@ def mark_sent(session: Session, message_id: int, *, target_message_id: int | Non
         row.person_message_id = target_message_id
     row.status = "sent"
     row.attempts += 1
-    row.sent_at = _db(now)
+    row.sent_at = naive_utc(now)
     row.next_attempt_at = None
     row.claimed_by = row.claimed_at = None
     row.send_attempt = None
@@ -321,7 +312,7 @@ def mark_retry(session: Session, message_id: int, *, error: str, next_at: dateti
     row.send_attempt = IN_DOUBT if in_doubt else None
     row.attempts += 1
     row.last_error = error[:120]
-    row.next_attempt_at = None if failed else _db(next_at)
+    row.next_attempt_at = None if failed else naive_utc(next_at)
     row.status = "failed" if failed else "pending"
     row.claimed_by = row.claimed_at = None  # free for whoever retries it when it is due
     session.flush()
@@ -352,8 +343,8 @@ def claim(session: Session, *, ticket_id: int, owner: str, now: datetime,
     commits. `due_before` (the job) leaves rows whose next attempt is later - and every newer
     row of the same direction. Rows already claimed by `owner` are claimed again."""
     pending_q = (HelpdeskMessage.ticket_id == ticket_id, HelpdeskMessage.status == "pending")
-    stamp, stale = _db(now), _db(now - timeout)
-    due = _db(due_before)
+    stamp, stale = naive_utc(now), naive_utc(now - timeout)
+    due = naive_utc(due_before)
     if session.get_bind().dialect.name == "postgresql":
         # Rows another claimer holds are skipped, not waited for; the plain read below still
         # sees them, so they stop their direction instead of being overtaken.
@@ -415,7 +406,7 @@ def renew(session: Session, message_id: int, *, owner: str, now: datetime) -> bo
                            .where(HelpdeskMessage.id == message_id,
                                   HelpdeskMessage.status == "pending",
                                   HelpdeskMessage.claimed_by == owner)
-                           .values(claimed_at=_db(now))
+                           .values(claimed_at=naive_utc(now))
                            .execution_options(synchronize_session=False))
     return (done.rowcount or 0) == 1
 
@@ -425,7 +416,7 @@ def heartbeat(session: Session, *, owner: str, now: datetime) -> int:
     done = session.execute(update_(HelpdeskMessage)
                            .where(HelpdeskMessage.claimed_by == owner,
                                   HelpdeskMessage.status == "pending")
-                           .values(claimed_at=_db(now))
+                           .values(claimed_at=naive_utc(now))
                            .execution_options(synchronize_session=False))
     return done.rowcount or 0
 
@@ -447,7 +438,7 @@ def begin_send(session: Session, message_id: int, *, owner: str, now: datetime
                            .where(HelpdeskMessage.id == message_id,
                                   HelpdeskMessage.status == "pending",
                                   HelpdeskMessage.claimed_by == owner)
-                           .values(claimed_at=_db(now), send_attempt=owner)
+                           .values(claimed_at=naive_utc(now), send_attempt=owner)
                            .execution_options(synchronize_session=False))
     if (done.rowcount or 0) != 1:
         return None
@@ -475,7 +466,7 @@ def pending(session: Session, *, ticket_id: int | None = None, direction: str | 
         q = q.where(HelpdeskMessage.direction == direction)
     if due_before is not None:
         q = q.where((HelpdeskMessage.next_attempt_at.is_(None))
-                    | (HelpdeskMessage.next_attempt_at <= _db(due_before)))
+                    | (HelpdeskMessage.next_attempt_at <= naive_utc(due_before)))
     return [_message(r) for r in session.scalars(q.order_by(HelpdeskMessage.id))]
 
 
@@ -521,7 +512,7 @@ def topic_message_for(session: Session, ticket_id: int, person_message_id: int) 
 # --- blocks ----------------------------------------------------------------------------------
 def block(session: Session, chat_id: int, *, by: int | None, now: datetime) -> None:
     if session.get(HelpdeskBlock, chat_id) is None:
-        session.add(HelpdeskBlock(chat_id=chat_id, blocked_at=_db(now), blocked_by=by))
+        session.add(HelpdeskBlock(chat_id=chat_id, blocked_at=naive_utc(now), blocked_by=by))
         session.flush()
 
 
@@ -542,7 +533,7 @@ def is_blocked(session: Session, chat_id: int) -> bool:
 def facts(session: Session, *, since: datetime | None = None) -> list[TicketFacts]:
     q = select(HelpdeskTicket)
     if since is not None:
-        q = q.where(HelpdeskTicket.created_at >= _db(since))
+        q = q.where(HelpdeskTicket.created_at >= naive_utc(since))
     return [TicketFacts(reason=r.reason, opened_at=r.created_at,
                         first_response_at=r.first_response_at, closed_at=r.closed_at,
                         rating=r.rating)
@@ -607,7 +598,7 @@ def purge_older_than(session: Session, closed_before: datetime) -> dict[str, int
     """Anonymise tickets closed before `closed_before` (metadata stays for statistics)."""
     ids = list(session.scalars(select(HelpdeskTicket.id)
                                .where(HelpdeskTicket.state == "closed",
-                                      HelpdeskTicket.closed_at < _db(closed_before))))
+                                      HelpdeskTicket.closed_at < naive_utc(closed_before))))
     done = _anonymise(session, ids)
     return {"tickets_anonymised": done["tickets"], "messages_anonymised": done["messages"]}
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, union
 from sqlalchemy.orm import Session
 
 from db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
+from knowledge.dates import naive_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,6 @@ class SavedCase:
     updated_at: datetime
 
 
-def _naive(now: datetime) -> datetime:
-    # Stored as naive UTC so SQLite and PostgreSQL compare the same way.
-    return now.replace(tzinfo=None) if now.tzinfo is None else \
-        (now - now.utcoffset()).replace(tzinfo=None)
-
-
 def save_case(session: Session, chat_id: int, *, cause: str, policy_version: str,
               eligible: bool, reasons: list[str] | tuple[str, ...], now: datetime) -> None:
     row = session.get(PelimpahanCase, chat_id)
@@ -40,7 +35,7 @@ def save_case(session: Session, chat_id: int, *, cause: str, policy_version: str
     row.policy_version = policy_version
     row.eligible = eligible
     row.reasons = ",".join(reasons)
-    row.updated_at = _naive(now)
+    row.updated_at = naive_utc(now)
     session.flush()
 
 
@@ -66,7 +61,7 @@ def set_ready(session: Session, chat_id: int, doc_key: str, ready: bool, now: da
         row = PelimpahanChecklistItem(chat_id=chat_id, doc_key=doc_key)
         session.add(row)
     row.ready = ready
-    row.updated_at = _naive(now)
+    row.updated_at = naive_utc(now)
     session.flush()
 
 
@@ -105,7 +100,7 @@ def erase_person(session: Session, chat_id: int) -> dict[str, int]:
 def purge_older_than(session: Session, before: datetime) -> dict[str, int]:
     """Delete case and checklist of every chat whose newest pelimpahan row is older than
     `before` (a chat's checklist goes as a whole, never half of it)."""
-    cut = _naive(before)
+    cut = naive_utc(before)
     active = union(
         select(PelimpahanCase.chat_id).where(PelimpahanCase.updated_at >= cut),
         select(PelimpahanChecklistItem.chat_id).where(PelimpahanChecklistItem.updated_at >= cut),

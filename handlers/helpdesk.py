@@ -67,6 +67,7 @@ from handlers.base import (
 )
 from handlers.helpdesk_agents import label
 from handlers.menu import answer_callback, keyboard, send, show_menu
+from knowledge.dates import local_today
 from knowledge.masking import mask_name
 from knowledge.normalize import mask_personal
 from knowledge.office_hours import availability, working_seconds_between
@@ -239,7 +240,7 @@ async def _public_status(context: CallbackContext, porsi: str | None) -> dict | 
         return {"found": False, "down": bool(result.siskohat_down)}
     tz = relay.office(context.application).zone
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
-                             today=svc.clock().astimezone(tz).date(),
+                             today=local_today(svc.clock(), tz),
                              siskohat_down=result.siskohat_down, tz=tz)
     est = view.estimate
     return {"found": True, "name": view.name, "status": view.status_raw or view.status,

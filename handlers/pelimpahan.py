@@ -44,7 +44,7 @@ from handlers.pelimpahan_view import (
     verdict_text,
 )
 from knowledge.chat_words import BACK_WORDS, CANCEL_WORDS, MENU_WORDS
-from knowledge.dates import DateInputError, parse_user_date
+from knowledge.dates import DateInputError, local_today, parse_user_date
 from knowledge.pelimpahan import (
     Result,
     assess_answers,
@@ -87,7 +87,7 @@ def _policy(context: CallbackContext) -> dict:
 
 def _today(context: CallbackContext) -> date:
     svc = services(context)
-    return svc.clock().astimezone(svc.tz).date()
+    return local_today(svc.clock(), svc.tz)
 
 
 def _state(context: CallbackContext) -> dict:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -56,7 +56,7 @@ from handlers.base import (
 )
 from handlers.menu import answer_callback, offer_handoff, send
 from knowledge.chat_words import CANCEL_WORDS
-from knowledge.dates import DateInputError, parse_user_date
+from knowledge.dates import DateInputError, local_time, local_today, parse_user_date
 from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan, public_view
 from knowledge.porsi import (
@@ -134,15 +134,11 @@ def _now(context: CallbackContext) -> datetime:
 
 
 def _today(context: CallbackContext) -> date:
-    return _now(context).astimezone(services(context).tz).date()
+    return local_today(_now(context), services(context).tz)
 
 
 def _local(moment: datetime | None, tz) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz)
+    return None if moment is None else local_time(moment, tz)
 
 
 def _ids(update: Update) -> tuple[int, int | None]:

@@ -28,6 +28,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, keyboard, send
+from knowledge.dates import local_today
 from knowledge.porsi import (
     FoundNumber,
     NumberKind,
@@ -96,7 +97,7 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
                    _not_found_keyboard(lang))
         return True
     tz = svc.tz
-    today = now.astimezone(tz).date()
+    today = local_today(now, tz)
     verified = False
     if has_sensitive_status(result.record):  # one query, only where it changes the card
         with svc.db.session() as session:

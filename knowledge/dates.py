@@ -10,7 +10,8 @@ date is never read as a nomor porsi).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
+from typing import overload
 
 # Indonesian and English month names and their usual abbreviations (with older spellings such as
 # "pebruari" and "nopember", and "agt"/"nop" as Kemenag's own tables write them).
@@ -166,3 +167,39 @@ def find_date_spans(text: str) -> list[tuple[int, int]]:
 def age_on(birth: date, on: date) -> int:
     """Completed years on `on`; someone born on 29 February turns a year older on 1 March."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# --- moments and days: the database keeps naive UTC; people live in local time ---------------
+
+
+@overload
+def naive_utc(moment: datetime) -> datetime: ...
+@overload
+def naive_utc(moment: None) -> None: ...
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """`moment` as the database stores it: naive UTC (a naive `moment` is UTC already), so
+    SQLite and PostgreSQL compare the same way."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@overload
+def aware_utc(moment: datetime) -> datetime: ...
+@overload
+def aware_utc(moment: None) -> None: ...
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """A moment read back from the database (naive = UTC) as an aware datetime."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def local_time(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` (naive = UTC) on the clock of `zone`."""
+    return aware_utc(moment).astimezone(zone)
+
+
+def local_today(moment: datetime, zone: tzinfo) -> date:
+    """The calendar day in `zone` at `moment` (naive = UTC): "today" for a person there."""
+    return local_time(moment, zone).date()

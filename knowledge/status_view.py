@@ -8,9 +8,10 @@ pilgrim status. Health, phone, birth date, bank and money never enter this view.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
+from knowledge.dates import local_time
 from knowledge.masking import mask_name
 from knowledge.policy_loader import load_policy
 from knowledge.reading import (
@@ -56,9 +57,7 @@ class StatusView:
 def _local(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
     if moment is None or tz is None:
         return moment
-    if moment.tzinfo is None:  # the gateway speaks UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(tz)
+    return local_time(moment, tz)  # a naive moment is UTC: the gateway speaks UTC
 
 
 @lru_cache(maxsize=1)

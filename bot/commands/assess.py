@@ -16,7 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands import assess_pelimpahan
@@ -52,6 +52,7 @@ def _fail(message: str) -> int:
 
 
 def run_pelunasan(args) -> int:
+    from knowledge.dates import local_today
     from knowledge.pelunasan import assess_pelunasan
     from knowledge.policy_loader import PolicyError, load_policy
     from knowledge.porsi import parse_porsi
@@ -67,7 +68,7 @@ def run_pelunasan(args) -> int:
         except ValueError:
             return _fail(f"--today {args.today!r} is not a date in the form YYYY-MM-DD")
     else:
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
+        today = local_today(datetime.now(UTC), ZoneInfo(settings.timezone))
     try:
         policy = load_policy("pelunasan", args.policy_version)
     except PolicyError as exc:

@@ -16,12 +16,12 @@ import argparse
 import json
 import logging
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.base import render
 from handlers.pelimpahan_view import plain, verdict_text
-from knowledge.dates import EXAMPLE_FORMATS
+from knowledge.dates import EXAMPLE_FORMATS, local_today
 from knowledge.pelimpahan import (
     CaseError,
     assess_pelimpahan,
@@ -87,7 +87,7 @@ def _today(args) -> date:
         return args.today
     from bot.settings import get_settings
 
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return local_today(datetime.now(UTC), ZoneInfo(get_settings().timezone))
 
 
 def run(args) -> int:
