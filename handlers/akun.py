@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackContext, CallbackQueryHandler, Com
 
 from db import erasure, repos_helpdesk
 from db import repos_verification as repo
-from handlers.base import HOUR_S, LOOKUPS_KEY, lang_of, mark, render, services
+from handlers.base import HOUR_S, LOOKUPS_KEY, labels, lang_of, mark, render, services
 from handlers.menu import answer_callback, label, send
 from knowledge.porsi import parse_porsi
 
@@ -66,8 +66,7 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
 
 
 # --- erasure on request ---------------------------------------------------------------------
-def privacy_label(lang: str, key: str) -> str:
-    return render(lang, "privacy_label.j2", key=key)
+privacy_label = labels("privacy_label.j2")
 
 
 async def ask_erase(update: Update, context: CallbackContext) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -112,6 +112,17 @@ def _template(lang: str, name: str) -> jinja2.Template:
 def render(lang: str, name: str, **values: Any) -> str:
     """Render `handlers/templates/<lang>/<name>`; falls back to Indonesian when not translated."""
     return _template(lang if lang in LANGS else "id", name).render(**values).strip()
+
+
+def labels(template: str, **defaults: Any) -> Callable[..., str]:
+    """The button labels (plain text) of one `<feature>_label.j2` template, as a cached function
+    `label(lang, key, **values)` (values hashable); `defaults` fill values the template reads."""
+
+    @lru_cache(maxsize=256)  # the same few buttons on every keyboard; templates are static
+    def label(lang: str, key: str, **values: Any) -> str:
+        return render(lang, template, key=key, **{**defaults, **values})
+
+    return label
 
 
 def mark(update: Update, context: CallbackContext, *, topic: str | None = None,

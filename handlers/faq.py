@@ -25,7 +25,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler
 
 from db import repos_kb
-from handlers.base import lang_of, mark, render, services, set_hook, set_reply_lang
+from handlers.base import labels, lang_of, mark, render, services, set_hook, set_reply_lang
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
 from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
@@ -85,8 +85,7 @@ def answer_text(entry: Entry, lang: str) -> str:
                   source=entry.source_line(), confirm=entry.needs_confirmation())
 
 
-def _label(lang: str, key: str) -> str:
-    return render(lang, "faq_label.j2", key=key)
+_label = labels("faq_label.j2")
 
 
 def _short(text: str) -> str:

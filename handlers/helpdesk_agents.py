@@ -21,7 +21,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
 from handlers import helpdesk_relay as relay
-from handlers.base import mark, render
+from handlers.base import labels, mark, render
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,7 @@ OPEN_KEY = "hd_open"
 TICKET_COMMANDS = frozenset({"ambil", "catatan", "tutup", "buka", "blokir", "buka_blokir"})
 
 
-def label(lang: str, key: str, **values) -> str:
-    return render(lang, "helpdesk_label.j2", key=key, **values)
+label = labels("helpdesk_label.j2")
 
 
 def rating_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:

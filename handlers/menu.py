@@ -9,14 +9,13 @@ Callback data follows `<feature>:<action>[:arg]`.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.base import HOOKS, lang_of, mark, render
+from handlers.base import HOOKS, labels, lang_of, mark, render
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +27,7 @@ MENU: tuple[tuple[tuple[str, str], ...], ...] = (
 )
 
 
-@lru_cache(maxsize=128)
-def label(lang: str, key: str) -> str:
-    """A button label (plain text) from `common_label.j2`."""
-    return render(lang, "common_label.j2", key=key)
+label = labels("common_label.j2")  # label(lang, key): the buttons every feature shares
 
 
 def keyboard(lang: str, rows) -> InlineKeyboardMarkup:

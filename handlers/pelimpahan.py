@@ -22,6 +22,7 @@ from db import repos_verification
 from handlers.base import (
     active_flow,
     end_flow,
+    labels,
     lang_of,
     looks_like_new_question,
     mark,
@@ -100,8 +101,7 @@ def _state(context: CallbackContext) -> dict:
     return state
 
 
-def _label(lang: str, key: str) -> str:
-    return render(lang, "pelimpahan_label.j2", key=key)
+_label = labels("pelimpahan_label.j2")
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:

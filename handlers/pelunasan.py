@@ -43,6 +43,7 @@ from db import repos_verification as repo
 from handlers.base import (
     count_lookup,
     end_flow,
+    labels,
     lang_of,
     looks_like_new_question,
     mark,
@@ -116,16 +117,14 @@ def policy_of(context: CallbackContext) -> dict:
     return pelunasan_policy(context)
 
 
-@lru_cache(maxsize=256)
-def label(lang: str, key: str, arg: str = "") -> str:
-    return render(lang, "pelunasan_label.j2", key=key, arg=arg)
+label = labels("pelunasan_label.j2", arg="")
 
 
 def inline(lang: str, rows: list[list[tuple[str, str] | tuple[str, str, str]]]
            ) -> InlineKeyboardMarkup:
     """Rows of (label key, callback data[, label argument])."""
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(label(lang, b[0], b[2] if len(b) > 2 else ""), callback_data=b[1])
+        [InlineKeyboardButton(label(lang, b[0], arg=b[2] if len(b) > 2 else ""), callback_data=b[1])
          for b in row] for row in rows])
 
 
