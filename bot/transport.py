@@ -13,10 +13,8 @@ it with HAJIBOT_TELEGRAM_BASE_URL (tests of the real HTTPS path, or a local demo
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,15 +22,11 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from handlers.base import HtmlError, html_to_plain
+
 BOT_ID = 7000000001
 FORUM_ICON_COLOR = 7322096
 
-# Tags Telegram accepts with parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
-_ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "code", "pre", "blockquote", "tg-emoji",
-}
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
 _MEDIA_KEYS = ("photo", "document", "voice", "audio", "video", "sticker", "animation",
                "video_note", "contact", "location")
 
@@ -45,44 +39,6 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
-
-
-def html_to_plain(text: str, *, validate: bool = True) -> str:
-    """Telegram's view of an HTML-parse-mode text: tags removed, entities unescaped.
-
-    With `validate`, reject what Telegram rejects ("can't parse entities"): unknown tags, a bare
-    `<`, unbalanced tags - so a template bug fails in tests as it would in production.
-    """
-    out: list[str] = []
-    stack: list[str] = []
-    pos = 0
-    for m in _TAG_RE.finditer(text):
-        chunk = text[pos:m.start()]
-        if validate and "<" in chunk:
-            raise ApiError(400, "Bad Request: can't parse entities: Unexpected character '<' "
-                                f"at byte offset {len(text[:pos + chunk.index('<')].encode())}")
-        out.append(chunk)
-        closing, tag = m.group(1), m.group(2).lower()
-        if validate:
-            if tag not in _ALLOWED_TAGS:
-                raise ApiError(400, "Bad Request: can't parse entities: Unsupported start tag "
-                                    f"\"{tag}\" at byte offset {len(text[:m.start()].encode())}")
-            if closing:
-                if not stack or stack[-1] != tag:
-                    raise ApiError(400, "Bad Request: can't parse entities: Can't find end tag "
-                                        f"corresponding to start tag \"{stack[-1] if stack else tag}\"")
-                stack.pop()
-            else:
-                stack.append(tag)
-        pos = m.end()
-    rest = text[pos:]
-    if validate and "<" in rest:
-        raise ApiError(400, "Bad Request: can't parse entities: Unexpected character '<'")
-    if validate and stack:
-        raise ApiError(400, "Bad Request: can't parse entities: Can't find end tag "
-                            f"corresponding to start tag \"{stack[-1]}\"")
-    out.append(rest)
-    return html.unescape("".join(out))
 
 
 @dataclass
@@ -554,7 +510,10 @@ class FakeBotAPI:
             return ""
         mode = (params.get("parse_mode") or "").upper()
         if mode == "HTML":
-            return html_to_plain(text, validate=self.validate_html)
+            try:
+                return html_to_plain(text, validate=self.validate_html)
+            except HtmlError as exc:
+                raise ApiError(400, str(exc)) from None
         return text
 
     def _check_markup(self, markup: Any) -> dict | None:

@@ -13,6 +13,8 @@ Contract for feature modules (`handlers/<feature>.py`):
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,6 +125,69 @@ def labels(template: str, **defaults: Any) -> Callable[..., str]:
         return render(lang, template, key=key, **{**defaults, **values})
 
     return label
+
+
+# Tags Telegram accepts with parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
+_ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
+
+
+class HtmlError(ValueError):
+    """A text Telegram rejects with parse_mode=HTML (its "can't parse entities" answer)."""
+
+
+def html_to_plain(text: str, *, validate: bool = True) -> str:
+    """Telegram's view of an HTML-parse-mode text: tags removed, entities unescaped.
+
+    With `validate`, raise `HtmlError` on what Telegram rejects ("can't parse entities"):
+    unknown tags, a bare `<`, unbalanced tags - so a template bug fails in tests as it would in
+    production.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _TAG_RE.finditer(text):
+        chunk = text[pos:m.start()]
+        if validate and "<" in chunk:
+            raise HtmlError("Bad Request: can't parse entities: Unexpected character '<' "
+                            f"at byte offset {len(text[:pos + chunk.index('<')].encode())}")
+        out.append(chunk)
+        closing, tag = m.group(1), m.group(2).lower()
+        if validate:
+            if tag not in _ALLOWED_TAGS:
+                raise HtmlError("Bad Request: can't parse entities: Unsupported start tag "
+                                f"\"{tag}\" at byte offset {len(text[:m.start()].encode())}")
+            if closing:
+                if not stack or stack[-1] != tag:
+                    raise HtmlError("Bad Request: can't parse entities: Can't find end tag "
+                                    f"corresponding to start tag \"{stack[-1] if stack else tag}\"")
+                stack.pop()
+            else:
+                stack.append(tag)
+        pos = m.end()
+    rest = text[pos:]
+    if validate and "<" in rest:
+        raise HtmlError("Bad Request: can't parse entities: Unexpected character '<'")
+    if validate and stack:
+        raise HtmlError("Bad Request: can't parse entities: Can't find end tag "
+                        f"corresponding to start tag \"{stack[-1]}\"")
+    out.append(rest)
+    return html.unescape("".join(out))
+
+
+def parse_command(text: str | None, bot_username: str | None = None) -> tuple[str, str] | None:
+    """("name", "rest") of a /command (name case-folded, "@bot" dropped, rest stripped); None
+    for other text, or for a command addressed to another bot than `bot_username`."""
+    if not text or not text.startswith("/"):
+        return None
+    word, *rest = text.split(maxsplit=1)
+    name, _, target = word[1:].partition("@")
+    if target and bot_username and target.casefold() != bot_username.casefold():
+        return None
+    return name.casefold(), (rest[0].strip() if rest else "")
 
 
 def mark(update: Update, context: CallbackContext, *, topic: str | None = None,

@@ -58,6 +58,7 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
+    parse_command,
     register_flow,
     register_reask,
     render,
@@ -105,10 +106,8 @@ def configured(context: CallbackContext) -> bool:
 
 
 def _command(text: str | None) -> str | None:
-    if not text or not text.startswith("/"):
-        return None
-    word = text.split(maxsplit=1)[0]
-    return word[1:].split("@", 1)[0].casefold()
+    command = parse_command(text)
+    return command[0] if command else None
 
 
 def reason_markup(lang: str, selected: str | None) -> InlineKeyboardMarkup:
@@ -611,8 +610,8 @@ async def remember(update: Update, context: CallbackContext) -> None:
     if msg is None:
         return
     text = relay.message_text(msg) or ""
-    parsed = parse_porsi(text.split(maxsplit=1)[1] if text.startswith("/porsi") and " " in text
-                         else text)
+    command = parse_command(text)
+    parsed = parse_porsi(command[1] if command and command[0] == "porsi" else text)
     if parsed.ok:
         context.chat_data[PORSI_KEY] = parsed.porsi
     if not relay.agents_chat(context.application):

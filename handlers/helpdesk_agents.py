@@ -21,7 +21,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
 from handlers import helpdesk_relay as relay
-from handlers.base import labels, mark, render
+from handlers.base import labels, mark, parse_command, render
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +102,6 @@ def _set_person_state(app: Application, chat_id: int, *, open_ticket: bool) -> N
 
 
 # --- the group -----------------------------------------------------------------------------
-def parse_command(text: str | None, bot_username: str | None) -> tuple[str, str] | None:
-    """("name", "rest") of a command in the agents' group, None for other text or another bot."""
-    if not text or not text.startswith("/"):
-        return None
-    word, _, rest = text.partition(" ")
-    name, _, target = word[1:].partition("@")
-    if target and bot_username and target.casefold() != bot_username.casefold():
-        return None  # a command for another bot in the group
-    return name.casefold(), rest.strip()
-
-
 async def on_group_message(update: Update, context: CallbackContext) -> None:
     """Group -5: everything in the agents' group; other groups are ignored."""
     app = context.application

@@ -26,7 +26,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackContext
 from db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
 from handlers import helpdesk_relay as relay
-from handlers.base import mark, render
+from handlers.base import mark, parse_command, render
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ async def on_agent_edit(update: Update, context: CallbackContext) -> None:
         raise ApplicationHandlerStop  # talk that was never relayed, or not an agent
     mark(update, context, topic="helpdesk")
     if row.direction == "note":  # internal: the transcript only, nothing leaves the topic
-        command = agents.parse_command(msg.text, context.bot.username)
+        command = parse_command(msg.text, context.bot.username)
         if command is None or command[0] != "catatan" or not command[1]:
             raise ApplicationHandlerStop  # no longer a note: keep the one on record
         svc = relay.svc(app)

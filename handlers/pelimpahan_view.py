@@ -6,12 +6,10 @@ one wording. Every sentence lives in `handlers/templates/{id,en}/pelimpahan_*.j2
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 from typing import Any
 
-from handlers.base import render
+from handlers.base import html_to_plain, render
 from knowledge.pelimpahan import (
     ChecklistItem,
     Result,
@@ -111,9 +109,6 @@ def checklist_context(items: list[dict], ready: dict[str, bool]) -> dict[str, An
     return {"items": out, "done": sum(i["ready"] for i in out), "total": len(out)}
 
 
-_TAG = re.compile(r"<[^>]+>")
-
-
 def plain(text: str) -> str:
     """HTML reply text -> plain text (for the CLI and the DOCX files)."""
-    return html.unescape(_TAG.sub("", text))
+    return html_to_plain(text, validate=False)

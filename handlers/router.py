@@ -23,6 +23,7 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
+    parse_command,
     render,
     set_hook,
 )
@@ -130,16 +131,11 @@ async def on_text(update: Update, context: CallbackContext) -> None:
     await route_text(update, context)
 
 
-def _command_name(text: str) -> str:
-    word = text.split(maxsplit=1)[0] if text.split() else "/"
-    return word[1:].split("@", 1)[0].casefold()
-
-
 async def on_command(update: Update, context: CallbackContext) -> None:
     """A /command nobody handled: a known feature not installed, or simply unknown."""
     message = update.effective_message
     text = (message.text or "").strip() if message else ""
-    name = _command_name(text)
+    name = (parse_command(text) or ("", ""))[0]
     lang = lang_of(update, context)
     if name == "petugas":
         await offer_handoff(update, context, forced=True)
