@@ -14,10 +14,17 @@ CONFLICT DO NOTHING, so a redelivery is dropped as before) *before* it is acknow
 
 Workers (`InboxWorker`, a task of every started HajiApplication) take rows from the inbox and
 run them through `HajiApplication.process_inbox_update`:
-- a claim marks rows `claimed` with the worker and the time, oldest update first, at most as
-  many as the worker has free slots (HAJIBOT_CONCURRENT_UPDATES). Only a chat's (and a user's)
-  *head* is claimable: a row is skipped while an older row of the same chat or user is still in
-  the inbox (pending or claimed; parked rows do not block) or a newer one is claimed - so one
+- the fast path: the transaction that stores an update also claims it and reads the chat's and
+  user's state when this worker has a free slot and the chat and user have no other row in the
+  inbox (the usual case: one message, answered before the next) - one thread hop and one
+  transaction instead of three of each; the update then runs at once. On PostgreSQL every
+  store first takes a transaction-scoped advisory lock per chat and user id, so two processes
+  storing one chat's updates never both find it empty; SQLite has one writer at a time.
+- otherwise the claim loop takes it: a claim marks rows `claimed` with the worker and the
+  time, oldest update first, at most as many as the worker has free slots
+  (HAJIBOT_CONCURRENT_UPDATES). Only a chat's (and a user's) *head* is claimable: a row is
+  skipped while an older row of the same chat or user is still in the inbox (pending or
+  claimed; parked rows do not block) or a newer one is claimed - so one
   chat's updates run strictly one after another, in update_id order, across all workers, while
   different chats run concurrently. On PostgreSQL candidate rows are locked with
   `FOR UPDATE SKIP LOCKED` (two workers never claim one row, and never wait for each other);
@@ -26,8 +33,11 @@ run them through `HajiApplication.process_inbox_update`:
   heartbeats: the worker died or froze) is taken over - the helpdesk outbox's pattern.
 - a row is deleted in the transaction that saves the chat's and user's state and records the
   update id in `processed_updates` (StateStore.finish), so a finished update is never run again
-  and an unfinished one is. The window between a reply leaving and that commit is the only way
-  to get an answer twice (a worker killed inside it; its rows are rerun by another worker).
+  and an unfinished one is; that transaction also says whether the chat or user has a next row
+  (then the claim loop runs at once, else only when this process stored rows still pending or
+  every IDLE_POLL_S for other processes' rows). The window between a reply leaving and that
+  commit is the only way to get an answer twice (a worker killed inside it; its rows are
+  rerun by another worker).
 - a row claimed for the (MAX_ATTEMPTS + 1)th time has failed MAX_ATTEMPTS times (its worker
   died each time, it hung past UNIT_TIMEOUT_S, or its processing raised past PTB's error
   handler - a handler's exception is PTB's: on_error answers it once): it is *parked* (state
@@ -79,6 +89,9 @@ class Store(Protocol):
 
     def run(self, work: Callable[[Any], Any]) -> Any: ...
 
+    def seen_load_in(self, cur: Any, update_id: int, chat_id: int | None,
+                     user_id: int | None) -> Any: ...
+
 
 class InboxApp(Protocol):
     """The Application that runs what a worker claims."""
@@ -86,7 +99,8 @@ class InboxApp(Protocol):
     @property
     def bot(self) -> Bot: ...
 
-    async def process_inbox_update(self, update: Update, worker: InboxWorker) -> None: ...
+    async def process_inbox_update(self, update: Update, worker: InboxWorker,
+                                   state: Any = None) -> bool: ...
 
     async def apologise_error(self, update: Update, error_id: str) -> None: ...
 
@@ -149,6 +163,16 @@ class Inbox:
     _ADD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, state, "
             "attempts) VALUES ({m}, {m}, {m}, {m}, {m}, 'pending', 0) "
             "ON CONFLICT (update_id) DO NOTHING")
+    _ADD_ONE = _ADD + " RETURNING update_id"
+    # The store's fast path: the row just inserted is claimed at once when its chat and user
+    # have nothing else in the inbox (pending, claimed, stale: anything but parked).
+    _HEAD = ("UPDATE update_inbox SET state = 'claimed', claimed_by = {m}, claimed_at = {m}, "
+             "attempts = 1 WHERE update_id = {m} "
+             "AND NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.chat_id = {m} "
+             "AND e.update_id <> {m} AND e.state <> 'parked') "
+             "AND NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.user_id = {m} "
+             "AND e.update_id <> {m} AND e.state <> 'parked') RETURNING update_id")
+    _LOCK = "SELECT pg_advisory_xact_lock({m})"
     # A row of the same chat/user that blocks row i: an older one still here (not parked),
     # or a newer one that is being processed (arrived late but out of order).
     _BLOCKER = ("NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.{col} = i.{col} "
@@ -181,20 +205,43 @@ class Inbox:
         self.store = store
         mark = store.mark
         self.sql = {k: getattr(self, k).format(m=mark, lock="")
-                    for k in ("_ADD", "_HEARTBEAT", "_RELEASE_ONE", "_RELEASE_ALL", "_PARK",
+                    for k in ("_ADD", "_ADD_ONE", "_HEAD", "_LOCK", "_HEARTBEAT", "_RELEASE_ONE",
+                              "_RELEASE_ALL", "_PARK",
                               "_STATS", "_PURGE_PARKED")}
         self.sql["_CLAIM"] = self._CLAIM.format(
             m=mark, lock=" FOR UPDATE SKIP LOCKED" if store.pg else "")
 
-    def add(self, rows: list[tuple[int, int | None, int | None, str]]) -> None:
+    def add(self, rows: list[tuple[int, int | None, int | None, str]], owner: str | None = None
+            ) -> Any:
         """Store updates (update_id, chat_id, user_id, payload JSON); an id already stored is
-        left as it is. Committed when this returns."""
+        left as it is. Committed when this returns.
+
+        With `owner` (one row): in the same transaction the row is claimed for `owner` when its
+        chat and user have nothing else in the inbox, and their state is read
+        (`Store.seen_load_in`); that state is returned, else None (stored pending, or a
+        duplicate). On PostgreSQL every add takes a transaction-scoped advisory lock per chat
+        and user id first, so two stores of one chat never both see it empty (the claim loop
+        only sees committed rows, so it never races a store's claim)."""
         now = self.store.stamp(_utcnow())
+        sql = self.sql
 
         def work(cur):
-            cur.executemany(self.sql["_ADD"], [(*r, now) for r in rows])
+            if self.store.pg:
+                for key in sorted({i for r in rows for i in (r[1], r[2]) if i is not None}):
+                    cur.execute(sql["_LOCK"], (key,))
+            if owner is None:
+                cur.executemany(sql["_ADD"], [(*r, now) for r in rows])
+                return None
+            (uid, chat_id, user_id, payload), = rows
+            cur.execute(sql["_ADD_ONE"], (uid, chat_id, user_id, payload, now))
+            if cur.fetchone() is None:  # already in the inbox: a redelivery
+                return None
+            cur.execute(sql["_HEAD"], (owner, now, uid, chat_id, uid, user_id, uid))
+            if cur.fetchone() is None:  # its chat or user has older work: wait in line
+                return None
+            return self.store.seen_load_in(cur, uid, chat_id, user_id)
 
-        self.store.run(work)
+        return self.store.run(work)
 
     def claim(self, owner: str, limit: int, timeout: timedelta = CLAIM_TIMEOUT
               ) -> list[tuple[Row, bool]]:
@@ -293,7 +340,8 @@ class InboxWorker:
         self.inbox = Inbox(store)
         self.concurrency = max(1, concurrency)
         self.owner = owner or worker_id()
-        self.local: dict[int, Update] = {}  # updates stored by this process: no re-parse
+        self.local: dict[int, Update] = {}  # updates stored pending by this process
+        self._reserved = 0  # slots held by stores that may claim their row (see add)
         self.inflight: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._stopping = False
@@ -307,10 +355,30 @@ class InboxWorker:
 
     # --- storing ---------------------------------------------------------------------------
     async def add(self, update: Update, raw: str | None = None) -> None:
-        """Store one update (raises on a database error); wakes the claim loop."""
+        """Store one update (raises on a database error). When a slot is free and its chat and
+        user have nothing else in the inbox, the same transaction claims it and reads the
+        state, and it starts at once (one thread hop, one transaction); else it waits pending
+        and the claim loop is woken."""
         chat_id, user_id = (_int_or_none(i) for i in ids_of(update))
         payload = payload_of(update, raw)
-        await self.store.call(self.inbox.add, [(update.update_id, chat_id, user_id, payload)])
+        uid = update.update_id
+        claim = (self._task is not None and not self._stopping
+                 and len(self.inflight) + self._reserved < self.concurrency)
+        if claim:
+            self._reserved += 1
+        try:
+            state = await self.store.call(self.inbox.add, [(uid, chat_id, user_id, payload)],
+                                          self.owner if claim else None)
+        finally:
+            if claim:
+                self._reserved -= 1
+        if state is not None:
+            row = Row(uid, chat_id, user_id, payload, 1)
+            if self._stopping:  # stop began meanwhile: give it back untried
+                await self._release(row, count_attempt=False)
+                return
+            self._start(row, update, state)
+            return
         if not self._stopping:
             self.local[update.update_id] = update
             if len(self.local) > 10 * self.concurrency + 1000:  # others took them: forget
@@ -326,7 +394,7 @@ class InboxWorker:
     async def _run(self) -> None:
         backoff = IDLE_POLL_S
         while not self._stopping:
-            free = self.concurrency - len(self.inflight)
+            free = self.concurrency - len(self.inflight) - self._reserved
             rows: list[tuple[Row, bool]] = []
             if free > 0:
                 self._wake.clear()
@@ -343,33 +411,43 @@ class InboxWorker:
             for row, taken_over in rows:
                 if taken_over:
                     TAKEN_OVER.inc()
-                task = asyncio.create_task(self._process(row), name=f"hajibot:update:{row.update_id}")
-                self.inflight[row.update_id] = task
-                task.add_done_callback(self._done)
-            INFLIGHT.set(len(self.inflight))
+                self._start(row)
             if rows and free - len(rows) > 0:
                 continue  # there may be more heads right away
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
             self._maybe_purge()
 
+    def _start(self, row: Row, update: Update | None = None, state: Any = None) -> None:
+        task = asyncio.create_task(self._process(row, update, state),
+                                   name=f"hajibot:update:{row.update_id}")
+        self.inflight[row.update_id] = task
+        task.add_done_callback(self._done)
+        INFLIGHT.set(len(self.inflight))
+
     def _done(self, task: asyncio.Task) -> None:
         for uid, t in list(self.inflight.items()):
             if t is task:
                 del self.inflight[uid]
         INFLIGHT.set(len(self.inflight))
-        self._wake.set()  # a slot is free, and the chat's next update may be a head now
+        # A slot is free: worth a claim when this process stored rows still pending (the
+        # finish wakes the loop itself when the chat or user has a next row, see _process).
+        if self.local:
+            self._wake.set()
 
-    async def _process(self, row: Row) -> None:
-        update = self.local.pop(row.update_id, None)
+    async def _process(self, row: Row, update: Update | None = None, state: Any = None
+                       ) -> None:
+        if update is None:
+            update = self.local.pop(row.update_id, None)
         try:
             if update is None:
                 update = Update.de_json(json.loads(row.payload), self.app.bot)
             if row.attempts > MAX_ATTEMPTS:
                 await self._park(row, update)
                 return
-            await asyncio.wait_for(self.app.process_inbox_update(update, self),
-                                   self.unit_timeout_s)
+            if await asyncio.wait_for(self.app.process_inbox_update(update, self, state),
+                                      self.unit_timeout_s):
+                self._wake.set()  # its chat or user has a next row: it may be a head now
         except StateUnavailable:
             await self._release(row, count_attempt=False)
         except asyncio.CancelledError:
@@ -389,9 +467,11 @@ class InboxWorker:
                                   count_attempt=count_attempt)
         except Exception as exc:  # its claim goes silent and is taken over
             log.warning("update %s not released: %s", row.update_id, type(exc).__name__)
+        self._wake.set()  # pending again: claim it (or the chat's next) when a slot frees
 
     async def _park(self, row: Row, update: Update | None) -> None:
         await self.store.call(self.inbox.park, row.update_id)
+        self._wake.set()  # the chat's next update is free to run
         PARKED_TOTAL.inc()
         error_id = uuid.uuid4().hex[:8].upper()
         log.error("update %s parked after %d failed attempts (error %s)", row.update_id,

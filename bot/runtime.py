@@ -97,6 +97,10 @@ class StateStore:
     _RECORD = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
                "ON CONFLICT (update_id) DO NOTHING")
     _DONE = "DELETE FROM update_inbox WHERE update_id = {m}"
+    # After _DONE: does this chat or user have a next row waiting (worth a claim now)?
+    _NEXT = ("SELECT EXISTS (SELECT 1 FROM update_inbox WHERE chat_id = {m} "
+             "AND state <> 'parked') OR EXISTS (SELECT 1 FROM update_inbox WHERE user_id = {m} "
+             "AND state <> 'parked')")
 
     def __init__(self, db):
         self.db = db
@@ -116,7 +120,7 @@ class StateStore:
         self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
                     for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE",
-                              "_SEEN_LOAD", "_RECORD", "_DONE")}
+                              "_SEEN_LOAD", "_RECORD", "_DONE", "_NEXT")}
 
     @property
     def _raw(self):
@@ -221,19 +225,22 @@ class StateStore:
                   ) -> tuple[bool, str | None, str | None, str | None, str | None]:
         """The inbox path's first step: (already processed, chat json, user json, meta json,
         kept abuse counter json)."""
-        key = self._key(user_id)
+        return self.run(lambda cur: self.seen_load_in(cur, update_id, chat_id, user_id))
 
-        def work(cur):
-            cur.execute(self.sql["_SEEN_LOAD"], (update_id, chat_id, key, user_id))
-            return cur.fetchone()
-
-        seen, chat_raw, user_raw, meta_raw, counter = self.run(work)
+    def seen_load_in(self, cur, update_id: int, chat_id: int | None, user_id: int | None
+                     ) -> tuple[bool, str | None, str | None, str | None, str | None]:
+        """`seen_load` inside a transaction already open on `cur` (the inbox's store-and-claim,
+        bot/inbox.py `Inbox.add`)."""
+        cur.execute(self.sql["_SEEN_LOAD"], (update_id, chat_id, self._key(user_id), user_id))
+        seen, chat_raw, user_raw, meta_raw, counter = cur.fetchone()
         return seen is not None, chat_raw, user_raw, meta_raw, counter
 
     def finish(self, update_id: int, chat: tuple[int, str] | None,
-               user: tuple[int, str, str] | None) -> None:
+               user: tuple[int, str, str] | None, chat_id: int | None = None,
+               user_id: int | None = None) -> bool:
         """The inbox path's last step, one transaction: record the id as processed, save the
-        changed state, delete the inbox row."""
+        changed state, delete the inbox row. True when `chat_id` or `user_id` has another row
+        in the inbox (its next update may be claimable now)."""
         now = self.stamp(_utcnow())
         sql = self.sql
 
@@ -244,8 +251,12 @@ class StateStore:
             if user is not None:
                 cur.execute(sql["_SAVE_USER"], (user[0], user[1], user[2], now))
             cur.execute(sql["_DONE"], (update_id,))
+            if chat_id is None and user_id is None:
+                return False
+            cur.execute(sql["_NEXT"], (chat_id, user_id))
+            return bool(cur.fetchone()[0])
 
-        self.run(work)
+        return self.run(work)
 
     def load(self, chat_id: int | None, user_id: int | None):
         _, chat_raw, user_raw, meta_raw, counter = self.begin(None, chat_id, user_id)
@@ -430,13 +441,15 @@ class HajiApplication(Application):
             return
         await self._unit(update, store, None)
 
-    async def process_inbox_update(self, update: Update, worker) -> None:
+    async def process_inbox_update(self, update: Update, worker, state=None) -> bool:
         """One update claimed from the inbox: the database steps run in the store's threads,
-        the row is deleted with the state save. Raises `StateUnavailable` when the state could
-        not be loaded (the row goes back to the inbox, nobody is told anything yet)."""
-        await self._unit(update, self.store, worker)
+        the row is deleted with the state save. `state`: what `StateStore.seen_load` would
+        return, already read in the transaction that stored and claimed it. Raises
+        `StateUnavailable` when the state could not be loaded (the row goes back to the inbox,
+        nobody is told anything yet). True when the chat or user has a next row waiting."""
+        return await self._unit(update, self.store, worker, state)
 
-    async def _unit(self, update: Update, store: StateStore, worker) -> None:
+    async def _unit(self, update: Update, store: StateStore, worker, state=None) -> bool:
         # Nothing below may escape (but StateUnavailable on the inbox path): an exception here
         # would end PTB's update task, and the bot would go silent for everyone.
         started = time.perf_counter()
@@ -448,7 +461,7 @@ class HajiApplication(Application):
                 fresh, chat_raw, user_raw, meta_raw, counter = store.begin(uid, chat_id,
                                                                            user_id)
             else:
-                seen, chat_raw, user_raw, meta_raw, counter = await store.call(
+                seen, chat_raw, user_raw, meta_raw, counter = state or await store.call(
                     store.seen_load, uid, chat_id, user_id)
                 fresh = not seen
             if fresh:
@@ -460,19 +473,20 @@ class HajiApplication(Application):
 
                 raise StateUnavailable from None
             await self._apologise(update)
-            return
+            return False
         self.db_healthy = True
         if not fresh:
             metrics.DUPLICATES.inc()
             if worker is not None:
-                await self._finish_quietly(store, uid)
-            return
+                return await self._finish_quietly(store, uid, chat_id, user_id)
+            return False
         metrics.UPDATES.labels(update_kind(update)).inc()
         try:
             await super().process_update(update)
         except Exception as exc:  # PTB hands handler errors to on_error; this is the rest
             log.error("update %s not processed: %s", uid, type(exc).__name__)
             metrics.ERRORS.inc()
+        more = False
         try:
             chat, user = self._changes(chat_id, user_id, chat_raw, user_raw, meta_raw)
             if worker is None:
@@ -480,7 +494,7 @@ class HajiApplication(Application):
                     store.save(chat, user)
                 self._maybe_prune(store)
             else:
-                await store.call(store.finish, uid, chat, user)
+                more = await store.call(store.finish, uid, chat, user, chat_id, user_id)
                 # the state is read again for the chat's next update: no need to keep it
                 self._chat_data.pop(chat_id, None)
                 self._user_data.pop(user_id, None)
@@ -493,17 +507,20 @@ class HajiApplication(Application):
             self._state_failed("save", exc, update)
             if worker is not None:
                 # the update was answered: never run it again, even without its state
-                await self._finish_quietly(store, uid)
+                more = await self._finish_quietly(store, uid, chat_id, user_id)
         finally:
             if not self.keep_outcomes:
                 self.bot_data.get("outcomes", {}).pop(uid, None)
             metrics.LATENCY.observe(time.perf_counter() - started)
+        return more
 
-    async def _finish_quietly(self, store: StateStore, uid: int) -> None:
+    async def _finish_quietly(self, store: StateStore, uid: int, chat_id: int | None = None,
+                              user_id: int | None = None) -> bool:
         try:
-            await store.call(store.finish, uid, None, None)
+            return await store.call(store.finish, uid, None, None, chat_id, user_id)
         except Exception as exc:  # left claimed: rerun after the take-over (at least once)
             log.error("update %s not marked done: %s", uid, type(exc).__name__)
+            return False
 
     def _state_failed(self, step: str, exc: BaseException, update: Update) -> None:
         """Log the class and the update id only (the message may quote bound values)."""

@@ -56,10 +56,11 @@ async def test_the_update_is_stored_before_the_200(web_bot, monkeypatch):
     stored = []
     real = Inbox.add
 
-    def spy(self, rows):
-        real(self, rows)
+    def spy(self, rows, *args):
+        out = real(self, rows, *args)
         stored.extend(r[0] for r in rows)
         assert [r[0] for r in _rows(h.db)]  # committed, visible to another connection
+        return out
 
     monkeypatch.setattr(Inbox, "add", spy)
     update = h.api.make_message(111, None, "/start")
@@ -72,7 +73,7 @@ async def test_the_update_is_stored_before_the_200(web_bot, monkeypatch):
 async def test_a_database_error_at_the_door_is_503_and_nothing_is_queued(web_bot, monkeypatch):
     h, client = web_bot
 
-    def broken(self, rows):
+    def broken(self, rows, *args):
         raise h.db.engine.dialect.loaded_dbapi.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Inbox, "add", broken)
@@ -177,9 +178,12 @@ async def test_a_failed_state_load_leaves_the_update_in_the_inbox(make_harness, 
             return real(self, *args)
 
         monkeypatch.setattr(StateStore, "seen_load", flaky)
-        await h.app.inbox.add(_update(h, h.api.make_message(111, None, "halo")))
+        raw = h.api.make_message(111, None, "halo")
+        Inbox(h.app.store).add([(raw["update_id"], 111, 111, json.dumps(raw))])  # pending
+        h.app.inbox._wake.set()  # the claim loop takes it and loads the state itself
         assert await _wait_for(lambda: h.api.sent_to(111), 5.0)
         assert [s.text for s in h.api.sent_to(111)] == ["n=1"]  # retried, no apology
+        assert calls["n"] == 2
         assert await _wait_for(lambda: _rows(h.db) == [])
 
 
