@@ -19,12 +19,12 @@ from knowledge.reading import (
     RESTRICTED,
     SENSITIVE_PAYMENTS,
     SENSITIVE_STATUSES,
+    Estimate,
     Reading,
     Window,
     as_date,
     payment_status,
     read_record,
-    record_estimate,
 )
 from knowledge.records import PilgrimRecord
 from knowledge.values import Istithaah, MaritalStatus, PaymentStatus, PilgrimStatus, Priority, Tahap
@@ -81,7 +81,7 @@ class Assessment:
     season_masehi: int | None = None
     window: Window | None = None  # the schedule of this pilgrim's tahap
     schedule_placeholder: bool = True  # the window dates are operator configuration
-    estimate: est.Estimate | None = None  # for not_in_quota_yet
+    estimate: Estimate | None = None  # for not_in_quota_yet (the reading's estimate)
     status: str | None = None  # status_jemaah code for inactive
     extras: dict[str, Any] = field(default_factory=dict)
     reading: Reading | None = None  # the one reading of the record every screen shares
@@ -249,7 +249,7 @@ def _assess(record: PilgrimRecord | None, reading: Reading | None, policy: dict,
                           reasons=(reason,), warnings=_drop(warnings, "same_day_input"),
                           next_steps=("wait_for_allocation", "estimate_moves"),
                           sources=tuple(_sources_of(policy, "quota_allocation")),
-                          estimate=_estimate(record, today), **base)
+                          estimate=reading.estimate, **base)
 
     # 3b. this porsi's window has closed: never "may pay". Seed 000 puts pilgrims whose payment
     # process failed in Tahap II, but says nothing on who decides that: the office does.
@@ -363,11 +363,6 @@ def _add(warnings: tuple[str, ...], code: str) -> tuple[str, ...]:
 
 def _drop(warnings: tuple[str, ...], code: str) -> tuple[str, ...]:
     return tuple(w for w in warnings if w != code)
-
-
-def _estimate(record: PilgrimRecord, today: date):
-    """Siskohat's own estimate when it sends one, else position / quota in Hijri seasons."""
-    return record_estimate(record, today)
 
 
 # --- the public level -------------------------------------------------------------------------
