@@ -1,0 +1,275 @@
+"""Scoring index of the FAQ matcher: word stems, character n-grams and the vectorised signals.
+
+Moved out of `knowledge.matcher` (which re-exports these names): the dictionary stemmer, the
+n-gram counter, the column-kept sparse matrix `_Postings` and the token-set-ratio bounds
+`_TokenSet` that `Matcher` scores a question with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from knowledge.normalize import affix_variants
+
+if TYPE_CHECKING:
+    from knowledge.matcher import Matcher
+
+# --- stems and n-grams -------------------------------------------------------------------------
+# Question words and negations keep full weight: "sudah" vs "belum" changes the answer, and
+# "lagi" (again) is what makes "dilimpahkan lagi" a question about transferring a second time.
+_KEEP_WEIGHT = frozenset("berapa bagaimana kapan tidak belum sudah siapa mana kenapa mengapa lagi".split())
+_LIGHT = 0.25  # weight of other function words in the stem share
+_POLAR = {"sudah": "belum", "belum": "sudah", "tahapsatu": "tahapdua", "tahapdua": "tahapsatu"}
+_POLAR_PENALTY = 0.85  # the entry speaks of the opposite case ("belum pernah haji" vs "sudah")
+# A text (paraphrase) that says the opposite of the question is weak evidence for its entry,
+# however many other words it shares: "sudah pernah haji, tahap berapa" must not ride on
+# "belum pernah haji masuk tahap berapa".
+_POLAR_DOC_PENALTY = 0.8
+# Pairs an entry may compare ("beda tahap I dan tahap II"): a question about one side only is
+# not asking for the comparison, a question naming both is not asking about one side.
+_PAIRED = (("tahapsatu", "tahapdua"),)
+_PAIRED_PENALTY = 0.9
+
+
+def make_stemmer(roots: frozenset[str]):
+    """Dictionary stemmer: the shortest affix-stripped form that the KB itself uses as a word.
+
+    "pelimpahan", "dilimpahkan", "melimpahkan" -> "limpah" when the KB has "limpah"; a word
+    with no known root stays as it is ("pernah" is not cut to "rnah").
+    """
+    cache: dict[str, str] = {}
+
+    def stem(word: str) -> str:
+        hit = cache.get(word)
+        if hit is not None:
+            return hit
+        result = word
+        if len(word) > 4 and not word.isdigit():
+            known = [v for v in affix_variants(word)[1:] if v in roots and len(v) >= 4]
+            if known:
+                result = min(known, key=len)
+        cache[word] = result
+        return result
+
+    return stem
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s*|\s+(?=(?:yang|yg) (?:mau|ingin|mo) (?:saya|sy|aku) "
+                           r"(?:tanya|tanyakan)\b)", re.IGNORECASE)
+
+
+def _tails(text: str) -> list[str]:
+    """The endings of `text` by whole sentences: the last one, the last two, ..."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    return [" ".join(parts[i:]) for i in range(len(parts) - 1, 0, -1)]
+
+
+def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
+    grams: Counter = Counter()
+    for w in words:
+        padded = f" {w} "
+        for n in range(lo, hi + 1):
+            if len(padded) < n:
+                continue
+            for i in range(len(padded) - n + 1):
+                grams[padded[i:i + n]] += 1
+    return grams
+
+
+# Why plain numpy (issue 15, item 6): each signal is a sparse matrix-vector product in which the
+# question touches only a few columns (its grams, stems or words). Stored column by column
+# (CSC: one flat array of rows and one of weights, with each column's start), the product is a
+# gather of those columns' rows plus one `np.bincount` - tens of microseconds, growing with the
+# rows the question's columns hold, not with a Python loop over entries. scipy.sparse would do
+# the same product through a heavier dependency (and more per-call overhead for a one-column
+# vector); rapidfuzz's `process.cdist` has no TF-IDF cosine scorer. rapidfuzz stays for what it
+# does well: the Indel distance of whole strings, in C++, for every text at once.
+class _Postings:
+    """A sparse matrix kept by column: key -> the rows it occurs in, with a weight each."""
+
+    def __init__(self, columns: dict[str, list[tuple[int, float]]]):
+        self.col = {key: i for i, key in enumerate(columns)}
+        lens = np.array([len(p) for p in columns.values()], dtype=np.intp)
+        self.len = lens
+        self.start = (np.cumsum(lens) - lens).astype(np.intp)
+        self.row = np.array([r for p in columns.values() for r, _ in p], dtype=np.intp)
+        self.weight = np.array([w for p in columns.values() for _, w in p], dtype=np.float64)
+        # each column's slice of both (views): joining the question's columns is one copy
+        ends = (self.start + lens).tolist()
+        self.rows_of = [self.row[a:b] for a, b in zip(self.start.tolist(), ends, strict=True)]
+        self.weights_of = [self.weight[a:b] for a, b in zip(self.start.tolist(), ends,
+                                                            strict=True)]
+
+    def gather(self, cols: list[int], values: list[float] | None = None):
+        """The rows of `cols`, column after column (in the order given), and their weights
+        times the column's value (or the stored weights when `values` is None)."""
+        if not cols:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+        rows = np.concatenate([self.rows_of[c] for c in cols])
+        if values is None:
+            return rows, np.concatenate([self.weights_of[c] for c in cols])
+        return rows, np.concatenate([self.weights_of[c] * v
+                                     for c, v in zip(cols, values, strict=True)])
+
+    def dot(self, cols: list[int], values: list[float] | None, n_rows: int) -> np.ndarray:
+        """Every row's sum of weight x value over `cols`, added in the order of `cols` (so the
+        floats are those of a plain Python loop over the question's keys)."""
+        rows, weight = self.gather(cols, values)
+        return np.bincount(rows, weights=weight, minlength=n_rows)
+
+
+_ONE_PASS = 400  # open texts below which `_TokenSet.settle` makes one pass, not two
+
+
+class _TokenSet:
+    """S1 for one question: each text's `fuzz.token_set_ratio` (x its factor), as rapidfuzz
+    scores the pair, known exactly only where it can matter.
+
+    token_set_ratio is the best of three ratios over the question's words A and a text's words
+    B: sect+ab vs sect, sect+ba vs sect (both follow from lengths alone) and the Indel ratio of
+    the sorted words A-B vs B-A over the length of both sides (`result`). With the texts' words
+    as a sparse matrix, the shared words' count and length give the first two for every text at
+    once, and bounds on `result`: every text starts with a lower and an upper bound (`low`,
+    `high`), exact when they meet. `tighten(entries)`: one `process.cdist` Indel distance of the
+    sorted word lists settles those entries' texts that share no word (then `result` IS that
+    ratio) and tightens the bound of the others (A-B and B-A are subsequences of the sorted
+    lists, so their longest common subsequence is at most that of the whole lists).
+    `settle(entries)` then makes the entries' best text exact, computing `result`
+    (`Matcher._unshared_ratio`) only for texts whose upper bound could still beat the best value
+    known for their entry.
+    """
+
+    def __init__(self, m: Matcher, text: str, factor: np.ndarray):
+        self.m = m
+        self.factor = factor
+        n = m._n_docs
+        tokens = set(text.split())
+        self.settled = np.zeros(len(m.ids), dtype=bool)
+        self.tightened = np.zeros(len(m.ids), dtype=bool)
+        self.distanced = np.zeros(n, dtype=bool)
+        if not tokens:  # token_set_ratio is 0 for an empty side
+            self.low = np.zeros(n)
+            self.high = np.zeros(n)
+            self.known = np.ones(n, dtype=bool)
+            return
+        self.q_words = sorted(tokens)
+        self.q_sorted = " ".join(self.q_words)
+        na = float(len(tokens))
+        la = float(sum(map(len, tokens)))
+        self.q_cols = [m._tokens.col.get(w, -1) for w in self.q_words]
+        self.rows, lens = m._tokens.gather([c for c in self.q_cols if c >= 0])
+        ni_all = np.bincount(self.rows, minlength=n)
+        self.shared = ni_all > 0
+        self.lq = lq = float(len(self.q_sorted))
+        # a text sharing no word: the Indel ratio of the sorted lists, at most the length ratio
+        ld = m._doc_sorted_len
+        low = np.zeros(n)
+        high = 100.0 - 100.0 * np.abs(lq - ld) / (lq + ld)
+        known = np.zeros(n, dtype=bool)
+        # texts sharing words (the arithmetic on those only; 0 elsewhere)
+        sh = np.flatnonzero(ni_all)
+        ni = ni_all[sh].astype(np.float64)
+        li = np.bincount(self.rows, weights=lens, minlength=n)[sh]
+        nb, lb = m._doc_ntok[sh], m._doc_toklen[sh]
+        sect = li + ni - 1
+        ab = np.where(na > ni, (la - li) + (na - ni - 1), 0.0)
+        ba = np.where(nb > ni, (lb - li) + (nb - ni - 1), 0.0)
+        sect_ab = sect + 1 + ab
+        sect_ba = sect + 1 + ba
+        lensum = sect_ab + sect_ba
+        r_ab = 100.0 - 100.0 * (1 + ab) / (sect + sect_ab)
+        r_ba = 100.0 - 100.0 * (1 + ba) / (sect + sect_ba)
+        lower = np.maximum(np.where(r_ab >= 1, r_ab, 0.0), np.where(r_ba >= 1, r_ba, 0.0))
+        # before any distance: at most everything of the shorter side in common
+        upper = 100.0 - 100.0 * (ab + ba - 2 * np.minimum(ab, ba)) / lensum
+        full = (ni == na) | (ni == nb)
+        low[sh] = np.where(full, 100.0, lower)
+        high[sh] = np.where(full, 100.0, np.maximum(upper, lower))
+        known[sh] = full | (upper <= lower)
+        self.ab, self.ba, self.lensum, self.lower = (np.zeros(n) for _ in range(4))
+        self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
+        empty = m._doc_empty
+        if empty.size:  # token_set_ratio is 0 for an empty side
+            low[empty] = high[empty] = 0.0
+            known[empty] = True
+        self.known = known
+        self.low = low / 100.0 * factor
+        self.high = np.where(known, self.low, high / 100.0 * factor)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: a lower and an upper bound of S1 (equal once the entry is settled)."""
+        start = self.m._entry_start
+        low = np.maximum.reduceat(self.low, start)
+        high = np.maximum.reduceat(self.high, start)
+        return low, np.where(self.settled, low, high)
+
+    def tighten(self, entries: np.ndarray) -> None:
+        """Exact S1 for the texts of `entries` sharing no word with the question, a tighter
+        bound for the others: the cheap half of `settle`."""
+        m = self.m
+        self.tightened |= entries
+        docs = np.flatnonzero(entries[m._doc_entry_arr] & ~self.known & ~self.distanced)
+        if not docs.size:
+            return
+        self.distanced[docs] = True
+        factor = self.factor
+        dist = process.cdist([self.q_sorted], m._doc_sorted[docs], scorer=Indel.distance,
+                             dtype=np.int64, workers=1)[0]
+        ld = m._doc_sorted_len[docs]
+        shared = self.shared[docs]
+        # no shared word: token_set_ratio is the Indel ratio of the sorted lists
+        alone = docs[~shared]
+        value = 100.0 - 100.0 * dist[~shared] / (self.lq + ld[~shared])
+        self.low[alone] = np.where(value >= 1, value, 0.0) / 100.0 * factor[alone]
+        self.high[alone] = self.low[alone]
+        self.known[alone] = True
+        # shared words: a tighter bound on `result`
+        some = docs[shared]
+        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2,
+                            np.minimum(self.ab[some], self.ba[some]))
+        upper = 100.0 - 100.0 * (self.ab[some] + self.ba[some] - 2 * common) / self.lensum[some]
+        lower = self.lower[some]
+        done = upper <= lower
+        self.high[some] = np.where(done, self.low[some],
+                                   np.maximum(upper, lower) / 100.0 * factor[some])
+        self.known[some[done]] = True
+
+    def settle(self, entries: np.ndarray) -> None:
+        """Make S1 exact for `entries` (a mask over entries)."""
+        m = self.m
+        entry = m._doc_entry_arr
+        self.tighten(entries & ~self.tightened)
+        self.settled |= entries
+        open_ = entries[entry] & ~self.known
+        if not open_.any():
+            return
+        factor = self.factor
+        # two passes: first each entry's most promising open text, then those of the rest that
+        # could still beat what the first pass found (a text left open is then at most its
+        # entry's best: the entry's value is the best `low`). A pass has a fixed cost of about
+        # as many texts as `_ONE_PASS`: below that, one pass does all.
+        for second in (False, True):
+            entry_low = np.maximum.reduceat(self.low, m._entry_start)
+            open_ &= self.high >= entry_low[entry] - 1e-9
+            last = second or np.count_nonzero(open_) <= _ONE_PASS
+            if last:
+                todo = np.flatnonzero(open_)
+            else:
+                entry_high = np.maximum.reduceat(np.where(open_, self.high, -1.0),
+                                                 m._entry_start)
+                todo = np.flatnonzero(open_ & (self.high >= entry_high[entry]))
+            if todo.size:
+                result = m._unshared_ratio(todo, self.q_words, self.q_cols, self.rows,
+                                           self.lensum)
+                self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
+                self.high[todo] = self.low[todo]
+                self.known[todo] = True
+                open_[todo] = False
+            if last:
+                break
