@@ -312,7 +312,7 @@ def test_run_prints_its_url_and_serves(csv_path):
 
 
 def test_chunked_sort_gives_the_same_store(csv_path, monkeypatch):
-    import integration.simulator as sim_module
+    import integration.sim_store as sim_module
 
     lines = csv_path.read_text().splitlines()
     csv_path.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")  # unsorted, dup
