@@ -22,7 +22,8 @@ While a ticket is open (at most one per person; asking again adds to it):
   number), that answer goes to the wizard, not to the agents.
 At close (by the person or an agent) they rate 1-5 with buttons and may add a comment.
 The agents' side lives in handlers/helpdesk_agents.py, delivery in handlers/helpdesk_relay.py,
-edits of relayed messages in handlers/helpdesk_edits.py.
+edits of relayed messages in handlers/helpdesk_edits.py, opening a ticket in
+handlers/helpdesk_open.py, the repeating job in handlers/helpdesk_jobs.py.
 A repeating job (`tick`) retries the outbox and posts reminders for tickets waiting too long.
 Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cancel`,
 `helpdesk:rate:<ticket id>:<1-5>`, `helpdesk:skip:<ticket id>`.
@@ -31,7 +32,6 @@ Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cance
 from __future__ import annotations
 
 import logging
-import time as _time
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -67,31 +67,37 @@ from handlers.base import (
     start_flow,
 )
 from handlers.helpdesk_agents import label
+from handlers.helpdesk_jobs import (
+    _job,
+    remind,  # noqa: F401 - re-exported
+    tick,  # noqa: F401 - re-exported
+)
+from handlers.helpdesk_open import (
+    OFFICE_KEY,  # noqa: F401 - re-exported
+    PORSI_KEY,
+    RECENT_KEY,
+    RECENT_MAX,
+    TOPIC,
+    _office,
+    _report_flush,
+    open_ticket,
+)
 from handlers.menu import answer_callback, keyboard, send, show_menu
-from knowledge.dates import local_today
-from knowledge.masking import mask_name
 from knowledge.normalize import mask_personal
-from knowledge.office_hours import availability, working_seconds_between
 from knowledge.porsi import parse_porsi
-from knowledge.status_view import build_status_view
 from knowledge.tickets import REASONS, reason_of
 
 log = logging.getLogger(__name__)
 
 FLOW = "helpdesk"
-TOPIC = "helpdesk"
 GROUP = -5  # after the runtime's pre-filters (-10), before every feature (0)
 RECORD_GROUP = 90  # after every feature: remember the exchange for the context card
-RECENT_KEY = "hd_recent"  # chat_data: the last bot exchanges, masked, text only
 ALBUM_KEY = "hd_album"  # chat_data: media group id of the last acknowledged album
-PORSI_KEY = "hd_porsi"  # chat_data: the last valid nomor porsi the person typed
-OFFICE_KEY = "hd_office"  # chat_data: {"porsi", "regency", "province"} of that porsi
 # chat_data: [window start (epoch s), messages in it, last album id, person told of pacing]
 RATE_KEY = "hd_rate"
 # In an open ticket this many throttle bursts per throttle window are relayed at once (20 per
 # 10 s by default); more are queued in the outbox (paced), never dropped.
 TICKET_BURST_FACTOR = 4
-RECENT_MAX = 6
 RECENT_CHARS = 160
 JOB_INTERVAL_S = 60.0
 # Commands of the helpdesk itself; every other command reaches the bot even in a ticket.
@@ -116,11 +122,6 @@ def reason_markup(lang: str, selected: str | None) -> InlineKeyboardMarkup:
     rows = [buttons[0:2], buttons[2:4], buttons[4:]]
     rows.append([InlineKeyboardButton(label(lang, "cancel"), callback_data="helpdesk:cancel")])
     return InlineKeyboardMarkup(rows)
-
-
-def _hours_values(app: Application) -> dict:
-    minutes = max(1, relay.svc(app).settings.helpdesk_response_minutes)
-    return {"av": availability(relay.now(app), relay.office(app)), "response_minutes": minutes}
 
 
 def _blocked(context: CallbackContext, chat_id: int) -> bool:
@@ -222,112 +223,6 @@ async def selesai_command(update: Update, context: CallbackContext) -> None:
         end_flow(context)
     await agents.close_ticket(context.application, ticket, by="person")
     context.chat_data[agents.OPEN_KEY] = False
-
-
-# --- opening a ticket ----------------------------------------------------------------------
-async def _public_status(context: CallbackContext, porsi: str | None) -> dict | None:
-    """Public level only (what /porsi shows): never health, money, phone or birth date."""
-    if not porsi:
-        return None
-    svc = services(context)
-    try:
-        result = await svc.gateway.lookup(porsi)
-    except Exception:  # noqa: BLE001 - the card is context; the ticket must open anyway
-        log.warning("helpdesk: status lookup for the context card failed")
-        return None
-    if result.record is None:
-        return {"found": False, "down": bool(result.siskohat_down)}
-    tz = relay.office(context.application).zone
-    view = build_status_view(result.record, source=result.source, as_of=result.as_of,
-                             today=local_today(svc.clock(), tz),
-                             siskohat_down=result.siskohat_down, tz=tz)
-    est = view.estimate
-    return {"found": True, "name": view.name, "status": view.status_raw or view.status,
-            "regency": view.regency, "province": view.province, "position": view.position,
-            "quota": view.quota, "payment": view.payment_raw or view.payment,
-            "year": est.year_masehi if est else None,
-            "season": est.season_hijri if est else None,
-            "stale": result.siskohat_down or str(result.source.value) == "stale"}
-
-
-def _known_porsi(context: CallbackContext, chat_id: int) -> str | None:
-    porsi = context.chat_data.get(PORSI_KEY)
-    if porsi:
-        return porsi
-    try:
-        from db import repos_verification
-
-        svc = services(context)
-        with svc.db.session() as s:
-            links = repos_verification.active_links(s, chat_id, svc.clock())
-        return links[0].porsi if links else None
-    except Exception:  # noqa: BLE001 - verification not installed or failing: no porsi
-        return None
-
-
-async def _office(context: CallbackContext, chat_id: int) -> dict:
-    """Kab/kota and province of the porsi this chat looked up or verified ({} if unknown);
-    remembered per porsi so an unanswered question does not look the porsi up again."""
-    porsi = _known_porsi(context, chat_id)
-    if not porsi:
-        return {}
-    cached = context.chat_data.get(OFFICE_KEY)
-    if isinstance(cached, dict) and cached.get("porsi") == porsi:
-        return cached
-    status = await _public_status(context, porsi)
-    if not status or not status.get("found") or not status.get("regency"):
-        return {}
-    office = {"porsi": porsi, "regency": status["regency"], "province": status.get("province")}
-    context.chat_data[OFFICE_KEY] = office
-    return office
-
-
-async def open_ticket(update: Update, context: CallbackContext, reason: str) -> None:
-    """Open the ticket with this message as its first one; tell the person what happens next."""
-    app = context.application
-    svc = services(context)
-    msg = update.effective_message
-    chat_id = update.effective_chat.id
-    user = update.effective_user
-    lang = lang_of(update, context)
-    end_flow(context)
-    porsi = _known_porsi(context, chat_id)
-    status = await _public_status(context, porsi)
-    full = " ".join(p for p in (user.first_name, user.last_name) if p) if user else ""
-    ctx = {"tg_name": mask_name(full), "lang": lang, "status": status,
-           "recent": list(context.chat_data.get(RECENT_KEY) or [])[-RECENT_MAX:]}
-    now = svc.clock()
-    with svc.db.session() as s:
-        existing = repo.open_of(s, chat_id)
-        if existing is None:
-            ticket = repo.open_ticket(s, chat_id=chat_id, user_id=user.id if user else None,
-                                      lang=lang, reason=reason, local_now=relay.local(app, now),
-                                      porsi=porsi, context=ctx)
-        else:  # opened meanwhile (a second device): add to it
-            ticket = existing
-        row = repo.add_message(s, ticket_id=ticket.id, direction="in",
-                               kind=relay.message_kind(msg), text=relay.message_text(msg),
-                               person_message_id=msg.message_id, now=now)
-        queue = len(repo.open_tickets(s)) - 1
-    context.chat_data[agents.OPEN_KEY] = True
-    log.info("helpdesk %s opened (reason %s)", ticket.code, reason)
-    mark(update, context, topic=TOPIC, handoff=True)
-    result = await relay.flush(app, ticket.id)
-    await send(update, context, render(lang, "helpdesk_opened.j2", code=ticket.code,
-                                       queue=max(0, queue), **_hours_values(app)))
-    await _report_flush(app, ticket, result, row.id)
-
-
-async def _report_flush(app: Application, ticket: repo.Ticket, result: relay.Flushed,
-                        row_id: int) -> None:
-    """Tell the person when their message could not be delivered (yet)."""
-    lang = ticket.lang
-    if any(m.id == row_id for m in result.failed):
-        await relay.tell_person(app, ticket, render(lang, "helpdesk_not_delivered.j2",
-                                                    final=True))
-    elif row_id in result.pending:
-        await relay.tell_person(app, ticket, render(lang, "helpdesk_not_delivered.j2",
-                                                    final=False))
 
 
 # --- while a ticket is open ----------------------------------------------------------------
@@ -625,77 +520,6 @@ async def remember(update: Update, context: CallbackContext) -> None:
     recent.append({"t": int(services(context).clock().timestamp()), "q": said,
                    "k": kind, "a": outcome.get("topic"), "h": bool(outcome.get("handoff"))})
     context.chat_data[RECENT_KEY] = recent[-RECENT_MAX:]
-
-
-# --- the repeating job ---------------------------------------------------------------------
-async def tick(app: Application) -> dict:
-    """Retry due outbox rows and post reminders; returns counts (for tests and logs).
-
-    Runs from the JobQueue every minute; jobs are not persisted, but everything it needs is in
-    the database, so a restart just picks up where the last run stopped."""
-    counts = {"sent": 0, "pending": 0, "failed": 0, "reminded": 0}
-    if not relay.agents_chat(app):
-        return counts
-    svc = relay.svc(app)
-    now = svc.clock()
-    with svc.db.session() as s:
-        due = sorted({m.ticket_id for m in repo.pending(s, due_before=now)})
-    for ticket_id in due:
-        result = await relay.flush(app, ticket_id, inline=False)
-        counts["sent"] += len(result.sent)
-        counts["pending"] += len(result.pending)
-        counts["failed"] += len(result.failed)
-        for row in result.failed:
-            await _tell_failed(app, result.ticket, row)
-    counts["reminded"] = await remind(app)
-    return counts
-
-
-async def _tell_failed(app: Application, ticket: repo.Ticket, row: repo.Message) -> None:
-    if row.direction == "in":
-        await relay.tell_person(app, ticket, render(ticket.lang, "helpdesk_not_delivered.j2",
-                                                    final=True))
-    else:
-        await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="not_delivered",
-                                             error=row.last_error or ""))
-
-
-async def remind(app: Application) -> int:
-    """A reminder in each topic whose person has waited longer than the configured minutes
-    of working time without an agent reply (again after as long, while still waiting)."""
-    svc = relay.svc(app)
-    limit = max(1, svc.settings.helpdesk_reminder_minutes) * 60
-    hours = relay.office(app)
-    now = svc.clock()
-    done = 0
-    with svc.db.session() as s:
-        tickets = repo.open_tickets(s)
-    for t in tickets:
-        if t.waiting_since is None or t.thread_id is None:
-            continue
-        waited = working_seconds_between(t.waiting_since, now, hours)
-        since_reminder = (working_seconds_between(t.reminded_at, now, hours)
-                          if t.reminded_at else waited)
-        if waited < limit or since_reminder < limit:
-            continue
-        text = render("id", "helpdesk_reminder.j2", t=t, minutes=int(waited // 60))
-        t, sent = await relay.post(app, t, text)
-        if sent is not None:
-            with svc.db.session() as s:
-                repo.update_ticket(s, t.id, reminded_at=now)
-            done += 1
-    return done
-
-
-async def _job(context: CallbackContext) -> None:
-    started = _time.perf_counter()
-    try:
-        counts = await tick(context.application)
-    except Exception:  # noqa: BLE001 - the next run tries again
-        log.exception("helpdesk job failed")
-        return
-    if any(counts.values()):
-        log.info("helpdesk job: %s in %.2fs", counts, _time.perf_counter() - started)
 
 
 def register(app: Application) -> None:
