@@ -11,10 +11,8 @@ the letters are sent.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
 
 from db import repos_pelimpahan as repo
@@ -22,7 +20,6 @@ from db import repos_verification
 from handlers.base import (
     active_flow,
     end_flow,
-    labels,
     lang_of,
     looks_like_new_question,
     mark,
@@ -33,28 +30,42 @@ from handlers.base import (
     services,
     start_flow,
 )
-from handlers.menu import answer_callback, keyboard, offer_handoff, send, show_menu
-from handlers.pelimpahan_docs import LETTERS, MAX_NAME, clean_name, render_document
-from handlers.pelimpahan_docs import file_name as doc_file_name
+from handlers.menu import answer_callback, offer_handoff, send, show_menu
+from handlers.pelimpahan_checklist import (
+    _letters,
+    _send_letters,
+    _send_summary,
+    _show_checklist,
+    _toggle,
+)
+from handlers.pelimpahan_docs import MAX_NAME, clean_name
+from handlers.pelimpahan_state import (
+    FLOW,
+    KEY,
+    NAME_STEPS,
+    QUESTION_LEAVES,
+    TOPIC,
+    WIZARD_STEPS,
+    _after_markup,
+    _ask,
+    _assess,
+    _button,
+    _fields,
+    _nav,
+    _policy,
+    _state,
+    _step_markup,
+    _today,
+)
 from handlers.pelimpahan_view import (
-    checklist_context,
     fmt_date,
-    items_view,
-    plain,
-    verdict_context,
     verdict_text,
 )
 from knowledge.chat_words import BACK_WORDS, CANCEL_WORDS, MENU_WORDS
-from knowledge.dates import DateInputError, local_today, parse_user_date
+from knowledge.dates import DateInputError, parse_user_date
 from knowledge.pelimpahan import (
-    Result,
-    assess_answers,
-    checklist_items,
     decided_reasons,
-    documents_for,
     facts_from_record,
-    is_complete,
-    load_policy,
     relation_label,
     relation_questions,
     resolve_relation,
@@ -64,89 +75,6 @@ from knowledge.porsi import find_porsi, parse_porsi
 
 log = logging.getLogger(__name__)
 
-FLOW = "pelimpahan"
-TOPIC = "pelimpahan"
-KEY = "pelimpahan"  # chat_data key of this feature's state
-POLICY_KEY = "pelimpahan_policy"  # Services.extras: a pinned policy (tests), else the newest
-WIZARD_STEPS = ("cause", "event_date", "departure", "relation", "relation_text", "birth",
-                "porsi", "living_cost")
-NAME_STEPS = ("recipient_name", "pilgrim_name")
-# Steps a clear new question pauses (dates, porsi, buttons); names and relation words are
-# always read as answers.
-QUESTION_LEAVES = ("cause", "event_date", "departure", "birth", "porsi", "living_cost")
-
-
-# --- state --------------------------------------------------------------------------------
-
-
-def _policy(context: CallbackContext) -> dict:
-    extras = services(context).extras
-    if POLICY_KEY not in extras:
-        extras[POLICY_KEY] = load_policy()
-    return extras[POLICY_KEY]
-
-
-def _today(context: CallbackContext) -> date:
-    svc = services(context)
-    return local_today(svc.clock(), svc.tz)
-
-
-def _state(context: CallbackContext) -> dict:
-    state = context.chat_data.get(KEY)
-    if not isinstance(state, dict):
-        state = {}
-        context.chat_data[KEY] = state
-    state.setdefault("answers", {})
-    state.setdefault("history", [])
-    return state
-
-
-_label = labels("pelimpahan_label.j2")
-
-
-def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_label(lang, key), callback_data=f"{FLOW}:{data}")
-
-
-def _nav(lang: str, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [_button(lang, "back", "back")] if back else []
-    return row + [_button(lang, "cancel", "cancel")]
-
-
-def _step_markup(step: str, lang: str, policy: dict, first: bool) -> InlineKeyboardMarkup:
-    rows: list[list[InlineKeyboardButton]] = []
-    if step == "cause":
-        rows = [[_button(lang, "cause_wafat", "cause:wafat"),
-                 _button(lang, "cause_sakit_permanen", "cause:sakit_permanen")],
-                [_button(lang, "cause_other", "cause:other")]]
-    elif step == "departure":
-        rows = [[_button(lang, "dep_yes", "dep:y"), _button(lang, "dep_no", "dep:n")]]
-    elif step == "relation":
-        keys = list(policy["relations"]["allowed"])
-        buttons = [InlineKeyboardButton(relation_label(k, policy, lang).capitalize(),
-                                        callback_data=f"{FLOW}:rel:{k}") for k in keys]
-        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([_button(lang, "rel_other", "rel:other")])
-    elif step == "porsi":
-        rows = [[_button(lang, "skip", "skip")]]
-    elif step == "living_cost":
-        rows = [[_button(lang, "lc_yes", "lc:y"), _button(lang, "lc_no", "lc:n")],
-                [_button(lang, "lc_unknown", "lc:u")]]
-    rows.append(_nav(lang, back=not first))
-    return InlineKeyboardMarkup(rows)
-
-
-async def _ask(update: Update, context: CallbackContext, step: str, *, error: str | None = None,
-               given: str = "", resumed: bool = False) -> None:
-    """Show the question of `step` (after a note on the refused answer, if any)."""
-    lang = lang_of(update, context)
-    state = _state(context)
-    state["step"] = step
-    start_flow(context, FLOW, step=step)  # the router hands us typed text while this is set
-    text = render(lang, "pelimpahan_ask.j2", step=step, error=error, given=given[:40],
-                  resumed=resumed, cause=state["answers"].get("cause"), max_name=MAX_NAME)
-    first = step == "cause" or (step in NAME_STEPS and step == "recipient_name")
-    await send(update, context, text, _step_markup(step, lang, _policy(context), first))
 
 
 async def reask(update: Update, context: CallbackContext) -> bool:
@@ -467,64 +395,6 @@ async def _other_cause(update: Update, context: CallbackContext) -> None:
         [[_button(lang, "human", "human"), _button(lang, "restart", "restart")]]))
 
 
-# --- verdict ------------------------------------------------------------------------------
-
-
-def _fields(context: CallbackContext) -> dict:
-    """The answers so far as Case fields (None: not answered yet), with the porsi's facts."""
-    state = context.chat_data.get(KEY) or {}
-    a = state.get("answers") or {}
-    facts = state.get("facts") or {}
-
-    def day(key: str) -> date | None:
-        return date.fromisoformat(a[key]) if a.get(key) else None
-
-    answered_departure = bool(a["departure"]) if a.get("departure") is not None else None
-    return {
-        "cause": a.get("cause"),
-        "event_date": day("event_date"),
-        # the record wins: a porsi Siskohat records as departed is past pelimpahan
-        "before_departure": False if facts.get("before_departure") is False
-        else answered_departure,
-        "departed_on_record": facts.get("departed_on_record"),
-        "answered_before_departure": answered_departure,
-        "cancelled": facts.get("cancelled"),
-        "transferred_in": facts.get("transferred_in"),
-        "relation": _relation_answered(a, context),
-        "recipient_birth_date": day("birth"),
-        "submission_date": _today(context),
-        "porsi": a.get("porsi"),
-        "received_living_cost": a.get("living_cost"),
-        "already_transferred": facts.get("already_transferred"),
-        "porsi_count": facts.get("porsi_count"),
-        "regency": facts.get("regency"),
-    }
-
-
-def _relation_answered(a: dict, context: CallbackContext) -> str | None:
-    """The words typed for the relation, or its key when those words are (now) ambiguous: a
-    guide saved before a word became a question ("abang") keeps the relation it was given."""
-    text = a.get("relation_text")
-    if text and a.get("relation") and resolve_relation(text, _policy(context)).key is None:
-        return a["relation"]
-    return text or a.get("relation")
-
-
-def _assess(context: CallbackContext) -> Result:
-    return assess_answers(_fields(context), _policy(context))
-
-
-def _after_markup(lang: str, eligible: bool) -> InlineKeyboardMarkup:
-    rows = []
-    if eligible:
-        rows.append([_button(lang, "checklist", "checklist")])
-        rows.append([_button(lang, "letters", "letters"), _button(lang, "summary", "summary")])
-    else:
-        rows.append([_button(lang, "summary", "summary")])
-    rows.append([_button(lang, "human", "human"), _button(lang, "restart", "restart")])
-    return InlineKeyboardMarkup(rows)
-
-
 async def _verdict(update: Update, context: CallbackContext) -> None:
     lang = lang_of(update, context)
     state = _state(context)
@@ -545,177 +415,9 @@ async def _verdict(update: Update, context: CallbackContext) -> None:
     await send(update, context, text, _after_markup(lang, result.eligible))
 
 
-# --- checklist ----------------------------------------------------------------------------
-
-
-def _docs_view(context: CallbackContext, lang: str, cause: str) -> list[dict]:
-    policy = _policy(context)
-    return items_view(checklist_items(documents_for(cause, policy), policy), lang)
-
-
-def _checklist(update: Update, context: CallbackContext) -> tuple[str, InlineKeyboardMarkup] | None:
-    lang = lang_of(update, context)
-    svc = services(context)
-    chat_id = update.effective_chat.id
-    with svc.db.session() as session:
-        saved = repo.get_case(session, chat_id)
-        ready = repo.checklist(session, chat_id) if saved else {}
-    if saved is None:
-        return None
-    docs = _docs_view(context, lang, saved.cause)
-    ctx = checklist_context(docs, ready)
-    office = _office(context, lang)
-    text = render(lang, "pelimpahan_checklist.j2", office=office, **ctx)
-    rows = [[InlineKeyboardButton(f"{i['box']} {n}. {i['label']}",
-                                  callback_data=f"{FLOW}:check:{i['key']}")]
-            for n, i in enumerate(ctx["items"], start=1)]
-    rows.append([_button(lang, "letters", "letters"), _button(lang, "summary", "summary")])
-    rows.append([_button(lang, "human", "human")])
-    return text, InlineKeyboardMarkup(rows)
-
-
-def _office(context: CallbackContext, lang: str) -> str:
-    state = context.chat_data.get(KEY) or {}
-    regency = (state.get("facts") or {}).get("regency")
-    policy = _policy(context)
-    if regency:
-        return f"{policy['office'].get('prefix', 'Kankemenag')} {regency}"
-    return policy["office"].get(f"rule_{lang}") or policy["office"]["rule_id"]
-
-
-async def _show_checklist(update: Update, context: CallbackContext) -> None:
-    built = _checklist(update, context)
-    lang = lang_of(update, context)
-    if built is None:
-        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
-        return
-    await send(update, context, *built)
-
-
-async def _toggle(update: Update, context: CallbackContext, doc_key: str) -> None:
-    svc = services(context)
-    chat_id = update.effective_chat.id
-    with svc.db.session() as session:
-        saved = repo.get_case(session, chat_id)
-        known = saved is not None and doc_key in {
-            d["key"] for d in _docs_view(context, "id", saved.cause)}
-        if known:
-            repo.toggle(session, chat_id, doc_key, svc.clock())
-    built = _checklist(update, context)
-    if built is None or not known:
-        await _show_checklist(update, context)
-        return
-    text, markup = built
-    try:
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:  # an old message that cannot be edited: send a fresh one
-        log.info("checklist edit failed: %s", exc.__class__.__name__)
-        await send(update, context, text, markup)
-
-
-# --- documents ----------------------------------------------------------------------------
-
-
-def _doc_values(context: CallbackContext, result: Result, lang: str) -> dict:
-    state = _state(context)
-    a = state["answers"]
-    policy = _policy(context)
-    names = state.get("names") or {}
-    ctx = verdict_context(result, policy, "id")
-    return {
-        "today": fmt_date(_today(context), "id"),
-        "regency": (state.get("facts") or {}).get("regency"),
-        "recipient_name": names.get("recipient_name", ""),
-        "pilgrim_name": names.get("pilgrim_name", ""),
-        "recipient_birth_date": fmt_date(a.get("birth"), "id"),
-        "relation": relation_label(result.relation.key, policy, "id")
-        if result.relation.key else "",
-        "porsi": a.get("porsi") or "",
-        "cause": result.cause,
-        "event_date": fmt_date(a.get("event_date"), "id"),
-        "documents": ctx["documents"],
-        "allowed_relations": ", ".join(ctx["allowed_relations"]),
-    }
-
-
-def _has_case(context: CallbackContext) -> bool:
-    """A verdict can be given: every answer is in, or those given already refuse the case."""
-    fields = _fields(context)
-    return is_complete(fields) or bool(decided_reasons(fields, _policy(context)))
-
-
-async def _letters(update: Update, context: CallbackContext) -> None:
-    lang = lang_of(update, context)
-    if not _has_case(context):
-        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
-        return
-    if not _assess(context).eligible:
-        await send(update, context, render(lang, "pelimpahan_note.j2", key="ineligible_letters"))
-        return
-    state = _state(context)
-    state["history"] = []
-    state["step"] = "recipient_name"
-    await _ask(update, context, "recipient_name")
-
-
-async def _send_letters(update: Update, context: CallbackContext) -> None:
-    lang = lang_of(update, context)
-    result = _assess(context)
-    values = _doc_values(context, result, lang)
-    chat_id = update.effective_chat.id
-    caption = plain(render(lang, "pelimpahan_note.j2", key="letter_caption"))
-    for kind in LETTERS:
-        data = render_document(kind, lang, **values)
-        await context.bot.send_document(
-            chat_id=chat_id, caption=caption,
-            document=InputFile(data, filename=doc_file_name(kind, "id")))
-    state = _state(context)
-    state.pop("names", None)  # personal data: used for the letters, not kept
-    state["step"] = "done"
-    state["history"] = []
-    end_flow(context)
-    # the markup already has "Hubungi petugas"; an unasked hand-off offer here only confused
-    # people (without a helpdesk group it said "not available" right after their letters)
-    await send(update, context, render(lang, "pelimpahan_note.j2", key="letters_sent"),
-               _after_markup(lang, True))
-
-
-async def _send_summary(update: Update, context: CallbackContext) -> None:
-    lang = lang_of(update, context)
-    if not _has_case(context):
-        await send(update, context, render(lang, "pelimpahan_note.j2", key="no_case"))
-        return
-    policy = _policy(context)
-    result = _assess(context)
-    svc = services(context)
-    chat_id = update.effective_chat.id
-    with svc.db.session() as session:
-        ready = repo.checklist(session, chat_id)
-    docs = _docs_view(context, lang, result.cause)
-    # the summary has its own office field and ticked document list: the verdict's own office
-    # line and document list would repeat them
-    verdict = verdict_text(result, policy, lang, with_office=False, with_documents=False)
-    lines = [ln.strip() for ln in plain(verdict).splitlines()]
-    values = dict(
-        today=fmt_date(_today(context), lang),
-        porsi=_state(context)["answers"].get("porsi") or "",
-        cause=result.cause,
-        eligible=result.eligible,
-        office=result.office_text(lang),
-        verdict_lines=[ln for ln in lines[1:] if ln],
-        **checklist_context(docs, ready),
-    )
-    data = render_document("summary", lang, **values)
-    await context.bot.send_document(
-        chat_id=chat_id, caption=plain(render(lang, "pelimpahan_note.j2", key="summary_caption")),
-        document=InputFile(data, filename=doc_file_name("summary", lang)),
-        reply_markup=keyboard(lang, [[("menu", "menu:show")]]))
-
-
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     register_flow(FLOW, on_text)
     register_reask(FLOW, reask)
     app.add_handler(CommandHandler("pelimpahan", start_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{FLOW}:"))
-

@@ -79,7 +79,7 @@ def run_pelunasan(args) -> int:
         return _fail(f"cannot read the mirror ({type(exc).__name__}); run `hajibot db upgrade` "
                      "and `hajibot sync` first")
     assessment = assess_pelunasan(record, policy, today)
-    from handlers.pelunasan import render_result  # the same texts as the chat
+    from handlers.pelunasan_common import render_result  # the same texts as the chat
 
     text = plain(render_result(args.lang, assessment, record, policy, today, personal=True,
                                        porsi=parsed.porsi))
