@@ -1,0 +1,76 @@
+"""`http_app`/`serve_http`: the in-process Bot API (bot/transport.py) served over HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.transport import FakeBotAPI
+
+
+# Parameters the Bot API takes as JSON-serialised strings in form/multipart requests.
+_JSON_PARAMS = frozenset({
+    "reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
+    "media", "link_preview_options", "reply_parameters", "permissions", "results",
+})
+
+
+def _form_value(key: str, value: str) -> Any:
+    if key in _JSON_PARAMS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if value in ("true", "false") and key not in ("text", "caption", "name", "data"):
+        return value == "true"
+    return value
+
+
+def http_app(api: FakeBotAPI, *, token: str | None = None):
+    """An aiohttp app answering `POST|GET /bot<token>/<method>` from `api`, as Telegram does.
+
+    Parameters come as a query string, a urlencoded or multipart form (python-telegram-bot's
+    way: JSON-serialised values for markup and lists) or a JSON body. With `token`, any other
+    token gets 401 Unauthorized, so a misbuilt URL fails as it would against Telegram.
+    """
+    from aiohttp import web
+
+    async def handle(request: web.Request) -> web.Response:
+        if token is not None and request.match_info["token"] != token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        params: dict[str, Any] = {k: _form_value(k, v) for k, v in request.query.items()}
+        files: dict[str, tuple[str, bytes, str]] = {}
+        if request.content_type == "application/json":
+            body = await request.json()
+            params.update(body if isinstance(body, dict) else {})
+        elif request.can_read_body:
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    files[key] = (value.filename or key, value.file.read(),
+                                  value.content_type or "")
+                else:
+                    params[key] = _form_value(key, value)
+        status, body = await api.call(request.match_info["method"], params, files)
+        return web.json_response(body, status=status)
+
+    app = web.Application(client_max_size=50 * 1024 * 1024)  # Bot API upload limit
+    app.router.add_route("*", "/bot{token}/{method}", handle)
+    return app
+
+
+async def serve_http(api: FakeBotAPI, host: str = "127.0.0.1", port: int = 0, *,
+                     token: str | None = None):
+    """Start `http_app(api)`; returns (runner, base URL for HAJIBOT_TELEGRAM_BASE_URL).
+
+    No access log: every request path carries the bot token. `await runner.cleanup()` stops it.
+    """
+    from aiohttp import web
+
+    runner = web.AppRunner(http_app(api, token=token), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]  # the real port when port=0
+    return runner, f"http://{host}:{bound}/bot"
