@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.transport import FakeBotAPI
-
+from typing import Any
 
 # Parameters the Bot API takes as JSON-serialised strings in form/multipart requests.
 _JSON_PARAMS = frozenset({
@@ -27,7 +23,8 @@ def _form_value(key: str, value: str) -> Any:
     return value
 
 
-def http_app(api: FakeBotAPI, *, token: str | None = None):
+def http_app(api: Any,  # a bot.transport.FakeBotAPI (not imported: it imports this module)
+              *, token: str | None = None):
     """An aiohttp app answering `POST|GET /bot<token>/<method>` from `api`, as Telegram does.
 
     Parameters come as a query string, a urlencoded or multipart form (python-telegram-bot's
@@ -60,7 +57,7 @@ def http_app(api: FakeBotAPI, *, token: str | None = None):
     return app
 
 
-async def serve_http(api: FakeBotAPI, host: str = "127.0.0.1", port: int = 0, *,
+async def serve_http(api: Any, host: str = "127.0.0.1", port: int = 0, *,
                      token: str | None = None):
     """Start `http_app(api)`; returns (runner, base URL for HAJIBOT_TELEGRAM_BASE_URL).
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from knowledge.normalize import affix_variants
-
-if TYPE_CHECKING:
-    from knowledge.matcher import Matcher
 
 # --- stems and n-grams -------------------------------------------------------------------------
 # Question words and negations keep full weight: "sudah" vs "belum" changes the answer, and
@@ -145,7 +142,8 @@ class _TokenSet:
     known for their entry.
     """
 
-    def __init__(self, m: Matcher, text: str, factor: np.ndarray):
+    # m: the knowledge.matcher.Matcher scoring (not imported: matcher imports this module)
+    def __init__(self, m: Any, text: str, factor: np.ndarray):
         self.m = m
         self.factor = factor
         n = m._n_docs
