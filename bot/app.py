@@ -6,11 +6,10 @@ its Application here, so they all run the same handlers in the same order.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +17,18 @@ from zoneinfo import ZoneInfo
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot import metrics
@@ -26,8 +36,21 @@ from bot.inbox import InboxQueue
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
-from handlers import base
-from handlers.base import Services, lang_of, render
+from handlers import (
+    akun,
+    faq,
+    helpdesk,
+    helpdesk_agents,
+    helpdesk_edits,
+    helpdesk_jobs,
+    pelimpahan,
+    pelunasan,
+    pelunasan_verify,
+    router,
+    start,
+    status,
+)
+from handlers.base import BotData, Services, lang_of, register_flow, render
 from integration.client import SiskohatClient
 from integration.gateway import Gateway
 
@@ -37,18 +60,6 @@ try:  # httpcore (under PTB's HTTPXRequest) tries `import sniffio` on every requ
     import sniffio  # noqa: F401 - not installed each failed import searches sys.path again
 except ImportError:  # (~0.3 ms a request, measured with bench/bench_load.py): remember
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # its absence once
-
-# Feature modules, each with `register(app)`, in the order their handlers must be tried.
-HANDLER_MODULES = [
-    "handlers.helpdesk",  # first: messages inside an open ticket / the agents' group go to humans
-    "handlers.start",  # /start, /help, /bahasa, the menu
-    "handlers.status",  # /porsi and bare porsi numbers
-    "handlers.pelunasan",  # payoff (pelunasan) questions and wizard
-    "handlers.akun",  # /akun (verified porsi numbers), /hapusdata
-    "handlers.pelimpahan",  # transfer of a porsi (pelimpahan) wizard
-    "handlers.faq",  # knowledge-base answers (also a hook of the router)
-    "handlers.router",  # last: the catch-all for free text, stickers, photos, unknown commands
-]
 
 # Commands registered with Telegram (descriptions in runtime_commands.j2, per language).
 COMMANDS_TEMPLATE = "runtime_commands.j2"
@@ -135,11 +146,11 @@ async def register_commands(app: Application) -> None:
 
 
 async def _post_init(app: Application) -> None:
-    if app.bot_data.get("services") is None:
+    data: BotData = app.bot_data
+    if data.services is None:
         stack = AsyncExitStack()
-        app.bot_data[_EXIT_STACK] = stack
-        app.bot_data["services"] = await open_services(
-            app.bot_data["settings"], stack, clock=app.bot_data.get("clock"))
+        data.caches[_EXIT_STACK] = stack
+        data.services = await open_services(data.settings, stack, clock=data.clock)
     await register_commands(app)
     from bot import privacy
 
@@ -147,10 +158,10 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    stack: AsyncExitStack | None = app.bot_data.pop(_EXIT_STACK, None)
+    stack: AsyncExitStack | None = app.bot_data.caches.pop(_EXIT_STACK, None)
     if stack is not None:  # we opened them; services passed in are the caller's to close
         await stack.aclose()
-        app.bot_data["services"] = None
+        app.bot_data.services = None
 
 
 async def on_error(update: object, context: CallbackContext) -> None:
@@ -175,26 +186,133 @@ async def on_error(update: object, context: CallbackContext) -> None:
         log.warning("error %s: could not tell the user", error_id)
 
 
-def register_handlers(app: Application, modules: list[str] | None = None) -> list[str]:
-    """Pre-filters, then every feature module in order; returns the modules registered."""
-    # Flows and hooks are process-wide registries; start from empty so an Application built
-    # with fewer modules (tests, benches) never calls a feature it did not register.
-    base.FLOWS.clear()
-    base.HOOKS.clear()
+# --- the registration table ----------------------------------------------------------------
+# PTB tries the handler groups in ascending order and, within a group, stops at the first
+# handler whose filter matches. Every feature's handlers are listed here, in that order, so the
+# wiring of the whole bot reads in one place. Group -11 (agents' edits) runs before the
+# runtime's pre-filters (-10: throttle, edited messages); -5 (the helpdesk's open tickets)
+# before every feature; 0 holds the features, most specific first and the router's catch-alls
+# last; 90 (the helpdesk's record of the exchange) after everything.
+
+# new messages in private chats only: edits are answered by the runtime's pre-filter, and group
+# chats (the agents' helpdesk group) are not for the features
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def register_helpdesk(app: Application) -> None:
+    """First: messages inside an open ticket, and the agents' group, go to humans."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
+                                   helpdesk_edits.on_agent_edit), group=helpdesk_edits.GROUP)
+    app.add_handler(MessageHandler(PRIVATE, helpdesk.on_private), group=helpdesk.GROUP)
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS, helpdesk_agents.on_group_message),
+                    group=helpdesk.GROUP)
+    app.add_handler(CommandHandler("petugas", helpdesk.petugas_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("selesai", helpdesk.selesai_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(helpdesk.on_callback, pattern=r"^helpdesk:"))
+    app.add_handler(MessageHandler(PRIVATE, helpdesk.remember), group=helpdesk.RECORD_GROUP)
+    register_flow(app, helpdesk.FLOW, helpdesk.flow_text, helpdesk.reask)
+    hooks = app.bot_data.hooks
+    hooks.edit = helpdesk_edits.on_person_edit  # a person's correction of a relayed message
+    hooks.throttle = helpdesk.keep_for_agents  # words for an agent are never dropped
+    hooks.handoff = helpdesk.handoff  # every feature's "Hubungi petugas" opens a ticket
+    if app.job_queue is not None:  # reminders to agents, outbox retries
+        app.job_queue.run_repeating(helpdesk_jobs.job, interval=helpdesk.JOB_INTERVAL_S,
+                                    first=helpdesk.JOB_INTERVAL_S, name="helpdesk")
+    else:  # pragma: no cover - python-telegram-bot installed without [job-queue]
+        log.warning("no JobQueue: helpdesk reminders and outbox retries are off")
+
+
+def register_start(app: Application) -> None:
+    """/start, /help, /bahasa, the menu."""
+    app.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
+    app.add_handler(CommandHandler(["help", "bantuan"], start.help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("menu", start.menu_command, filters=PRIVATE))
+    app.add_handler(CommandHandler(["bahasa", "language"], start.bahasa, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:show$"))
+    app.add_handler(CallbackQueryHandler(start.bahasa_button, pattern=r"^bahasa:set:(id|en)$"))
+
+
+def register_status(app: Application) -> None:
+    """/porsi; bare porsi numbers reach the status check through the router."""
+    app.add_handler(CommandHandler("porsi", status.porsi_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(status.start_button, pattern=r"^status:start$"))
+    register_flow(app, status.FLOW, status.flow_text, status.reask)
+
+
+def register_pelunasan(app: Application) -> None:
+    """Payoff questions and the verification wizard. /batal and shared contacts are its own
+    only while its flow is active, so they come before the router's catch-alls."""
+    in_flow = pelunasan.InFlow(app)
+    app.add_handler(CommandHandler("pelunasan", pelunasan.pelunasan_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("batal", pelunasan.cancel_command,
+                                   filters=PRIVATE & in_flow))
+    app.add_handler(MessageHandler(PRIVATE & filters.CONTACT & in_flow,
+                                   pelunasan_verify.on_contact))
+    app.add_handler(CallbackQueryHandler(pelunasan.on_callback, pattern=r"^pelunasan:"))
+    register_flow(app, pelunasan.FLOW, pelunasan.flow_text, pelunasan.reask)
+
+
+def register_akun(app: Application) -> None:
+    """/akun (verified porsi numbers) and /hapusdata."""
+    app.add_handler(CommandHandler("akun", akun.akun_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("hapusdata", akun.hapusdata_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(akun.on_callback, pattern=r"^akun:"))
+    app.add_handler(CallbackQueryHandler(akun.on_privacy_callback, pattern=r"^privacy:"))
+
+
+def register_pelimpahan(app: Application) -> None:
+    """The transfer (pelimpahan) wizard; its buttons work in edited messages too."""
+    app.add_handler(CommandHandler("pelimpahan", pelimpahan.start_command,
+                                   filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(pelimpahan.on_button, pattern=rf"^{pelimpahan.FLOW}:"))
+    register_flow(app, pelimpahan.FLOW, pelimpahan.on_text, pelimpahan.reask)
+
+
+def register_faq(app: Application) -> None:
+    """Knowledge-base answers: the router's free-text hook, and the answers' buttons."""
+    faq.matcher()  # build the indexes at start-up, not on the first question
+    app.bot_data.hooks.free_text = faq.answer
+    app.add_handler(CallbackQueryHandler(faq.on_callback, pattern=r"^faq:"))
+
+
+def register_router(app: Application) -> None:
+    """Last: the catch-all for free text (flows, porsi numbers, the FAQ), unknown commands,
+    stickers and photos, and buttons nobody else took."""
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, router.on_text))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, router.on_command))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   router.on_other))
+    app.add_handler(CallbackQueryHandler(router.on_callback))
+    app.bot_data.hooks.route_text = router.route_text  # flows hand a question back here
+
+
+Feature = Callable[[Application], None]
+# name -> how it registers, in the order their handlers must be tried
+FEATURES: dict[str, Feature] = {
+    "helpdesk": register_helpdesk,
+    "start": register_start,
+    "status": register_status,
+    "pelunasan": register_pelunasan,
+    "akun": register_akun,
+    "pelimpahan": register_pelimpahan,
+    "faq": register_faq,
+    "router": register_router,
+}
+
+
+def register_handlers(app: Application, features: Iterable[Feature] | None = None) -> None:
+    """The runtime's pre-filters, then every feature (or only `features`: tests) in order."""
     app.add_handler(TypeHandler(Update, prefilter), group=PREFILTER_GROUP)
-    done = []
-    for name in HANDLER_MODULES if modules is None else modules:
-        importlib.import_module(name).register(app)
-        done.append(name)
+    for register in FEATURES.values() if features is None else features:
+        register(app)
     app.add_error_handler(on_error)
-    return done
 
 
 def build_application(settings: Settings, *, services: Services | None = None,
                       request: BaseRequest | None = None,
                       clock: Callable[[], datetime] | None = None,
                       rate_limiter: bool | None = None,
-                      handler_modules: list[str] | None = None,
+                      features: Iterable[Feature] | None = None,
                       keep_outcomes: bool = False, throttle: bool = True) -> HajiApplication:
     """Assemble the Application.
 
@@ -204,7 +322,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
       and post_shutdown closes them.
     - `rate_limiter`: AIORateLimiter on/off; default on for real Telegram, off in-process
       (it only adds latency when nothing is rate limited).
-    - `handler_modules`: override HANDLER_MODULES (tests registering a tiny handler).
+    - `features`: register only these (tests: a part of FEATURES, or a tiny handler).
     - `throttle`: per-user burst throttling (off for the local console/ask channels, where a
       script sends lines as fast as it can and nobody floods anyone).
     """
@@ -216,6 +334,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
         .application_class(HajiApplication)
         .token(token or IN_PROCESS_TOKEN)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
+        # bot_data is the typed BotData: settings, services, the features' flows and hooks
+        .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         # updates put here (PTB's polling) are stored in the inbox first (bot/inbox.py)
@@ -236,12 +356,9 @@ def build_application(settings: Settings, *, services: Services | None = None,
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: HajiApplication = builder.build()  # type: ignore[assignment]
     app.keep_outcomes = keep_outcomes
-    app.bot_data["settings"] = settings
-    app.bot_data["services"] = services
-    app.bot_data["clock"] = clock
-    app.bot_data["throttle"] = throttle
-    app.bot_data.setdefault("outcomes", {})
-    register_handlers(app, handler_modules)
+    data: BotData = app.bot_data
+    data.settings, data.services, data.clock, data.throttle = settings, services, clock, throttle
+    register_handlers(app, features)
     return app
 
 
@@ -268,8 +385,8 @@ async def stop_app(app: Application) -> None:
 
 
 def services_of(app: Application) -> Services:
-    return app.bot_data["services"]
+    return app.bot_data.services
 
 
-__all__ = ["HANDLER_MODULES", "build_application", "start_app", "stop_app", "open_services",
+__all__ = ["FEATURES", "build_application", "start_app", "stop_app", "open_services",
            "services_of", "MeteredRequest", "on_error"]

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
 
+from bot.commands import assess, helpdesk, kb, run, siskohat
+from bot.commands import db as db_commands
 from bot.terminal import setup_logging
 
-# Each module exposes `register(subparsers)`, adding a parser whose `func(args) -> int` runs it.
-COMMAND_MODULES = [
-    "bot.commands.db",  # hajibot db upgrade|downgrade|current
-    "bot.commands.siskohat",  # hajibot simulator | dataset | sync | lookup
-    "bot.commands.run",  # hajibot run --polling|--webhook | chat | ask  (and bare `hajibot`)
-    "bot.commands.kb",  # hajibot kb eval | gaps
-    "bot.commands.assess",  # hajibot assess pelunasan | pelimpahan
-    "bot.commands.helpdesk",  # hajibot helpdesk stats | transcript
+# Each module exposes `register(subparsers)`, adding a parser whose `func(args) -> int` runs it;
+# the heavy imports (the Application, the database) happen inside those functions.
+COMMANDS = [
+    db_commands,  # hajibot db upgrade|downgrade|current|purge
+    siskohat,  # hajibot simulator | dataset | sync | lookup
+    run,  # hajibot run --polling|--webhook | chat | ask  (and bare `hajibot`)
+    kb,  # hajibot kb eval | gaps | check
+    assess,  # hajibot assess pelunasan | pelimpahan
+    helpdesk,  # hajibot helpdesk stats | transcript
 ]
 
 
@@ -26,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hajibot", description="Helpdesk bot for Indonesian hajj pilgrims."
     )
     sub = parser.add_subparsers(dest="command")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMANDS:
+        module.register(sub)
     return parser
 
 
@@ -38,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             # Bare `hajibot`: the main job on embedded defaults.
-            from bot.commands.run import main_job
-
-            return int(main_job(args) or 0)
+            return int(run.main_job(args) or 0)
         return int(args.func(args) or 0)
     except BrokenPipeError:
         # `hajibot lookup ... | head`: the reader left. Point stdout at /dev/null so the

@@ -68,7 +68,7 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
 
 async def purge_job(context) -> None:
     """The daily JobQueue run of `purge` (in a worker thread: the queries are synchronous)."""
-    svc = context.application.bot_data.get("services")
+    svc = context.application.bot_data.services
     if svc is None:
         return
     try:

@@ -6,7 +6,7 @@
    never answers twice);
 2. put that state into `context.chat_data` / `context.user_data` (replacing what this process
    had in memory, so another process's writes are seen);
-3. run the handlers (pre-filters in group -10 first: throttling, edited messages (EDIT_HOOK),
+3. run the handlers (pre-filters in group -10 first: throttling, edited messages (`hooks.edit`),
    input cap);
 4. save chat/user state that changed (one upsert each).
 
@@ -32,7 +32,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
 from bot.state_store import StateStore  # re-exported: `bot.runtime.StateStore` stays valid
-from handlers.base import EDIT_HOOK, LOOKUPS_KEY, THROTTLE_HOOK, lang_of, render, services
+from handlers.base import LOOKUPS_KEY, lang_of, render, services
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class HajiApplication(Application):
     # --- state store -------------------------------------------------------------------------
     @property
     def store(self) -> StateStore | None:
-        svc = self.bot_data.get("services")
+        svc = self.bot_data.services
         db = getattr(svc, "db", None)
         if db is None:
             return None
@@ -141,7 +141,7 @@ class HajiApplication(Application):
             return
         from bot.inbox import InboxQueue, InboxWorker
 
-        settings = self.bot_data.get("settings")
+        settings = self.bot_data.settings
         self.inbox = InboxWorker(
             self, store, concurrency=getattr(settings, "concurrent_updates", 64),
             claim_timeout=timedelta(seconds=getattr(settings, "inbox_claim_timeout_s", 30.0)))
@@ -158,7 +158,7 @@ class HajiApplication(Application):
 
             if isinstance(self.update_queue, InboxQueue):
                 self.update_queue.sink = None
-            settings = self.bot_data.get("settings")
+            settings = self.bot_data.settings
             await worker.stop(getattr(settings, "shutdown_deadline_s", 20.0))
         await super().stop()
 
@@ -256,7 +256,7 @@ class HajiApplication(Application):
                 more = await self._finish_quietly(store, uid, chat_id, user_id)
         finally:
             if not self.keep_outcomes:
-                self.bot_data.get("outcomes", {}).pop(uid, None)
+                self.bot_data.outcomes.pop(uid, None)
             metrics.LATENCY.observe(time.perf_counter() - started)
         return more
 
@@ -343,8 +343,8 @@ class HajiApplication(Application):
 # --- pre-filters (group -10) -------------------------------------------------------------------
 
 async def _kept_anyway(update: Update, context: CallbackContext) -> bool:
-    """A feature's THROTTLE_HOOK says this message over the burst must not be dropped."""
-    hook = context.application.bot_data.get(THROTTLE_HOOK)
+    """A feature's `hooks.throttle` says this message over the burst must not be dropped."""
+    hook = context.application.bot_data.hooks.throttle
     return hook is not None and bool(await hook(update, context))
 
 
@@ -370,7 +370,7 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
         meta["tc"] = meta.get("tc", 0) + 1
     if album is not None:
         meta["tg"] = album
-    if app.bot_data.get("throttle", True) and meta["tc"] > settings.throttle_burst \
+    if app.bot_data.throttle and meta["tc"] > settings.throttle_burst \
             and not await _kept_anyway(update, context):
         metrics.THROTTLED.inc()
         if not meta.get("tn"):
@@ -381,8 +381,8 @@ async def prefilter(update: Update, context: CallbackContext) -> None:
         raise ApplicationHandlerStop
     if update.edited_message is not None:
         # Throttled like new messages (above); never re-run as a new message (features'
-        # MessageHandlers would), unless a feature takes it (EDIT_HOOK).
-        hook = app.bot_data.get(EDIT_HOOK)
+        # MessageHandlers would), unless a feature takes it (`hooks.edit`).
+        hook = app.bot_data.hooks.edit
         if hook is not None and await hook(update, context):
             raise ApplicationHandlerStop
         if msg.location is None:  # a live location moving arrives as edits: nothing to say

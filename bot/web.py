@@ -126,7 +126,7 @@ async def _ping_db(db: Database) -> bool:
 
 
 def _siskohat_client(app: web.Application):
-    services = app[PTB_APP].bot_data.get("services")
+    services = app[PTB_APP].bot_data.services
     return services.extras.get("siskohat") if services is not None else None
 
 
@@ -254,9 +254,9 @@ async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         stack.callback(app[DB].dispose)
         owned = not ptb.running  # an Application started by the caller (tests) stays theirs
         if owned:
-            if ptb.bot_data.get("services") is None:
-                ptb.bot_data["services"] = await open_services(
-                    settings, stack, clock=ptb.bot_data.get("clock"), db=app[DB])
+            if ptb.bot_data.services is None:
+                ptb.bot_data.services = await open_services(
+                    settings, stack, clock=ptb.bot_data.clock, db=app[DB])
             await start_app(ptb)
         if app[SET_WEBHOOK]:
             await ptb.bot.set_webhook(

@@ -12,7 +12,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CallbackContext
 
 from db import erasure, repos_helpdesk
 from db import repos_verification as repo
@@ -202,11 +202,3 @@ async def on_privacy_callback(update: Update, context: CallbackContext) -> None:
         await _drop_buttons(update)
         mark(update, context, topic=PRIVACY_TOPIC)
         await send(update, context, render(lang_of(update, context), "privacy_cancelled.j2"))
-
-
-def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("akun", akun_command, filters=private))
-    app.add_handler(CommandHandler("hapusdata", hapusdata_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^akun:"))
-    app.add_handler(CallbackQueryHandler(on_privacy_callback, pattern=r"^privacy:"))

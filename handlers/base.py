@@ -29,7 +29,7 @@ import jinja2
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import SecretStr
     from telegram import Update
-    from telegram.ext import CallbackContext
+    from telegram.ext import Application, CallbackContext
 
     from db.engine import Database
     from integration.gateway import Gateway
@@ -88,8 +88,50 @@ class Services:
         return ZoneInfo(self.settings.timezone)
 
 
+Handler = Callable[..., Any]  # an async (update, context) callable
+
+
+@dataclass
+class Hooks:
+    """How features plug into each other and into the runtime without importing each other:
+    each is an async (update, context) callable, or None when no feature registered one."""
+
+    free_text: Handler | None = None  # the FAQ matcher: free text no flow or number took
+    handoff: Handler | None = None  # the helpdesk's offer of a human (`menu.offer_handoff`)
+    route_text: Handler | None = None  # the shared router, for flows handing a question back
+    # the runtime's pre-filter asks these (bot/runtime.py):
+    edit: Handler | None = None  # an edited private message -> True when a feature took it
+    # a private message over the throttle's burst -> True when a feature must get it all the
+    # same (the helpdesk, while the chat has an open ticket: words for an agent are never
+    # dropped - it paces a flood itself); asked only over the burst
+    throttle: Handler | None = None
+
+
+@dataclass
+class BotData:
+    """The Application's own state (PTB's `bot_data`, typed through `ContextTypes`): set by the
+    composition root (bot/app.py) and by the features' `register(app)`, one per Application,
+    so two Applications in one process (tests, benches) never share a registry."""
+
+    settings: Any = None  # bot.settings.Settings (a HandlerSettings)
+    services: Services | None = None
+    clock: Callable[[], datetime] | None = None  # pinned `now` (tests), else the wall clock
+    throttle: bool = True  # per-user burst throttling (off for console/ask)
+    flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> its text handler
+    reasks: dict[str, Handler] = field(default_factory=dict)  # flow name -> "ask again"
+    hooks: Hooks = field(default_factory=Hooks)
+    # update id -> what its reply was about (`mark`), dropped by the runtime after the update
+    outcomes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # per-feature caches and locks that live as long as the Application (feature-owned keys)
+    caches: dict[str, Any] = field(default_factory=dict)
+
+
+def bot_data(context: CallbackContext) -> BotData:
+    return context.application.bot_data
+
+
 def services(context: CallbackContext) -> Services:
-    return context.application.bot_data["services"]
+    return context.application.bot_data.services
 
 
 @cache
@@ -193,7 +235,7 @@ def parse_command(text: str | None, bot_username: str | None = None) -> tuple[st
 def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
          score: float | None = None, handoff: bool | None = None) -> None:
     """Record what this update's reply was about (read by `hajibot ask --json`)."""
-    outcomes = context.application.bot_data.setdefault("outcomes", {})
+    outcomes = context.application.bot_data.outcomes
     out = outcomes.setdefault(update.update_id, {"topic": None, "score": None, "handoff": False})
     if topic is not None:
         out["topic"] = topic
@@ -226,15 +268,17 @@ def count_lookup(context: CallbackContext, limit: int, now: float) -> float | No
 
 # --- cross-feature hooks -------------------------------------------------------------------
 # Features plug into the shared free-text router (handlers/router.py) and the handoff path
-# (`offer_handoff` in handlers/menu.py) here, so no feature module imports another one.
+# (`offer_handoff` in handlers/menu.py) through the Application's BotData, so no feature module
+# imports another one.
 
-FLOWS: dict[str, Any] = {}  # flow name -> async text handler while that flow is active
-HOOKS: dict[str, Any] = {}  # "free_text" (FAQ matcher), "handoff" (helpdesk offer), "route_text"
-
-
-def register_flow(name: str, text_handler) -> None:
-    """A multi-step flow (wizard) that wants the person's free text while it is active."""
-    FLOWS[name] = text_handler
+def register_flow(app: Application, name: str, text_handler: Handler,
+                  reask: Handler | None = None) -> None:
+    """A multi-step flow (wizard) that wants the person's free text while it is active, and
+    how it repeats the question of its current step (e.g. after /bahasa switched the language
+    mid-flow), so the person is not left guessing what the wizard waits for."""
+    app.bot_data.flows[name] = text_handler
+    if reask is not None:
+        app.bot_data.reasks[name] = reask
 
 
 def start_flow(context: CallbackContext, name: str, **state: Any) -> None:
@@ -269,51 +313,27 @@ def looks_like_new_question(text: str) -> bool:
     return "?" in words or any(w.strip(",.!") in QUESTION_WORDS for w in words[:3])
 
 
-REASKS: dict[str, Any] = {}  # flow name -> async "ask the current step again" handler
-
-
-def register_reask(flow: str, func) -> None:
-    """How `flow` repeats the question of its current step (e.g. after /bahasa switched the
-    language mid-flow), so the person is not left guessing what the wizard waits for."""
-    REASKS[flow] = func
-
-
 async def reask(update: Update, context: CallbackContext) -> bool:
     """Repeat the active flow's current question; False when no flow (or no re-ask) is there."""
-    func = REASKS.get(active_flow(context) or "")
+    func = context.application.bot_data.reasks.get(active_flow(context) or "")
     if func is None:
         return False
     # a re-ask may return False when the flow's state no longer allows one
     return await func(update, context) is not False
 
 
-def set_hook(name: str, func) -> None:
-    HOOKS[name] = func
-
-
 async def route_free_text(update: Update, context: CallbackContext) -> None:
     """Let the shared router (handlers/router.py) answer this free text: a flow that got a
     question instead of its answer ends itself and hands the text on. Flows are run only by
-    that router, which installs itself as `HOOKS["route_text"]`."""
-    await HOOKS["route_text"](update, context)
-
-
-# The runtime's pre-filter (bot/runtime.py) asks a feature through these bot_data keys.
-# A feature's say on an edited private message (the helpdesk carries edits of relayed
-# messages): an async callable (update, context) -> True when it dealt with the edit.
-EDIT_HOOK = "edit_hook"
-# A feature's say on a private message over the throttle's burst: an async callable
-# (update, context) -> True when the feature must get the message all the same (the helpdesk,
-# while the chat has an open ticket: words for an agent are never dropped - it paces a flood
-# itself). Asked only over the burst, so it costs nothing on ordinary messages.
-THROTTLE_HOOK = "throttle_hook"
+    that router, which installs itself as `hooks.route_text`."""
+    await context.application.bot_data.hooks.route_text(update, context)
 
 
 def set_reply_lang(update: Update, context: CallbackContext, lang: str) -> None:
     """Answer THIS update in `lang` (the language its question is written in), whatever the
     chat's default: everything replying to it, the helpdesk offer included, follows."""
     if lang in LANGS:
-        outcomes = context.application.bot_data.setdefault("outcomes", {})
+        outcomes = context.application.bot_data.outcomes
         outcomes.setdefault(update.update_id, {"topic": None, "score": None,
                                                "handoff": False})["lang"] = lang
 
@@ -322,7 +342,7 @@ def lang_of(update: Update | None, context: CallbackContext) -> str:
     """The reply's language: the language of the question being answered (`set_reply_lang`),
     else the chat's: the /bahasa choice, else the Telegram client language, else id."""
     if update is not None:
-        outcome = context.application.bot_data.get("outcomes", {}).get(update.update_id)
+        outcome = context.application.bot_data.outcomes.get(update.update_id)
         if outcome and outcome.get("lang") in LANGS:
             return outcome["lang"]
     chosen = context.user_data.get("lang") if context.user_data is not None else None

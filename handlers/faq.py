@@ -1,6 +1,6 @@
 """Tanya jawab: free-text questions answered from the knowledge base, or handed to a human.
 
-The router sends free text here (`HOOKS["free_text"]`) after flows and porsi numbers. A
+The router sends free text here (`hooks.free_text`) after flows and porsi numbers. A
 confident match gets the entry's answer with its source and "Apakah jawaban ini membantu?";
 a likely one (clearly ahead, not by the confident margin) the same answer with the runner-ups
 as "Bukan ini?" buttons and "Hubungi petugas"; an unsure one gets the top 3 entries as buttons
@@ -22,10 +22,10 @@ import re
 from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler
+from telegram.ext import CallbackContext
 
 from db import repos_kb
-from handlers.base import labels, lang_of, mark, render, services, set_hook, set_reply_lang
+from handlers.base import labels, lang_of, mark, render, services, set_reply_lang
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
 from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
@@ -338,9 +338,3 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
     else:  # an entry removed since the button was sent
         mark(update, context, topic="faq")
         await send(update, context, render(lang, "faq_ask.j2"))
-
-
-def register(app: Application) -> None:
-    matcher()  # build the indexes at start-up, not on the first question
-    set_hook("free_text", answer)
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^faq:"))

@@ -12,7 +12,7 @@ While a ticket is open (at most one per person; asking again adds to it):
   location, ...) goes to the agents and stops there (handler in group -5, ApplicationHandlerStop);
   the person gets a short silent receipt ("Terkirim ke petugas", once per album), or is told
   that it could not be delivered yet;
-- the runtime's burst throttle never drops such a message (THROTTLE_HOOK, `keep_for_agents`):
+- the runtime's burst throttle never drops such a message (`hooks.throttle`, `keep_for_agents`):
   up to TICKET_BURST_FACTOR bursts per throttle window go straight through; beyond that (a
   flood) each message is still stored in the outbox, due after the window, and relayed in order
   by the next flush or the job, the person being told it follows shortly;
@@ -37,38 +37,25 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from db import repos_helpdesk as repo
 from handlers import helpdesk_agents as agents
-from handlers import helpdesk_edits as edits
 from handlers import helpdesk_relay as relay
 from handlers.base import (
-    EDIT_HOOK,
-    FLOWS,
-    THROTTLE_HOOK,
     active_flow,
     end_flow,
     lang_of,
     mark,
     parse_command,
-    register_flow,
-    register_reask,
     render,
     services,
-    set_hook,
     start_flow,
 )
 from handlers.helpdesk_agents import label
 from handlers.helpdesk_jobs import (
-    _job,
     remind,  # noqa: F401 - re-exported
     tick,  # noqa: F401 - re-exported
 )
@@ -238,7 +225,7 @@ async def keep_for_agents(update: Update, context: CallbackContext) -> bool:
     if command is not None and command not in OWN_COMMANDS:
         return False  # the bot's commands are throttled as usual; /selesai never
     flow = active_flow(context)
-    if update.message is not None and flow and flow != FLOW and FLOWS.get(flow) is not None \
+    if update.message is not None and flow and flow != FLOW and context.application.bot_data.flows.get(flow) is not None \
             and msg.text:
         return False  # an answer to a bot wizard (see `on_private`), not words for the agents
     if _maybe_open_ticket(context, chat.id) is None or _blocked(context, chat.id):
@@ -268,7 +255,7 @@ def _paced(update: Update, context: CallbackContext) -> tuple[timedelta | None, 
     """Count this message in the chat's relay window: (None, False) - relay now; past
     TICKET_BURST_FACTOR bursts (the delay after which it is due - the window's end, whether
     the person is to be told, once per window)."""
-    if not context.application.bot_data.get("throttle", True):
+    if not context.application.bot_data.throttle:
         return None, False  # no throttle in this channel (console, ask): nothing to pace
     over, rate = _count(update, context)
     if not over:
@@ -342,7 +329,7 @@ async def on_private(update: Update, context: CallbackContext) -> None:
         return
     ticket = _maybe_open_ticket(context, chat.id)
     if ticket is not None:
-        if flow and flow != FLOW and FLOWS.get(flow) is not None and msg.text:
+        if flow and flow != FLOW and context.application.bot_data.flows.get(flow) is not None and msg.text:
             return  # a bot wizard the person started waits for this answer
         mark(update, context, topic=TOPIC, handoff=True)
         if _blocked(context, chat.id):
@@ -513,33 +500,10 @@ async def remember(update: Update, context: CallbackContext) -> None:
         # No agents to read a context card: keep no transcript (data minimisation, and no
         # state write on every message).
         return
-    outcome = context.application.bot_data.get("outcomes", {}).get(update.update_id) or {}
+    outcome = context.application.bot_data.outcomes.get(update.update_id) or {}
     kind = relay.message_kind(msg)
     said = mask_personal(text)[:RECENT_CHARS] if text else ""
     recent = list(context.chat_data.get(RECENT_KEY) or [])
     recent.append({"t": int(services(context).clock().timestamp()), "q": said,
                    "k": kind, "a": outcome.get("topic"), "h": bool(outcome.get("handoff"))})
     context.chat_data[RECENT_KEY] = recent[-RECENT_MAX:]
-
-
-def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(private, on_private), group=GROUP)
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS, agents.on_group_message),
-                    group=GROUP)
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.GROUPS,
-                                   edits.on_agent_edit), group=edits.GROUP)
-    app.bot_data[EDIT_HOOK] = edits.on_person_edit
-    app.bot_data[THROTTLE_HOOK] = keep_for_agents
-    app.add_handler(CommandHandler("petugas", petugas_command, filters=private))
-    app.add_handler(CommandHandler("selesai", selesai_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^helpdesk:"))
-    app.add_handler(MessageHandler(private, remember), group=RECORD_GROUP)
-    register_flow(FLOW, flow_text)
-    register_reask(FLOW, reask)
-    set_hook("handoff", handoff)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(_job, interval=JOB_INTERVAL_S,
-                                    first=timedelta(seconds=JOB_INTERVAL_S), name="helpdesk")
-    else:  # pragma: no cover - python-telegram-bot installed without [job-queue]
-        log.warning("no JobQueue: helpdesk reminders and outbox retries are off")

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MEMBER_STATUSES = frozenset({"member", "administrator", "creator"})
 MEMBER_TTL_S = 60.0
-MEMBERS_KEY = "hd_members"  # bot_data: user id -> (is member, expires at monotonic)
+MEMBERS_KEY = "hd_members"  # bot_data.caches: user id -> (is member, expires at monotonic)
 # chat_data of the person: True/False = whether they have an open ticket; absent = unknown
 # (ask the database). Saves a query per private message; kept by both sides (see helpdesk.py).
 OPEN_KEY = "hd_open"
@@ -54,7 +54,7 @@ async def is_agent(context: CallbackContext, update: Update) -> bool:
     user = update.effective_user
     if user is None or user.is_bot:
         return False
-    cache = context.application.bot_data.setdefault(MEMBERS_KEY, {})
+    cache = context.application.bot_data.caches.setdefault(MEMBERS_KEY, {})
     hit = cache.get(user.id)
     now = time.monotonic()
     if hit is not None and hit[1] > now:

@@ -31,7 +31,7 @@ from handlers.base import mark, parse_command, render
 log = logging.getLogger(__name__)
 
 # The agents' edits: before the runtime's pre-filters (-10), which concern private chats only.
-# The person's edits come through the pre-filter's EDIT_HOOK, after its throttle.
+# The person's edits come through the pre-filter's `hooks.edit`, after its throttle.
 GROUP = -11
 # Kinds whose caption can be edited (a sticker, a location or a poll has none).
 CAPTIONED = frozenset({"photo", "document", "voice", "audio", "video", "animation"})
@@ -107,7 +107,7 @@ def _record(context: CallbackContext, ticket: repo.Ticket, row: repo.Message, ms
 
 
 async def on_person_edit(update: Update, context: CallbackContext) -> bool:
-    """An edited private message (the runtime's EDIT_HOOK): carried when it belongs to the
+    """An edited private message (the runtime's `hooks.edit`): carried when it belongs to the
     open ticket; True when it was dealt with here."""
     msg, chat = update.edited_message, update.effective_chat
     if msg is None or chat is None or not relay.agents_chat(context.application):

@@ -1,6 +1,6 @@
 """Helpdesk repeating job: retries the outbox and posts reminders for waiting tickets.
 
-Split out of handlers/helpdesk.py (which re-exports `tick` and `remind` and schedules `_job`).
+The helpdesk's repeating job (scheduled by the registration table in bot/app.py).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def remind(app: Application) -> int:
     return done
 
 
-async def _job(context: CallbackContext) -> None:
+async def job(context: CallbackContext) -> None:
     started = _time.perf_counter()
     try:
         counts = await tick(context.application)

@@ -56,7 +56,7 @@ BACKOFF_S = 30.0
 MAX_BACKOFF_S = 1800.0
 TITLE_MAX = 128
 CARD_KEY = "card_message_id"  # ticket context: the context card's message in the topic
-LOCKS_KEY = "hd_flush_locks"  # bot_data: ticket id -> asyncio.Lock
+LOCKS_KEY = "hd_flush_locks"  # bot_data.caches: ticket id -> asyncio.Lock
 # A handler whose ticket's older rows are held by another process waits this long (polling)
 # for them before leaving its own row to that process / the job.
 CLAIM_WAIT_S = 5.0
@@ -67,7 +67,7 @@ KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animatio
 
 
 def svc(app: Application) -> Services:
-    return app.bot_data["services"]
+    return app.bot_data.services
 
 
 def agents_chat(app: Application) -> int | None:
@@ -387,7 +387,7 @@ async def flush(app: Application, ticket_id: int, *, inline: bool = True) -> Flu
     (so messages never overtake each other). `inline=False` (the job) takes only due rows."""
     # Within this process one flush per ticket at a time (no claim contention, no polling);
     # across processes the claims in the database keep workers apart.
-    locks = app.bot_data.setdefault(LOCKS_KEY, {})
+    locks = app.bot_data.caches.setdefault(LOCKS_KEY, {})
     lock = locks.setdefault(ticket_id, asyncio.Lock())
     async with lock:
         owner = _owner()

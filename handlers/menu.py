@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from handlers.base import HOOKS, labels, lang_of, mark, render
+from handlers.base import labels, lang_of, mark, render
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,12 @@ async def offer_handoff(update: Update, context: CallbackContext, reason: str = 
                         forced: bool = False) -> None:
     """Offer (or, when `forced`, open) a hand-off to a human agent.
 
-    The helpdesk feature installs the real implementation with `set_hook("handoff", f)`
+    The helpdesk feature installs the real implementation with ``hooks.handoff``
     (handlers/base.py); an Application built without it (a subset of handler modules) tells
     the person where human help is (Kankemenag kab/kota), with a Menu button when they asked
     (`forced`).
     """
-    func = HOOKS.get("handoff")
+    func = context.application.bot_data.hooks.handoff
     mark(update, context, handoff=True)
     if func is not None:
         await func(update, context, reason=reason, forced=forced)

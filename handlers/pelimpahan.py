@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackContext
 
 from db import repos_pelimpahan as repo
 from db import repos_verification
@@ -23,8 +23,6 @@ from handlers.base import (
     lang_of,
     looks_like_new_question,
     mark,
-    register_flow,
-    register_reask,
     render,
     route_free_text,
     services,
@@ -413,11 +411,3 @@ async def _verdict(update: Update, context: CallbackContext) -> None:
     if state["answers"].get("living_cost") is None and "living_cost" in state["answers"]:
         text += "\n\n" + render(lang, "pelimpahan_note.j2", key="living_cost_unknown")
     await send(update, context, text, _after_markup(lang, result.eligible))
-
-
-def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    register_flow(FLOW, on_text)
-    register_reask(FLOW, reask)
-    app.add_handler(CommandHandler("pelimpahan", start_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{FLOW}:"))

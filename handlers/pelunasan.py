@@ -26,9 +26,6 @@ from telegram import (
 from telegram.ext import (
     Application,
     CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -39,8 +36,6 @@ from handlers.base import (
     lang_of,
     looks_like_new_question,
     mark,
-    register_flow,
-    register_reask,
     render,
     route_free_text,
     services,
@@ -65,7 +60,6 @@ from handlers.pelunasan_common import (
 )
 from handlers.pelunasan_verify import (
     check_birth_date,
-    on_contact,
     start_verification,
 )
 from knowledge.chat_words import CANCEL_WORDS
@@ -267,7 +261,7 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
         await ask_porsi(update, context)
 
 
-class _InFlow(filters.MessageFilter):
+class InFlow(filters.MessageFilter):
     """True while this chat's pelunasan flow is active (the runtime loads chat_data first), so
     /batal and contacts are ours only then and other features keep theirs."""
 
@@ -278,14 +272,3 @@ class _InFlow(filters.MessageFilter):
     def filter(self, message) -> bool:
         data = self._app.chat_data.get(message.chat.id) if message.chat else None
         return bool(data) and data.get("flow") == FLOW
-
-
-def register(app: Application) -> None:
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    in_flow = _InFlow(app)
-    app.add_handler(CommandHandler("pelunasan", pelunasan_command, filters=private))
-    app.add_handler(CommandHandler("batal", cancel_command, filters=private & in_flow))
-    app.add_handler(MessageHandler(private & filters.CONTACT & in_flow, on_contact))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^pelunasan:"))
-    register_flow(FLOW, flow_text)
-    register_reask(FLOW, reask)

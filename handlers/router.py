@@ -3,7 +3,7 @@
 Free text goes, in order, to: the active flow (a wizard waiting for an answer), the status check
 (every nomor porsi anywhere in the message: one card each; or a nearly valid one), a short reply
 for a number that is something else (a date, a phone number, a NIK: never read as a porsi), the
-FAQ matcher (`HOOKS["free_text"]`), and finally a "belum mengerti" reply with the menu and an
+FAQ matcher (`hooks.free_text`), and finally a "belum mengerti" reply with the menu and an
 offer of a human. Nothing a person sends in a private chat goes unanswered.
 """
 
@@ -12,12 +12,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackContext
 
 from handlers import status
 from handlers.base import (
-    FLOWS,
-    HOOKS,
     QUESTION_WORDS,
     active_flow,
     end_flow,
@@ -25,7 +23,6 @@ from handlers.base import (
     mark,
     parse_command,
     render,
-    set_hook,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
 from knowledge.chat_words import MENU_WORDS
@@ -56,7 +53,7 @@ async def route_text(update: Update, context: CallbackContext, *,
         return
     flow = active_flow(context) if use_flow else None
     if flow:
-        handler = FLOWS.get(flow)
+        handler = context.application.bot_data.flows.get(flow)
         if handler is not None:
             await handler(update, context)
             return
@@ -72,7 +69,7 @@ async def route_text(update: Update, context: CallbackContext, *,
     scan = scan_numbers(text)
     if scan.porsi:
         await status.lookup_many(update, context, scan.porsi)
-        hook = HOOKS.get("free_text")
+        hook = context.application.bot_data.hooks.free_text
         if hook is not None and _also_a_question(text, scan.words):
             # "brp kali porsi 1234567890 bs dilimpahkan?": the card, then the rule asked about
             await hook(update, context)
@@ -90,7 +87,7 @@ async def route_text(update: Update, context: CallbackContext, *,
     if (attempt := scan.porsi_attempt) is not None:  # "porsi saya 350941227 pak"
         await status.reply_format(update, context, attempt.text)
         return
-    hook = HOOKS.get("free_text")
+    hook = context.application.bot_data.hooks.free_text
     if hook is not None:
         await hook(update, context)
         return
@@ -182,14 +179,3 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
         return
     log.debug("unhandled callback %r", data[:64])
     await show_menu(update, context, "router_unavailable_option.j2")
-
-
-def register(app: Application) -> None:
-    # new messages in private chats only: edits are answered by the runtime's pre-filter, and
-    # group chats (the agents' helpdesk group) are not for the catch-alls
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
-    app.add_handler(MessageHandler(private & filters.COMMAND, on_command))
-    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
-    app.add_handler(CallbackQueryHandler(on_callback))
-    set_hook("route_text", route_text)  # flows hand a question back here (base.route_free_text)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackContext
 
-from handlers.base import LANGS, REASKS, active_flow, lang_of, mark, reask, render
+from handlers.base import LANGS, active_flow, lang_of, mark, reask, render
 from handlers.menu import answer_callback, keyboard, menu_markup, send, show_menu
 
 TOPIC = "menu"
@@ -50,7 +50,7 @@ async def menu_button(update: Update, context: CallbackContext) -> None:
 async def _set_lang(update: Update, context: CallbackContext, lang: str) -> None:
     context.user_data["lang"] = lang
     mark(update, context, topic=TOPIC)
-    if active_flow(context) in REASKS:
+    if active_flow(context) in context.application.bot_data.reasks:
         # Mid-wizard: the next typed answer still goes to the wizard, so say so and repeat its
         # question in the new language rather than showing a menu that hides it.
         await send(update, context, render(lang, "start_bahasa_set.j2") + "\n"
@@ -78,14 +78,3 @@ async def bahasa_button(update: Update, context: CallbackContext) -> None:
     await answer_callback(update)
     lang = (update.callback_query.data or "").rsplit(":", 1)[-1]
     await _set_lang(update, context, lang if lang in LANGS else "id")
-
-
-def register(app: Application) -> None:
-    # new messages in private chats only: edits are answered by the runtime's pre-filter
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("start", start, filters=private))
-    app.add_handler(CommandHandler(["help", "bantuan"], help_command, filters=private))
-    app.add_handler(CommandHandler("menu", menu_command, filters=private))
-    app.add_handler(CommandHandler(["bahasa", "language"], bahasa, filters=private))
-    app.add_handler(CallbackQueryHandler(menu_button, pattern=r"^menu:show$"))
-    app.add_handler(CallbackQueryHandler(bahasa_button, pattern=r"^bahasa:set:(id|en)$"))

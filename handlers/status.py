@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackContext
 
 from db import repos_verification
 from handlers.base import (
@@ -20,8 +20,6 @@ from handlers.base import (
     lang_of,
     mark,
     pelunasan_policy,
-    register_flow,
-    register_reask,
     render,
     route_free_text,
     services,
@@ -193,12 +191,3 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         # a question instead of a number: leave the flow and let the router answer it
         end_flow(context)
         await route_free_text(update, context)
-
-
-def register(app: Application) -> None:
-    # new messages in private chats only: edits are answered by the runtime's pre-filter
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("porsi", porsi_command, filters=private))
-    app.add_handler(CallbackQueryHandler(start_button, pattern=r"^status:start$"))
-    register_flow(FLOW, flow_text)
-    register_reask(FLOW, reask)

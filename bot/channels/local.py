@@ -167,7 +167,7 @@ class LocalBot:
         since = self.api.seq
         await self.app.process_update(Update.de_json(update, self.app.bot))
         replies = self.api.sent_to(self.user_id, since=since)
-        outcome = self.app.bot_data.get("outcomes", {}).pop(
+        outcome = self.app.bot_data.outcomes.pop(
             update["update_id"], {"topic": None, "score": None, "handoff": False})
         files = []
         for sent in replies:

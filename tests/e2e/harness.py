@@ -125,7 +125,7 @@ class BotHarness:
             (e.g. `mirror_gateway`); default an empty FakeGateway.
         clock: timezone-aware now() callable; default `FakeClock()` (pinned, advance by hand).
         extras: Services.extras (feature singletons).
-        handler_modules: override bot.app.HANDLER_MODULES (e.g. [] or ["tests.e2e.x"]).
+        features: only these of bot.app.FEATURES (by name), or own `register(app)` callables.
         api: a FakeBotAPI to reuse (kept across `restart()` anyway).
         rate_limiter: put PTB's AIORateLimiter in front (it retries 429s, sleeping retry_after).
         throttle: per-user burst throttling; off by default because with a pinned clock a
@@ -136,7 +136,7 @@ class BotHarness:
 
     def __init__(self, *, db_url: str | None = None, settings_overrides: dict | None = None,
                  gateway: Any = None, clock: Callable[[], datetime] | None = None,
-                 extras: dict | None = None, handler_modules: list[str] | None = None,
+                 extras: dict | None = None, features: list | None = None,
                  api: FakeBotAPI | None = None, rate_limiter: bool = False,
                  throttle: bool = False):
         self._tmp = None
@@ -149,7 +149,7 @@ class BotHarness:
         self.clock = clock if clock is not None else FakeClock()
         self._gateway_arg = gateway
         self.extras = extras if extras is not None else {}
-        self.handler_modules = handler_modules
+        self.features = features
         self.api = api or FakeBotAPI()
         self.rate_limiter = rate_limiter
         self.throttle = throttle
@@ -162,6 +162,13 @@ class BotHarness:
         self.last_user_id: int | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
+    def _features(self):
+        from bot.app import FEATURES
+
+        if self.features is None:
+            return None
+        return [FEATURES[f] if isinstance(f, str) else f for f in self.features]
+
     async def __aenter__(self) -> BotHarness:
         if self.db_url not in _MIGRATED:
             migrate.upgrade(self.db_url)
@@ -183,7 +190,7 @@ class BotHarness:
                                  clock=self.clock, extras=self.extras)
         self.app = build_application(
             self.settings, services=self.services, request=InProcessRequest(self.api),
-            clock=self.clock, handler_modules=self.handler_modules, keep_outcomes=True,
+            clock=self.clock, features=self._features(), keep_outcomes=True,
             rate_limiter=self.rate_limiter, throttle=self.throttle)
         await start_app(self.app)
 
@@ -272,7 +279,7 @@ class BotHarness:
     def outcome(self, update_id: int | None = None) -> dict:
         """handlers.base.mark() values for the last (or given) update."""
         uid = self.last_update_id if update_id is None else update_id
-        return self.app.bot_data.get("outcomes", {}).get(
+        return self.app.bot_data.outcomes.get(
             uid, {"topic": None, "score": None, "handoff": False})
 
     def chat_data(self, chat_id: int) -> dict:

@@ -9,14 +9,13 @@ from datetime import date, datetime
 import pytest
 
 from db import migrate
-from handlers.base import HOOKS
 from knowledge.records import Identity, PilgrimRecord, WaitingList
 from knowledge.values import PaymentStatus, PilgrimStatus
 
 PORSI = "1300477219"
 MENU_ID = ["Cek status porsi", "Pelunasan", "Pelimpahan", "Tanya jawab", "Hubungi petugas"]
 # Only the modules this area owns: the answers to other features' buttons are the fallbacks.
-OWN_MODULES = ["handlers.start", "handlers.status", "handlers.router"]
+OWN_FEATURES = ["start", "status", "router"]
 RELAXED = {"throttle_burst": 1000}
 
 
@@ -59,17 +58,9 @@ class Errors:
 
 
 @pytest.fixture
-def own_hooks_only(monkeypatch):
-    """HOOKS is process-wide: drop what modules registered by earlier tests installed (the FAQ
-    matcher, the helpdesk offer), so these tests see only this area's modules."""
-    for key in list(HOOKS):
-        monkeypatch.delitem(HOOKS, key)
-
-
-@pytest.fixture
-async def bot(make_harness, fake_gateway, own_hooks_only):
+async def bot(make_harness, fake_gateway):
     fake_gateway.add(pilgrim())
-    async with make_harness(settings_overrides=RELAXED, handler_modules=OWN_MODULES) as h:
+    async with make_harness(settings_overrides=RELAXED, features=OWN_FEATURES) as h:
         h.errors = Errors(h.app)
         yield h
         assert h.errors.seen == []
@@ -289,10 +280,10 @@ async def test_gateway_failure_is_a_plain_message(bot):
     assert "tidak dapat dihubungi" in r.text
 
 
-async def test_lookups_are_limited_per_hour(make_harness, fake_gateway, clock, own_hooks_only):
+async def test_lookups_are_limited_per_hour(make_harness, fake_gateway, clock):
     fake_gateway.add(pilgrim())
     async with make_harness(settings_overrides={**RELAXED, "status_lookups_per_hour": 3},
-                            handler_modules=OWN_MODULES) as h:
+                            features=OWN_FEATURES) as h:
         for _ in range(3):
             assert "Status nomor porsi" in (await h.send(111, PORSI)).text
             clock.advance(minutes=1)
@@ -371,11 +362,11 @@ async def test_the_whole_product_answers_start_and_status(make_harness, fake_gat
         assert errors.seen == []
 
 
-async def test_catch_alls_stay_quiet_in_the_agents_group(make_harness, own_hooks_only):
+async def test_catch_alls_stay_quiet_in_the_agents_group(make_harness):
     from tests.e2e.harness import AGENTS_CHAT_ID
 
     async with make_harness(settings_overrides={**RELAXED, "helpdesk_chat_id": AGENTS_CHAT_ID},
-                            handler_modules=OWN_MODULES) as h:
+                            features=OWN_FEATURES) as h:
         h.add_agent(900)
         r = await h.send(AGENTS_CHAT_ID, "halo semua", user_id=900)
         assert r == []

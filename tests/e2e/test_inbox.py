@@ -15,9 +15,10 @@ from telegram.ext import MessageHandler, filters
 from bot.inbox import CLAIM_TIMEOUT, Inbox, InboxWorker, _utcnow
 from bot.runtime import StateStore
 from bot.web import SECRET_HEADER, make_web_app
+from tests.e2e import sample_handlers
 from tests.e2e.harness import BotHarness
 
-SAMPLE = ["tests.e2e.sample_handlers"]
+SAMPLE = [sample_handlers.register]
 SECRET = "s3cret-token"
 
 
@@ -40,7 +41,7 @@ def _rows(db):
 
 @pytest.fixture
 async def web_bot(make_harness, aiohttp_client):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:
         app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=False)
         yield h, await aiohttp_client(app)
@@ -114,7 +115,7 @@ async def test_a_slow_chat_does_not_hold_up_others_and_each_chat_keeps_its_order
 
 
 async def test_a_silent_claim_is_taken_over_and_answered_once(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         await h.app.inbox.stop(1.0)  # no worker of ours for now
         update = h.api.make_message(111, None, "halo")
         store = h.app.store
@@ -137,7 +138,7 @@ async def test_a_silent_claim_is_taken_over_and_answered_once(make_harness):
 async def test_a_poison_update_is_parked_with_an_apology_and_the_chat_moves_on(
         make_harness, caplog):
     caplog.set_level(logging.INFO)
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         worker = h.app.inbox
         worker.unit_timeout_s = 0.2
         calls = {"n": 0}
@@ -167,7 +168,7 @@ def _update(h: BotHarness, raw: dict):
 
 
 async def test_a_failed_state_load_leaves_the_update_in_the_inbox(make_harness, monkeypatch):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         real = StateStore.seen_load
         calls = {"n": 0}
 
@@ -188,7 +189,7 @@ async def test_a_failed_state_load_leaves_the_update_in_the_inbox(make_harness, 
 
 
 async def test_stop_finishes_held_work_and_leaves_the_rest(make_harness):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"concurrent_updates": 2,
                                                 "shutdown_deadline_s": 5.0}) as h:
         async def slow(update, context):
@@ -228,7 +229,7 @@ async def test_two_claimers_never_share_a_chat_and_keep_its_order(any_db_url, cl
                                                                    fake_gateway):
     """Two workers' claims on one database: one head per chat at a time, oldest first."""
     async with BotHarness(db_url=any_db_url, clock=clock, gateway=fake_gateway,
-                          handler_modules=SAMPLE) as h:
+                          features=SAMPLE) as h:
         await h.app.inbox.stop(1.0)
         inbox = Inbox(h.app.store)
         rows = [(10 + i, 100 + i % 3, 100 + i % 3, "{}") for i in range(9)]

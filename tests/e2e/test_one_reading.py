@@ -9,15 +9,14 @@ from integration.demo import DEMO_PORSI, showcase_rows
 from integration.wire import record_from_wire
 from tests.e2e.test_pelimpahan import CHAT, RELAXED, answer_until_porsi
 
-MODULES = ["handlers.start", "handlers.status", "handlers.pelunasan", "handlers.pelimpahan",
-           "handlers.router"]
+FEATURES = ["start", "status", "pelunasan", "pelimpahan", "router"]
 
 
 @pytest.fixture
 async def bot(make_harness, fake_gateway):
     for row in showcase_rows():
         fake_gateway.add(record_from_wire(row))
-    async with make_harness(settings_overrides=RELAXED, handler_modules=MODULES) as h:
+    async with make_harness(settings_overrides=RELAXED, features=FEATURES) as h:
         yield h
 
 

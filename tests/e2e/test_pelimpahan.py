@@ -13,7 +13,7 @@ import pytest
 from knowledge.records import History, Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus
 
-MODULES = ["handlers.start", "handlers.status", "handlers.pelimpahan", "handlers.router"]
+FEATURES = ["start", "status", "pelimpahan", "router"]
 RELAXED = {"throttle_burst": 1000}
 CHAT = 4242
 PORSI = "0100123456"
@@ -45,7 +45,7 @@ async def bot(make_harness, fake_gateway):
         waiting=WaitingList(province="Bengkulu", regency="Kota Bengkulu"),
         history=History(transferred_in=False, related_porsi=("0100999999",)),
     ))
-    async with make_harness(settings_overrides=RELAXED, handler_modules=MODULES) as h:
+    async with make_harness(settings_overrides=RELAXED, features=FEATURES) as h:
         h.errors = Errors(h.app)
         yield h
         assert h.errors.seen == []

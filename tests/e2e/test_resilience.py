@@ -10,14 +10,15 @@ import pytest
 from bot.runtime import StateStore
 from bot.web import SECRET_HEADER, make_web_app
 from integration.safe_json import BadBody, load_object
+from tests.e2e import sample_handlers
 
-SAMPLE = ["tests.e2e.sample_handlers"]
+SAMPLE = [sample_handlers.register]
 SECRET = "s3cret-token"
 
 
 async def test_a_failed_state_load_apologises_and_the_next_update_is_answered(
         make_harness, monkeypatch, caplog):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         real = StateStore.begin
         calls = {"n": 0}
 
@@ -38,7 +39,7 @@ async def test_a_failed_state_load_apologises_and_the_next_update_is_answered(
 
 
 async def test_a_failed_state_save_is_logged_and_the_bot_keeps_answering(make_harness, caplog):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         # A lone surrogate reaches the user state; SQLite cannot encode it on save.
         r = await h.send(111, "x\ud800y")
         assert r.text == "n=1"
@@ -49,7 +50,7 @@ async def test_a_failed_state_save_is_logged_and_the_bot_keeps_answering(make_ha
 
 @pytest.mark.parametrize("user_id", [2**63, -(2**63) - 1])
 async def test_an_id_beyond_64_bits_does_not_end_the_update_task(make_harness, user_id):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         update = h.api.make_message(111, None, "halo")
         update["message"]["from"]["id"] = user_id
         await h.feed(update)  # must not raise
@@ -61,7 +62,7 @@ async def test_an_id_beyond_64_bits_does_not_end_the_update_task(make_harness, u
 
 @pytest.fixture
 async def web_bot(make_harness, aiohttp_client):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:
         app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=False)
         yield h, await aiohttp_client(app)
@@ -139,7 +140,7 @@ def test_load_object_limits():
 async def test_a_real_sqlite_lock_past_the_busy_timeout_apologises_then_recovers(make_harness):
     import sqlite3
 
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         assert (await h.send(111, "satu")).text == "n=1"
         h.app.store._raw.cursor().execute("PRAGMA busy_timeout = 200")  # 30 s in production
         path = h.db.engine.url.database

@@ -7,13 +7,14 @@ import logging
 
 import pytest
 
+from tests.e2e import sample_handlers
 from tests.e2e.harness import BotHarness
 
-SAMPLE = ["tests.e2e.sample_handlers"]
+SAMPLE = [sample_handlers.register]
 
 
 async def test_start_reply_and_button_press(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         r = await h.send(111, "/start")
         assert r.text == "Halo dari bot"
         assert r.buttons == ["Ya", "Tidak"]
@@ -23,7 +24,7 @@ async def test_start_reply_and_button_press(make_harness):
 
 
 async def test_commands_registered_in_both_languages(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         id_cmds = h.api.commands[('{"type": "default"}', "")]
         en_cmds = h.api.commands[('{"type": "default"}', "en")]
         assert {c["command"] for c in id_cmds} >= {"start", "help", "porsi"}
@@ -31,7 +32,7 @@ async def test_commands_registered_in_both_languages(make_harness):
 
 
 async def test_duplicate_update_id_answered_once(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         update = h.api.make_message(111, None, "halo")
         first = await h.feed(update)
         second = await h.feed(update)
@@ -41,7 +42,7 @@ async def test_duplicate_update_id_answered_once(make_harness):
 
 
 async def test_burst_gets_exactly_one_please_wait(make_harness, clock):
-    async with make_harness(handler_modules=SAMPLE, throttle=True,
+    async with make_harness(features=SAMPLE, throttle=True,
                             settings_overrides={"throttle_burst": 3,
                                                 "throttle_window_s": 10}) as h:
         texts = []
@@ -58,7 +59,7 @@ async def test_burst_gets_exactly_one_please_wait(make_harness, clock):
 
 
 async def test_album_counts_once_towards_the_burst(make_harness, clock):
-    async with make_harness(handler_modules=SAMPLE, throttle=True,
+    async with make_harness(features=SAMPLE, throttle=True,
                             settings_overrides={"throttle_burst": 3,
                                                 "throttle_window_s": 10}) as h:
         # the prefilter only looks at media_group_id; text keeps the sample counter simple
@@ -78,14 +79,14 @@ async def test_album_counts_once_towards_the_burst(make_harness, clock):
 
 
 async def test_throttle_off_by_default_in_harness(make_harness):
-    async with make_harness(handler_modules=SAMPLE, settings_overrides={"throttle_burst": 2}) as h:
+    async with make_harness(features=SAMPLE, settings_overrides={"throttle_burst": 2}) as h:
         for i in range(5):
             await h.send(111, str(i))
         assert h.chat_data(111)["n"] == 5
 
 
 async def test_throttle_state_survives_restart(make_harness, clock):
-    async with make_harness(handler_modules=SAMPLE, throttle=True,
+    async with make_harness(features=SAMPLE, throttle=True,
                             settings_overrides={"throttle_burst": 2}) as h:
         await h.send(111, "a")
         await h.send(111, "b")
@@ -95,7 +96,7 @@ async def test_throttle_state_survives_restart(make_harness, clock):
 
 
 async def test_input_length_cap(make_harness):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"max_input_chars": 50}) as h:
         r = await h.send(111, "x" * 51)
         assert len(r) == 1 and "50" in r.text and "51" in r.text
@@ -106,7 +107,7 @@ async def test_input_length_cap(make_harness):
 
 
 async def test_edited_message_gets_polite_answer_not_reprocessed(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         await h.send(111, "halo")
         r = await h.edit(111, "halo diedit")
         assert len(r) == 1 and "diedit" in r.text.lower() and "pesan baru" in r.text.lower()
@@ -115,7 +116,7 @@ async def test_edited_message_gets_polite_answer_not_reprocessed(make_harness):
 
 
 async def test_restart_keeps_chat_and_user_data(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         await h.send(111, "satu")
         await h.send(111, "dua")
         await h.restart()
@@ -130,9 +131,9 @@ async def test_two_applications_share_state_and_dedupe(any_db_url, clock, fake_g
 
     api = FakeBotAPI()  # one Telegram, two bot processes on one database
     a = BotHarness(db_url=any_db_url, api=api, clock=clock, gateway=fake_gateway,
-                   handler_modules=SAMPLE)
+                   features=SAMPLE)
     b = BotHarness(db_url=any_db_url, api=api, clock=clock, gateway=fake_gateway,
-                   handler_modules=SAMPLE)
+                   features=SAMPLE)
     async with a, b:
         assert (await a.send(111, "satu")).text == "n=1"
         assert (await b.send(111, "dua")).text == "n=2"
@@ -147,7 +148,7 @@ async def test_two_applications_share_state_and_dedupe(any_db_url, clock, fake_g
 
 async def test_error_handler_tells_user_and_logs_no_user_text(make_harness, caplog):
     caplog.set_level(logging.INFO)
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         r = await h.send(111, "/boom rahasia-pribadi-123")
         assert len(r) == 1 and "kesalahan" in r.text
         error_id = r.text.rsplit(" ", 1)[-1].strip()
@@ -162,7 +163,7 @@ async def test_error_handler_tells_user_and_logs_no_user_text(make_harness, capl
 async def test_non_json_state_is_not_saved_and_logged_without_values(make_harness, caplog):
     from telegram.ext import MessageHandler, filters
 
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         async def bad(update, context):
             context.chat_data["obj"] = {1, 2}  # a set is not JSON
 

@@ -8,8 +8,9 @@ import pytest
 from aiohttp import web
 
 from bot.web import SECRET_HEADER, make_web_app
+from tests.e2e import sample_handlers
 
-SAMPLE = ["tests.e2e.sample_handlers"]
+SAMPLE = [sample_handlers.register]
 SECRET = "s3cret-token"
 
 
@@ -23,7 +24,7 @@ async def _wait_for(predicate, timeout=3.0):
 
 @pytest.fixture
 async def web_bot(make_harness, aiohttp_client):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:
         app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=False)
         client = await aiohttp_client(app)
@@ -71,7 +72,7 @@ async def test_healthz_reports_db(web_bot):
 async def test_healthz_503_when_db_down(make_harness, aiohttp_client, tmp_path):
     from db.engine import Database
 
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:
         broken = Database(f"sqlite:///{tmp_path}/no/such/dir/x.sqlite3")
         broken.engine.dispose()
@@ -102,7 +103,7 @@ def test_webhook_mode_refuses_to_start_without_secret(make_harness):
 
 
 async def test_set_webhook_restricts_updates_and_sends_secret(make_harness, aiohttp_client):
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET,
                                                 "webhook_url": "https://bot.example/telegram"}
                             ) as h:
@@ -119,13 +120,13 @@ async def test_push_endpoint_only_exists_with_a_secret(make_harness, aiohttp_cli
     from integration.push import PATH, SIGNATURE_HEADER, sign
 
     body = b'{"id": "e1", "jenis": "status.diperbarui", "kd_porsi": "1234567890", "data": {}, "waktu": "2026-11-20T10:00:00Z"}'
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET}) as h:
         client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app, db=h.db,
                                                    set_webhook=False))
         resp = await client.post(PATH, data=body, headers={SIGNATURE_HEADER: sign(body, "")})
         assert resp.status == 404
-    async with make_harness(handler_modules=SAMPLE,
+    async with make_harness(features=SAMPLE,
                             settings_overrides={"webhook_secret": SECRET,
                                                 "siskohat_push_secret": "push-key"}) as h:
         client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app, db=h.db,
@@ -161,7 +162,7 @@ class CountingSiskohat:
 @pytest.fixture
 async def health_bot(make_harness, aiohttp_client):
     fake = CountingSiskohat(delay=0.2)
-    async with make_harness(handler_modules=SAMPLE, extras={"siskohat": fake},
+    async with make_harness(features=SAMPLE, extras={"siskohat": fake},
                             settings_overrides={"webhook_secret": SECRET,
                                                 "health_token": "health-t0ken"}) as h:
         client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app, db=h.db,
@@ -236,7 +237,7 @@ async def test_wrong_siskohat_key_is_reported_as_auth_error(make_harness, aiohtt
     try:
         async with SiskohatClient(base_url(runner), "wrong", retries=0,
                                   breaker_threshold=2) as sis:
-            async with make_harness(handler_modules=SAMPLE, extras={"siskohat": sis},
+            async with make_harness(features=SAMPLE, extras={"siskohat": sis},
                                     settings_overrides={"webhook_secret": SECRET}) as h:
                 client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app,
                                                            db=h.db, set_webhook=False))
