@@ -36,21 +36,15 @@ from bot.inbox import InboxQueue
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
-from handlers import (
-    akun,
-    faq,
-    helpdesk,
-    helpdesk_agents,
-    helpdesk_edits,
-    helpdesk_jobs,
-    pelimpahan,
-    pelunasan,
-    pelunasan_verify,
-    router,
-    start,
-    status,
-)
+from handlers import akun, faq, router, start, status
 from handlers.base import BotData, Services, lang_of, register_flow, render
+from handlers.helpdesk import agents as helpdesk_agents
+from handlers.helpdesk import edits as helpdesk_edits
+from handlers.helpdesk import jobs as helpdesk_jobs
+from handlers.helpdesk import person as helpdesk
+from handlers.pelimpahan import wizard as pelimpahan
+from handlers.pelunasan import verify as pelunasan_verify
+from handlers.pelunasan import wizard as pelunasan
 from integration.client import SiskohatClient
 from integration.gateway import Gateway
 

@@ -15,7 +15,7 @@ Several worker processes may share one database (PostgreSQL in production):
   the copy goes out and `mark_sent` stores the copy's id with the status in one commit (and
   clears the mark). A pending row still marked by someone else was being sent when its sender
   died (or Telegram timed out): the Bot API cannot tell whether that copy arrived, so the row
-  is sent again with a visible "may be repeated" notice (handlers/helpdesk_relay.py) - never
+  is sent again with a visible "may be repeated" notice (handlers/helpdesk/relay.py) - never
   dropped, never silently doubled.
 - ticket numbers come from a per-month counter row incremented with UPDATE ... RETURNING (the
   row lock / SQLite's write lock serialises concurrent openings; (month, seq) stays unique).

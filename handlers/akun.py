@@ -1,7 +1,7 @@
 """/akun: the porsi numbers this chat is verified for (until when), each with a remove button,
 and "Hapus data saya" (also /hapusdata): erase this person's data after an explicit yes.
 
-The verification that makes the links lives in handlers/pelunasan.py; links come from
+The verification that makes the links lives in handlers/pelunasan/wizard.py; links come from
 db/repos_verification.py, the erasure itself is db/erasure.py. Callback data:
 `akun:remove:<porsi>`, `akun:list`, `privacy:ask`, `privacy:yes`, `privacy:no`.
 """
@@ -127,7 +127,7 @@ async def _tell_agents(app: Application, before: list[repos_helpdesk.Ticket]) ->
     """The agents' side of an erasure: copies deleted, a notice in each topic that had any,
     open tickets' topics renamed and closed (through the helpdesk's own functions). Returns
     how many tickets were open."""
-    from handlers import helpdesk_relay as relay
+    from handlers.helpdesk import relay
 
     agents_chat = relay.agents_chat(app)
     db = relay.svc(app).db

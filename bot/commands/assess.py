@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands import assess_pelimpahan
-from handlers.pelimpahan_view import plain
+from handlers.pelimpahan.view import plain
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -79,7 +79,7 @@ def run_pelunasan(args) -> int:
         return _fail(f"cannot read the mirror ({type(exc).__name__}); run `hajibot db upgrade` "
                      "and `hajibot sync` first")
     assessment = assess_pelunasan(record, policy, today)
-    from handlers.pelunasan_common import render_result  # the same texts as the chat
+    from handlers.pelunasan.common import render_result  # the same texts as the chat
 
     text = plain(render_result(args.lang, assessment, record, policy, today, personal=True,
                                        porsi=parsed.porsi))

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.base import render
-from handlers.pelimpahan_view import plain, verdict_text
+from handlers.pelimpahan.view import plain, verdict_text
 from knowledge.dates import EXAMPLE_FORMATS, local_today
 from knowledge.pelimpahan import (
     CaseError,

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from db import repos_helpdesk as repo
-from handlers.helpdesk import tick
+from handlers.helpdesk.person import tick
 from knowledge.records import Identity, PilgrimRecord, WaitingList
 from knowledge.values import PilgrimStatus
 from tests.e2e.harness import AGENTS_CHAT_ID, WIB
@@ -326,7 +326,7 @@ async def test_topic_made_twice_by_two_processes_keeps_one(h):
     database keeps the first, the second deletes its own and uses the first."""
     from dataclasses import replace
 
-    from handlers.helpdesk_relay import create_topic
+    from handlers.helpdesk.relay import create_topic
 
     _, thread = await open_ticket(h)
     stale = replace(ticket_of(h), thread_id=None)  # what the slower worker had read
@@ -658,7 +658,7 @@ async def test_quick_messages_in_a_ticket_all_reach_the_agents_in_order(make_har
 
 
 async def test_a_flood_in_a_ticket_is_queued_in_order_not_dropped(make_harness, sleeper, clock):
-    from handlers.helpdesk import TICKET_BURST_FACTOR
+    from handlers.helpdesk.person import TICKET_BURST_FACTOR
 
     async with make_harness(settings_overrides=HD, extras={"helpdesk_sleep": sleeper},
                             throttle=True) as hh:
@@ -693,7 +693,7 @@ async def test_a_worker_killed_while_copying_is_taken_over_within_30_s(h, clock,
     minutes and the message then reached the topic twice, silently. Now the claim is taken
     over after CLAIM_TIMEOUT (30 s) without a heartbeat; a copy that may already exist (the
     request had gone out) is followed by a visible "may be repeated" notice."""
-    from handlers import helpdesk_relay
+    from handlers.helpdesk import relay as helpdesk_relay
 
     assert repo.CLAIM_TIMEOUT.total_seconds() <= 30
     _, thread = await open_ticket(h)
@@ -771,7 +771,7 @@ async def test_transcript_kept_only_when_agents_can_read_it(h, make_harness):
 # --- several processes on one database -------------------------------------------------------
 async def test_row_held_by_another_process_is_not_overtaken_nor_sent_twice(h, clock,
                                                                            monkeypatch):
-    from handlers import helpdesk_relay
+    from handlers.helpdesk import relay as helpdesk_relay
 
     monkeypatch.setattr(helpdesk_relay, "CLAIM_WAIT_S", 0.2)  # real seconds of polling
     _, thread = await open_ticket(h)

@@ -183,7 +183,7 @@ async def test_edit_of_a_message_still_in_the_outbox_rides_along(h, clock):
     assert r.to(PERSON).text == "✓ Perubahan dicatat; akan terkirim bersama pesannya."
     assert r.to(AGENTS_CHAT_ID) == []
     clock.advance(seconds=200)
-    from handlers.helpdesk import tick
+    from handlers.helpdesk.person import tick
 
     await tick(h.app)
     copies = h.api.sent_to(AGENTS_CHAT_ID, thread_id=thread)

@@ -9,7 +9,7 @@ from datetime import date
 import docx
 import pytest
 
-from handlers.pelimpahan_docs import (
+from handlers.pelimpahan.docs import (
     KINDS,
     LETTERS,
     Block,
@@ -18,7 +18,7 @@ from handlers.pelimpahan_docs import (
     parse_markup,
     render_document,
 )
-from handlers.pelimpahan_view import checklist_context, verdict_context
+from handlers.pelimpahan.view import checklist_context, verdict_context
 from knowledge.pelimpahan import Case, assess_pelimpahan, load_policy
 
 DRAFT = "DRAF — periksa kembali dengan format Kankemenag setempat"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from handlers.base import _env
-from handlers.pelunasan_common import kb_ids, record_values, render_result
+from handlers.pelunasan.common import kb_ids, record_values, render_result
 from knowledge.pelunasan import NEXT_STEPS, VERDICTS, WARNINGS, Window, assess_pelunasan
 from knowledge.policy_loader import load_policy
 from knowledge.records import Identity, Payoff, PilgrimRecord
@@ -73,7 +73,7 @@ def test_kb_buttons_exist_in_the_knowledge_base():
 
 
 def test_every_kb_id_offered_exists():
-    from handlers.pelunasan_common import KB_FOR
+    from handlers.pelunasan.common import KB_FOR
     from knowledge.kb_schema import default_kb
 
     kb = default_kb()
@@ -90,7 +90,7 @@ def _demo(label: str):
 
 
 def _personal(label: str, lang: str = "id") -> tuple[str, str]:
-    from handlers.pelimpahan_view import plain
+    from handlers.pelimpahan.view import plain
 
     record = _demo(label)
     a = assess_pelunasan(record, POLICY, date(2026, 11, 21))

@@ -344,7 +344,7 @@ def test_english_relation_labels_read_as_running_text(policy):
     ({"relation": "adik seibu"}, "relation"),
 ])
 def test_where_the_2025_rule_differs_both_are_said(policy, kw, what):
-    from handlers.pelimpahan_view import verdict_text
+    from handlers.pelimpahan.view import verdict_text
 
     r = assess_pelimpahan(good_case(**kw), policy)
     assert r.eligible is False  # this file's rule decides ...

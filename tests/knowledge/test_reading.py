@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.base import render
-from handlers.pelunasan_common import render_result
+from handlers.pelunasan.common import render_result
 from knowledge.pelimpahan import (
     Case,
     assess_pelimpahan,

@@ -1,5 +1,5 @@
 """Pelimpahan guide: the document checklist (kept in the database), the letter drafts and
-the summary as DOCX, after the verdict of handlers/pelimpahan.py."""
+the summary as DOCX, after the verdict of handlers/pelimpahan/wizard.py."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from handlers.base import (
     services,
 )
 from handlers.menu import keyboard, send
-from handlers.pelimpahan_docs import LETTERS, render_document
-from handlers.pelimpahan_docs import file_name as doc_file_name
-from handlers.pelimpahan_state import (
+from handlers.pelimpahan.docs import LETTERS, render_document
+from handlers.pelimpahan.docs import file_name as doc_file_name
+from handlers.pelimpahan.state import (
     FLOW,
     KEY,
     _after_markup,
@@ -31,7 +31,7 @@ from handlers.pelimpahan_state import (
     _state,
     _today,
 )
-from handlers.pelimpahan_view import (
+from handlers.pelimpahan.view import (
     checklist_context,
     fmt_date,
     items_view,
@@ -48,7 +48,7 @@ from knowledge.pelimpahan import (
     relation_label,
 )
 
-log = logging.getLogger("handlers.pelimpahan")  # the feature's logger
+log = logging.getLogger("handlers.pelimpahan.wizard")  # the feature's logger
 
 
 # --- checklist ----------------------------------------------------------------------------

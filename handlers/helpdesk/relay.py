@@ -4,7 +4,7 @@ Every relayed message is first stored as a `pending` row (db/repos_helpdesk.py),
 with `copy_message` (no "forwarded from": the agent's account stays hidden) and marked `sent`
 with the copy's id - the mapping both ways. A 429 is retried here a few times when Telegram asks
 for a short wait; anything still failing stays pending with a next attempt time and is retried by
-the repeating job (`handlers.helpdesk.tick`), never dropped. A deleted topic is recreated (new
+the repeating job (`handlers.helpdesk.person.tick`), never dropped. A deleted topic is recreated (new
 topic, context card again, resend); a closed topic is reopened.
 Several processes may share the database: a flush claims the rows it sends (`repo.claim`, a
 claim per flush run), keeps its claims alive with a heartbeat while it runs, renews the claim

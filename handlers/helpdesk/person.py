@@ -21,9 +21,9 @@ While a ticket is open (at most one per person; asking again adds to it):
 - while a bot wizard the person started is waiting for an answer (e.g. /porsi asked for the
   number), that answer goes to the wizard, not to the agents.
 At close (by the person or an agent) they rate 1-5 with buttons and may add a comment.
-The agents' side lives in handlers/helpdesk_agents.py, delivery in handlers/helpdesk_relay.py,
-edits of relayed messages in handlers/helpdesk_edits.py, opening a ticket in
-handlers/helpdesk_open.py, the repeating job in handlers/helpdesk_jobs.py.
+The agents' side lives in handlers/helpdesk/agents.py, delivery in handlers/helpdesk/relay.py,
+edits of relayed messages in handlers/helpdesk/edits.py, opening a ticket in
+handlers/helpdesk/opening.py, the repeating job in handlers/helpdesk/jobs.py.
 A repeating job (`tick`) retries the outbox and posts reminders for tickets waiting too long.
 Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cancel`,
 `helpdesk:rate:<ticket id>:<1-5>`, `helpdesk:skip:<ticket id>`.
@@ -42,8 +42,6 @@ from telegram.ext import (
 )
 
 from db import repos_helpdesk as repo
-from handlers import helpdesk_agents as agents
-from handlers import helpdesk_relay as relay
 from handlers.base import (
     active_flow,
     end_flow,
@@ -54,12 +52,13 @@ from handlers.base import (
     services,
     start_flow,
 )
-from handlers.helpdesk_agents import label
-from handlers.helpdesk_jobs import (
+from handlers.helpdesk import agents, relay
+from handlers.helpdesk.agents import label
+from handlers.helpdesk.jobs import (
     remind,  # noqa: F401 - re-exported
     tick,  # noqa: F401 - re-exported
 )
-from handlers.helpdesk_open import (
+from handlers.helpdesk.opening import (
     OFFICE_KEY,  # noqa: F401 - re-exported
     PORSI_KEY,
     RECENT_KEY,

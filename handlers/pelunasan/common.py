@@ -1,6 +1,6 @@
 """Pelunasan: what the flow's modules share: its state and small helpers, the result texts
 and buttons (also used by `hajibot assess`), asking for the porsi and the personal level
-shown to a verified chat (handlers/pelunasan.py, handlers/pelunasan_verify.py)."""
+shown to a verified chat (handlers/pelunasan/wizard.py, handlers/pelunasan/verify.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from knowledge.masking import mask_name
 from knowledge.pelunasan import Assessment, age_reference_day, assess_pelunasan
 from knowledge.records import PilgrimRecord
 
-log = logging.getLogger("handlers.pelunasan")  # the feature's logger
+log = logging.getLogger("handlers.pelunasan.wizard")  # the feature's logger
 
 FLOW = "pelunasan"
 TOPIC = "pelunasan"

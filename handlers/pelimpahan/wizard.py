@@ -29,15 +29,15 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
-from handlers.pelimpahan_checklist import (
+from handlers.pelimpahan.checklist import (
     _letters,
     _send_letters,
     _send_summary,
     _show_checklist,
     _toggle,
 )
-from handlers.pelimpahan_docs import MAX_NAME, clean_name
-from handlers.pelimpahan_state import (
+from handlers.pelimpahan.docs import MAX_NAME, clean_name
+from handlers.pelimpahan.state import (
     FLOW,
     KEY,
     NAME_STEPS,
@@ -55,7 +55,7 @@ from handlers.pelimpahan_state import (
     _step_markup,
     _today,
 )
-from handlers.pelimpahan_view import (
+from handlers.pelimpahan.view import (
     fmt_date,
     verdict_text,
 )

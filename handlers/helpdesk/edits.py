@@ -24,9 +24,8 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers import helpdesk_agents as agents
-from handlers import helpdesk_relay as relay
 from handlers.base import mark, parse_command, render
+from handlers.helpdesk import agents, relay
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import time as _time
 from telegram.ext import Application, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers import helpdesk_relay as relay
 from handlers.base import render
+from handlers.helpdesk import relay
 from knowledge.office_hours import working_seconds_between
 
 log = logging.getLogger("handlers.helpdesk")

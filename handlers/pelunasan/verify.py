@@ -1,5 +1,5 @@
 """Pelunasan: the verification steps (own Telegram contact, then the typed birth date) that
-unlock the personal level; see the flow description in handlers/pelunasan.py."""
+unlock the personal level; see the flow description in handlers/pelunasan/wizard.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import send
-from handlers.pelunasan_common import (
+from handlers.pelunasan.common import (
     FLOW,
     TOPIC,
     _ids,
@@ -41,7 +41,7 @@ from handlers.pelunasan_common import (
 from knowledge.dates import DateInputError, parse_user_date
 from knowledge.verification import LockoutRules, birth_date_matches, phones_match
 
-log = logging.getLogger("handlers.pelunasan")  # the feature's logger
+log = logging.getLogger("handlers.pelunasan.wizard")  # the feature's logger
 
 
 async def start_verification(update: Update, context: CallbackContext) -> None:

@@ -42,7 +42,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import answer_callback, offer_handoff, send
-from handlers.pelunasan_common import (
+from handlers.pelunasan.common import (
     FLOW,
     TOPIC,
     _ids,
@@ -58,7 +58,7 @@ from handlers.pelunasan_common import (
     policy_of,
     show_full,
 )
-from handlers.pelunasan_verify import (
+from handlers.pelunasan.verify import (
     check_birth_date,
     start_verification,
 )

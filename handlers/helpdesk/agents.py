@@ -20,8 +20,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers import helpdesk_relay as relay
 from handlers.base import labels, mark, parse_command, render
+from handlers.helpdesk import relay
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Pelimpahan guide: the state, the question of each step and the verdict's assessment,
-shared by handlers/pelimpahan.py (the wizard) and handlers/pelimpahan_checklist.py."""
+shared by handlers/pelimpahan/wizard.py (the wizard) and handlers/pelimpahan/checklist.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from handlers.base import (
     start_flow,
 )
 from handlers.menu import send
-from handlers.pelimpahan_docs import MAX_NAME
+from handlers.pelimpahan.docs import MAX_NAME
 from knowledge.dates import local_today
 from knowledge.pelimpahan import (
     Result,

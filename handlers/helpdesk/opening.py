@@ -1,8 +1,7 @@
 """Helpdesk hand-off, opening a ticket: the person's first message becomes a ticket.
 
-Split out of handlers/helpdesk.py (which re-exports its public names): the public status of
-the porsi the chat knows for the agents' context card, the Kankemenag office of that porsi,
-and `open_ticket` itself with what the person is told afterwards.
+The public status of the porsi the chat knows for the agents' context card, the Kankemenag
+office of that porsi, and `open_ticket` itself with what the person is told afterwards.
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers import helpdesk_agents as agents
-from handlers import helpdesk_relay as relay
 from handlers.base import end_flow, lang_of, mark, render, services
+from handlers.helpdesk import agents, relay
 from handlers.menu import send
 from knowledge.dates import local_today
 from knowledge.masking import mask_name
