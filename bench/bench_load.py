@@ -150,7 +150,7 @@ async def wait_healthy(session, worker: Worker, timeout: float = 60.0) -> None:
             async with session.get(worker.url + "/healthz") as resp:
                 if resp.status == 200:
                     return
-        except Exception:  # not listening yet
+        except Exception:  # noqa: BLE001, S110 - not listening yet
             pass
         await asyncio.sleep(0.1)
     raise RuntimeError(f"worker {worker.index} not healthy after {timeout} s")

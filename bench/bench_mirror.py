@@ -97,7 +97,7 @@ def phase_lookup(args) -> dict:
         for i in range(0, len(rowids), 500):
             chunk = rowids[i : i + 500]
             marks = ",".join(str(r) for r in chunk)
-            sql = text(f"SELECT rowid, porsi FROM mirror WHERE rowid IN ({marks})")
+            sql = text(f"SELECT rowid, porsi FROM mirror WHERE rowid IN ({marks})")  # noqa: S608 - integers read from the table
             found = {rowid: p for rowid, p in s.execute(sql)}
             porsi += [found[r] for r in chunk if r in found]
     warm, first, second = porsi[:1000], porsi[1000 : 1000 + n], porsi[1000 + n :]

@@ -57,7 +57,7 @@ except ImportError:  # (~0.3 ms a request, measured with bench/bench_load.py): r
 
 # Commands registered with Telegram (descriptions in runtime_commands.j2, per language).
 COMMANDS_TEMPLATE = "runtime_commands.j2"
-IN_PROCESS_TOKEN = "123456789:in-process-transport-not-telegram"  # never sent anywhere
+IN_PROCESS_TOKEN = "123456789:in-process-transport-not-telegram"  # noqa: S105 - not a secret  # never sent anywhere
 
 _EXIT_STACK = "_exit_stack"
 
@@ -382,5 +382,13 @@ def services_of(app: Application) -> Services:
     return app.bot_data.services
 
 
-__all__ = ["FEATURES", "build_application", "start_app", "stop_app", "open_services",
-           "services_of", "MeteredRequest", "on_error"]
+__all__ = [
+    "FEATURES",
+    "MeteredRequest",
+    "build_application",
+    "on_error",
+    "open_services",
+    "services_of",
+    "start_app",
+    "stop_app",
+]

@@ -178,7 +178,8 @@ class Inbox:
     _BLOCKER = ("NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.{col} = i.{col} "
                 "AND e.update_id <> i.update_id AND e.state <> 'parked' "
                 "AND (e.update_id < i.update_id OR (e.state = 'claimed' AND e.claimed_at >= {m})))")
-    _CLAIM = ("UPDATE update_inbox SET state = 'claimed', claimed_by = {m}, claimed_at = {m}, "
+    # placeholders and column names only: no value is ever formatted into these statements
+    _CLAIM = ("UPDATE update_inbox SET state = 'claimed', claimed_by = {m}, claimed_at = {m}, "  # noqa: S608 - see above
               "attempts = attempts + 1 WHERE update_id IN ("
               "SELECT i.update_id FROM update_inbox AS i "
               "WHERE (i.state = 'pending' OR (i.state = 'claimed' AND i.claimed_at < {m})) "
@@ -323,7 +324,7 @@ class InboxQueue(asyncio.Queue):
             try:
                 await self.sink(item)
                 return
-            except Exception as exc:  # the database: wait, keep the fetch loop waiting
+            except Exception as exc:  # noqa: BLE001 - the database: wait, keep the fetch loop waiting
                 log.error("update %s not stored (%s); retrying in %.1f s", item.update_id,
                           type(exc).__name__, delay)
                 await asyncio.sleep(delay)
@@ -402,7 +403,7 @@ class InboxWorker:
                     rows = await self.store.call(self.inbox.claim, self.owner, free,
                                                  self.claim_timeout)
                     self.db_ok, backoff = True, IDLE_POLL_S
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - the database: the claim loop backs off and tries again
                     self.db_ok = False
                     log.error("inbox claim failed: %s", type(exc).__name__)
                     await asyncio.sleep(backoff)
@@ -456,7 +457,7 @@ class InboxWorker:
             log.error("update %s still running after %.0f s (attempt %d): cancelled",
                       row.update_id, self.unit_timeout_s, row.attempts)
             await self._release(row, count_attempt=True)
-        except Exception as exc:  # past PTB's error handler: counts towards parking
+        except Exception as exc:  # noqa: BLE001 - past PTB's error handler: counts towards parking
             log.error("update %s failed (attempt %d): %s", row.update_id, row.attempts,
                       type(exc).__name__)
             await self._release(row, count_attempt=True)
@@ -465,7 +466,7 @@ class InboxWorker:
         try:
             await self.store.call(self.inbox.release, row.update_id, self.owner,
                                   count_attempt=count_attempt)
-        except Exception as exc:  # its claim goes silent and is taken over
+        except Exception as exc:  # noqa: BLE001 - its claim goes silent and is taken over
             log.warning("update %s not released: %s", row.update_id, type(exc).__name__)
         self._wake.set()  # pending again: claim it (or the chat's next) when a slot frees
 
@@ -486,7 +487,7 @@ class InboxWorker:
                 continue
             try:
                 await self.store.call(self.inbox.heartbeat, self.owner)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a missed heartbeat is retried; a silent one hands the claims over
                 log.warning("inbox heartbeat failed: %s", type(exc).__name__)
 
     def _maybe_purge(self) -> None:
@@ -500,7 +501,7 @@ class InboxWorker:
                 n = await self.store.call(self.inbox.purge_parked)
                 if n:
                     log.info("purged %d parked updates", n)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the next purge tries again
                 log.warning("parked purge failed: %s", type(exc).__name__)
 
         asyncio.get_running_loop().create_task(purge())
@@ -515,7 +516,7 @@ class InboxWorker:
                 await self._task
         held = list(self.inflight.values())
         if held:
-            done, pending = await asyncio.wait(held, timeout=deadline_s)
+            _, pending = await asyncio.wait(held, timeout=deadline_s)
             for task in pending:
                 task.cancel()
             if pending:
@@ -528,7 +529,7 @@ class InboxWorker:
                 await self._beat
         try:
             await self.store.call(self.inbox.release_all, self.owner)
-        except Exception as exc:  # the claims go silent and are taken over
+        except Exception as exc:  # noqa: BLE001 - the claims go silent and are taken over
             log.warning("claims not released at stop: %s", type(exc).__name__)
         self.local.clear()
         INFLIGHT.set(0)

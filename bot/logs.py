@@ -57,7 +57,7 @@ class PrivateFormatter(logging.Formatter):
     """Tracebacks without messages, and an exception passed as a log argument (`"...: %s",
     exc`) reduced to `describe(exc)`: both can quote what a person wrote or a record holds."""
 
-    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+    def formatException(self, ei) -> str:
         return format_exception(ei[1])
 
     def format(self, record: logging.LogRecord) -> str:

@@ -73,7 +73,7 @@ async def purge_job(context) -> None:
         return
     try:
         await asyncio.to_thread(purge, svc.db, svc.settings, svc.clock())
-    except Exception:  # noqa: BLE001 - tomorrow's run tries again
+    except Exception:
         log.exception("privacy: purge job failed")
 
 

@@ -212,7 +212,7 @@ class HajiApplication(Application):
                 fresh = not seen
             if fresh:
                 self._apply(chat_id, user_id, chat_raw, user_raw, meta_raw, counter)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - no state, no answer: the person is told, the update not lost
             self._state_failed("load", exc, update)
             if worker is not None:
                 from bot.inbox import StateUnavailable
@@ -229,7 +229,7 @@ class HajiApplication(Application):
         metrics.UPDATES.labels(update_kind(update)).inc()
         try:
             await super().process_update(update)
-        except Exception as exc:  # PTB hands handler errors to on_error; this is the rest
+        except Exception as exc:  # noqa: BLE001 - PTB hands handler errors to on_error; this is the rest
             log.error("update %s not processed: %s", uid, type(exc).__name__)
             metrics.ERRORS.inc()
         more = False
@@ -249,7 +249,7 @@ class HajiApplication(Application):
                     self._last_prune = time.monotonic()
                     if removed := await store.call(store.prune):
                         log.info("pruned %d processed update ids", removed)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the reply went out; the update is rerun or the person told
             self._state_failed("save", exc, update)
             if worker is not None:
                 # the update was answered: never run it again, even without its state
@@ -264,7 +264,7 @@ class HajiApplication(Application):
                               user_id: int | None = None) -> bool:
         try:
             return await store.call(store.finish, uid, None, None, chat_id, user_id)
-        except Exception as exc:  # left claimed: rerun after the take-over (at least once)
+        except Exception as exc:  # noqa: BLE001 - left claimed: rerun after the take-over (at least once)
             log.error("update %s not marked done: %s", uid, type(exc).__name__)
             return False
 
@@ -292,7 +292,7 @@ class HajiApplication(Application):
         lang = "en" if code.lower().startswith("en") else "id"
         try:
             await self.bot.send_message(chat.id, render(lang, template, **values))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the apology is a courtesy; nothing more can be done
             log.warning("update %s: apology not sent: %s", update.update_id,
                         type(exc).__name__)
 

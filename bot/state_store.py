@@ -260,7 +260,7 @@ def _discard(raw, invalidate: bool) -> None:
             raw.invalidate()
             return
         raw.rollback()
-    except Exception:  # the connection is going anyway
+    except Exception:  # noqa: BLE001 - the connection is going anyway
         raw.invalidate()
         return
     raw.close()

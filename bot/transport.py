@@ -505,7 +505,7 @@ class InProcessRequest(BaseRequest):
             params = request_data.parameters
             if request_data.contains_files:
                 for name, value in request_data.multipart_data.items():
-                    filename, content, mime = (tuple(value) + (None,))[:3]
+                    filename, content, mime = (*tuple(value), None)[:3]
                     if hasattr(content, "read"):
                         content = content.read()
                     files[name] = (filename or name, bytes(content), mime or "")

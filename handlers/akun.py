@@ -8,6 +8,7 @@ db/repos_verification.py, the erasure itself is db/erasure.py. Callback data:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -85,10 +86,9 @@ async def hapusdata_command(update: Update, context: CallbackContext) -> None:
 
 
 async def _drop_buttons(update: Update) -> None:
-    try:  # the confirmation is answered: its buttons go (no second "Ya, hapus")
+    # the confirmation is answered: its buttons go (no second "Ya, hapus")
+    with contextlib.suppress(TelegramError):
         await update.callback_query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
 
 
 async def _delete_copies(app: Application, agents_chat: int, ids: list[int]) -> tuple[int, int]:
@@ -171,7 +171,7 @@ async def erase(update: Update, context: CallbackContext) -> None:
     counts = erasure.erase_person(svc.db, chat_id, user_id, svc.clock(), kept_lookups=kept)
     try:
         await _tell_agents(context.application, before)
-    except Exception:  # noqa: BLE001 - the erasure is done; the notice is a courtesy
+    except Exception:
         log.exception("privacy: agents not told")
     # The rows are gone; the runtime must not write this update's state back.
     context.chat_data.clear()

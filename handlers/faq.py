@@ -133,7 +133,7 @@ def _store_gap(context: CallbackContext, kind: str, masked: str, normalized: str
         with svc.db.session() as session:
             repos_kb.record_gap(session, kind=kind, text=masked, normalized=normalized,
                                 entry_id=entry_id, score=score, at=svc.clock())
-    except Exception:  # noqa: BLE001 - feedback storage must never cost the person an answer
+    except Exception:
         log.exception("could not store a kb gap (%s)", kind)
 
 

@@ -445,24 +445,24 @@ class SiskohatClient:
     async def _download_once(self, template: str, url: str, day: date, tmp: Path) -> None:
         breaker = await self._get_breaker()
         session = self._ensure_session()
-        async with breaker:
-            async with session.get(url, headers=self._headers, timeout=self._export_timeout) as r:
-                log.info("siskohat GET %s -> %s", template, r.status)
-                if r.status == 401:
-                    self.last_auth_error_at = time.time()
-                    raise SiskohatAuthError("Siskohat rejected the API key (HTTP 401)")
-                if r.status == 404:
-                    raise SiskohatError(f"Siskohat has no export for {day.isoformat()} (HTTP 404)")
-                if r.status == 429:
-                    raise _Transient("HTTP 429", _retry_after_seconds(r.headers.get("Retry-After")))
-                if r.status >= 500:
-                    raise _Transient(f"HTTP {r.status}")
-                if r.status != 200:
-                    raise SiskohatError(f"Siskohat answered HTTP {r.status} to GET {template}")
-                ctype = r.headers.get("Content-Type", "")
-                if "json" in ctype or "html" in ctype:
-                    raise _Transient(f"export answered with {ctype}, not CSV")
-                with open(tmp, "wb") as out:
-                    async for chunk in r.content.iter_chunked(1 << 16):
-                        out.write(chunk)
-                self.last_success_at = time.time()
+        async with breaker, session.get(url, headers=self._headers,
+                                         timeout=self._export_timeout) as r:
+            log.info("siskohat GET %s -> %s", template, r.status)
+            if r.status == 401:
+                self.last_auth_error_at = time.time()
+                raise SiskohatAuthError("Siskohat rejected the API key (HTTP 401)")
+            if r.status == 404:
+                raise SiskohatError(f"Siskohat has no export for {day.isoformat()} (HTTP 404)")
+            if r.status == 429:
+                raise _Transient("HTTP 429", _retry_after_seconds(r.headers.get("Retry-After")))
+            if r.status >= 500:
+                raise _Transient(f"HTTP {r.status}")
+            if r.status != 200:
+                raise SiskohatError(f"Siskohat answered HTTP {r.status} to GET {template}")
+            ctype = r.headers.get("Content-Type", "")
+            if "json" in ctype or "html" in ctype:
+                raise _Transient(f"export answered with {ctype}, not CSV")
+            with open(tmp, "wb") as out:
+                async for chunk in r.content.iter_chunked(1 << 16):
+                    out.write(chunk)
+            self.last_success_at = time.time()

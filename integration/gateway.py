@@ -14,6 +14,7 @@ layers), parsed exactly as `mirror.get` does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class Gateway:
         if self._read_sql is None:
             mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
             self._read_sql = (
-                f"SELECT data, updated_at, fetched_at, source FROM mirror WHERE porsi = {mark}"
+                f"SELECT data, updated_at, fetched_at, source FROM mirror WHERE porsi = {mark}"  # noqa: S608 - a placeholder
             )
         # The DBAPI connection is kept between lookups (they run on the event loop, one at a
         # time, and never await in here); thrown away after any error, retried once when the
@@ -94,10 +95,8 @@ class Gateway:
                 self._raw = None
                 broken = isinstance(exc, engine.dialect.loaded_dbapi.Error) and (
                     engine.dialect.is_disconnect(exc, raw.dbapi_connection, None))
-                try:
+                with contextlib.suppress(Exception):  # it is being thrown away anyway
                     raw.invalidate()
-                except Exception:  # noqa: S110 - it is being thrown away anyway
-                    pass
                 if held and broken and attempt == 1:
                     continue
                 raise
@@ -142,7 +141,7 @@ class Gateway:
             return Lookup(porsi, entry.record, Source.STALE, entry.fetched_at)
         try:
             record = await self.client.fetch_record(porsi)
-        except Exception as exc:  # any failure of Siskohat: answer from the mirror
+        except Exception as exc:  # noqa: BLE001 - any failure of Siskohat: answer from the mirror
             log.warning("siskohat unavailable for lookup: %s", type(exc).__name__)
             if entry is None:
                 return Lookup(porsi, None, Source.STALE, None, siskohat_down=True)

@@ -31,44 +31,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models.mirror import MirrorImport, MirrorRow  # noqa: F401  (MirrorImport: re-exported)
-from integration.mirror_import import (  # moved there; re-exported from here
-    _CACHE_MAX,  # noqa: F401
-    _CSV_SPECIAL,  # noqa: F401
-    _DATE_IDX,  # noqa: F401
-    _IDX,  # noqa: F401
-    _INT_IDX,  # noqa: F401
-    _SAFE_LITERAL,  # noqa: F401
-    _UPD,  # noqa: F401
-    DATE_COLUMNS,  # noqa: F401
-    DEFAULT_CHUNK,  # noqa: F401
-    INT_COLUMNS,  # noqa: F401
-    NCOL,  # noqa: F401
-    NPACKED,  # noqa: F401
-    PACKED_COLUMNS,  # noqa: F401
-    SOURCES,  # noqa: F401
-    ExportFormatError,  # noqa: F401
-    ImportReport,  # noqa: F401
-    Malformed,  # noqa: F401
-    MirrorEntry,  # noqa: F401
-    _count,  # noqa: F401
-    _csv_record,  # noqa: F401
-    _engine_of,  # noqa: F401
-    _literal,  # noqa: F401
-    _norm_timestamp,  # noqa: F401
-    _not_utf8,  # noqa: F401
-    _preparer,  # noqa: F401
-    _record_run,  # noqa: F401
-    _sha256_in_thread,  # noqa: F401
-    _upsert_sql,  # noqa: F401
-    _why,  # noqa: F401
-    import_csv,  # noqa: F401
-    iso_utc,  # noqa: F401
-    normalise_value,  # noqa: F401
-    now_iso,  # noqa: F401
-    pack,  # noqa: F401
-    unpack,  # noqa: F401
-    wire_row_values,  # noqa: F401
+from db.models.mirror import MirrorImport, MirrorRow  # noqa: F401 - MirrorImport: the mirror's API
+from integration.mirror_import import (
+    _IDX,
+    PACKED_COLUMNS,
+    SOURCES,
+    ExportFormatError,  # noqa: F401 - part of the mirror's API (sync, CLI)
+    ImportReport,
+    Malformed,
+    MirrorEntry,
+    _preparer,
+    _record_run,
+    _why,
+    import_csv,  # noqa: F401 - part of the mirror's API (sync, CLI, channels)
+    iso_utc,
+    normalise_value,
+    now_iso,
+    pack,
+    unpack,
+    wire_row_values,
 )
 from integration.wire import (
     WireError,

@@ -197,7 +197,7 @@ def add_push_routes(
                 )
         except WireError as exc:
             return _error(400, str(exc), field=exc.field)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure: a duplicate, else 500 (retry)
             # Two deliveries of one id at the same moment: the loser hits the primary key.
             with db.session() as session:
                 if session.execute(select(table.c.id).where(table.c.id == event["id"])).first():

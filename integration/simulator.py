@@ -37,6 +37,7 @@ Memory: a CSV path is indexed, not loaded: sorted porsi numbers, file offsets an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import hashlib
 import io
@@ -55,18 +56,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from integration.sim_store import (  # moved there; re-exported from here
-    _DAY_S,  # noqa: F401
-    _EPOCH,  # noqa: F401
-    _SECOND,  # noqa: F401
-    _SORT_CHUNK,  # noqa: F401
-    EXPORT_TZ,  # noqa: F401
-    RowStore,  # noqa: F401
-    _export_day,  # noqa: F401
-    _latest_per_porsi,  # noqa: F401
-    _sort_packed,  # noqa: F401
-    _stamp,  # noqa: F401
-    load_rows,  # noqa: F401
+from integration.sim_store import (
+    EXPORT_TZ,
+    RowStore,
+    load_rows,
 )
 from integration.wire import (
     ESTIMASI_FIELDS,
@@ -245,10 +238,8 @@ async def _gate(request: web.Request, handler):
         return web.Response(status=faults.fail_status, text="scripted fault", headers=headers)
     roll = rnd.random()
     if roll < faults.timeout_rate:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(app[_CLOSING].wait(), faults.hang_s)
-        except TimeoutError:
-            pass
         raise web.HTTPGatewayTimeout()
     roll -= faults.timeout_rate
     if roll < faults.error_rate:
@@ -391,12 +382,11 @@ async def identify(url: str, key: str, timeout_s: float = 1.0) -> dict | None:
     """What `GET /siskohat/_simulator` at `url` says, or None when whatever listens there is
     not a hajibot simulator taking this key (no answer in time, 401, 404, not JSON...)."""
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as s:
-            async with s.get(url.rstrip("/") + "/siskohat/_simulator",
-                             headers={"x-key": key}) as resp:
-                if resp.status != 200:
-                    return None
-                body = await resp.json(content_type=None)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as s, \
+                s.get(url.rstrip("/") + "/siskohat/_simulator", headers={"x-key": key}) as resp:
+            if resp.status != 200:
+                return None
+            body = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError):
         return None
     if not isinstance(body, dict) or body.get("service") != SERVICE:

@@ -61,7 +61,8 @@ class DateInputError(ValueError):
     REASONS = ("unparseable", "impossible", "future")
 
     def __init__(self, reason: str, text: str = ""):
-        assert reason in self.REASONS
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown reason {reason!r}")
         self.reason = reason
         self.text = text
         super().__init__(f"{reason}: {text!r}")

@@ -167,7 +167,7 @@ def _basic_words(text: str) -> list[str]:
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
-YEAR_TOKEN = "tahunangka"  # any 4-digit year: what matters to matching is that a year was given
+YEAR_TOKEN = "tahunangka"  # noqa: S105 - a word, not a secret; any 4-digit year: what matters to matching is that a year was given
 # A month right before a year only narrows the date ("Maret 2019"): it goes with the year. Alone
 # ("bulan juni") it stays a word the knowledge base does not know.
 _MONTHS = frozenset(

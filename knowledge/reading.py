@@ -159,21 +159,21 @@ def record_estimate(record: PilgrimRecord, today: date) -> Estimate | None:
     w = record.waiting
     try:
         season_now = est.current_season(today)
-    except Exception:  # a date outside the Umm al-Qura table: no season arithmetic
+    except (ValueError, OverflowError):  # a date outside the Umm al-Qura table: no season arithmetic
         season_now = None
     if w.departure_season_hijri or w.departure_year:
         hijri, masehi = w.departure_season_hijri, w.departure_year
         if hijri and not masehi:
             try:
                 masehi = est.season_to_masehi(hijri)
-            except Exception:  # an implausible year from the back-end: show what it sent
+            except (ValueError, OverflowError):  # an implausible year from the back-end: show what it sent
                 masehi = None
         to_go = max(1, hijri - season_now + 1) if hijri and season_now else None
         return Estimate(hijri, masehi, False, to_go)
     if w.position and w.quota and w.position > 0 and w.quota > 0:
         try:
             e = est.estimate(w.position, w.quota, today)
-        except Exception:
+        except (ValueError, OverflowError):
             return None
         return Estimate(e.season_hijri, e.year_masehi, True, e.seasons_to_go)
     return None

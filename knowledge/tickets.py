@@ -133,7 +133,7 @@ def human_duration(seconds: float | None) -> str:
     """"3j 05m", "12m", "40d" for tables (Indonesian unit letters: j=jam, m=menit, d=detik)."""
     if seconds is None:
         return "-"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}d"
     minutes, _ = divmod(s, 60)

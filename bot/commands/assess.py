@@ -75,7 +75,7 @@ def run_pelunasan(args) -> int:
         return _fail(str(exc))
     try:
         record = asyncio.run(_mirror_record(settings.database_url, parsed.porsi))
-    except Exception as exc:  # a missing or unmigrated database: say so, no traceback
+    except Exception as exc:  # noqa: BLE001 - a missing or unmigrated database: say so, no traceback
         return _fail(f"cannot read the mirror ({type(exc).__name__}); run `hajibot db upgrade` "
                      "and `hajibot sync` first")
     assessment = assess_pelunasan(record, policy, today)

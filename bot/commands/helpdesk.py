@@ -63,7 +63,7 @@ def _stats(args) -> int:
               f"{'1st resp med':>12} {'p90':>8} {'resolve med':>12} {'p90':>8} {'rating':>7}")
     print(header)
     print("-" * len(header))
-    rows = [("ALL", figures["all"])] + list(figures["per_reason"].items())
+    rows = [("ALL", figures["all"]), *figures["per_reason"].items()]
     for name, f in rows:
         rating = f"{f['rating_avg']:.2f}" if f["rating_avg"] is not None else "-"
         print(f"{name:<12} {f['opened']:>6} {f['closed']:>6} {f['open']:>5} "

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import db.models  # noqa: F401  (registers every table)
+import db.models  # noqa: F401 - registers every table with the metadata
 from db.base import Base
 
 config = context.config

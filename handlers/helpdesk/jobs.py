@@ -82,7 +82,7 @@ async def job(context: CallbackContext) -> None:
     started = _time.perf_counter()
     try:
         counts = await tick(context.application)
-    except Exception:  # noqa: BLE001 - the next run tries again
+    except Exception:
         log.exception("helpdesk job failed")
         return
     if any(counts.values()):

@@ -31,6 +31,7 @@ Callback data: `helpdesk:start[:reason]`, `helpdesk:reason:<r>`, `helpdesk:cance
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -434,10 +435,9 @@ async def rate(update: Update, context: CallbackContext, ticket_id: int, stars: 
     if ticket is None:
         await send(update, context, render(lang, "helpdesk_rating_gone.j2"))
         return
-    try:  # the stars go away so the rating is not given twice by accident
+    # the stars go away so the rating is not given twice by accident
+    with contextlib.suppress(TelegramError):
         await update.callback_query.edit_message_reply_markup(None)
-    except TelegramError:
-        pass
     await relay.post(context.application, ticket,
                      render("id", "helpdesk_agent.j2", key="rating", stars=stars))
     start_flow(context, FLOW, step="comment", ticket=ticket_id)

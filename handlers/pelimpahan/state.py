@@ -72,7 +72,7 @@ def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
 
 def _nav(lang: str, back: bool = True) -> list[InlineKeyboardButton]:
     row = [_button(lang, "back", "back")] if back else []
-    return row + [_button(lang, "cancel", "cancel")]
+    return [*row, _button(lang, "cancel", "cancel")]
 
 
 def _step_markup(step: str, lang: str, policy: dict, first: bool) -> InlineKeyboardMarkup:

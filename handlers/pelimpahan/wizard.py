@@ -207,7 +207,7 @@ async def on_text(update: Update, context: CallbackContext) -> None:
 def _valid_name(text: str) -> bool:
     # a name too long is refused with a note, not silently cut (it goes into legal letters)
     name = clean_name(text)
-    return (2 <= len(name) and len(" ".join(text.split())) <= MAX_NAME
+    return (len(name) >= 2 and len(" ".join(text.split())) <= MAX_NAME
             and any(ch.isalpha() for ch in name))
 
 

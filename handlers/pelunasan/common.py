@@ -205,7 +205,7 @@ def _kb_titles(lang: str) -> dict[str, str]:
     try:
         from knowledge.kb_schema import default_kb
         kb = default_kb()
-    except Exception:  # the KB is optional here: without it we offer only a human
+    except Exception:  # noqa: BLE001 - the KB is optional here: without it we offer only a human
         log.warning("knowledge base not available for pelunasan buttons")
         return {}
     return {e.id: (e.question.en if lang == "en" and e.question.en else e.question.id)

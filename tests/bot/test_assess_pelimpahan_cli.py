@@ -143,7 +143,7 @@ def test_an_ambiguous_relation_gives_eligible_null_and_the_question(capsys, rela
 
 
 def test_sibling_question_matches_the_issue(capsys):
-    code, out, _ = run(["--json", json.dumps(dict(GOOD, relation="saudara")), "--no-mirror"],
+    _code, out, _ = run(["--json", json.dumps(dict(GOOD, relation="saudara")), "--no-mirror"],
                        capsys)
     question = json.loads(out)["questions"][0]
     assert {k: question[k] for k in ("field", "code", "text")} == {

@@ -34,7 +34,7 @@ async def api_bot():
 def test_html_to_plain_strips_and_validates():
     assert html_to_plain("<b>Halo</b> &amp; <i>x</i> &lt;3") == "Halo & x <3"
     for bad in ("a <br> b", "<b>open", "1 < 2", "<b><i>x</b></i>"):
-        with pytest.raises(Exception, match="(?i)can't parse entities"):
+        with pytest.raises(Exception, match=r"(?i)can't parse entities"):
             html_to_plain(bad)
 
 
@@ -50,25 +50,25 @@ async def test_send_message_records_plain_text_and_buttons(api_bot):
     assert api.calls("sendMessage", chat_id=111)[-1].params["reply_markup"]["inline_keyboard"]
     edited = await bot.edit_message_text("Baru", chat_id=111, message_id=msg.message_id)
     assert edited.text == "Baru"
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_text("Baru", chat_id=111, message_id=msg.message_id)
 
 
 async def test_telegram_like_errors(api_bot):
     api, bot = api_bot
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(999, "x")
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(111, "a<br>b", parse_mode=ParseMode.HTML)
-    with pytest.raises(BadRequest, match="(?i)too long"):
+    with pytest.raises(BadRequest, match=r"(?i)too long"):
         await bot.send_message(111, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(111, "x", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("a", callback_data="x" * 65)]]))
-    with pytest.raises(BadRequest, match="(?i)not implemented by the fake"):
+    with pytest.raises(BadRequest, match=r"(?i)not implemented by the fake"):
         await bot.do_api_request("sendDice", api_kwargs={"chat_id": 111})
     api.block(111)
-    with pytest.raises(Forbidden, match="(?i)blocked"):
+    with pytest.raises(Forbidden, match=r"(?i)blocked"):
         await bot.send_message(111, "x")
 
 
@@ -83,7 +83,7 @@ async def test_injected_failures(api_bot):
     await bot.send_message(111, "now ok")
     api.fail_next("sendMessage", description="Bad Request: boom", chat_id=GROUP)
     await bot.send_message(111, "other chat unaffected")
-    with pytest.raises(BadRequest, match="(?i)boom"):
+    with pytest.raises(BadRequest, match=r"(?i)boom"):
         await bot.send_message(GROUP, "x")
     assert len(api.calls("sendMessage", ok=False)) == 3
 
@@ -108,13 +108,13 @@ async def test_forum_topics_copy_and_deleted_thread(api_bot):
     assert api.message(GROUP, copied.message_id)["is_topic_message"]
     await bot.edit_forum_topic(GROUP, thread, name="HD-2411-0001 diambil")
     await bot.close_forum_topic(GROUP, thread)
-    with pytest.raises(BadRequest, match="(?i)TOPIC_NOT_MODIFIED"):
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NOT_MODIFIED"):
         await bot.close_forum_topic(GROUP, thread)
     await bot.reopen_forum_topic(GROUP, thread)
     api.delete_topic(GROUP, thread)
-    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
         await bot.send_message(GROUP, "x", message_thread_id=thread)
-    with pytest.raises(BadRequest, match="(?i)message to copy not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
         await bot.copy_message(GROUP, 111, 9999)
 
 

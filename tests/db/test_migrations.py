@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-import db.models  # noqa: F401
+import db.models  # noqa: F401 - registers every table with the metadata
 from db import migrate
 from db.base import Base
 
@@ -18,7 +20,7 @@ def _revisions():
 def test_revisions_form_one_line():
     revs = _revisions()
     assert revs[0].down_revision is None
-    for prev, rev in zip(revs, revs[1:], strict=False):
+    for prev, rev in itertools.pairwise(revs):
         assert rev.down_revision == prev.revision
 
 

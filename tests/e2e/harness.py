@@ -292,5 +292,13 @@ class BotHarness:
         return self.api.sent_to(chat_id, **kw)
 
 
-__all__ = ["AGENTS_CHAT_ID", "BotHarness", "FakeClock", "FakeGateway", "Replies", "mirror_gateway",
-           "FakeBotAPI", "Sent"]
+__all__ = [
+    "AGENTS_CHAT_ID",
+    "BotHarness",
+    "FakeBotAPI",
+    "FakeClock",
+    "FakeGateway",
+    "Replies",
+    "Sent",
+    "mirror_gateway",
+]

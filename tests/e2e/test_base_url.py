@@ -122,7 +122,7 @@ async def test_http_adapter_rejects_other_tokens_and_takes_multipart():
                                           caption="<b>Surat</b>", parse_mode="HTML",
                                           reply_markup=markup, disable_notification=True)
             assert doc.document.file_name == "surat.docx" and doc.caption == "Surat"
-            with pytest.raises(Exception, match="(?i)can't parse entities"):
+            with pytest.raises(Exception, match=r"(?i)can't parse entities"):
                 await bot.send_message(USER, "a <br> b", parse_mode="HTML")
     finally:
         await runner.cleanup()

@@ -31,7 +31,7 @@ async def test_unhelpful_answer_offers_a_human_and_is_stored_masked(harness):
     assert r.text  # something was said (the handoff offer)
     gaps = _gaps(harness)
     assert [g[0] for g in gaps] == ["unhelpful"]
-    kind, text, entry_id = gaps[0]
+    _kind, text, entry_id = gaps[0]
     assert entry_id == "pelimpahan-sekali"
     assert "Budi" not in text and "1234567890" not in text and "##########" in text
 

@@ -141,7 +141,7 @@ async def test_relay_both_ways_text_and_photo_without_revealing_the_agent(h):
 
 
 async def test_commands_still_reach_the_bot_during_a_ticket(h):
-    _, thread = await open_ticket(h)
+    _, _thread = await open_ticket(h)
     r = await h.send(PERSON, "/help")
     assert "/petugas" in r.text and not r.to(AGENTS_CHAT_ID)
     r = await h.send(PERSON, "/start")

@@ -84,7 +84,7 @@ async def test_copy_that_cannot_be_edited_gets_a_correction_message(h):
 
 
 async def test_person_told_when_the_edit_cannot_reach_the_agents(h):
-    _, thread = await open_ticket(h)
+    _, _thread = await open_ticket(h)
     await h.send(PERSON, "nama saya Siti")
     h.api.fail_next("editMessageText", description="Bad Request: message can't be edited")
     h.api.fail_next("sendMessage", description="Bad Request: not enough rights",
@@ -119,7 +119,7 @@ async def test_edit_of_a_note_stays_internal(h):
 
 async def test_edit_of_a_message_before_the_ticket_gets_the_usual_answer(h):
     await h.send(PERSON, "halo")
-    _, thread = await open_ticket(h)
+    _, _thread = await open_ticket(h)
     first = min(mid for (cid, mid), m in h.api.messages.items()
                 if cid == PERSON and m.get("from", {}).get("id") == PERSON)
     r = await h.edit(PERSON, "halo lagi", message_id=first)
@@ -128,7 +128,7 @@ async def test_edit_of_a_message_before_the_ticket_gets_the_usual_answer(h):
 
 
 async def test_edit_after_close_gets_the_usual_answer(h):
-    _, thread = await open_ticket(h)
+    _, _thread = await open_ticket(h)
     await h.send(PERSON, "/selesai")
     r = await h.edit(PERSON, "Mau tanya pelunasan saya, ralat", message_id=_first_in(h))
     assert "pesan baru" in r.to(PERSON).text.lower()

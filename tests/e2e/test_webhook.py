@@ -62,7 +62,7 @@ async def test_garbage_body_is_400(web_bot):
 
 
 async def test_healthz_reports_db(web_bot):
-    h, client = web_bot
+    _h, client = web_bot
     resp = await client.get("/healthz")
     assert resp.status == 200
     body = await resp.json()
@@ -236,19 +236,19 @@ async def test_wrong_siskohat_key_is_reported_as_auth_error(make_harness, aiohtt
     runner = await serve(write_csv(tmp_path / "export.csv"), port=0, key="right")
     try:
         async with SiskohatClient(base_url(runner), "wrong", retries=0,
-                                  breaker_threshold=2) as sis:
-            async with make_harness(features=SAMPLE, extras={"siskohat": sis},
-                                    settings_overrides={"webhook_secret": SECRET}) as h:
-                client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app,
-                                                           db=h.db, set_webhook=False))
-                before = await (await client.get("/healthz")).json()
-                assert before["siskohat"] == "unknown" and runner.app[STATS]["total"] == 0
-                for _ in range(3):
-                    resp = await client.get("/healthz/deep")
-                    body = await resp.json()
-                    assert resp.status == 503 and body["siskohat_check"] == "auth_error"
-                body = await (await client.get("/healthz")).json()
-                assert body["siskohat"] == "auth_error" and body["breaker"] == "closed"
-                assert runner.app[STATS]["total"] == 3  # one request per deep check, none else
+                                  breaker_threshold=2) as sis, \
+                make_harness(features=SAMPLE, extras={"siskohat": sis},
+                             settings_overrides={"webhook_secret": SECRET}) as h:
+            client = await aiohttp_client(make_web_app(h.settings, ptb_app=h.app,
+                                                       db=h.db, set_webhook=False))
+            before = await (await client.get("/healthz")).json()
+            assert before["siskohat"] == "unknown" and runner.app[STATS]["total"] == 0
+            for _ in range(3):
+                resp = await client.get("/healthz/deep")
+                body = await resp.json()
+                assert resp.status == 503 and body["siskohat_check"] == "auth_error"
+            body = await (await client.get("/healthz")).json()
+            assert body["siskohat"] == "auth_error" and body["breaker"] == "closed"
+            assert runner.app[STATS]["total"] == 3  # one request per deep check, none else
     finally:
         await runner.cleanup()

@@ -270,9 +270,9 @@ async def test_serve_on_port_zero(csv_path):
     try:
         url = base_url(runner)
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
-        async with aiohttp.ClientSession() as s:
-            async with s.get(f"{url}/siskohat/jemaah/3500000002", headers=H) as resp:
-                body = await resp.json()
+        async with aiohttp.ClientSession() as s, \
+                s.get(f"{url}/siskohat/jemaah/3500000002", headers=H) as resp:
+            body = await resp.json()
         assert body["Data"][0]["status_jemaah"] == "WAFAT"
     finally:
         await runner.cleanup()

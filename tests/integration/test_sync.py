@@ -42,7 +42,7 @@ def _get(db, porsi):
 
 
 async def test_feed_pages_into_the_mirror(db, sim):
-    runner, rows = sim
+    runner, _rows = sim
     async with _client(runner) as client:
         rep = await sync.sync_since(
             db, client, datetime(2024, 3, 1, 0, 10, tzinfo=UTC), page_size=4
@@ -78,7 +78,7 @@ async def test_feed_outage_raises_for_the_caller(db, sim):
 
 
 async def test_sync_date_downloads_then_imports(db, sim, tmp_path):
-    runner, rows = sim
+    runner, _rows = sim
     async with _client(runner) as client:
         rep = await sync.sync_date(db, client, date(2024, 3, 1), var_dir=tmp_path)
     assert rep.inserted == 25

@@ -44,7 +44,7 @@ def test_export_columns_follow_the_contract_order():
         "pernah_haji,tahun_haji_terakhir,asal_pelimpahan,porsi_terkait,kategori_prioritas,"
         "embarkasi,biaya_bipih,setoran_awal,nilai_manfaat,jumlah_pelunasan,updated_at"
     )
-    assert EXPORT_COLUMNS == tuple(contract.split(","))
+    assert tuple(contract.split(",")) == EXPORT_COLUMNS
     assert len(EXPORT_COLUMNS) == 37
 
 

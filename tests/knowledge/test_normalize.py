@@ -55,7 +55,7 @@ def test_min_is_minimal_before_a_number_and_dropped_as_a_vocative():
 
 
 def test_years_become_one_token():
-    assert normalize_words("wafat 2015") == normalize_words("wafat 2021")[:1] + ["tahunangka"]
+    assert normalize_words("wafat 2015") == [*normalize_words("wafat 2021")[:1], "tahunangka"]
 
 
 def test_typos_are_corrected_against_the_vocabulary_only():
@@ -83,7 +83,7 @@ def test_mask_personal_hides_digits_and_names():
 def test_real_words_are_not_corrected_into_kb_words():
     # kesempatan is not a typo of kesehatan, malam not of macam, bukan not of buka
     vocab = Vocabulary(["kesehatan", "macam", "buka", "syarat"])
-    words, content, covered = correct_words(["kesempatan", "malam", "bukan", "syrat"], vocab)
+    words, _content, covered = correct_words(["kesempatan", "malam", "bukan", "syrat"], vocab)
     assert words == ["kesempatan", "malam", "bukan", "syarat"]
     assert covered == 1  # only the typo counts as known to the knowledge base
 

@@ -46,16 +46,16 @@ def _record(status=PilgrimStatus.AKTIF, season=SEASON, tahap=Tahap.I, reserve=Fa
 
 records = st.builds(
     _record,
-    status=st.sampled_from(list(PilgrimStatus) + [None]),
+    status=st.sampled_from([*list(PilgrimStatus), None]),
     season=st.sampled_from([SEASON, SEASON + 1, SEASON - 1, None]),
     tahap=st.sampled_from([Tahap.I, Tahap.II, None]),
     reserve=st.booleans(),
-    payment=st.sampled_from(list(PaymentStatus) + [None]),
+    payment=st.sampled_from([*list(PaymentStatus), None]),
     transferred=st.sampled_from([True, False, None]),
     position=st.integers(min_value=0, max_value=2_000_000),
     quota=st.integers(min_value=0, max_value=50_000),
-    istithaah=st.sampled_from(list(Istithaah) + [None]),
-    priority=st.sampled_from(list(Priority) + [None]),
+    istithaah=st.sampled_from([*list(Istithaah), None]),
+    priority=st.sampled_from([*list(Priority), None]),
 )
 days = st.dates(min_value=date(2026, 10, 1), max_value=date(2027, 7, 1))
 
