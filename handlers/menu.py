@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
@@ -49,7 +48,7 @@ async def send(update: Update, context: CallbackContext, text: str,
     if chat is None:  # e.g. a button under an inline-mode message: nowhere to write
         return
     await context.bot.send_message(
-        chat_id=chat.id, text=text, parse_mode=ParseMode.HTML, reply_markup=markup
+        chat_id=chat.id, text=text, reply_markup=markup
     )
 
 

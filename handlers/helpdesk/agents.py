@@ -15,7 +15,6 @@ import logging
 import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
@@ -136,7 +135,7 @@ async def on_group_message(update: Update, context: CallbackContext) -> None:
 async def _reply(context: CallbackContext, thread: int | None, text: str) -> None:
     try:
         await context.bot.send_message(relay.agents_chat(context.application), text,
-                                       message_thread_id=thread, parse_mode=ParseMode.HTML)
+                                       message_thread_id=thread)
     except TelegramError as exc:
         log.warning("helpdesk: reply in the agents' group failed: %s", exc)
 

@@ -31,7 +31,6 @@ from typing import Any
 
 from telegram import Message as TgMessage
 from telegram import ReplyParameters
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -150,8 +149,7 @@ async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool
     try:
         text = card_text(app, ticket, recreated=recreated)
         card = await app.bot.send_message(agents_chat(app), text,
-                                          message_thread_id=ticket.thread_id,
-                                          parse_mode=ParseMode.HTML)
+                                          message_thread_id=ticket.thread_id)
     except TelegramError as exc:  # the card is context, not the person's message: go on
         log.warning("helpdesk %s: context card not posted: %s", ticket.code, exc)
         return ticket
@@ -194,7 +192,7 @@ async def post(app: Application, ticket: repo.Ticket, text: str, *, markup=None
         try:
             if ticket.thread_id is None:
                 ticket = await create_topic(app, ticket)
-            msg = await app.bot.send_message(agents_chat(app), text, parse_mode=ParseMode.HTML,
+            msg = await app.bot.send_message(agents_chat(app), text,
                                              message_thread_id=ticket.thread_id,
                                              reply_markup=markup)
             return ticket, msg
@@ -359,12 +357,12 @@ async def _say_maybe_repeated(app: Application, ticket: repo.Ticket, row: repo.M
             await app.bot.send_message(agents_chat(app),
                                        render("id", "helpdesk_agent.j2", key="maybe_repeated"),
                                        message_thread_id=ticket.thread_id,
-                                       reply_parameters=reply, parse_mode=ParseMode.HTML)
+                                       reply_parameters=reply)
         else:
             await app.bot.send_message(ticket.chat_id,
                                        render(ticket.lang, "helpdesk_edit.j2",
                                               key="maybe_repeated"),
-                                       reply_parameters=reply, parse_mode=ParseMode.HTML,
+                                       reply_parameters=reply,
                                        disable_notification=True)
     except TelegramError as exc:
         log.warning("helpdesk %s: repeat notice not sent: %s", ticket.code, exc)
@@ -469,12 +467,12 @@ async def _flush(app: Application, ticket_id: int, *, inline: bool, owner: str) 
 async def tell_person(app: Application, ticket: repo.Ticket, text: str, *, markup=None
                       ) -> TgMessage | None:
     try:
-        return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
+        return await app.bot.send_message(ticket.chat_id, text,
                                           reply_markup=markup)
     except RetryAfter as exc:
         await sleep(app, min(retry_after_s(exc), MAX_INLINE_WAIT_S))
         try:
-            return await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML,
+            return await app.bot.send_message(ticket.chat_id, text,
                                               reply_markup=markup)
         except TelegramError as again:
             log.warning("helpdesk %s: person not told: %s", ticket.code, again)
