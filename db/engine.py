@@ -6,8 +6,7 @@ commits once at the end (or rolls back on error).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -51,17 +50,9 @@ class Database:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        s = self._sessions()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
+    def session(self) -> AbstractContextManager[Session]:
+        """The unit of work: commits when the block ends, rolls back on any exception, closes."""
+        return self._sessions.begin()
 
     def dispose(self) -> None:
         self.engine.dispose()
