@@ -18,8 +18,8 @@ from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    BaseRateLimiter,
     CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
@@ -33,6 +33,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot import metrics
 from bot.inbox import InboxQueue
+from bot.limiter import TelegramLimiter
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
@@ -305,7 +306,7 @@ def register_handlers(app: Application, features: Iterable[Feature] | None = Non
 def build_application(settings: Settings, *, services: Services | None = None,
                       request: BaseRequest | None = None,
                       clock: Callable[[], datetime] | None = None,
-                      rate_limiter: bool | None = None,
+                      rate_limiter: bool | BaseRateLimiter | None = None,
                       features: Iterable[Feature] | None = None,
                       keep_outcomes: bool = False, throttle: bool = True) -> HajiApplication:
     """Assemble the Application.
@@ -314,8 +315,9 @@ def build_application(settings: Settings, *, services: Services | None = None,
       HTTPS to Telegram; then no token is needed.
     - `services`: ready shared clients (tests); otherwise post_init opens them from settings
       and post_shutdown closes them.
-    - `rate_limiter`: AIORateLimiter on/off; default on for real Telegram, off in-process
-      (it only adds latency when nothing is rate limited).
+    - `rate_limiter`: the pacing and one retry layer for 429s (`bot.limiter.TelegramLimiter`)
+      on/off, or an instance (tests: with a fake sleep); default on for real Telegram, off
+      in-process (it only adds latency when nothing is rate limited).
     - `features`: register only these (tests: a part of FEATURES, or a tiny handler).
     - `throttle`: per-user burst throttling (off for the local console/ask channels, where a
       script sends lines as fast as it can and nobody floods anyone).
@@ -345,9 +347,11 @@ def build_application(settings: Settings, *, services: Services | None = None,
         builder = builder.base_url(base)
         if base.rstrip("/").endswith("/bot"):
             builder = builder.base_file_url(base.rstrip("/")[: -len("bot")] + "file/bot")
-    if rate_limiter if rate_limiter is not None else (request is None
-                                                      and settings.telegram_rate_limit):
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if isinstance(rate_limiter, BaseRateLimiter):
+        builder = builder.rate_limiter(rate_limiter)
+    elif rate_limiter if rate_limiter is not None else (request is None
+                                                        and settings.telegram_rate_limit):
+        builder = builder.rate_limiter(TelegramLimiter())
     app: HajiApplication = builder.build()  # type: ignore[assignment]
     app.keep_outcomes = keep_outcomes
     data: BotData = app.bot_data

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # a worker's claim on an inbox update not refreshed for this long (it heartbeats every
     # sixth of it, at most every 5 s) means the worker died: another one takes the update over
     inbox_claim_timeout_s: float = Field(default=30.0, gt=0)
-    # PTB's AIORateLimiter in front of Telegram (Telegram's own flood limits); off only for a
+    # pacing and the one retry layer for 429s (bot/limiter.py) in front of Telegram; off only for a
     # local test Bot API (bench/bench_load.py)
     telegram_rate_limit: bool = True
     # GET /healthz/deep (one Siskohat ping) from elsewhere than loopback: Bearer this token

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,10 +26,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from telegram.warnings import PTBDeprecationWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import SecretStr
     from telegram import Update
+    from telegram.error import RetryAfter
     from telegram.ext import Application, CallbackContext
 
     from db.engine import Database
@@ -363,3 +366,11 @@ def pelunasan_policy(context: CallbackContext) -> dict:
 
         policy = svc.extras["pelunasan_policy"] = load_policy("pelunasan")
     return policy
+
+
+def retry_after_s(exc: RetryAfter) -> float:
+    """The seconds Telegram asked to wait (an int or a timedelta, by PTB version)."""
+    with warnings.catch_warnings():  # PTB 22.2+ warns that it will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

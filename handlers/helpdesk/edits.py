@@ -20,7 +20,7 @@ import logging
 
 from telegram import Message as TgMessage
 from telegram import Update
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
@@ -65,24 +65,15 @@ async def _carry(context: CallbackContext, ticket: repo.Ticket, row: repo.Messag
         target_chat, target_id = relay.agents_chat(app), row.topic_message_id
     else:
         target_chat, target_id = ticket.chat_id, row.person_message_id
-    for attempt in range(1, relay.MAX_INLINE_ATTEMPTS + 1):
-        try:
-            await _edit_copy(context, target_chat, target_id, msg)
-            return "sent", None
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return "sent", None  # the copy already says this (the edit changed nothing visible)
-            log.info("helpdesk %s: copy %s not edited: %s", ticket.code, row.id, exc)
-            break
-        except RetryAfter as exc:
-            wait = relay.retry_after_s(exc)
-            if attempt < relay.MAX_INLINE_ATTEMPTS and wait <= relay.MAX_INLINE_WAIT_S:
-                await relay.sleep(app, wait)
-                continue
-            break
-        except TelegramError as exc:
-            log.warning("helpdesk %s: copy %s not edited: %s", ticket.code, row.id, exc)
-            break
+    try:  # (a short 429 was retried by the rate limiter; anything else: a notice instead)
+        await _edit_copy(context, target_chat, target_id, msg)
+        return "sent", None
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return "sent", None  # the copy already says this (the edit changed nothing visible)
+        log.info("helpdesk %s: copy %s not edited: %s", ticket.code, row.id, exc)
+    except TelegramError as exc:
+        log.warning("helpdesk %s: copy %s not edited: %s", ticket.code, row.id, exc)
     text = relay.message_text(msg) or ""
     if row.direction == "in":
         _, sent = await relay.post(app, ticket, render("id", "helpdesk_agent.j2", key="edited",

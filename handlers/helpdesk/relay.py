@@ -24,10 +24,8 @@ import logging
 import os
 import socket
 import uuid
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from telegram import Message as TgMessage
 from telegram import ReplyParameters
@@ -40,16 +38,14 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application
-from telegram.warnings import PTBDeprecationWarning
 
 from db import repos_helpdesk as repo
-from handlers.base import Services, render
+from handlers.base import Services, render, retry_after_s
 from knowledge.office_hours import OfficeHours
 
 log = logging.getLogger(__name__)
 
 MAX_INLINE_ATTEMPTS = 3  # tries while the person (or agent) waits for the handler
-MAX_INLINE_WAIT_S = 5.0  # longer retry_after -> leave it to the job instead of blocking
 MAX_ATTEMPTS = 10  # then the row is failed and the sender is told
 BACKOFF_S = 30.0
 MAX_BACKOFF_S = 1800.0
@@ -95,13 +91,6 @@ def message_kind(msg: TgMessage) -> str:
 
 def message_text(msg: TgMessage) -> str | None:
     return msg.text or msg.caption or None
-
-
-def retry_after_s(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22.2+ warns that it will become a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def _backoff(attempts: int) -> float:
@@ -206,23 +195,10 @@ async def post(app: Application, ticket: repo.Ticket, text: str, *, markup=None
                 continue
             log.warning("helpdesk %s: notice not posted: %s", ticket.code, exc)
             return ticket, None
-        except RetryAfter as exc:
-            wait = retry_after_s(exc)
-            if attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
-                await sleep(app, wait)
-                continue
-            log.warning("helpdesk %s: notice not posted (429)", ticket.code)
-            return ticket, None
         except TelegramError as exc:
             log.warning("helpdesk %s: notice not posted: %s", ticket.code, exc)
             return ticket, None
     return ticket, None
-
-
-async def sleep(app: Application, seconds: float) -> None:
-    """Wait as Telegram asked (tests inject a fake sleep through Services.extras)."""
-    func = svc(app).extras.get("helpdesk_sleep") or asyncio.sleep
-    await func(seconds)
 
 
 # --- the outbox --------------------------------------------------------------------------------
@@ -254,7 +230,7 @@ def _owner() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, inline: bool,
+async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *,
                   owner: str) -> tuple[str, repo.Ticket]:
     """Try to send one outbox row claimed by `owner`:
     ("sent" | "pending" | "failed" | "lost", ticket); "lost": the claim was taken over (or the
@@ -298,11 +274,8 @@ async def deliver(app: Application, ticket: repo.Ticket, row: repo.Message, *, i
         doubt = doubt or start.maybe_sent
         try:
             target = await _copy(app, ticket, row)
-        except RetryAfter as exc:
+        except RetryAfter as exc:  # a long wait (short ones the rate limiter retried): later
             wait = retry_after_s(exc)
-            if inline and attempt < MAX_INLINE_ATTEMPTS and wait <= MAX_INLINE_WAIT_S:
-                await sleep(app, wait)
-                continue
             error = exc.message  # Telegram's words: "Flood control exceeded. Retry in 3 seconds"
             retry_at = now(app) + timedelta(seconds=max(wait, 1.0))
         except BadRequest as exc:
@@ -437,7 +410,7 @@ async def _flush(app: Application, ticket_id: int, *, inline: bool, owner: str) 
                 continue
             if row.direction == "in" and ticket.topic_closed and ticket.is_open:
                 ticket = await set_topic_closed(app, ticket, False)  # the person writes: reopen
-            result, ticket = await deliver(app, ticket, row, inline=inline, owner=owner)
+            result, ticket = await deliver(app, ticket, row, owner=owner)
             if result == "sent":
                 out.sent.append(row.id)
                 continue
@@ -467,15 +440,7 @@ async def _flush(app: Application, ticket_id: int, *, inline: bool, owner: str) 
 async def tell_person(app: Application, ticket: repo.Ticket, text: str, *, markup=None
                       ) -> TgMessage | None:
     try:
-        return await app.bot.send_message(ticket.chat_id, text,
-                                          reply_markup=markup)
-    except RetryAfter as exc:
-        await sleep(app, min(retry_after_s(exc), MAX_INLINE_WAIT_S))
-        try:
-            return await app.bot.send_message(ticket.chat_id, text,
-                                              reply_markup=markup)
-        except TelegramError as again:
-            log.warning("helpdesk %s: person not told: %s", ticket.code, again)
+        return await app.bot.send_message(ticket.chat_id, text, reply_markup=markup)
     except TelegramError as exc:
         log.warning("helpdesk %s: person not told: %s", ticket.code, exc)
     return None

@@ -127,7 +127,8 @@ class BotHarness:
         extras: Services.extras (feature singletons).
         features: only these of bot.app.FEATURES (by name), or own `register(app)` callables.
         api: a FakeBotAPI to reuse (kept across `restart()` anyway).
-        rate_limiter: put PTB's AIORateLimiter in front (it retries 429s, sleeping retry_after).
+        rate_limiter: True for the product's TelegramLimiter (pacing, the one retry layer for
+            429s), or an instance of it (a fake sleep).
         throttle: per-user burst throttling; off by default because with a pinned clock a
             test sending more than HAJIBOT_THROTTLE_BURST messages would be throttled.
     If settings have `helpdesk_chat_id`, that forum supergroup exists in the fake API
@@ -137,7 +138,7 @@ class BotHarness:
     def __init__(self, *, db_url: str | None = None, settings_overrides: dict | None = None,
                  gateway: Any = None, clock: Callable[[], datetime] | None = None,
                  extras: dict | None = None, features: list | None = None,
-                 api: FakeBotAPI | None = None, rate_limiter: bool = False,
+                 api: FakeBotAPI | None = None, rate_limiter=False,
                  throttle: bool = False):
         self._tmp = None
         if db_url is None:

@@ -5,12 +5,22 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import AGENTS_CHAT_ID
-from tests.e2e.test_helpdesk import AGENT, HD, PERSON, Sleeper, agent, open_ticket, rows, ticket_of
+from tests.e2e.test_helpdesk import (
+    AGENT,
+    HD,
+    PERSON,
+    Sleeper,
+    agent,
+    limiter,
+    open_ticket,
+    rows,
+    ticket_of,
+)
 
 
 @pytest.fixture
 async def h(make_harness, clock):
-    async with make_harness(settings_overrides=HD, extras={"helpdesk_sleep": Sleeper(clock)}) as hh:
+    async with make_harness(settings_overrides=HD, rate_limiter=limiter(Sleeper(clock))) as hh:
         hh.add_agent(AGENT, first_name="Andi")
         yield hh
 
@@ -194,7 +204,7 @@ async def test_a_burst_of_edits_in_a_ticket_is_carried_then_bounded(make_harness
     """Corrections are words for the agent too: past the throttle's burst they are still
     carried in an open ticket (issue 18, finding 6), up to the helpdesk's higher bound."""
     async with make_harness(settings_overrides=HD, throttle=True,
-                            extras={"helpdesk_sleep": Sleeper(clock)}) as h:
+                            rate_limiter=limiter(Sleeper(clock))) as h:
         h.add_agent(AGENT, first_name="Andi")
         await _burst_of_edits(h, clock)
 
