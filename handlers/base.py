@@ -133,6 +133,22 @@ def bot_data(context: CallbackContext) -> BotData:
     return context.application.bot_data
 
 
+# Message attributes, checked in order, that name the kind of a non-text message: a venue also
+# carries a location, an animation a document, so the more specific comes first.
+MESSAGE_KINDS = (
+    "sticker", "photo", "voice", "audio", "video_note", "video", "animation", "document",
+    "venue", "location", "contact", "poll", "dice", "game", "story",
+)
+
+
+def message_kind(msg: Any, default: str = "text") -> str:
+    """The kind of a message by MESSAGE_KINDS (`default` when it has none of them)."""
+    for attr in MESSAGE_KINDS:
+        if getattr(msg, attr, None):
+            return attr
+    return default
+
+
 def services(context: CallbackContext) -> Services:
     return context.application.bot_data.services
 

@@ -21,6 +21,7 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
+    message_kind,
     parse_command,
     render,
 )
@@ -36,11 +37,6 @@ log = logging.getLogger(__name__)
 
 # Commands listed in /help whose feature module may not be installed; answered here if so.
 FEATURE_COMMANDS = frozenset({"pelunasan", "pelimpahan", "akun"})
-# Message attributes, checked in order, that name the kind of a non-text message.
-NON_TEXT_KINDS = (
-    "sticker", "photo", "voice", "audio", "video_note", "video", "animation", "document",
-    "location", "venue", "contact", "poll", "dice", "game", "story",
-)
 
 
 async def route_text(update: Update, context: CallbackContext, *,
@@ -148,11 +144,7 @@ async def on_command(update: Update, context: CallbackContext) -> None:
 
 
 def _kind(update: Update) -> str:
-    message = update.effective_message
-    for attr in NON_TEXT_KINDS:
-        if getattr(message, attr, None):
-            return attr
-    return "other"
+    return message_kind(update.effective_message, default="other")
 
 
 async def on_other(update: Update, context: CallbackContext) -> None:

@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers.base import labels, mark, parse_command, render
+from handlers.base import labels, mark, message_kind, parse_command, render
 from handlers.helpdesk import relay
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ async def relay_to_person(update: Update, context: CallbackContext, ticket: repo
         if msg.reply_to_message is not None:
             reply_to = repo.person_message_for(s, ticket.id, msg.reply_to_message.message_id)
         row = repo.add_message(s, ticket_id=ticket.id, direction="out",
-                               kind=relay.message_kind(msg), text=relay.message_text(msg),
+                               kind=message_kind(msg), text=relay.message_text(msg),
                                topic_message_id=msg.message_id, agent_id=msg.from_user.id
                                if msg.from_user else None, now=now,
                                reply_to_message_id=reply_to)

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers.base import mark, parse_command, render
+from handlers.base import mark, message_kind, parse_command, render
 from handlers.helpdesk import agents, relay
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ CAPTIONED = frozenset({"photo", "document", "voice", "audio", "video", "animatio
 
 
 def _editable(msg: TgMessage) -> bool:
-    return msg.text is not None or relay.message_kind(msg) in CAPTIONED
+    return msg.text is not None or message_kind(msg) in CAPTIONED
 
 
 async def _edit_copy(context: CallbackContext, chat_id: int, message_id: int,

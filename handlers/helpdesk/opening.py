@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from db import repos_helpdesk as repo
-from handlers.base import end_flow, lang_of, mark, render, services
+from handlers.base import end_flow, lang_of, mark, message_kind, render, services
 from handlers.helpdesk import agents, relay
 from handlers.menu import send
 from knowledge.dates import local_today
@@ -116,7 +116,7 @@ async def open_ticket(update: Update, context: CallbackContext, reason: str) -> 
         else:  # opened meanwhile (a second device): add to it
             ticket = existing
         row = repo.add_message(s, ticket_id=ticket.id, direction="in",
-                               kind=relay.message_kind(msg), text=relay.message_text(msg),
+                               kind=message_kind(msg), text=relay.message_text(msg),
                                person_message_id=msg.message_id, now=now)
         queue = len(repo.open_tickets(s)) - 1
     context.chat_data[agents.OPEN_KEY] = True

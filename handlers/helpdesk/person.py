@@ -48,6 +48,7 @@ from handlers.base import (
     end_flow,
     lang_of,
     mark,
+    message_kind,
     parse_command,
     render,
     services,
@@ -277,7 +278,7 @@ async def relay_to_agents(update: Update, context: CallbackContext, ticket: repo
         if msg.reply_to_message is not None:
             reply_to = repo.topic_message_for(s, ticket.id, msg.reply_to_message.message_id)
         row = repo.add_message(s, ticket_id=ticket.id, direction="in",
-                               kind=relay.message_kind(msg), text=relay.message_text(msg),
+                               kind=message_kind(msg), text=relay.message_text(msg),
                                person_message_id=msg.message_id, now=now,
                                reply_to_message_id=reply_to,
                                next_attempt_at=now + delay if delay is not None else None)
@@ -500,7 +501,7 @@ async def remember(update: Update, context: CallbackContext) -> None:
         # state write on every message).
         return
     outcome = context.application.bot_data.outcomes.get(update.update_id) or {}
-    kind = relay.message_kind(msg)
+    kind = message_kind(msg)
     said = mask_personal(text)[:RECENT_CHARS] if text else ""
     recent = list(context.chat_data.get(RECENT_KEY) or [])
     recent.append({"t": int(services(context).clock().timestamp()), "q": said,

@@ -56,9 +56,6 @@ LOCKS_KEY = "hd_flush_locks"  # bot_data.caches: ticket id -> asyncio.Lock
 # for them before leaving its own row to that process / the job.
 CLAIM_WAIT_S = 5.0
 CLAIM_POLL_S = 0.1
-# Message attributes, checked in order, naming the kind of a message (for the transcript).
-KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker",
-         "location", "venue", "contact", "poll", "dice", "story")
 
 
 def svc(app: Application) -> Services:
@@ -80,13 +77,6 @@ def now(app: Application) -> datetime:
 
 def local(app: Application, when: datetime | None = None) -> datetime:
     return (when or now(app)).astimezone(office(app).zone)
-
-
-def message_kind(msg: TgMessage) -> str:
-    for attr in KINDS:
-        if getattr(msg, attr, None):
-            return attr
-    return "text"
 
 
 def message_text(msg: TgMessage) -> str | None:
