@@ -57,6 +57,7 @@ from integration.wire import (
     parse_porsi,
     record_from_wire,
 )
+from knowledge.dates import to_utc
 from knowledge.records import PilgrimRecord
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (to_utc(when) - datetime.now(UTC)).total_seconds())
 
 
 class _Outcome:
@@ -405,8 +404,7 @@ class SiskohatClient:
         self, since: datetime, page_size: int = 1000
     ) -> AsyncIterator[list[dict]]:
         """Pages of raw change-feed rows (oldest first) since `since`, following the pages."""
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = to_utc(since)
         page: int | None = 1
         while page is not None:
             params = {"sejak": since.isoformat(), "halaman": str(page), "ukuran": str(page_size)}

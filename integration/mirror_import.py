@@ -31,6 +31,7 @@ from integration.wire import (
     parse_int,
     parse_porsi,
 )
+from knowledge.dates import to_utc
 from knowledge.records import PilgrimRecord
 
 SOURCES = ("batch", "feed", "live", "push")
@@ -99,9 +100,7 @@ def now_iso() -> str:
 
 def iso_utc(dt: datetime) -> str:
     """Fixed-width UTC ISO text (sortable as text): 2026-11-18T07:24:59.000000+00:00."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+    return to_utc(dt).isoformat(timespec="microseconds")
 
 
 def _norm_timestamp(raw: str, column: str = "updated_at") -> str:

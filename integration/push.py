@@ -41,6 +41,7 @@ from db.models.mirror import PushEvent
 from integration import mirror
 from integration.safe_json import BadBody, load_object
 from integration.wire import WireError, parse_porsi
+from knowledge.dates import to_utc
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,7 @@ class _BadEvent(ValueError):
         self.extra = extra
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
 
 
 def _waktu(raw: Any, now: datetime) -> datetime:
@@ -154,7 +154,7 @@ def add_push_routes(
         if not hmac.compare_digest(given.encode(), expected.encode()):
             log.warning("push event with a bad or missing signature rejected")
             return _error(401, "bad signature")
-        now = _utc(now_of())
+        now = to_utc(now_of())
         try:
             event = _parse(body, now)
         except _BadEvent as exc:

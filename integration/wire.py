@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from knowledge.dates import to_utc
 from knowledge.porsi import parse_porsi as _read_porsi
 from knowledge.records import (
     Cancellation,
@@ -219,9 +220,7 @@ def parse_datetime(v: Any, field: str | None = None) -> datetime | None:
                 d = parse_date(text, field)
                 return datetime(d.year, d.month, d.day, tzinfo=UTC)
             raise WireError(field, v, "not an ISO-8601 timestamp") from None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return to_utc(dt)
 
 
 def parse_porsi(v: Any, field: str | None = "kd_porsi") -> str:

@@ -196,6 +196,12 @@ def aware_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def to_utc(moment: datetime) -> datetime:
+    """`moment` on UTC's clock, aware: a naive moment is UTC already (the database's and the
+    Siskohat contract's convention), an aware one is converted."""
+    return aware_utc(moment).astimezone(UTC)
+
+
 def local_time(moment: datetime, zone: tzinfo) -> datetime:
     """`moment` (naive = UTC) on the clock of `zone`."""
     return aware_utc(moment).astimezone(zone)

@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.settings import get_settings
+from knowledge.dates import aware_utc
 
 PORSI_FORMAT = "10 digits, e.g. 1300477219"
 
@@ -85,7 +86,7 @@ def _instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             "an ISO-8601 time, e.g. 2026-11-18T00:00:00+07:00"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware_utc(value)
 
 
 def _fail(message: str, code: int) -> int:

@@ -166,3 +166,14 @@ def test_age_on_birthday_and_leap_day():
     assert age_on(date(2008, 2, 29), date(2020, 2, 28)) == 11
     assert age_on(date(2008, 2, 29), date(2021, 3, 1)) == 13
     assert age_on(date(2008, 2, 29), date(2021, 2, 28)) == 12
+
+
+def test_to_utc_reads_naive_as_utc_and_converts_aware():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from knowledge.dates import to_utc
+
+    wib = timezone(timedelta(hours=7))
+    assert to_utc(datetime(2026, 12, 7, 8, 0)) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    moved = to_utc(datetime(2026, 12, 7, 8, 0, tzinfo=wib))
+    assert moved.utcoffset() == timedelta(0) and moved.hour == 1
