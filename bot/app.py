@@ -37,7 +37,7 @@ from bot.limiter import TelegramLimiter
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.settings import Settings
-from handlers import akun, faq, router, start, status
+from handlers import akun, faq, pantau, router, start, status
 from handlers.base import BotData, Services, lang_of, register_flow, render
 from handlers.helpdesk import agents as helpdesk_agents
 from handlers.helpdesk import edits as helpdesk_edits
@@ -61,6 +61,7 @@ COMMANDS_TEMPLATE = "runtime_commands.j2"
 IN_PROCESS_TOKEN = "123456789:in-process-transport-not-telegram"  # noqa: S105 - not a secret  # never sent anywhere
 
 _EXIT_STACK = "_exit_stack"
+NOTIFY_SENDER = "notify_sender"  # caches: run the background notification sender
 
 
 class MeteredRequest(BaseRequest):
@@ -150,9 +151,20 @@ async def _post_init(app: Application) -> None:
     from bot import privacy
 
     privacy.schedule(app)  # the daily retention purge, only when there is a JobQueue
+    if data.caches.get(NOTIFY_SENDER):
+        from bot import notify_sender
+
+        notify_sender.start_background(app, data.services)
+
+
+async def _post_stop(app: Application) -> None:
+    from bot import notify_sender
+
+    await notify_sender.stop_background(app)  # before the Bot it sends with shuts down
 
 
 async def _post_shutdown(app: Application) -> None:
+    await _post_stop(app)  # an Application stopped without post_stop (never started)
     stack: AsyncExitStack | None = app.bot_data.caches.pop(_EXIT_STACK, None)
     if stack is not None:  # we opened them; services passed in are the caller's to close
         await stack.aclose()
@@ -234,6 +246,12 @@ def register_status(app: Application) -> None:
     register_flow(app, status.FLOW, status.flow_text, status.reask)
 
 
+def register_pantau(app: Application) -> None:
+    """/pantau: watch a porsi (the list, its stop buttons, the status card's watch button)."""
+    app.add_handler(CommandHandler("pantau", pantau.pantau_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(pantau.on_callback, pattern=r"^pantau:"))
+
+
 def register_pelunasan(app: Application) -> None:
     """Payoff questions and the verification wizard. /batal and shared contacts are its own
     only while its flow is active, so they come before the router's catch-alls."""
@@ -287,6 +305,7 @@ FEATURES: dict[str, Feature] = {
     "helpdesk": register_helpdesk,
     "start": register_start,
     "status": register_status,
+    "pantau": register_pantau,
     "pelunasan": register_pelunasan,
     "akun": register_akun,
     "pelimpahan": register_pelimpahan,
@@ -308,7 +327,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
                       clock: Callable[[], datetime] | None = None,
                       rate_limiter: bool | BaseRateLimiter | None = None,
                       features: Iterable[Feature] | None = None,
-                      keep_outcomes: bool = False, throttle: bool = True) -> HajiApplication:
+                      keep_outcomes: bool = False, throttle: bool = True,
+                      notify_sender: bool | None = None) -> HajiApplication:
     """Assemble the Application.
 
     - `request`: a request implementation (e.g. `bot.transport.InProcessRequest`) instead of
@@ -321,6 +341,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
     - `features`: register only these (tests: a part of FEATURES, or a tiny handler).
     - `throttle`: per-user burst throttling (off for the local console/ask channels, where a
       script sends lines as fast as it can and nobody floods anyone).
+    - `notify_sender`: send the notification outbox in the background (bot/notify_sender.py);
+      default: with real Telegram when `settings.notify_sender`, never in-process.
     """
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
     if request is None and not token:
@@ -333,6 +355,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
         # bot_data is the typed BotData: settings, services, the features' flows and hooks
         .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         # updates put here (PTB's polling) are stored in the inbox first (bot/inbox.py)
         .update_queue(InboxQueue())
@@ -356,6 +379,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
     app.keep_outcomes = keep_outcomes
     data: BotData = app.bot_data
     data.settings, data.services, data.clock, data.throttle = settings, services, clock, throttle
+    data.caches[NOTIFY_SENDER] = (notify_sender if notify_sender is not None
+                                  else request is None and settings.notify_sender)
     register_handlers(app, features)
     return app
 

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot.commands import assess, helpdesk, kb, run, siskohat
+from bot.commands import assess, helpdesk, kb, notify, run, siskohat
 from bot.commands import db as db_commands
 from bot.terminal import setup_logging
 
@@ -20,6 +20,7 @@ COMMANDS = [
     kb,  # hajibot kb eval | gaps | check
     assess,  # hajibot assess pelunasan | pelimpahan
     helpdesk,  # hajibot helpdesk stats | transcript
+    notify,  # hajibot notify drain | announce | stats
 ]
 
 

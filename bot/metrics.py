@@ -22,3 +22,12 @@ LATENCY = Histogram(
     "Wall time to handle one update (state load, handlers, state save)",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+NOTIFY_SENT = Counter("hajibot_notifications_sent", "Notifications sent, by kind", ["kind"])
+NOTIFY_DEFERRED = Counter("hajibot_notifications_deferred",
+                          "Notifications held back by quiet hours (sent later)")
+NOTIFY_RETRIED = Counter("hajibot_notifications_retried",
+                         "Notification sends answered 429 (sent again after retry_after)")
+NOTIFY_FAILED = Counter("hajibot_notifications_failed", "Notifications given up")
+NOTIFY_BLOCKED = Counter("hajibot_notifications_blocked",
+                         "Notifications dropped because the person blocked the bot (their "
+                         "subscriptions removed)")

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.settings import Settings
-from db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
+from db import repos_helpdesk, repos_notify, repos_pelimpahan, repos_runtime, repos_verification
 from integration import push
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
             s, now - timedelta(days=settings.ticket_retention_days)))
         counts["push_events"] = push.purge_events(
             s, now - timedelta(days=settings.push_event_retention_days))
+        counts["notifications_done"] = repos_notify.purge_sent(s, now - repos_notify.RETENTION)
         if dry_run:
             s.rollback()
     log.info("privacy: purge%s: %s", " (dry run)" if dry_run else "", counts)

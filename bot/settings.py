@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db import VAR_DIR
@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     helpdesk_hours: str = "08:00-16:00"  # WIB, Mon-Fri, minus Indonesian public holidays
     helpdesk_reminder_minutes: int = 30
 
+    # --- notifications (bot/notify_sender.py, `hajibot notify ...`)
+    # messages a second across all chats (Telegram allows about 30; one a second per chat)
+    notify_rate: float = Field(default=25.0, gt=0, le=30)
+    # no notification is sent in these local hours (the pilgrim's WIB/WITA/WIT); deferred,
+    # never dropped. Empty: off.
+    notify_quiet_hours: str = "21:00-06:00"
+    notify_max_per_chat: int = Field(default=10, ge=1)  # porsi one chat may watch
+    # `hajibot run` sends notifications in the background (one sender at a time holds a lease)
+    notify_sender: bool = True
+
     log_level: str = "INFO"
     # expected first response of an agent in working hours, told to the person at a new ticket
     helpdesk_response_minutes: int = 60
@@ -77,6 +87,14 @@ class Settings(BaseSettings):
     # says for how long it must be kept, so by default it is kept (0) until the data
     # protection officer sets a period.
     audit_retention_days: int = 0
+
+    @field_validator("notify_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        from knowledge.notify import parse_quiet_hours
+
+        parse_quiet_hours(value)  # ValueError -> a clear settings error at start-up
+        return value.strip()
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """Erasure on request (UU 27/2022 on personal data protection), across the repositories.
 
 `erase_person` deletes what a chat/user has stored that need not be kept: runtime state,
-verified links, the pelimpahan case and checklist; the person's helpdesk tickets are closed
+verified links, the pelimpahan case and checklist, watched porsi with their notifications and
+the estimates the chat saw; the person's helpdesk tickets are closed
 and their words in the transcripts replaced, keeping ticket metadata for statistics.
 Kept on purpose: the personal-data audit log (who saw which porsi when: the record that each
 view was legitimate; it holds no record values), verification failures (anti-abuse; they
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_
 
-from db import repos_helpdesk, repos_pelimpahan, repos_runtime, repos_verification
+from db import repos_helpdesk, repos_notify, repos_pelimpahan, repos_runtime, repos_verification
 from db.models.inbox import InboxUpdate
 
 # The messages keep the "privacy:" prefix operators grep for; the logger name says where.
@@ -47,6 +48,7 @@ def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
         counts.update(repos_runtime.erase_person(s, chat_id, user_id))
         counts["verified_links"] = repos_verification.erase_person(s, chat_id, user_id)
         counts.update(repos_pelimpahan.erase_person(s, chat_id))
+        counts.update(repos_notify.erase_person(s, chat_id))
         counts.update(repos_helpdesk.erase_person(s, chat_id, user_id, now))
         counts["parked_updates"] = _erase_parked(s, chat_id, user_id)
         counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))

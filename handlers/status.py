@@ -10,13 +10,14 @@ import logging
 import math
 from functools import lru_cache
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
 from db import repos_verification
 from handlers.base import (
     count_lookup,
     end_flow,
+    labels,
     lang_of,
     mark,
     pelunasan_policy,
@@ -27,6 +28,7 @@ from handlers.base import (
 )
 from handlers.menu import answer_callback, keyboard, send
 from knowledge.dates import local_today
+from knowledge.notify import estimate_move
 from knowledge.porsi import (
     FoundNumber,
     NumberKind,
@@ -104,9 +106,43 @@ async def lookup_and_reply(update: Update, context: CallbackContext, porsi: str)
     view = build_status_view(result.record, source=result.source, as_of=result.as_of,
                              today=today, siskohat_down=result.siskohat_down, tz=tz,
                              policy=pelunasan_policy(context), verified=verified)
-    await send(update, context, render(lang, "status_result.j2", v=view, demo=svc.demo_data),
-               _result_keyboard(lang, view.pelimpahan_possible, view.waiting))
+    moved = _estimate_moved(context, porsi, view)
+    markup = _result_keyboard(lang, view.pelimpahan_possible, view.waiting)
+    if view.waiting:  # a porsi that still waits can be watched
+        markup = InlineKeyboardMarkup(((InlineKeyboardButton(
+            watch_label(lang, "watch"), callback_data=f"pantau:add:{porsi}"),),
+            *markup.inline_keyboard))
+    await send(update, context, render(lang, "status_result.j2", v=view, demo=svc.demo_data,
+                                       moved=moved), markup)
     return True
+
+
+watch_label = labels("pantau_label.j2")
+
+
+SEEN_KEY = "seen_estimates"  # chat_data: porsi -> [season, year, position, quota] last shown
+SEEN_MAX = 20  # porsi remembered per chat (the oldest forgotten first)
+
+
+def _estimate_moved(context: CallbackContext, porsi: str, view) -> dict | None:
+    """From what to what (and why) the estimate moved since this chat last saw this porsi;
+    remembers what it shows now. Kept in the chat's state (saved with it after the update, and
+    erased with it by /hapusdata): no extra database step on the status path."""
+    e = view.estimate
+    if e is None or context.chat_data is None:
+        return None
+    now = [e.season_hijri, e.year_masehi, view.position, view.quota]
+    seen = context.chat_data.get(SEEN_KEY)
+    if not isinstance(seen, dict):
+        seen = {}
+    before = seen.pop(porsi, None)
+    seen[porsi] = now  # re-inserted: the dict keeps the most recent last
+    while len(seen) > SEEN_MAX:
+        seen.pop(next(iter(seen)))
+    context.chat_data[SEEN_KEY] = seen
+    if not (isinstance(before, list) and len(before) == 4):
+        return None
+    return estimate_move(tuple(before), tuple(now))
 
 
 MAX_CARDS = 3  # porsi looked up from one message; more are named in a note, not walked

@@ -20,3 +20,6 @@ SISKOHAT_BREAKER = Enum(
     "State of the Siskohat circuit breaker",
     states=["closed", "open", "half-open"],
 )
+NOTIFY_QUEUED = Counter("hajibot_notifications_queued",
+                        "Notifications queued by a mirror write (or a reminder, an "
+                        "announcement), by kind", ["kind"])

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models.mirror import MirrorImport, MirrorRow  # noqa: F401 - MirrorImport: the mirror's API
+from integration import notify_queue
 from integration.mirror_import import (
     _IDX,
     PACKED_COLUMNS,
@@ -126,13 +127,17 @@ def upsert_records(
         return report
     table = MirrorRow.__table__
     stored: dict[str, str] = {}
+    stored_data: dict[str, str] = {}
     porsis = list({r["porsi"] for r in rows})
     for i in range(0, len(porsis), 500):
         part = porsis[i : i + 500]
-        for p, u in session.execute(
-            select(table.c.porsi, table.c.updated_at).where(table.c.porsi.in_(part))
+        for p, u, d in session.execute(
+            select(table.c.porsi, table.c.updated_at, table.c.data).where(
+                table.c.porsi.in_(part))
         ):
             stored[p] = u
+            stored_data[p] = d
+    changed: list[tuple[str, str, str]] = []  # (porsi, old data, new data) for notifications
     insert = _dialect_insert(session)
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
@@ -147,6 +152,9 @@ def upsert_records(
             report.inserted += 1
         elif row["updated_at"] > old:
             report.updated += 1
+            if stored_data.get(row["porsi"]) != row["data"]:
+                changed.append((row["porsi"], stored_data[row["porsi"]], row["data"]))
+            stored_data[row["porsi"]] = row["data"]
         else:
             report.unchanged += 1
             if source == "live" and row["updated_at"] == old:
@@ -154,6 +162,8 @@ def upsert_records(
             continue
         stored[row["porsi"]] = row["updated_at"]
     session.execute(stmt, rows)
+    if changed:
+        report.notifications += notify_queue.queue_session(session, changed)
     if confirm:
         for c in confirm:
             session.execute(
@@ -224,6 +234,8 @@ def apply_changes(
             if replaced is not None:
                 old = dict(zip(PACKED_COLUMNS, unpack(data), strict=True))
                 replaced.update({c: old[c] for c, v in values.items() if old[c] != v})
+            notify_queue.queue_session(
+                session, [(porsi, data, pack([merged[c] for c in PACKED_COLUMNS]))])
             return EventOutcome.APPLIED, ignored
     return EventOutcome.STALE, ignored
 

@@ -77,6 +77,7 @@ class ImportReport:
     malformed: list[Malformed] = field(default_factory=list)
     seconds: float = 0.0
     sha256: str | None = None
+    notifications: int = 0  # queued for subscribers by this sync
 
     @property
     def changed(self) -> int:
@@ -294,8 +295,12 @@ def import_csv(
     source: str = "batch",
     chunk_rows: int = DEFAULT_CHUNK,
     export_date: date | None = None,
+    notify: bool = True,
 ) -> ImportReport:
     """Import an export CSV into the mirror; idempotent; malformed rows reported and skipped.
+
+    With `notify`, changes of watched porsi are queued as notifications in the transaction of
+    the chunk that writes them (integration.notify_queue); `report.notifications` counts them.
 
     Raises ExportFormatError (before importing anything) when the file is missing or its
     header is not exactly the contract's export columns. Commits every `chunk_rows` rows, so
@@ -347,6 +352,9 @@ def import_csv(
                 _upsert_sql(dialect, started_iso, source, plain=True) if not before else None
             )
             integrity_error = engine.dialect.dbapi.IntegrityError
+            # notifications of watched porsi, queued in each chunk's own transaction
+            hook = notify_hook(cur, dialect) if notify and before else None
+            raw.commit()
 
             def write(rows: list[tuple[str, str, str]]) -> int:
                 nonlocal plain_sql
@@ -359,8 +367,11 @@ def import_csv(
                     except integrity_error:
                         raw.rollback()
                         plain_sql = None
+                pairs = hook.before(rows) if hook is not None else None
                 cur.executemany(sql, rows)
                 n = max(cur.rowcount, 0)
+                if pairs:
+                    hook.after(pairs)
                 raw.commit()
                 return n
 
@@ -428,10 +439,17 @@ def import_csv(
     report.updated = max(changed - report.inserted, 0)
     report.unchanged = read - len(bad) - changed
     report.sha256 = digest.get("sha256")
+    report.notifications = hook.queued if hook is not None else 0
     report.seconds = time.perf_counter() - started
     with engine.begin() as conn:
         _record_run(conn, "file", report, source, started_iso, export_date)
     return report
+
+
+def notify_hook(cur, dialect: str):
+    from integration.notify_queue import ImportHook  # it reads this module's packed format
+
+    return ImportHook(cur, dialect)
 
 
 def _count(cur) -> int:

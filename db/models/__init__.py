@@ -8,6 +8,7 @@ from db.models import (  # noqa: F401 - importing registers every table
     inbox,
     kb,
     mirror,
+    notify,
     pelimpahan,
     runtime,
     verification,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot import privacy
 from bot.cli import main
 from bot.settings import Settings
-from db import erasure, migrate
+from db import erasure, migrate, repos_notify
 from db import repos_helpdesk as hd
 from db import repos_pelimpahan as pel
 from db import repos_verification as ver
@@ -34,7 +34,8 @@ KEEP_FAILURES = timedelta(hours=2)
 PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_links": 1,
           "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
           "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0,
-          "verification_factor_changes": 0, "push_events": 1, "abuse_counters": 0}
+          "verification_factor_changes": 0, "push_events": 1, "abuse_counters": 0,
+          "notifications_done": 0}
 
 
 @pytest.fixture
@@ -209,13 +210,16 @@ def test_erase_person_only_touches_that_person(pdb):
         for uid, chat, state in ((901, 1, "parked"), (902, 1, "pending"), (903, 2, "parked")):
             s.add(InboxUpdate(update_id=uid, chat_id=chat, user_id=chat, state=state,
                               payload='{"text": "rahasia di antrean"}', received_at=NOW))
+        for chat in (1, 2):
+            repos_notify.subscribe(s, chat, "0100000003", "id", NOW, limit=10)
     counts = erasure.erase_person(pdb, 1, 1, NOW)
     assert counts == {"chat_state": 1, "user_state": 1, "verified_links": 3,
                       "pelimpahan_cases": 1, "pelimpahan_checklist": 2, "tickets_closed": 1,
                       # the new ticket's row had no card inputs or porsi to drop
                       "tickets_anonymised": 1, "messages_anonymised": 3,
                       "outbox_cancelled": 1, "parked_updates": 1, "kept_audit_views": 1,
-                      "kept_verification_failures": 1}
+                      "kept_verification_failures": 1, "notify_subscriptions": 1,
+                      "notifications": 0}
     with pdb.session() as s:
         assert s.get(ChatState, 1) is None and s.get(UserState, 1) is None
         # the parked update (the person's words) goes; a newer pending one is still to answer
@@ -225,6 +229,7 @@ def test_erase_person_only_touches_that_person(pdb):
         assert ver.active_links(s, 1, NOW) == [] and ver.active_links(s, 5, NOW) == []
         assert ver.active_links(s, 2, NOW)
         assert pel.get_case(s, 2) is not None
+        assert repos_notify.subscriptions(s, 1) == [] and repos_notify.subscriptions(s, 2)
         new = hd.get(s, t.id)
         assert new.state == "closed" and new.closed_by == "person"
         row = hd.messages(s, t.id)[0]

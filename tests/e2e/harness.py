@@ -131,6 +131,7 @@ class BotHarness:
             429s), or an instance of it (a fake sleep).
         throttle: per-user burst throttling; off by default because with a pinned clock a
             test sending more than HAJIBOT_THROTTLE_BURST messages would be throttled.
+        notify_sender: run the background notification sender (bot/notify_sender.py).
     If settings have `helpdesk_chat_id`, that forum supergroup exists in the fake API
     (`h.agents_chat_id`); add agents with `h.add_agent(user_id)`.
     """
@@ -139,7 +140,7 @@ class BotHarness:
                  gateway: Any = None, clock: Callable[[], datetime] | None = None,
                  extras: dict | None = None, features: list | None = None,
                  api: FakeBotAPI | None = None, rate_limiter=False,
-                 throttle: bool = False):
+                 throttle: bool = False, notify_sender: bool = False):
         self._tmp = None
         if db_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="hajibot-e2e-")
@@ -154,6 +155,7 @@ class BotHarness:
         self.api = api or FakeBotAPI()
         self.rate_limiter = rate_limiter
         self.throttle = throttle
+        self.notify_sender = notify_sender
         self.db: Database | None = None
         self.app = None
         self.services: Services | None = None
@@ -192,7 +194,8 @@ class BotHarness:
         self.app = build_application(
             self.settings, services=self.services, request=InProcessRequest(self.api),
             clock=self.clock, features=self._features(), keep_outcomes=True,
-            rate_limiter=self.rate_limiter, throttle=self.throttle)
+            rate_limiter=self.rate_limiter, throttle=self.throttle,
+            notify_sender=self.notify_sender)
         await start_app(self.app)
 
     async def restart(self) -> None:

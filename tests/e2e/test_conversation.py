@@ -162,7 +162,7 @@ async def test_status_by_command(bot, command):
                  "berubah bila kuota berubah", "Data per 3 Maret 2025"):
         assert part in text, part
     assert "Siti" not in text
-    assert r.buttons == ["Pelunasan", "Tanya jawab", "Menu"]
+    assert r.buttons == ["🔔 Pantau porsi ini", "Pelunasan", "Tanya jawab", "Menu"]
     assert bot.outcome()["topic"] == "status"
 
 
