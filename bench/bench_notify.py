@@ -155,7 +155,8 @@ def phase_sync(args) -> dict:
                 inside["seconds"] += time.perf_counter() - t
 
     notify_queue.ImportHook = TimedHook
-    mirror_import.notify_hook = lambda cur, dialect: TimedHook(cur, dialect)
+    mirror_import.notify_hook = lambda cur, dialect: TimedHook(cur, dialect,
+                                                               mirror_import.unpack)
     db = Database(f"sqlite:///{target}")
     started = time.perf_counter()
     report = import_csv(db, work / "changed.csv", notify=args.notify == "on")

@@ -110,10 +110,8 @@ def plain_bot(settings):
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.app import MeteredRequest
-
     kw = {}
     if settings.telegram_base_url:
         kw["base_url"] = settings.telegram_base_url
     return Bot(settings.telegram_token.get_secret_value(),
-               request=MeteredRequest(HTTPXRequest(connection_pool_size=32)), **kw)
+               request=HTTPXRequest(connection_pool_size=32), **kw)

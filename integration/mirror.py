@@ -163,7 +163,7 @@ def upsert_records(
         stored[row["porsi"]] = row["updated_at"]
     session.execute(stmt, rows)
     if changed:
-        report.notifications += notify_queue.queue_session(session, changed)
+        report.notifications += notify_queue.queue_session(session, changed, unpack)
     if confirm:
         for c in confirm:
             session.execute(
@@ -235,7 +235,7 @@ def apply_changes(
                 old = dict(zip(PACKED_COLUMNS, unpack(data), strict=True))
                 replaced.update({c: old[c] for c, v in values.items() if old[c] != v})
             notify_queue.queue_session(
-                session, [(porsi, data, pack([merged[c] for c in PACKED_COLUMNS]))])
+                session, [(porsi, data, pack([merged[c] for c in PACKED_COLUMNS]))], unpack)
             return EventOutcome.APPLIED, ignored
     return EventOutcome.STALE, ignored
 

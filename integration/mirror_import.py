@@ -447,9 +447,9 @@ def import_csv(
 
 
 def notify_hook(cur, dialect: str):
-    from integration.notify_queue import ImportHook  # it reads this module's packed format
+    from integration.notify_queue import ImportHook  # it imports the knowledge: only when used
 
-    return ImportHook(cur, dialect)
+    return ImportHook(cur, dialect, unpack)
 
 
 def _count(cur) -> int:

@@ -247,8 +247,9 @@ class ImportHook:
     connection: reads the stored copies of watched porsi in the chunk, then (after the upsert,
     same transaction) queues what changed."""
 
-    def __init__(self, cur, dialect: str, *, now: datetime | None = None):
+    def __init__(self, cur, dialect: str, unpack, *, now: datetime | None = None):
         self.cur, self.dialect = cur, dialect
+        self.unpack = unpack  # the mirror's packed `data` -> values (integration.mirror_import)
         self.now = now or datetime.now(UTC)
         self.watched = subscribed_porsi(cur)
         self.differ = Differ(today_local(self.now))
@@ -264,8 +265,7 @@ class ImportHook:
         stored = {p: (u, d) for p, u, d in _in(
             self.cur, self.dialect, "SELECT porsi, updated_at, data FROM mirror "
                                     "WHERE porsi IN ({marks})", sorted({r[0] for r in mine}))}
-        from integration.mirror_import import unpack
-
+        unpack = self.unpack
         pairs = []
         for porsi, stamp, data in mine:
             old = stored.get(porsi)
@@ -284,12 +284,11 @@ class ImportHook:
                                          differ=self.differ)
 
 
-def queue_session(session, changed: list[tuple[str, str, str]], *,
+def queue_session(session, changed: list[tuple[str, str, str]], unpack, *,
                   now: datetime | None = None) -> int:
     """Queue the notifications of (porsi, old packed data, new packed data) written by
-    `session` (the live refresh, the change feed, a push event), in its transaction."""
-    from integration.mirror_import import unpack
-
+    `session` (the live refresh, the change feed, a push event), in its transaction; `unpack`
+    is the mirror's (integration.mirror_import)."""
     cur, dialect = session_cursor(session)
     try:
         watched = {r[0] for r in _in(cur, dialect, "SELECT DISTINCT porsi FROM "
@@ -298,10 +297,8 @@ def queue_session(session, changed: list[tuple[str, str, str]], *,
         pairs = []
         for porsi, old, new in changed:
             if porsi in watched:
-                try:
+                with contextlib.suppress(ValueError):  # a stored row that no longer parses
                     pairs.append((porsi, unpack(old), unpack(new)))
-                except ValueError:
-                    continue
         return queue_changes(cur, dialect, pairs, now=now) if pairs else 0
     finally:
         cur.close()
