@@ -47,6 +47,7 @@ PER_CHAT_S = 1.0  # at most one message a second to one chat
 MAX_ATTEMPTS = 6  # transient failures (network, 5xx) before a row is given up
 CONCURRENCY = 16  # sends in flight at once (the limiter sets the pace)
 BATCH = 64
+REMINDERS_EVERY_S = 3600.0  # reminders are per day: looked for at most hourly
 
 
 @dataclass
@@ -94,6 +95,7 @@ class Sender:
         self._paused_until = 0.0  # monotonic: a 429 stops every send until then
         self._lease_renewed = 0.0
         self._announcements: dict[int, str | None] = {}
+        self._reminders_at: float | None = None  # monotonic time reminders were last queued
 
     # --------------------------------------------------------------------------- database
     async def _db(self, fn, *args, **kw):
@@ -131,8 +133,11 @@ class Sender:
             return report
         try:
             report.unknown = await self._db(outbox.recover, self.owner)
-            report.reminders_queued = await asyncio.to_thread(
-                queue_reminders, self.db, self.clock(), self.policy)
+            if (self._reminders_at is None
+                    or time.monotonic() - self._reminders_at >= REMINDERS_EVERY_S):
+                report.reminders_queued = await asyncio.to_thread(
+                    queue_reminders, self.db, self.clock(), self.policy)
+                self._reminders_at = time.monotonic()
             await self._loop(report, max_wait_s, progress, stop)
         finally:
             report.seconds = time.monotonic() - started

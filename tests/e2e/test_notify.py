@@ -277,3 +277,26 @@ async def test_background_sender_of_the_application(tmp_path):
                 break
             await asyncio.sleep(0.1)
         assert "batal" in h.api.sent_to(71, since=since)[0].text
+
+
+async def test_one_message_a_second_per_chat(tmp_path):
+    async with _harness() as h:
+        _seed(h, tmp_path)
+        await h.send(81, f"/pantau {P1}")
+        await h.send(81, f"/pantau {P2}")
+        await h.send(82, f"/pantau {P1}")
+        stamps: list[tuple[float, int]] = []
+        original = h.api.call_sync
+
+        def timed(method, params, files=None):
+            if method == "sendMessage":
+                stamps.append((time.monotonic(), int(params["chat_id"])))
+            return original(method, params, files)
+
+        h.api.call_sync = timed
+        mirror.import_csv(h.db, write(tmp_path / "b.csv", [
+            row(P1, LATER, status_jemaah="BATAL"), row(P2, LATER, status_jemaah="BATAL")]))
+        report = await _sender(h).drain(max_wait_s=5)
+        assert report.sent == 3
+        to81 = [t for t, c in stamps if c == 81]
+        assert len(to81) == 2 and to81[1] - to81[0] >= 1.0
