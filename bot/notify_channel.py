@@ -14,6 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from handlers.base import retry_after_s
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -56,16 +58,12 @@ class NotifyChannel(Protocol):
     async def send(self, note: Outgoing) -> None: ...
 
 
-def _seconds(exc: RetryAfter) -> float:
-    value = exc.retry_after
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
-
-
 class TelegramChannel:
     """Through the Application's Bot (so tests' fake Bot API sees every message). When that
-    Bot has PTB's AIORateLimiter, which retries 429s itself and cannot be told not to (its
-    `max_retries` of 0 means "the default"), a Bot of the same token, Bot API server and
-    request class without it is used instead: the sender stays the one retry layer."""
+    Bot has a rate limiter (`bot.limiter.TelegramLimiter` paces replies and retries short
+    429s itself), a Bot of the same token and Bot API server without one is used instead:
+    the sender paces notifications and is their one retry layer, and its sends do not queue
+    behind the replies' pacing."""
 
     def __init__(self, bot, settings=None):
         self._own = None
@@ -91,7 +89,7 @@ class TelegramChannel:
                 chat_id=note.chat_id, text=note.html, parse_mode=ParseMode.HTML,
                 reply_markup=markup, link_preview_options=LinkPreviewOptions(is_disabled=True))
         except RetryAfter as exc:
-            raise ChannelRetryAfter(_seconds(exc)) from None
+            raise ChannelRetryAfter(retry_after_s(exc)) from None
         except Forbidden as exc:
             raise ChannelBlocked("forbidden") from exc
         except BadRequest as exc:

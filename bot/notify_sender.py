@@ -6,7 +6,7 @@ task started by the Application's post_init and stopped by post_stop) and as `ha
 drain` (`Sender.drain`: what is due, then exit).
 
 This module is the one retry layer for notifications: a failed send goes back to the outbox
-with a due time; PTB's own rate limiter is told not to retry these calls.
+with a due time; the Bot it sends with has no rate limiter of its own (bot/notify_channel.py).
 
 Channels: the outbox has a `channel` column; a `NotifyChannel` (bot/notify_channel.py) per
 channel name sends one `Outgoing` and reports the fate by raising its exceptions.
