@@ -15,7 +15,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -113,6 +113,9 @@ class Lexicon:
     # particles, vocatives and greetings that carry no topic ("teh", "bang", "sih",
     # "assalamualaikum"): dropped, unless the message holds nothing else
     drop: frozenset[str] = frozenset()
+    # the project's own word lists (english.yaml, domain.yaml), without the general informal
+    # lexicons: what an English inflected form ("registering") is looked up in by its base
+    own: Mapping[str, str] = field(default_factory=dict)
 
 
 def _read_yaml(name: str) -> dict:
@@ -153,7 +156,36 @@ def default_lexicon() -> Lexicon:
         for source in (domain, english) for k, v in (source.get("phrases") or {}).items()
     )
     drop = frozenset(str(w).lower() for w in (informal.get("drop") or ()))
-    return Lexicon(tokens=tokens, phrases=phrases, drop=drop)
+    own = {str(k).lower(): str(v).lower() for source in (english, domain)
+           for k, v in (source.get("tokens") or {}).items()}
+    return Lexicon(tokens=tokens, phrases=phrases, drop=drop, own=own)
+
+
+# English inflections, longest first: (ending, what the base ends with instead)
+_ENGLISH_ENDINGS = (("ies", "y"), ("ied", "y"), ("ing", "e"), ("ing", ""), ("ed", "e"),
+                    ("ed", ""), ("es", ""), ("s", ""), ("ly", ""))
+
+
+def english_base(word: str, own: Mapping[str, str]) -> str | None:
+    """The replacement of an inflected English word whose base the project's lexicons map:
+    "registering" -> "register" -> "daftar", "combined" -> "combine", "stopped" -> "stop".
+
+    English questions inflect every verb and noun, and listing each form is a list that is
+    never complete. Only for a word no lexicon holds that is not a real Indonesian word
+    ("masing" is not "mas" + -ing, "lunas" is not "luna" + -s), and only towards the project's
+    own lists, never the general informal lexicon's.
+    """
+    if len(word) < 5 or not word.isalpha():
+        return None
+    for ending, base_end in _ENGLISH_ENDINGS:
+        if not word.endswith(ending):
+            continue
+        base = word[: -len(ending)]
+        for form in (base + base_end, base[:-1] if len(base) > 3 and base[-1] == base[-2]
+                     else ""):
+            if len(form) >= 3 and form in own:
+                return None if is_real_word(word) else own[form]
+    return None
 
 
 def _basic_words(text: str) -> list[str]:
@@ -200,6 +232,8 @@ def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
             rep = lex.tokens.get(w[:-1])  # "bisaa", "dongg"
         if rep is None and len(w) > 6 and w.endswith("nya"):
             rep = lex.tokens.get(w[:-3])  # "ngitungnya" -> "menghitung" (the -nya adds nothing)
+        if rep is None and lex.own:
+            rep = english_base(w, lex.own)
         out.extend(rep.split() if rep else [w])
     return out
 

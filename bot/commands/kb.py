@@ -10,6 +10,10 @@ when the reply gives no knowledge-base answer (`topic` null) and EITHER offers a
 (`handoff` true: a hajj matter the knowledge base lacks) OR points elsewhere and names the
 explicit way to reach a person on request (the reply holds "/petugas": the service's pointer or
 the bot's scope, with no helpdesk offer). Guessing (an answer) or a "did you mean" menu fails.
+
+An in-scope item may also carry `"entry": [ids]`, the knowledge-base entries whose answer is
+right (the sets written since issue 15's second round are labelled so): it passes only when the
+reply answers one of them, and also holds the `all` phrases if it has any.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ def passes(item: dict, reply: Reply) -> bool:
         return reply.handoff
     if item.get("oos"):  # no answer; a human offered, or told where to go + /petugas on request
         return reply.topic is None and (reply.handoff or "/petugas" in reply.text)
+    if "entry" in item:  # labelled with the entries whose answer is right
+        if reply.topic not in item["entry"]:
+            return False
     text = reply.text.casefold()
     return all(any(s.casefold() in text for s in alts) for alts in item.get("all", []))
 
