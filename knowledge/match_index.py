@@ -61,10 +61,43 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\n])\s*|\s+(?=(?:yang|yg) (?:mau|ingin|mo) 
                            r"(?:tanya|tanyakan)\b)", re.IGNORECASE)
 
 
+def _sentences(text: str) -> list[str]:
+    return [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+
+
 def _tails(text: str) -> list[str]:
     """The endings of `text` by whole sentences: the last one, the last two, ..."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = _sentences(text)
     return [" ".join(parts[i:]) for i in range(len(parts) - 1, 0, -1)]
+
+
+# A sentence that asks: typed with "?", or holding a question word that only asks ("apakah",
+# "gimana", "how"), or opening with one that asks when it comes first ("bisa ...", "can ...").
+_ASKING = frozenset("""apakah apa bagaimana gimana gmn bgmn gmana kapan kpn berapa brp brapa siapa
+    kenapa mengapa knp kemana dimana mana bisakah bolehkah how what when who whom which where why
+    whether""".split())
+_ASKING_FIRST = frozenset("""bisa bs boleh blh apa apakah perlu harus haruskah can could is are do
+    does did should may will would""".split())
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _asks(sentence: str) -> bool:
+    if sentence.rstrip().endswith("?"):
+        return True
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    return bool(words) and (words[0] in _ASKING_FIRST or any(w in _ASKING for w in words))
+
+
+def question_part(text: str) -> str | None:
+    """The sentences of a long message that ask something, in their order, or None when that
+    is the whole message or none asks: a family's story tells who, when and what happened,
+    and the question is one or two sentences in it - often not the last ones ("... surat
+    kematiannya dari mana ya? mohon dibantu, terima kasih banyak, semoga sehat selalu")."""
+    parts = _sentences(text)
+    asking = [p for p in parts if _asks(p)]
+    if not asking or len(asking) == len(parts):
+        return None
+    return " ".join(asking)
 
 
 def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:

@@ -35,6 +35,7 @@ from knowledge.match_index import (
     _ngrams,
     _Postings,
     _tails,
+    question_part,
     _TokenSet,
     make_stemmer,
 )
@@ -112,7 +113,7 @@ class Thresholds:
     candidates: int = 3  # buttons when clarifying
     # a message of this many words or more is "long": when it is not answered as a whole, its
     # ending (where the question usually is) is matched on its own
-    long_message: int = 20
+    long_message: int = 12
     # Answer with the way out beside it (issue 15, item 2): a top entry short of the lines above
     # but still ahead of the runner-up by `likely_margin` (with a score of at least `clear` and
     # most content words known) is answered, with the runner-ups offered as "Bukan ini?"
@@ -127,6 +128,16 @@ class Thresholds:
     # 0.01 is a tie" as `distinct_margin`), answers 5 of 28 ambiguous ones, all right.
     likely_margin: float = 0.05
     likely_coverage: float = 0.6
+    # A long message not answered as a whole is matched on the sentences that ask (then on its
+    # endings), each scored with the whole message's scores blended in at `story_weight`: the
+    # question sentence says what is asked, the story what case it is ("bapak stroke, tidak
+    # akan pulih ... porsinya bisa dipindahkan ke anak? syaratnya apa?" asks for the
+    # permanent-illness documents, not who may receive).
+    story_weight: float = 0.3
+    # ... and a part's answer must be among the whole message's `story_rank` best entries
+    # ("we moved to Bandung after registering. What happens to the porsi?": the part alone is
+    # the question of a pilgrim who died)
+    story_rank: int = 5
 
 
 @dataclass(frozen=True)
@@ -438,13 +449,16 @@ class Matcher:
                 combined[(held > 0) & (held != asked)] *= _PAIRED_PENALTY
         return combined
 
-    def _signals(self, text: str, every_entry: bool = False, raw: list[str] | None = None
+    def _signals(self, text: str, every_entry: bool = False, raw: list[str] | None = None,
+                 context: np.ndarray | None = None
                  ) -> tuple[list[str], np.ndarray, float, dict[str, np.ndarray]]:
         """Words, combined scores, coverage and signals. With `every_entry`, every entry's
         scores are exact. Without, exact for every entry the decision can read - the candidates
         shown and all within `_reach` of the top - and S1 (so the combined score) a lower bound
         for the rest, which score below all of those: S1 costs the most, and most entries are
-        nowhere near the top. `raw`: `normalize_words(text)` when the caller has it already."""
+        nowhere near the top. `raw`: `normalize_words(text)` when the caller has it already.
+        `context`: exact combined scores of the message `text` is part of, blended in at
+        `story_weight` (a positive linear blend: the bounds below still hold)."""
         if raw is None:
             raw = normalize_words(text)
         words, content, covered = correct_words(raw, self.vocab)
@@ -463,10 +477,10 @@ class Matcher:
         # every floor the decision uses, and the ranking above them is exact.
         while True:
             s1, s1_high = s1_of.bounds()
-            combined = self._combine(words, s1, s2, s3)
+            combined = self._blend(self._combine(words, s1, s2, s3), context)
             if s1_of.settled.all():
                 break
-            high = self._combine(words, s1_high, s2, s3)
+            high = self._blend(self._combine(words, s1_high, s2, s3), context)
             shown = min(len(combined), max(2, self.t.candidates))  # the buttons, the runner-up
             last_shown = np.partition(combined, -shown)[-shown]
             line = min(last_shown, combined.max() - self._reach) - 1e-9
@@ -479,6 +493,12 @@ class Matcher:
             else:
                 s1_of.settle(need)
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
+
+    def _blend(self, combined: np.ndarray, context: np.ndarray | None) -> np.ndarray:
+        if context is None:
+            return combined
+        w = self.t.story_weight
+        return (1.0 - w) * combined + w * context
 
     def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
         """The normalised words, every entry's combined score, the coverage and the three
@@ -501,23 +521,34 @@ class Matcher:
         found = self._match_text(text, raw)
         if found.reason == "confident" or len(raw) < self.t.long_message:
             return found
-        # A long message tells a story first and asks at the end ("bapak saya dulu petani ...
-        # yang mau saya tanya, surat kuasanya ditandatangani siapa"): the story's words dilute
-        # every signal. Try the question alone: the last sentence, then the last two, ...
-        for tail in _tails(text):
-            if len(tail.split()) >= len(text.split()):
+        # A long message tells a story and asks in one or two sentences ("bapak saya dulu
+        # petani ... yang mau saya tanya, surat kuasanya ditandatangani siapa"): the story's
+        # words dilute every signal. Try the asking sentences, then the last sentence, the last
+        # two, ... each with the whole message's scores blended in (the story names the case).
+        story = np.asarray(self.scores(text)[1])
+        focus = question_part(text)
+        for part in ([focus] if focus else []) + _tails(text):
+            if len(part.split()) >= len(text.split()):
                 break
-            if sum(w not in FUNCTION_WORDS for w in normalize_words(tail)) < 3:
+            if sum(w not in FUNCTION_WORDS for w in normalize_words(part)) < 2:
                 continue  # "jadi bisa atau tidak ya" needs the sentence before it
-            at_end = self._match_text(tail)
-            if at_end.reason == "confident":
-                return at_end
-            if at_end.reason == "likely" and found.decision != "answer":
-                found = at_end  # the whole message's own "likely" answer comes first
+            at = self._match_text(part, context=story)
+            if at.entry_id is not None and at.decision == "answer" and np.count_nonzero(
+                    story > story[self.ids.index(at.entry_id)]) >= self.t.story_rank:
+                continue  # the story points elsewhere: the part alone is too little to go on
+            if found.decision == "answer" and at.entry_id != found.entry_id:
+                continue  # the whole message's own "likely" answer stands against a part
+            if at.reason == "confident":
+                return at
+            if at.reason == "likely" and found.decision != "answer":
+                found = at  # the whole message's own "likely" answer comes first
+            if found.reason == "out_of_scope" and at.decision == "clarify":
+                found = at
         return found
 
-    def _match_text(self, text: str, raw: list[str] | None = None) -> Match:
-        words, scored, coverage, sig = self._signals(text, raw=raw)
+    def _match_text(self, text: str, raw: list[str] | None = None,
+                    context: np.ndarray | None = None) -> Match:
+        words, scored, coverage, sig = self._signals(text, raw=raw, context=context)
         # stable, like sorted(..., reverse=True): equal scores keep the entries' order
         order = np.argsort(-scored, kind="stable").tolist()
         combined = scored.tolist()

@@ -122,10 +122,14 @@ class ReferenceMatcher(Matcher):
                         combined[i] *= _PAIRED_PENALTY
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
 
-    def _match_text(self, text: str, raw: list[str] | None = None) -> Match:
+    def _match_text(self, text: str, raw: list[str] | None = None, context=None) -> Match:
         # (`raw` is the product's shortcut for words already normalised; the old code did not
         # have it and normalised again)
         words, combined, coverage, sig = self.scores(text)
+        if context is not None:  # a long message's part, its story blended in (a decision rule)
+            w = self.t.story_weight
+            combined = [(1.0 - w) * c + w * float(x) for c, x in zip(combined, context,
+                                                                     strict=True)]
         order = sorted(range(len(combined)), key=lambda i: combined[i], reverse=True)
         top = order[0]
         best = combined[top]
