@@ -127,6 +127,10 @@ def _read_yaml(name: str) -> dict:
 # say no more about its topic than "dan", "sudah", "ada" do
 FUNCTION_WORDS = FUNCTION_WORDS | frozenset(
     str(w).lower() for w in _read_yaml("english.yaml").get("function_words") or ())
+# ... and the words that frame a family's story (lexicon/informal.yaml `story_words`)
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(
+    w for item in _read_yaml("informal.yaml").get("story_words") or ()
+    for w in str(item).lower().split())
 
 
 @cache
