@@ -113,7 +113,7 @@ class Thresholds:
     candidates: int = 3  # buttons when clarifying
     # a message of this many words or more is "long": when it is not answered as a whole, its
     # ending (where the question usually is) is matched on its own
-    long_message: int = 12
+    long_message: int = 8
     # Answer with the way out beside it (issue 15, item 2): a top entry short of the lines above
     # but still ahead of the runner-up by `likely_margin` (with a score of at least `clear` and
     # most content words known) is answered, with the runner-ups offered as "Bukan ini?"
@@ -169,7 +169,10 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
     re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
-    re.compile(r"\b(komplain|complain|complaint|keluhan|mengeluh|mengadu|pengaduan)\b"),
+    # a complaint is for a person, unless the message asks where to take one: that is the
+    # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
+    re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
+               r"mengeluh|mengadu|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
     # "operator manusia", "petugas asli": an agent who is a person
     re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
