@@ -79,6 +79,7 @@ _ASKING = frozenset("""apakah apa bagaimana gimana gmn bgmn gmana kapan kpn bera
 _ASKING_FIRST = frozenset("""bisa bs boleh blh apa apakah perlu harus haruskah can could is are do
     does did should may will would""".split())
 _WORD = re.compile(r"[^\W_]+")
+_SHORT_QUESTION = 5  # words
 
 
 def _asks(sentence: str) -> bool:
@@ -94,10 +95,17 @@ def question_part(text: str) -> str | None:
     and the question is one or two sentences in it - often not the last ones ("... surat
     kematiannya dari mana ya? mohon dibantu, terima kasih banyak, semoga sehat selalu")."""
     parts = _sentences(text)
-    asking = [p for p in parts if _asks(p)]
-    if not asking or len(asking) == len(parts):
+    keep = [_asks(p) for p in parts]
+    if not any(keep) or all(keep):
         return None
-    return " ".join(asking)
+    # a short question leans on the sentence before it ("... hasilnya tidak istithaah karena
+    # gagal ginjal. apakah masih bisa melunasi?"): that sentence goes with it
+    for i, p in enumerate(parts):
+        if keep[i] and i > 0 and len(_WORD.findall(p)) <= _SHORT_QUESTION:
+            keep[i - 1] = True
+    if all(keep):
+        return None
+    return " ".join(p for p, k in zip(parts, keep, strict=True) if k)
 
 
 def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
