@@ -14,7 +14,6 @@ the knowledge base's vocabulary covers at all (out of scope when it covers littl
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,6 +22,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from knowledge.human_request import asks_for_human
 from knowledge.kb_schema import KnowledgeBase
 from knowledge.match_index import (
     _KEEP_WEIGHT,
@@ -35,9 +35,9 @@ from knowledge.match_index import (
     _ngrams,
     _Postings,
     _tails,
-    question_part,
     _TokenSet,
     make_stemmer,
+    question_part,
 )
 from knowledge.normalize import (
     FUNCTION_WORDS,
@@ -134,9 +134,8 @@ class Thresholds:
     # akan pulih ... porsinya bisa dipindahkan ke anak? syaratnya apa?" asks for the
     # permanent-illness documents, not who may receive).
     story_weight: float = 0.3
-    # ... and a part's answer must be among the whole message's `story_rank` best entries
-    # ("we moved to Bandung after registering. What happens to the porsi?": the part alone is
-    # the question of a pilgrim who died)
+    # ... and a part's answer must be among the whole message's `story_rank` best entries ("we
+    # moved after registering. What happens to the porsi?" alone asks about a pilgrim who died)
     story_rank: int = 5
 
 
@@ -158,36 +157,6 @@ class Match:
     coverage: float = 0.0
     normalized: str = ""
     signals: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
-
-
-# --- asking for a human ----------------------------------------------------------------------
-_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
-_HUMAN_PATTERNS = [
-    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani)\b.{0,40}\b" + _AGENT + r"\b"),
-    re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
-    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak)\b"),
-    re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
-    re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
-    re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
-    # a complaint is for a person, unless the message asks where to take one: that is the
-    # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
-    re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
-               r"mengeluh|mengadu|pengaduan)\b"),
-    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
-    # "operator manusia", "petugas asli": an agent who is a person
-    re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
-    # being called back ("call me back", "telepon saya balik"): only a person can do that
-    re.compile(r"\b(call|ring|phone) (saya|kami|us|him|her)( back)?\b|\bcall back\b"),
-    re.compile(r"\b(telepon|hubungi|chat) (saya|kami|aku) (balik|kembali)\b"),
-    # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
-    re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
-]
-
-
-def asks_for_human(normalized: str) -> bool:
-    return any(p.search(normalized) for p in _HUMAN_PATTERNS)
-
-
 
 
 class Matcher:
@@ -509,7 +478,6 @@ class Matcher:
         words, combined, coverage, sig = self._signals(text, every_entry=True)
         return words, combined.tolist(), coverage, {k: v.tolist() for k, v in sig.items()}
 
-
     def match(self, text: str) -> Match:
         raw = normalize_words(text)
         if not raw:
@@ -524,10 +492,9 @@ class Matcher:
         found = self._match_text(text, raw)
         if found.reason == "confident" or len(raw) < self.t.long_message:
             return found
-        # A long message tells a story and asks in one or two sentences ("bapak saya dulu
-        # petani ... yang mau saya tanya, surat kuasanya ditandatangani siapa"): the story's
-        # words dilute every signal. Try the asking sentences, then the last sentence, the last
-        # two, ... each with the whole message's scores blended in (the story names the case).
+        # A long message tells a story and asks in a sentence or two: the story's words dilute
+        # every signal. Try the asking sentences, then the last sentence, the last two, ...
+        # each with the whole message's scores blended in (the story names the case).
         story = np.asarray(self.scores(text)[1])
         focus = question_part(text)
         for part in ([focus] if focus else []) + _tails(text):
@@ -543,10 +510,9 @@ class Matcher:
                 continue  # the whole message's own "likely" answer stands against a part
             if at.reason == "confident":
                 return at
-            if at.reason == "likely" and found.decision != "answer":
-                found = at  # the whole message's own "likely" answer comes first
-            if found.reason == "out_of_scope" and at.decision == "clarify":
-                found = at
+            if (at.reason == "likely" and found.decision != "answer") or (
+                    found.reason == "out_of_scope" and at.decision == "clarify"):
+                found = at  # a story out of scope as a whole may still ask a hajj question
         return found
 
     def _match_text(self, text: str, raw: list[str] | None = None,

@@ -1,0 +1,36 @@
+"""Whether a message asks for a person (an agent, a call back, a complaint): the FAQ matcher
+hands such a message over before it looks for an answer.
+
+Moved out of `knowledge.matcher` (which re-exports `asks_for_human`); runs on normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- asking for a human ----------------------------------------------------------------------
+_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
+_HUMAN_PATTERNS = [
+    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani)\b.{0,40}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
+    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak)\b"),
+    re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
+    re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
+    re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
+    # a complaint is for a person, unless the message asks where to take one: that is the
+    # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
+    re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
+               r"mengeluh|mengadu|pengaduan)\b"),
+    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
+    # "operator manusia", "petugas asli": an agent who is a person
+    re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
+    # being called back ("call me back", "telepon saya balik"): only a person can do that
+    re.compile(r"\b(call|ring|phone) (saya|kami|us|him|her)( back)?\b|\bcall back\b"),
+    re.compile(r"\b(telepon|hubungi|chat) (saya|kami|aku) (balik|kembali)\b"),
+    # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
+    re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
+]
+
+
+def asks_for_human(normalized: str) -> bool:
+    return any(p.search(normalized) for p in _HUMAN_PATTERNS)
