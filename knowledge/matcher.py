@@ -492,13 +492,13 @@ class Matcher:
         # A long message tells a story and asks in a sentence or two: the story's words dilute
         # every signal. Try the asking sentences, then the last sentence, the last two, ...
         # each with the whole message's scores blended in (the story names the case).
-        story = np.asarray(self.scores(text)[1])
         focus = question_part(text)
-        for part in ([focus] if focus else []) + _tails(text):
-            if len(part.split()) >= len(text.split()):
-                break
-            if sum(w not in FUNCTION_WORDS for w in normalize_words(part)) < 2:
-                continue  # "jadi bisa atau tidak ya" needs the sentence before it
+        n_words = len(text.split())
+        parts = [p for p in ([focus] if focus else []) + _tails(text)
+                 if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
+                 and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= 2]
+        story = np.asarray(self.scores(text)[1]) if parts else None  # exact, for the blend
+        for part in parts:
             at = self._match_text(part, context=story)
             if found.decision == "answer" and at.entry_id != found.entry_id:
                 continue  # the whole message's own "likely" answer stands against a part
