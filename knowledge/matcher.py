@@ -494,9 +494,12 @@ class Matcher:
         # each with the whole message's scores blended in (the story names the case).
         focus = question_part(text)
         n_words = len(text.split())
+        # an ending needs three content words ("what happens to his porsi" is every death's
+        # question and no move's); the asking sentences already hold their context
         parts = [p for p in ([focus] if focus else []) + _tails(text)
                  if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
-                 and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= 2]
+                 and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
+                     2 if p is focus else 3)]
         story = np.asarray(self.scores(text)[1]) if parts else None  # exact, for the blend
         for part in parts:
             at = self._match_text(part, context=story)

@@ -66,8 +66,8 @@ async def test_a_likely_match_is_answered_with_the_way_out_beside_it(harness):
     # runner-ups as "Bukan ini?" buttons and a person; scored as an answer (topic set)
     from handlers.faq import kb, matcher
 
-    question = ("The doctor classified dad as istithaah with a companion. "
-                "Is he allowed to do the final payment?")
+    question = ("The doctor put mum in the with-companion category. "
+                "May she still make the final payment?")
     match = matcher().match(question)
     assert match.decision == "answer" and match.reason == "likely", match
     r = await harness.send(111, question)

@@ -93,6 +93,15 @@ def test_a_story_is_answered_by_its_asking_sentence(m):
     assert whole.decision != "answer", whole
 
 
+def test_a_short_ending_alone_does_not_answer_a_story(m):
+    # "what happens to his porsi" alone is the question of a pilgrim who died (confidently);
+    # the move told before it is the case
+    text = "We moved from Medan to Batam after my dad registered. What happens to his porsi?"
+    assert m.match("What happens to his porsi?").entry_id == "pelunasan-jemaah-wafat"
+    got = m.match(text)
+    assert got.entry_id == "pindah-domisili" and got.reason != "confident", got
+
+
 def test_the_story_is_blended_into_its_question(m):
     story = ("mertua saya kena kanker dan dokter bilang tidak mungkin sembuh. porsinya bisa "
              "dialihkan ke anaknya? apa saja syaratnya?")
