@@ -489,22 +489,25 @@ class Matcher:
         found = self._match_text(text, raw)
         if found.reason == "confident" or len(raw) < self.t.long_message:
             return found
-        # A long message tells a story and asks in a sentence or two: the story's words dilute
-        # every signal. Try the asking sentences, then the last sentence, the last two, ...
-        # each with the whole message's scores blended in (the story names the case).
-        focus = question_part(text)
-        n_words = len(text.split())
-        # an ending needs three content words ("what happens to his porsi" is every death's
-        # question and no move's); the asking sentences already hold their context
+        # A long message is a story asking in a sentence or two, its words diluting every signal:
+        # try the asking sentences, then the endings, each with the story's scores blended in.
+        # An ending needs three content words ("what happens to his porsi" is every death's
+        # question, no move's); the asking sentences hold their context.
+        focus, n_words = question_part(text), len(text.split())
         parts = [p for p in ([focus] if focus else []) + _tails(text)
                  if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
                  and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
                      2 if p is focus else 3)]
         story = np.asarray(self.scores(text)[1]) if parts else None  # exact, for the blend
+        asked = None  # the asking sentences put first: an ending may not overrule it
         for part in parts:
             at = self._match_text(part, context=story)
             if found.decision == "answer" and at.entry_id != found.entry_id:
                 continue  # the whole message's own "likely" answer stands against a part
+            if asked is not None and at.entry_id != asked:
+                continue  # an ending drops the context the asking sentences kept
+            if part is focus and at.decision != "handoff":
+                asked = at.entry_id
             if at.reason == "confident":
                 return at
             if (at.reason == "likely" and found.decision != "answer") or (

@@ -47,6 +47,11 @@ def test_the_rule_changes_what_a_question_means():
     assert "daftar" in words and "tunggu" in words and "registering" not in words
 
 
+def test_the_queue_is_one_word_however_it_is_spelled():
+    for typed in ("antri", "antre", "antrian", "ngantri"):
+        assert normalize_words(typed) == ["antrean"]
+
+
 def test_living_cost_stays_the_knowledge_base_term():
     # "living" would otherwise be "live" + -ing -> "tinggal"
     assert normalize_words("how much living cost will my parents get")[:3] == [
@@ -100,6 +105,18 @@ def test_a_short_ending_alone_does_not_answer_a_story(m):
     assert m.match("What happens to his porsi?").entry_id == "pelunasan-jemaah-wafat"
     got = m.match(text)
     assert got.entry_id == "pindah-domisili" and got.reason != "confident", got
+
+
+def test_an_ending_does_not_overrule_the_asking_sentences(m):
+    # the last two sentences alone ask when to leave (the waiting list, confidently); the
+    # asking sentences with the one before them say it is after a transfer
+    text = ("selamat sore pak. ibu saya sudah pelimpahan dari almarhum bapak bulan lalu. "
+            "sekarang ibu berangkatnya kapan? apa ikut tahun bapak atau antri lagi?")
+    ending = "sekarang ibu berangkatnya kapan? apa ikut tahun bapak atau antri lagi?"
+    assert m.match(ending).entry_id == "daftar-tunggu"
+    got = m.match(text)
+    assert got.entry_id == "pelimpahan-setelahnya" and not (
+        got.decision == "answer" and got.entry_id == "daftar-tunggu"), got
 
 
 def test_the_story_is_blended_into_its_question(m):
