@@ -86,9 +86,8 @@ def passes(item: dict, reply: Reply) -> bool:
         return reply.handoff
     if item.get("oos"):  # no answer; a human offered, or told where to go + /petugas on request
         return reply.topic is None and (reply.handoff or "/petugas" in reply.text)
-    if "entry" in item:  # labelled with the entries whose answer is right
-        if reply.topic not in item["entry"]:
-            return False
+    if "entry" in item and reply.topic not in item["entry"]:  # labelled with the right entries
+        return False
     text = reply.text.casefold()
     return all(any(s.casefold() in text for s in alts) for alts in item.get("all", []))
 
