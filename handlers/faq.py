@@ -31,14 +31,8 @@ from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.language import detect
 from knowledge.matcher import Match, Matcher
-from knowledge.normalize import (
-    hajj_words,
-    mask_personal,
-    normalize,
-    normalize_words,
-    out_of_scope_pointer,
-    person_words,
-)
+from knowledge.normalize import mask_personal, normalize, normalize_words
+from knowledge.out_of_scope import hajj_words, out_of_scope_pointer, person_words
 
 log = logging.getLogger(__name__)
 

@@ -43,10 +43,10 @@ from knowledge.normalize import (
     FUNCTION_WORDS,
     Vocabulary,
     correct_words,
-    names_out_of_scope,
     normalize_words,
     root_words,
 )
+from knowledge.out_of_scope import names_out_of_scope
 
 Decision = Literal["answer", "clarify", "handoff"]
 

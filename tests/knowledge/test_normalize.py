@@ -9,10 +9,10 @@ from knowledge.normalize import (
     default_lexicon,
     join_split_words,
     mask_personal,
-    names_out_of_scope,
     normalize,
     normalize_words,
 )
+from knowledge.out_of_scope import names_out_of_scope
 
 
 def test_unicode_case_and_punctuation():

@@ -1,0 +1,95 @@
+"""What this helpdesk does not cover: other pilgrimages, and services another body handles.
+
+Reads lexicon/out_of_scope.yaml (see lexicon/README.md) over normalised words: the matcher
+hands a question naming another pilgrimage (haji furoda, haji plus, umrah) over before
+matching; the FAQ handler points a question about another service (SIM, BPJS, zakat) where it
+belongs. Moved out of `knowledge.normalize`, whose reading of text it uses.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from knowledge.normalize import _read_yaml, normalize_words
+
+
+@cache
+def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """(terms, protected phrases) of lexicon/out_of_scope.yaml, as normalised word tuples."""
+    data = _read_yaml("out_of_scope.yaml")
+
+    def norm(items) -> tuple[tuple[str, ...], ...]:
+        return tuple(t for t in (tuple(normalize_words(str(i))) for i in items or ()) if t)
+
+    service_terms = [t for group in data.get("services") or () for t in group.get("terms") or ()]
+    return norm([*(data.get("terms") or ()), *service_terms]), norm(data.get("protected"))
+
+
+@cache
+def out_of_scope_services() -> tuple[tuple[tuple[tuple[str, ...], ...], dict[str, str]], ...]:
+    """(terms, pointer per language) of the `services` groups of lexicon/out_of_scope.yaml: which
+    service handles a question this helpdesk does not cover (SIM -> Korlantas, zakat -> BAZNAS)."""
+    groups = []
+    for group in _read_yaml("out_of_scope.yaml").get("services") or ():
+        terms = tuple(t for t in (tuple(normalize_words(str(i))) for i in group.get("terms") or ())
+                      if t)
+        pointer = {str(k): str(v).strip() for k, v in (group.get("pointer") or {}).items()}
+        groups.append((terms, pointer))
+    return tuple(groups)
+
+
+def _unprotected(words: list[str]) -> list[str]:
+    words = list(words)
+    for phrase in out_of_scope_terms()[1]:
+        while (i := _has_phrase(words, phrase)) >= 0:
+            words[i:i + len(phrase)] = ["|"]
+    return words
+
+
+@cache
+def hajj_words() -> frozenset[str]:
+    """`hajj_words` of lexicon/out_of_scope.yaml (normalised): a question holding one is about
+    the hajj, even when the knowledge base cannot answer it."""
+    data = _read_yaml("out_of_scope.yaml")
+    return frozenset(w for item in data.get("hajj_words") or () for w in normalize_words(str(item)))
+
+
+@cache
+def person_words() -> frozenset[str]:
+    """`person_words` of lexicon/out_of_scope.yaml (normalised): "petugas", "operator", ..."""
+    data = _read_yaml("out_of_scope.yaml")
+    return frozenset(w for item in data.get("person_words") or ()
+                     for w in normalize_words(str(item)))
+
+
+def out_of_scope_pointer(words: list[str]) -> dict[str, str] | None:
+    """Where to go instead, per language, when normalised `words` name a service another body
+    handles (the first group whose term they hold, outside the protected phrases); else None."""
+    words = _unprotected(words)
+    for terms, pointer in out_of_scope_services():
+        if any(_has_phrase(words, t) >= 0 for t in terms):
+            return pointer
+    return None
+
+
+def _has_phrase(words: list[str], phrase: tuple[str, ...]) -> int:
+    """Index of the first occurrence of `phrase` in `words`, or -1."""
+    n = len(phrase)
+    return next((i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == phrase), -1)
+
+
+def names_out_of_scope(words: list[str]) -> bool:
+    """Whether normalised `words` name a pilgrimage this helpdesk does not cover (haji furoda,
+    haji plus/khusus, umrah), outside the protected phrases ("Permen Haji dan Umrah")."""
+    terms, protected = out_of_scope_terms()
+    words = list(words)
+    # a phrase whose first word is absent cannot be there: skip it without a scan (this runs
+    # on every message, over every term)
+    present = set(words)
+    for phrase in protected:
+        if phrase and phrase[0] not in present:
+            continue
+        while (i := _has_phrase(words, phrase)) >= 0:
+            words[i:i + len(phrase)] = ["|"]
+    present = set(words)
+    return any((not t or t[0] in present) and _has_phrase(words, t) >= 0 for t in terms)
