@@ -1,0 +1,118 @@
+"""The threads that run the runtime's units of database work for the event loop.
+
+`StateStore.call(fn, ...)` puts a unit here and awaits its result; the loop goes on serving
+other chats. Two things make this cheaper than `loop.run_in_executor`:
+- no concurrent.futures.Future chained to an asyncio one: the thread sets the loop's own
+  future, and hands back every result of a batch in one `call_soon_threadsafe` (one wake-up of
+  the loop instead of one per unit);
+- group commit (SQLite: one writer anyway, one thread): when several units are queued, the
+  thread runs them in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each in a SAVEPOINT so
+  one unit's error rolls back only that unit. A result is handed back only after the commit:
+  "stored when the call returns" holds for every unit. Only units whose function is marked
+  `groupable` (their SQL goes through `StateStore.run`) are grouped; any other runs alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+GROUP_MAX = 64  # units at most in one group-commit transaction
+
+_GROUPABLE: set[Any] = set()
+
+
+def groupable(fn: Callable) -> Callable:
+    """Mark a function whose database work all goes through `StateStore.run` (one cursor, no
+    other connection): it may share a transaction with other such units."""
+    _GROUPABLE.add(fn)
+    return fn
+
+
+def is_groupable(fn: Callable) -> bool:
+    return getattr(fn, "__func__", fn) in _GROUPABLE
+
+
+def _deliver(results: list[tuple[asyncio.Future, bool, Any]]) -> None:
+    for fut, ok, value in results:
+        if fut.done():  # its caller was cancelled
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+
+
+class DbThreads:
+    """`threads` threads taking units from one queue; with `batch` (a function running
+    [(fn, args, kwargs)] in one transaction, returning [(ok, result or exception)]), queued
+    groupable units of one loop are run together (see module doc)."""
+
+    def __init__(self, threads: int, *, batch: Callable[[list], list] | None = None,
+                 name: str = "hajibot-db"):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._batch = batch  # runs several units in one transaction: [(fn, a, kw)] -> results
+        self._threads = [threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
+                         for i in range(threads)]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable, args: tuple,
+               kwargs: dict) -> asyncio.Future:
+        fut = loop.create_future()
+        self._queue.put((loop, fut, fn, args, kwargs))
+        return fut
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join()
+
+    def _serve(self) -> None:
+        q = self._queue
+        held: tuple | None = None
+        while True:
+            item = held if held is not None else q.get()
+            held = None
+            if item is None:
+                return
+            batch = [item]
+            if self._batch is not None and is_groupable(item[2]):
+                while len(batch) < GROUP_MAX:
+                    try:
+                        nxt = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None or nxt[0] is not item[0] or not is_groupable(nxt[2]):
+                        held = nxt  # after this batch
+                        break
+                    batch.append(nxt)
+            if len(batch) == 1:
+                results = [self._one(item)]
+            else:
+                try:
+                    outs = self._batch([(fn, a, kw) for _, _, fn, a, kw in batch])
+                except BaseException as exc:  # BEGIN or COMMIT failed: every unit did
+                    outs = [(False, exc)] * len(batch)
+                results = [(fut, ok, v) for (_, fut, *_), (ok, v) in zip(batch, outs,
+                                                                          strict=True)]
+            self._hand_back(batch[0][0], results)
+
+    @staticmethod
+    def _one(item: tuple) -> tuple[asyncio.Future, bool, Any]:
+        _, fut, fn, args, kwargs = item
+        try:
+            return fut, True, fn(*args, **kwargs)
+        except BaseException as exc:
+            return fut, False, exc
+
+    @staticmethod
+    def _hand_back(loop: asyncio.AbstractEventLoop, results: list) -> None:
+        try:
+            loop.call_soon_threadsafe(_deliver, results)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass

@@ -1,0 +1,162 @@
+"""What an inbox update already sent is not sent again when the update is re-run (issue 13).
+
+The inbox (bot/inbox.py) runs an update again when its worker died before the transaction
+that saves its state and deletes its row: at least once. Its replies have already gone to
+Telegram, and the Bot API cannot take a message back, has no idempotency key and gives a bot
+no way to read what it sent. So every Bot API request made while processing an inbox update
+is journaled in `update_sends` under (update_id, seq):
+1. before the request leaves: a row (method, no response), committed - awaited;
+2. when the response comes back (2xx): the response body, committed as soon as the database
+   thread gets to it (not awaited: the handler goes on);
+3. the rows are deleted in the transaction that finishes the update (StateStore.finish) or
+   parks it.
+A re-run (a take-over, or a try given back) reads its update's journal first and replays it:
+request number `seq` of the same method gets the recorded response without being sent, so
+handlers see the same Message (ids included) and nobody gets the answer twice.
+
+The window that stays open, exactly: a request whose row was written but whose response was
+not recorded when the worker died - it may or may not have reached Telegram. The re-run
+sends it again (a possible duplicate, never a loss), counts it in
+`hajibot_inbox_uncertain_sends_total` and logs the update id and method. That window is one
+request's round trip plus one commit, instead of everything from the first reply to the end
+of the update. If a re-run takes another path (a request of another method at a recorded
+`seq`, e.g. Siskohat answered differently), replay stops there and the rest is sent live.
+
+Only inbox updates are journaled (webhook, polling); the in-process channels are not. Rows
+hold reply texts only while their update is being processed; erasure deletes a chat's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import Counter
+
+from bot.db_threads import groupable
+
+log = logging.getLogger(__name__)
+
+# Bot API methods that read or configure and may safely be repeated: never journaled.
+NOT_JOURNALED = frozenset({
+    "getMe", "getUpdates", "getChat", "getChatMember", "getChatAdministrators", "getFile",
+    "getWebhookInfo", "setWebhook", "deleteWebhook", "setMyCommands", "getMyCommands",
+    "deleteMyCommands", "logOut", "close", "getUserProfilePhotos", "sendChatAction",
+})
+
+REPLAYED = Counter("hajibot_inbox_replayed_sends",
+                   "Bot API requests of a re-run update answered from the journal, not resent")
+UNCERTAIN = Counter("hajibot_inbox_uncertain_sends",
+                    "Requests a dead worker had started with no response recorded; sent "
+                    "again by the re-run (the person may see them twice)")
+
+CURRENT: contextvars.ContextVar[SendLog | None] = contextvars.ContextVar(
+    "hajibot_send_log", default=None)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class SendJournal:
+    """The SQL of `update_sends`; synchronous, one transaction each (through the store)."""
+
+    _INTENT = ("INSERT INTO update_sends (update_id, seq, chat_id, method, response, "
+               "created_at) VALUES ({m}, {m}, {m}, {m}, NULL, {m}) "
+               "ON CONFLICT (update_id, seq) DO UPDATE SET method = excluded.method, "
+               "response = NULL")
+    _DONE = "UPDATE update_sends SET response = {m} WHERE update_id = {m} AND seq = {m}"
+    _DROP = "DELETE FROM update_sends WHERE update_id = {m} AND seq = {m}"
+    _LOAD = "SELECT seq, method, response FROM update_sends WHERE update_id = {m}"
+    CLEAR = "DELETE FROM update_sends WHERE update_id = {m}"
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.sql = {k: getattr(self, k).format(m=store.mark)
+                    for k in ("_INTENT", "_DONE", "_DROP", "_LOAD", "CLEAR")}
+
+    @groupable
+    def intent(self, update_id: int, seq: int, chat_id: int | None, method: str) -> None:
+        now = self.store.stamp(_utcnow())
+        self.store.run(lambda cur: cur.execute(self.sql["_INTENT"],
+                                               (update_id, seq, chat_id, method, now)))
+
+    @groupable
+    def done(self, update_id: int, seq: int, response: str) -> None:
+        self.store.run(lambda cur: cur.execute(self.sql["_DONE"], (response, update_id, seq)))
+
+    @groupable
+    def drop(self, update_id: int, seq: int) -> None:
+        """Telegram answered and refused (4xx/5xx): no uncertainty to remember."""
+        self.store.run(lambda cur: cur.execute(self.sql["_DROP"], (update_id, seq)))
+
+    @groupable
+    def load(self, update_id: int) -> dict[int, tuple[str, str | None]]:
+        def work(cur):
+            cur.execute(self.sql["_LOAD"], (update_id,))
+            return {seq: (method, response) for seq, method, response in cur.fetchall()}
+
+        return self.store.run(work)
+
+
+class SendLog:
+    """The journal of one inbox update while it runs (set in CURRENT by its task)."""
+
+    def __init__(self, journal: SendJournal, update_id: int, chat_id: int | None,
+                 replay: dict[int, tuple[str, str | None]] | None = None):
+        self.journal = journal
+        self.update_id = update_id
+        self.chat_id = chat_id
+        self.replay = replay or {}
+        self.seq = 0
+        self._pending: list[asyncio.Future] = []
+
+    async def request(self, method: str, send: Callable[[], Awaitable[tuple[int, bytes]]]
+                      ) -> tuple[int, bytes]:
+        seq, self.seq = self.seq, self.seq + 1
+        if self.replay:
+            recorded = self.replay.get(seq)
+            if recorded is not None and recorded[0] == method and recorded[1] is not None:
+                REPLAYED.inc()
+                return 200, recorded[1].encode()
+            if recorded is not None and recorded[0] == method:
+                UNCERTAIN.inc()
+                log.warning("update %s: request %d (%s) may have reached Telegram before the "
+                            "worker died; sent again", self.update_id, seq, method)
+            else:  # another path than the first run took: nothing further is replayed
+                self.replay = {}
+        store = self.journal.store
+        await store.call(self.journal.intent, self.update_id, seq, self.chat_id, method)
+        code, body = await send()
+        if 200 <= code < 300:
+            fut = store.submit(self.journal.done, self.update_id, seq,
+                               body.decode("utf-8", "replace"))
+        else:
+            fut = store.submit(self.journal.drop, self.update_id, seq)
+        fut.add_done_callback(_consume)
+        self._pending.append(fut)
+        return code, body
+
+    async def flush(self) -> None:
+        """Wait for the responses still being recorded (before the finish deletes them)."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _consume(fut: asyncio.Future) -> None:
+    if not fut.cancelled() and (exc := fut.exception()) is not None:
+        log.warning("a sent request was not journaled: %s", type(exc).__name__)
+
+
+async def journaled(method: str, send: Callable[[], Awaitable[tuple[int, bytes]]]
+                    ) -> tuple[int, bytes]:
+    """Send through the current update's journal when there is one (the request layer)."""
+    current = CURRENT.get()
+    if current is None or method in NOT_JOURNALED:
+        return await send()
+    return await current.request(method, send)
