@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -36,7 +36,7 @@ from bot.inbox import InboxQueue
 from bot.limiter import TelegramLimiter
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
-from bot.sends import journaled
+from bot.sends import CURRENT, ThreadedHTTPRequest, journaled
 from bot.settings import Settings
 from handlers import akun, faq, pantau, router, start, status
 from handlers.base import BotData, Services, lang_of, register_flow, render
@@ -93,17 +93,21 @@ class MeteredRequest(BaseRequest):
                          pool_timeout=None) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
 
-        async def send() -> tuple[int, bytes]:
-            code, payload = await self.inner.do_request(
+        def send() -> Awaitable[tuple[int, bytes]]:
+            return self.inner.do_request(
                 url, method, request_data, read_timeout=read_timeout,
                 write_timeout=write_timeout, connect_timeout=connect_timeout,
                 pool_timeout=pool_timeout)
-            if 200 <= code < 300 and api_method in self._COUNTED:
-                metrics.REPLIES.labels(api_method).inc()
-            return code, payload
 
         # while an inbox update runs: journaled, and replayed when it is re-run (bot/sends.py)
-        return await journaled(api_method, send)
+        sync = None
+        if isinstance(self.inner, ThreadedHTTPRequest) and CURRENT.get() is not None:
+            sync = self.inner.sync_sender(url, method, request_data, read_timeout,
+                                          write_timeout, connect_timeout, pool_timeout)
+        code, payload = await journaled(api_method, send, sync)
+        if 200 <= code < 300 and api_method in self._COUNTED:
+            metrics.REPLIES.labels(api_method).inc()
+        return code, payload
 
 
 def default_clock(settings: Settings) -> Callable[[], datetime]:
@@ -371,7 +375,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
     if request is not None:
         builder = builder.request(MeteredRequest(request)).get_updates_request(request)
     else:
-        builder = builder.request(MeteredRequest(HTTPXRequest(connection_pool_size=256)))
+        builder = builder.request(
+            MeteredRequest(ThreadedHTTPRequest(connection_pool_size=256)))
         builder = builder.get_updates_request(HTTPXRequest())
     if settings.telegram_base_url:
         base = settings.telegram_base_url

@@ -46,6 +46,26 @@ def _deliver(results: list[tuple[asyncio.Future, bool, Any]]) -> None:
             fut.set_exception(value)
 
 
+class _Box:
+    """The result of a unit queued by a thread that is not a loop (`run_blocking`)."""
+
+    __slots__ = ("_event", "_ok", "_value")
+
+    def __init__(self):
+        self._event = threading.Event()
+        self._ok, self._value = False, None
+
+    def set(self, ok: bool, value: Any) -> None:
+        self._ok, self._value = ok, value
+        self._event.set()
+
+    def wait(self) -> Any:
+        self._event.wait()
+        if self._ok:
+            return self._value
+        raise self._value
+
+
 class DbThreads:
     """`threads` threads taking units from one queue; with `batch` (a function running
     [(fn, args, kwargs)] in one transaction, returning [(ok, result or exception)]), queued
@@ -65,6 +85,13 @@ class DbThreads:
         fut = loop.create_future()
         self._queue.put((loop, fut, fn, args, kwargs))
         return fut
+
+    def run_blocking(self, fn: Callable, args: tuple, kwargs: dict) -> Any:
+        """From a thread that is not an event loop: queue the unit, wait for its result
+        (grouped with the loop's units like any other)."""
+        box = _Box()
+        self._queue.put((None, box, fn, args, kwargs))
+        return box.wait()
 
     def shutdown(self) -> None:
         for _ in self._threads:
@@ -111,7 +138,11 @@ class DbThreads:
             return fut, False, exc
 
     @staticmethod
-    def _hand_back(loop: asyncio.AbstractEventLoop, results: list) -> None:
+    def _hand_back(loop: asyncio.AbstractEventLoop | None, results: list) -> None:
+        if loop is None:  # units of run_blocking
+            for box, ok, value in results:
+                box.set(ok, value)
+            return
         try:
             loop.call_soon_threadsafe(_deliver, results)
         except RuntimeError:  # the loop is closed: nobody is waiting any more

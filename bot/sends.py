@@ -32,10 +32,15 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from prometheus_client import Counter
+from telegram._utils.defaultvalue import DefaultValue
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest, RequestData
 
 from bot.db_threads import groupable
 
@@ -115,8 +120,12 @@ class SendLog:
         self.seq = 0
         self._pending: list[asyncio.Future] = []
 
-    async def request(self, method: str, send: Callable[[], Awaitable[tuple[int, bytes]]]
+    async def request(self, method: str, send: Callable[[], Awaitable[tuple[int, bytes]]],
+                      send_sync: Callable[[], tuple[int, bytes]] | None = None
                       ) -> tuple[int, bytes]:
+        """One request of this update: replayed from the journal, or journaled and sent.
+        `send_sync` (real HTTP): sent from a send thread that records the response itself
+        the moment it arrives, however busy the event loop is."""
         seq, self.seq = self.seq, self.seq + 1
         if self.replay:
             recorded = self.replay.get(seq)
@@ -130,6 +139,10 @@ class SendLog:
             else:  # another path than the first run took: nothing further is replayed
                 self.replay = {}
         store = self.journal.store
+        if send_sync is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(_senders(), self._send_in_thread, seq, method,
+                                              send_sync)
         await store.call(self.journal.intent, self.update_id, seq, self.chat_id, method)
         code, body = await send()
         if 200 <= code < 300:
@@ -139,6 +152,21 @@ class SendLog:
             fut = store.submit(self.journal.drop, self.update_id, seq)
         fut.add_done_callback(_consume)
         self._pending.append(fut)
+        return code, body
+
+    def _send_in_thread(self, seq: int, method: str, send_sync: Callable[[], tuple[int, bytes]]
+                        ) -> tuple[int, bytes]:
+        journal, store = self.journal, self.journal.store
+        store.call_blocking(journal.intent, self.update_id, seq, self.chat_id, method)
+        code, body = send_sync()
+        try:
+            if 200 <= code < 300:
+                store.call_blocking(journal.done, self.update_id, seq,
+                                    body.decode("utf-8", "replace"))
+            else:
+                store.call_blocking(journal.drop, self.update_id, seq)
+        except Exception as exc:  # the reply went out; only a re-run would repeat it
+            log.warning("a sent request was not journaled: %s", type(exc).__name__)
         return code, body
 
     async def flush(self) -> None:
@@ -153,10 +181,68 @@ def _consume(fut: asyncio.Future) -> None:
         log.warning("a sent request was not journaled: %s", type(exc).__name__)
 
 
-async def journaled(method: str, send: Callable[[], Awaitable[tuple[int, bytes]]]
+async def journaled(method: str, send: Callable[[], Awaitable[tuple[int, bytes]]],
+                    send_sync: Callable[[], tuple[int, bytes]] | None = None
                     ) -> tuple[int, bytes]:
     """Send through the current update's journal when there is one (the request layer)."""
     current = CURRENT.get()
     if current is None or method in NOT_JOURNALED:
         return await send()
-    return await current.request(method, send)
+    return await current.request(method, send, send_sync)
+
+
+SEND_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+
+
+def _senders() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="hajibot-send")
+    return _pool
+
+
+class ThreadedHTTPRequest(HTTPXRequest):
+    """PTB's HTTPXRequest, plus `sync_sender`: the same request made with a blocking httpx
+    client, for a send thread (see SendLog.request). Timeouts and errors as PTB's."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._sync: httpx.Client | None = None
+
+    def sync_sender(self, url: str, method: str, request_data: RequestData | None,
+                    read_timeout: Any, write_timeout: Any, connect_timeout: Any,
+                    pool_timeout: Any) -> Callable[[], tuple[int, bytes]]:
+        base = self._client.timeout
+        files = request_data.multipart_data if request_data else None
+        data = request_data.json_parameters if request_data else None
+
+        def pick(value: Any, default: Any) -> Any:
+            return default if isinstance(value, DefaultValue) else value
+
+        timeout = httpx.Timeout(
+            connect=pick(connect_timeout, base.connect), read=pick(read_timeout, base.read),
+            write=pick(write_timeout, base.write if not files else self._media_write_timeout),
+            pool=pick(pool_timeout, base.pool))
+        if self._sync is None:
+            self._sync = httpx.Client(timeout=base, limits=httpx.Limits(
+                max_connections=SEND_THREADS, max_keepalive_connections=SEND_THREADS))
+        client = self._sync
+
+        def send() -> tuple[int, bytes]:
+            try:
+                res = client.request(method=method, url=url, timeout=timeout, files=files,
+                                     data=data, headers={"User-Agent": self.USER_AGENT})
+            except httpx.TimeoutException as err:
+                raise TimedOut from err
+            except httpx.HTTPError as err:
+                raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+            return res.status_code, res.content
+
+        return send
+
+    async def shutdown(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+        await super().shutdown()

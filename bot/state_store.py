@@ -122,6 +122,16 @@ class StateStore:
                                    batch=self._run_batch if self.sqlite else None)
         return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs)
 
+    def call_blocking(self, fn, /, *args, **kwargs):
+        """`call` from a thread that is not the event loop (the request layer's send threads,
+        bot/sends.py): on SQLite through the store's thread (one writer, grouped commits), on
+        PostgreSQL right here on a kept connection of its own."""
+        if not self.sqlite:
+            return fn(*args, **kwargs)
+        if self._pool is None:
+            self._pool = DbThreads(self.threads, batch=self._run_batch)
+        return self._pool.run_blocking(fn, args, kwargs)
+
     def _run_batch(self, units: list) -> list:
         """Several groupable units in one SQLite transaction, a SAVEPOINT each (a unit that
         raises is rolled back alone); [(ok, result or exception)] once committed."""
