@@ -5,12 +5,16 @@ than `max_age_s` (storing what it fetched); falls back to the mirror (source STA
 when that copy was last confirmed, "data per <date>") when Siskohat is down. Siskohat being
 down never raises out of `lookup`.
 
-The mirror calls run in the gateway's own threads (`MIRROR_THREADS`), never on the event loop:
-a primary-key read is well under a millisecond on SQLite but a round trip on PostgreSQL, and
-the upsert of a live answer may wait for SQLite's write lock; on the loop either would hold up
-every other chat (issue 13, measured in bench/bench_load.py). The read runs on every status
-message, so it is one prepared-once SQL string on a DBAPI connection kept per thread (no
-Session, no Core compile/result layers), parsed exactly as `mirror.get` does.
+Where the mirror calls run (issue 13: the event loop never waits on the database):
+- the upsert of a live answer, and every read on PostgreSQL (a network round trip), run in
+  the gateway's own threads (`MIRROR_THREADS`): a write may wait for SQLite's write lock, a
+  round trip for the server, and on the loop either would hold up every other chat;
+- a read on SQLite stays on the loop: a primary-key read of a WAL database never waits for a
+  writer and costs less (~60 us) than the hand-off to a thread and back (measured in
+  bench/bench_updates.py).
+The read runs on every status message, so it is one prepared-once SQL string on a DBAPI
+connection kept per thread (no Session, no Core compile/result layers), parsed exactly as
+`mirror.get` does.
 """
 
 from __future__ import annotations
@@ -167,7 +171,10 @@ class Gateway:
             porsi = parse_porsi(porsi)
         except WireError:
             raise InvalidPorsi("a nomor porsi has 10 digits") from None
-        entry = await self._off_loop(self._read, porsi)
+        if self.db.engine.dialect.name == "sqlite":
+            entry = self._read(porsi)
+        else:
+            entry = await self._off_loop(self._read, porsi)
         now = self.clock()
         fresh = entry is not None and (now - entry.fetched_at).total_seconds() <= self.max_age_s
         if fresh:
