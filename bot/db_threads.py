@@ -15,6 +15,7 @@ other chats. Two things make this cheaper than `loop.run_in_executor`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -123,7 +124,7 @@ class DbThreads:
             else:
                 try:
                     outs = self._batch([(fn, a, kw) for _, _, fn, a, kw in batch])
-                except BaseException as exc:  # BEGIN or COMMIT failed: every unit did
+                except BaseException as exc:  # noqa: BLE001 - BEGIN or COMMIT failed: every unit did; handed to the callers
                     outs = [(False, exc)] * len(batch)
                 results = [(fut, ok, v) for (_, fut, *_), (ok, v) in zip(batch, outs,
                                                                           strict=True)]
@@ -134,7 +135,7 @@ class DbThreads:
         _, fut, fn, args, kwargs = item
         try:
             return fut, True, fn(*args, **kwargs)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
             return fut, False, exc
 
     @staticmethod
@@ -143,7 +144,5 @@ class DbThreads:
             for box, ok, value in results:
                 box.set(ok, value)
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(_deliver, results)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass

@@ -165,7 +165,7 @@ class SendLog:
                                     body.decode("utf-8", "replace"))
             else:
                 store.call_blocking(journal.drop, self.update_id, seq)
-        except Exception as exc:  # the reply went out; only a re-run would repeat it
+        except Exception as exc:  # noqa: BLE001 - the reply went out; only a re-run would repeat it
             log.warning("a sent request was not journaled: %s", type(exc).__name__)
         return code, body
 

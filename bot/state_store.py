@@ -149,7 +149,7 @@ class StateStore:
                     cur.execute("SAVEPOINT unit")
                     try:
                         outs.append((True, fn(*args, **kwargs)))
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - this unit's error, handed to its caller
                         cur.execute("ROLLBACK TO unit")
                         outs.append((False, exc))
                     cur.execute("RELEASE unit")

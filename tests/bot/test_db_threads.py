@@ -16,8 +16,8 @@ from bot.state_store import StateStore
 @groupable
 def _insert(store: StateStore, key: int, fail: bool = False) -> int:
     def work(cur):
-        cur.execute(f"INSERT INTO processed_updates (update_id, processed_at) VALUES "
-                    f"({store.mark}, {store.mark})", (key, store.stamp(_now())))
+        sql = "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+        cur.execute(sql.replace("?", store.mark), (key, store.stamp(_now())))
         if fail:
             raise ValueError("this unit fails")
         return key
