@@ -12,8 +12,9 @@ from telegram.ext import MessageHandler, filters
 
 from bot import sends
 from bot.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
+from tests.e2e import sample_handlers
 
-SAMPLE = ["tests.e2e.sample_handlers"]
+SAMPLE = [sample_handlers.register]
 
 
 async def _wait_for(predicate, timeout=5.0):
@@ -34,7 +35,7 @@ def _journal(db):
 
 
 async def test_a_rerun_replays_what_was_sent_and_sends_the_rest_once(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         worker = h.app.inbox
         worker.unit_timeout_s = 0.3
         tries = {"n": 0}
@@ -67,7 +68,7 @@ async def test_a_rerun_replays_what_was_sent_and_sends_the_rest_once(make_harnes
 
 
 async def test_a_request_without_a_recorded_response_is_sent_again_and_counted(make_harness):
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         await h.app.inbox.stop(1.0)  # no worker of ours for now
         raw = h.api.make_message(111, None, "halo")
         uid = raw["update_id"]
@@ -96,7 +97,7 @@ async def test_only_inbox_updates_are_journaled(make_harness, monkeypatch):
         return real(self, *args)
 
     monkeypatch.setattr(sends.SendJournal, "intent", spy)
-    async with make_harness(handler_modules=SAMPLE) as h:
+    async with make_harness(features=SAMPLE) as h:
         await h.send(111, "halo")  # the console's and tests' path, not the inbox
         assert [s.text for s in h.api.sent_to(111)] == ["n=1"] and calls == []
         from telegram import Update
