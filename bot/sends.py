@@ -11,16 +11,18 @@ is journaled in `update_sends` under (update_id, seq):
 3. the rows are deleted in the transaction that finishes the update (StateStore.finish) or
    parks it.
 A re-run (a take-over, or a try given back) reads its update's journal first and replays it:
-request number `seq` of the same method gets the recorded response without being sent, so
-handlers see the same Message (ids included) and nobody gets the answer twice.
+each request gets the response recorded for the last try's next request of the same method
+without being sent, so handlers see the same Message (ids included) and nobody gets the answer
+twice.
 
 The window that stays open, exactly: a request whose row was written but whose response was
 not recorded when the worker died - it may or may not have reached Telegram. The re-run
 sends it again (a possible duplicate, never a loss), counts it in
 `hajibot_inbox_uncertain_sends_total` and logs the update id and method. That window is one
 request's round trip plus one commit, instead of everything from the first reply to the end
-of the update. If a re-run takes another path (a request of another method at a recorded
-`seq`, e.g. Siskohat answered differently), replay stops there and the rest is sent live.
+of the update. A recorded request the re-run does not make again is skipped over; a request
+with no recorded counterpart (the re-run took another path, e.g. Siskohat answered
+differently) is sent live.
 
 Only inbox updates are journaled (webhook, polling); the in-process channels are not. Rows
 hold reply texts only while their update is being processed; erasure deletes a chat's rows.
@@ -116,9 +118,22 @@ class SendLog:
         self.journal = journal
         self.update_id = update_id
         self.chat_id = chat_id
-        self.replay = replay or {}
-        self.seq = 0
+        # the last try's requests in order; new ones are numbered after them
+        self.replay = sorted((replay or {}).items())
+        self.cursor = 0
+        self.seq = (self.replay[-1][0] + 1) if self.replay else 0
         self._pending: list[asyncio.Future] = []
+
+    def _match(self, method: str) -> tuple[int, str | None] | None:
+        """The last try's next request of `method` (seq, recorded response), from the cursor
+        on: a request the re-run no longer makes (e.g. a helpdesk copy its outbox already
+        recorded) is skipped over, not a reason to stop replaying."""
+        for i in range(self.cursor, len(self.replay)):
+            seq, (recorded_method, response) = self.replay[i]
+            if recorded_method == method:
+                self.cursor = i + 1
+                return seq, response
+        return None
 
     async def request(self, method: str, send: Callable[[], Awaitable[tuple[int, bytes]]],
                       send_sync: Callable[[], tuple[int, bytes]] | None = None
@@ -126,18 +141,17 @@ class SendLog:
         """One request of this update: replayed from the journal, or journaled and sent.
         `send_sync` (real HTTP): sent from a send thread that records the response itself
         the moment it arrives, however busy the event loop is."""
-        seq, self.seq = self.seq, self.seq + 1
-        if self.replay:
-            recorded = self.replay.get(seq)
-            if recorded is not None and recorded[0] == method and recorded[1] is not None:
-                REPLAYED.inc()
-                return 200, recorded[1].encode()
-            if recorded is not None and recorded[0] == method:
-                UNCERTAIN.inc()
-                log.warning("update %s: request %d (%s) may have reached Telegram before the "
-                            "worker died; sent again", self.update_id, seq, method)
-            else:  # another path than the first run took: nothing further is replayed
-                self.replay = {}
+        matched = self._match(method) if self.replay else None
+        if matched is not None and matched[1] is not None:
+            REPLAYED.inc()
+            return 200, matched[1].encode()
+        if matched is not None:  # started by the last try, fate unknown: sent again
+            seq = matched[0]
+            UNCERTAIN.inc()
+            log.warning("update %s: request %d (%s) may have reached Telegram before the "
+                        "worker died; sent again", self.update_id, seq, method)
+        else:
+            seq, self.seq = self.seq, self.seq + 1
         store = self.journal.store
         if send_sync is not None:
             loop = asyncio.get_running_loop()
