@@ -124,12 +124,12 @@ class StateStore:
 
     def call_blocking(self, fn, /, *args, **kwargs):
         """`call` from a thread that is not the event loop (the request layer's send threads,
-        bot/sends.py): on SQLite through the store's thread (one writer, grouped commits), on
-        PostgreSQL right here on a kept connection of its own."""
-        if not self.sqlite:
-            return fn(*args, **kwargs)
+        bot/sends.py): queued to the store's threads like any unit, so the send threads hold
+        no database connections of their own (on PostgreSQL the engine's pool is shared by
+        the store's, the gateway's and the handlers' connections)."""
         if self._pool is None:
-            self._pool = DbThreads(self.threads, batch=self._run_batch)
+            self._pool = DbThreads(self.threads,
+                                   batch=self._run_batch if self.sqlite else None)
         return self._pool.run_blocking(fn, args, kwargs)
 
     def _run_batch(self, units: list) -> list:

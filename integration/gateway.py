@@ -36,7 +36,8 @@ from knowledge.records import PilgrimRecord
 
 log = logging.getLogger(__name__)
 
-MIRROR_THREADS = 4  # concurrent mirror reads/writes of one process
+# concurrent mirror reads/writes of one process; each keeps a connection of the engine's pool
+MIRROR_THREADS = 2
 
 
 class Source(str, Enum):  # noqa: UP042 - str() of a member stays as it was
