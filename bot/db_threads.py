@@ -15,6 +15,7 @@ other chats. Two things make this cheaper than `loop.run_in_executor`:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import queue
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 GROUP_MAX = 64  # units at most in one group-commit transaction
 
 _GROUPABLE: set[Any] = set()
+_WAKE = ("wake",)  # queued with an urgent unit: a waiting thread looks at the urgent ones
 
 
 def groupable(fn: Callable) -> Callable:
@@ -75,6 +77,7 @@ class DbThreads:
     def __init__(self, threads: int, *, batch: Callable[[list], list] | None = None,
                  name: str = "hajibot-db"):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._urgent: collections.deque = collections.deque()
         self._batch = batch  # runs several units in one transaction: [(fn, a, kw)] -> results
         self._threads = [threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
                          for i in range(threads)]
@@ -87,11 +90,18 @@ class DbThreads:
         self._queue.put((loop, fut, fn, args, kwargs))
         return fut
 
-    def run_blocking(self, fn: Callable, args: tuple, kwargs: dict) -> Any:
+    def run_blocking(self, fn: Callable, args: tuple, kwargs: dict, *,
+                     urgent: bool = False) -> Any:
         """From a thread that is not an event loop: queue the unit, wait for its result
-        (grouped with the loop's units like any other)."""
+        (grouped with the loop's units like any other). `urgent`: the next free thread runs
+        it before anything queued (a sent request's response, bot/sends.py: until it is
+        committed the request could be sent twice)."""
         box = _Box()
-        self._queue.put((None, box, fn, args, kwargs))
+        if urgent:
+            self._urgent.append((None, box, fn, args, kwargs))
+            self._queue.put(_WAKE)  # a thread waiting for work looks at the urgent ones
+        else:
+            self._queue.put((None, box, fn, args, kwargs))
         return box.wait()
 
     def shutdown(self) -> None:
@@ -106,6 +116,14 @@ class DbThreads:
         while True:
             item = held if held is not None else q.get()
             held = None
+            while self._urgent:
+                try:
+                    first = self._urgent.popleft()
+                except IndexError:  # another thread took it
+                    break
+                self._hand_back(None, [self._one(first)])
+            if item is _WAKE:
+                continue
             if item is None:
                 return
             batch = [item]
@@ -115,7 +133,8 @@ class DbThreads:
                         nxt = q.get_nowait()
                     except queue.Empty:
                         break
-                    if nxt is None or nxt[0] is not item[0] or not is_groupable(nxt[2]):
+                    if (nxt is None or nxt is _WAKE or nxt[0] is not item[0]
+                            or not is_groupable(nxt[2])):
                         held = nxt  # after this batch
                         break
                     batch.append(nxt)

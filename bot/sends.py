@@ -174,11 +174,11 @@ class SendLog:
         store.call_blocking(journal.intent, self.update_id, seq, self.chat_id, method)
         code, body = send_sync()
         try:
-            if 200 <= code < 300:
+            if 200 <= code < 300:  # first in the store's queue: the window closes at its commit
                 store.call_blocking(journal.done, self.update_id, seq,
-                                    body.decode("utf-8", "replace"))
+                                    body.decode("utf-8", "replace"), urgent=True)
             else:
-                store.call_blocking(journal.drop, self.update_id, seq)
+                store.call_blocking(journal.drop, self.update_id, seq, urgent=True)
         except Exception as exc:  # noqa: BLE001 - the reply went out; only a re-run would repeat it
             log.warning("a sent request was not journaled: %s", type(exc).__name__)
         return code, body

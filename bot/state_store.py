@@ -122,7 +122,7 @@ class StateStore:
                                    batch=self._run_batch if self.sqlite else None)
         return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs)
 
-    def call_blocking(self, fn, /, *args, **kwargs):
+    def call_blocking(self, fn, /, *args, urgent: bool = False, **kwargs):
         """`call` from a thread that is not the event loop (the request layer's send threads,
         bot/sends.py): queued to the store's threads like any unit, so the send threads hold
         no database connections of their own (on PostgreSQL the engine's pool is shared by
@@ -130,7 +130,7 @@ class StateStore:
         if self._pool is None:
             self._pool = DbThreads(self.threads,
                                    batch=self._run_batch if self.sqlite else None)
-        return self._pool.run_blocking(fn, args, kwargs)
+        return self._pool.run_blocking(fn, args, kwargs, urgent=urgent)
 
     def _run_batch(self, units: list) -> list:
         """Several groupable units in one SQLite transaction, a SAVEPOINT each (a unit that

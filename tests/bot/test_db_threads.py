@@ -83,3 +83,21 @@ async def test_a_result_is_handed_back_after_its_commit(db, fail):
             assert _ids(db) == [7]  # visible to another connection when the call returns
     finally:
         store.close()
+
+
+async def test_an_urgent_unit_runs_before_those_already_queued(db):
+    store = StateStore(db)
+    gate = threading.Event()
+    order: list[str] = []
+    try:
+        blocker = store.submit(gate.wait, 5)
+        queued = [store.submit(order.append, f"queued {i}") for i in range(3)]
+        await asyncio.sleep(0.05)
+        urgent = asyncio.get_running_loop().run_in_executor(
+            None, lambda: store.call_blocking(order.append, "urgent", urgent=True))
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(blocker, urgent, *queued)
+        assert order == ["urgent", "queued 0", "queued 1", "queued 2"]
+    finally:
+        store.close()
