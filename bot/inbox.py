@@ -35,9 +35,9 @@ run them through `HajiApplication.process_inbox_update`:
   update id in `processed_updates` (StateStore.finish), so a finished update is never run again
   and an unfinished one is; that transaction also says whether the chat or user has a next row
   (then the claim loop runs at once, else only when this process stored rows still pending or
-  every IDLE_POLL_S for other processes' rows). The window between a reply leaving and that
-  commit is the only way to get an answer twice (a worker killed inside it; its rows are
-  rerun by another worker).
+  every IDLE_POLL_S for other processes' rows). A worker killed before that commit leaves the
+  row to be run again; what the first try had sent is replayed from its journal, not sent
+  again (bot/sends.py, which also says what window stays open).
 - a row claimed for the (MAX_ATTEMPTS + 1)th time has failed MAX_ATTEMPTS times (its worker
   died each time, it hung past UNIT_TIMEOUT_S, or its processing raised past PTB's error
   handler - a handler's exception is PTB's: on_error answers it once): it is *parked* (state
@@ -47,8 +47,8 @@ run them through `HajiApplication.process_inbox_update`:
   deadline, and gives back every claim it still has (rows go back to `pending`), so another
   worker or the next start takes them at once instead of after CLAIM_TIMEOUT.
 
-Every database step runs in the StateStore's thread pool (`StateStore.call`): the event loop
-never waits on the inbox or the state tables.
+Every database step runs in the StateStore's threads (`StateStore.call`, bot/db_threads.py):
+the event loop never waits on the inbox or the state tables.
 """
 
 from __future__ import annotations
