@@ -205,7 +205,9 @@ async def journaled(method: str, send: Callable[[], Awaitable[tuple[int, bytes]]
     return await current.request(method, send, send_sync)
 
 
-SEND_THREADS = 8
+# requests in flight to Telegram at once: a slow Bot API (1-2 s a request) must still pass
+# Telegram's 30 messages/s; the threads hold no database connection (bot/db_threads.py)
+SEND_THREADS = 32
 _pool: ThreadPoolExecutor | None = None
 
 
