@@ -7,7 +7,8 @@
 What runs, all on loopback:
 - a fake Telegram Bot API over HTTP (bot/transport.py's FakeBotAPI behind `serve_http`): the
   workers send their replies to it (HAJIBOT_TELEGRAM_BASE_URL), every reply is timed;
-- the Siskohat simulator (integration/simulator.py) with `--latency-ms` added to every request;
+- the Siskohat simulator (`hajibot simulator`, its own process) with `--latency-ms` added to
+  every request;
 - `--workers` processes of `hajibot run --webhook` on one database (SQLite file by default,
   `--db-url` for PostgreSQL), each on its own port, as behind a load balancer.
 People: `--people` people whose porsi are in the local mirror and `--live` people whose porsi
@@ -19,10 +20,10 @@ people at once; POSTs go round-robin to the workers, a failed POST (connection r
 (its claimed updates are taken over after HAJIBOT_INBOX_CLAIM_TIMEOUT_S, `--claim-timeout`).
 Printed: updates/s (acknowledged posts, and answered), p50/p95/p99 answer latency (POST sent
 -> reply received) for mirror and live people, lost (no answer), duplicated (a porsi answered
-twice to its person), people out of order (answers not in the order they were sent), peak RSS
-of the workers. Exit status 1 when anything was lost or out of order (duplicates are printed:
-delivery is at least once - a reply that left a killed worker before its row was deleted is
-sent again by the worker that takes the row over).
+twice to its person), people out of order (answers not in the order they were sent), the
+re-runs' replayed and uncertain requests (bot/sends.py: a duplicate can only come from an
+uncertain one), peak RSS of the workers. Exit status 1 when anything was lost or out of order
+(duplicates are printed: a request in flight when its worker was killed is sent again).
 """
 
 from __future__ import annotations
@@ -163,7 +164,6 @@ async def run(args) -> dict:
     from db import migrate
     from db.engine import Database
     from integration import mirror
-    from integration.simulator import base_url, serve
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     full, part, mirror_porsi, live_porsi = make_data(
@@ -176,7 +176,25 @@ async def run(args) -> dict:
     finally:
         db.dispose()
 
-    sim = await serve(full, port=0, key="bench-key", latency_ms=args.latency_ms)
+    # The simulator runs in a process of its own (`hajibot simulator`), as Siskohat is not in
+    # Telegram's process: in the bench process, swamped by thousands of clients, its accepts
+    # could wait past the client's 1 s connect timeout and open the breaker.
+    sim_port = free_port()
+    sim_log = (workdir / "simulator.log").open("ab")
+    sim_proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
+         "simulator", "--data", str(full), "--port", str(sim_port), "--key", "bench-key",
+         "--latency-ms", str(args.latency_ms)],
+        cwd=ROOT, stdout=sim_log, stderr=subprocess.STDOUT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("HAJIBOT_")},
+             "PYTHONPATH": str(ROOT), "HAJIBOT_LOG_LEVEL": "WARNING"})
+    for _ in range(600):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", sim_port)) == 0:
+                break
+        if sim_proc.poll() is not None:
+            raise RuntimeError(f"simulator exited; see {workdir / 'simulator.log'}")
+        await asyncio.sleep(0.1)
     api = FakeBotAPI()
     replies: list[tuple[float, int, str]] = []  # (time, chat, text) of every sendMessage
     real_call = api.call
@@ -199,7 +217,7 @@ async def run(args) -> dict:
         "HAJIBOT_TELEGRAM_RATE_LIMIT": "false",
         "HAJIBOT_WEBHOOK_URL": "https://bench.invalid/telegram",
         "HAJIBOT_WEBHOOK_SECRET": SECRET,
-        "HAJIBOT_SISKOHAT_URL": base_url(sim),
+        "HAJIBOT_SISKOHAT_URL": f"http://127.0.0.1:{sim_port}",
         "HAJIBOT_SISKOHAT_KEY": "bench-key",
         "HAJIBOT_SISKOHAT_MAX_AGE_S": str(10**9),
         "HAJIBOT_SISKOHAT_TOTAL_TIMEOUT_S": "30",
@@ -213,13 +231,14 @@ async def run(args) -> dict:
         "PYTHONPATH": str(ROOT),
     })
     workers = [Worker(i, env, free_port(), workdir) for i in range(args.workers)]
+    # mirror and live people alternate, so their updates arrive mixed ("at the same moment")
+    mirror_people = [(10_000 + i, mirror_porsi[i * args.per_person:(i + 1) * args.per_person],
+                      "mirror") for i in range(args.people)]
+    live_people = [(50_000 + i, live_porsi[i * args.per_person:(i + 1) * args.per_person],
+                    "live") for i in range(args.live)]
     people: list[tuple[int, list[str], str]] = []
-    for i in range(args.people):
-        people.append((10_000 + i, mirror_porsi[i * args.per_person:(i + 1) * args.per_person],
-                       "mirror"))
-    for i in range(args.live):
-        people.append((50_000 + i, live_porsi[i * args.per_person:(i + 1) * args.per_person],
-                       "live"))
+    for i in range(max(len(mirror_people), len(live_people))):
+        people += [group[i] for group in (live_people, mirror_people) if i < len(group)]
     for uid, _, _ in people:
         api.add_user(uid, first_name=f"Jemaah {uid}", language_code="id")
 
@@ -290,6 +309,16 @@ async def run(args) -> dict:
             if workers[-1].proc.poll() is None:
                 async with session.get(workers[-1].url + "/healthz") as resp:
                     health = await resp.json()
+            # the re-runs' journal figures (bot/sends.py), summed over the live workers
+            journal = {"replayed": 0.0, "uncertain": 0.0}
+            for w in workers:
+                if w.proc is None or w.proc.poll() is not None:
+                    continue
+                async with session.get(w.url + "/metrics") as resp:
+                    for line in (await resp.text()).splitlines():
+                        for key in journal:
+                            if line.startswith(f"hajibot_inbox_{key}_sends_total "):
+                                journal[key] += float(line.split()[1])
         # --- analysis ----------------------------------------------------------------------
         answers: dict[tuple[int, str], list[float]] = {}
         order: dict[int, list[str]] = {}
@@ -331,12 +360,14 @@ async def run(args) -> dict:
             "killed_at_ack": args.kill_after if killed["at"] else None,
             "peak_rss_mb": [round(w.peak_rss_kb / 1024) for w in workers],
             "health": health, "workdir": str(workdir), "db": db_url.split(":", 1)[0],
+            "replayed": int(journal["replayed"]), "uncertain": int(journal["uncertain"]),
         }
     finally:
         for w in workers:
             w.terminate()
         await api_runner.cleanup()
-        await sim.cleanup()
+        sim_proc.terminate()
+        sim_proc.wait(10)
     return result
 
 
@@ -360,11 +391,24 @@ def report(args, r: dict) -> None:
                   f"p99 {_ms(_pct(v, 99))}, max {_ms(max(v))} ({len(v)} answers)")
     print(f"lost {r['lost']}, duplicated {r['duplicated']}, people out of order "
           f"{r['out_of_order']}; other replies {r['other_replies']}")
+    print(f"re-runs: {r['replayed']} requests replayed from the journal, {r['uncertain']} "
+          f"uncertain (started by a dead worker, no response recorded: sent again)")
     print(f"peak RSS per worker: {', '.join(f'{m} MB' for m in r['peak_rss_mb'])}")
     if r["health"]:
         h = r["health"]
         print(f"/healthz after: inbox_backlog {h.get('inbox_backlog')}, oldest "
               f"{h.get('inbox_oldest_age_s')} s, parked {h.get('inbox_parked')}")
+
+
+SCENARIOS = {
+    "mixed": ({"workers": 1, "people": 40, "live": 40, "per_person": 1, "latency_ms": 400.0},
+              "40 live fetches at 400 ms + 40 mirror lookups at once, 1 worker"),
+    "crowd": ({"workers": 1, "people": 1000, "live": 1000, "per_person": 1,
+               "latency_ms": 400.0},
+              "2,000 people at once (half need a 400 ms fetch), 1 worker"),
+    "kill": ({"workers": 2, "people": 300, "per_person": 4, "kill_after": 400},
+             "2 workers, 300 people x 4, worker 0 SIGKILLed after 400 acks (use --db-url)"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,7 +426,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="HAJIBOT_INBOX_CLAIM_TIMEOUT_S")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    p.add_argument("--scenario", choices=sorted(SCENARIOS),
+                   help="issue 13's scenarios (their options; explicit options still win): "
+                        + "; ".join(f"{k}: {v[1]}" for k, v in sorted(SCENARIOS.items())))
     args = p.parse_args(argv)
+    if args.scenario:
+        p.set_defaults(**SCENARIOS[args.scenario][0])
+        args = p.parse_args(argv)
     r = asyncio.run(run(args))
     report(args, r)
     if args.json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ from bot.inbox import InboxQueue
 from bot.limiter import TelegramLimiter
 from bot.logs import format_exception
 from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
+from bot.sends import CURRENT, ThreadedHTTPRequest, journaled
 from bot.settings import Settings
 from handlers import akun, faq, pantau, router, start, status
 from handlers.base import BotData, Services, lang_of, register_flow, render
@@ -65,7 +66,8 @@ NOTIFY_SENDER = "notify_sender"  # caches: run the background notification sende
 
 
 class MeteredRequest(BaseRequest):
-    """Counts successful sends (`hajibot_replies`) around any request implementation."""
+    """Counts successful sends (`hajibot_replies`) around any request implementation, and
+    journals an inbox update's requests (bot/sends.py)."""
 
     _COUNTED = frozenset({
         "sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio", "sendVideo",
@@ -89,10 +91,20 @@ class MeteredRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=None, write_timeout=None, connect_timeout=None,
                          pool_timeout=None) -> tuple[int, bytes]:
-        code, payload = await self.inner.do_request(
-            url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
-            connect_timeout=connect_timeout, pool_timeout=pool_timeout)
         api_method = url.rsplit("/", 1)[-1]
+
+        def send() -> Awaitable[tuple[int, bytes]]:
+            return self.inner.do_request(
+                url, method, request_data, read_timeout=read_timeout,
+                write_timeout=write_timeout, connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout)
+
+        # while an inbox update runs: journaled, and replayed when it is re-run (bot/sends.py)
+        sync = None
+        if isinstance(self.inner, ThreadedHTTPRequest) and CURRENT.get() is not None:
+            sync = self.inner.sync_sender(url, method, request_data, read_timeout,
+                                          write_timeout, connect_timeout, pool_timeout)
+        code, payload = await journaled(api_method, send, sync)
         if 200 <= code < 300 and api_method in self._COUNTED:
             metrics.REPLIES.labels(api_method).inc()
         return code, payload
@@ -363,7 +375,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
     if request is not None:
         builder = builder.request(MeteredRequest(request)).get_updates_request(request)
     else:
-        builder = builder.request(MeteredRequest(HTTPXRequest(connection_pool_size=256)))
+        builder = builder.request(
+            MeteredRequest(ThreadedHTTPRequest(connection_pool_size=256)))
         builder = builder.get_updates_request(HTTPXRequest())
     if settings.telegram_base_url:
         base = settings.telegram_base_url

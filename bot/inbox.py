@@ -35,9 +35,9 @@ run them through `HajiApplication.process_inbox_update`:
   update id in `processed_updates` (StateStore.finish), so a finished update is never run again
   and an unfinished one is; that transaction also says whether the chat or user has a next row
   (then the claim loop runs at once, else only when this process stored rows still pending or
-  every IDLE_POLL_S for other processes' rows). The window between a reply leaving and that
-  commit is the only way to get an answer twice (a worker killed inside it; its rows are
-  rerun by another worker).
+  every IDLE_POLL_S for other processes' rows). A worker killed before that commit leaves the
+  row to be run again; what the first try had sent is replayed from its journal, not sent
+  again (bot/sends.py, which also says what window stays open).
 - a row claimed for the (MAX_ATTEMPTS + 1)th time has failed MAX_ATTEMPTS times (its worker
   died each time, it hung past UNIT_TIMEOUT_S, or its processing raised past PTB's error
   handler - a handler's exception is PTB's: on_error answers it once): it is *parked* (state
@@ -47,14 +47,15 @@ run them through `HajiApplication.process_inbox_update`:
   deadline, and gives back every claim it still has (rows go back to `pending`), so another
   worker or the next start takes them at once instead of after CLAIM_TIMEOUT.
 
-Every database step runs in the StateStore's thread pool (`StateStore.call`): the event loop
-never waits on the inbox or the state tables.
+Every database step runs in the StateStore's threads (`StateStore.call`, bot/db_threads.py):
+the event loop never waits on the inbox or the state tables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -68,6 +69,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import Counter, Gauge
 from telegram import Update
+
+from bot.db_threads import groupable
+from bot.sends import CURRENT, SendJournal, SendLog
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -197,6 +201,7 @@ class Inbox:
                     "WHERE claimed_by = {m} AND state = 'claimed'")
     _PARK = ("UPDATE update_inbox SET state = 'parked', claimed_by = NULL, claimed_at = {m} "
              "WHERE update_id = {m}")
+    _UNSENT = "DELETE FROM update_sends WHERE update_id = {m}"  # bot/sends.py
     _STATS = ("SELECT (SELECT count(*) FROM update_inbox WHERE state <> 'parked'), "
               "(SELECT min(received_at) FROM update_inbox WHERE state <> 'parked'), "
               "(SELECT count(*) FROM update_inbox WHERE state = 'parked')")
@@ -207,11 +212,12 @@ class Inbox:
         mark = store.mark
         self.sql = {k: getattr(self, k).format(m=mark, lock="")
                     for k in ("_ADD", "_ADD_ONE", "_HEAD", "_LOCK", "_HEARTBEAT", "_RELEASE_ONE",
-                              "_RELEASE_ALL", "_PARK",
+                              "_RELEASE_ALL", "_PARK", "_UNSENT",
                               "_STATS", "_PURGE_PARKED")}
         self.sql["_CLAIM"] = self._CLAIM.format(
             m=mark, lock=" FOR UPDATE SKIP LOCKED" if store.pg else "")
 
+    @groupable
     def add(self, rows: list[tuple[int, int | None, int | None, str]], owner: str | None = None
             ) -> Any:
         """Store updates (update_id, chat_id, user_id, payload JSON); an id already stored is
@@ -244,6 +250,7 @@ class Inbox:
 
         return self.store.run(work)
 
+    @groupable
     def claim(self, owner: str, limit: int, timeout: timedelta = CLAIM_TIMEOUT
               ) -> list[tuple[Row, bool]]:
         """Claim up to `limit` head rows, oldest first: (row, taken over from a silent
@@ -260,10 +267,12 @@ class Inbox:
             out.append((Row(uid, chat_id, user_id, payload, attempts), attempts > 1))
         return out
 
+    @groupable
     def heartbeat(self, owner: str) -> None:
         now = self.store.stamp(_utcnow())
         self.store.run(lambda cur: cur.execute(self.sql["_HEARTBEAT"], (now, owner)))
 
+    @groupable
     def release(self, update_id: int, owner: str, *, count_attempt: bool) -> None:
         """Give one claimed row back (`count_attempt=False`: this try does not count towards
         MAX_ATTEMPTS - the database, not the update, failed)."""
@@ -271,13 +280,21 @@ class Inbox:
         self.store.run(lambda cur: cur.execute(self.sql["_RELEASE_ONE"],
                                                (back, update_id, owner)))
 
+    @groupable
     def release_all(self, owner: str) -> None:
         self.store.run(lambda cur: cur.execute(self.sql["_RELEASE_ALL"], (owner,)))
 
+    @groupable
     def park(self, update_id: int) -> None:
         now = self.store.stamp(_utcnow())
-        self.store.run(lambda cur: cur.execute(self.sql["_PARK"], (now, update_id)))
 
+        def work(cur):
+            cur.execute(self.sql["_PARK"], (now, update_id))
+            cur.execute(self.sql["_UNSENT"], (update_id,))
+
+        self.store.run(work)
+
+    @groupable
     def stats(self) -> Stats:
         def work(cur):
             cur.execute(self.sql["_STATS"])
@@ -291,6 +308,7 @@ class Inbox:
             age = max(0.0, (_utcnow() - oldest).total_seconds())
         return Stats(int(backlog or 0), age, int(parked or 0))
 
+    @groupable
     def purge_parked(self, keep: timedelta = PARKED_RETENTION) -> int:
         cut = self.store.stamp(_utcnow() - keep)
 
@@ -339,6 +357,7 @@ class InboxWorker:
         self.app = app
         self.store = store
         self.inbox = Inbox(store)
+        self.journal = SendJournal(store)
         self.concurrency = max(1, concurrency)
         self.owner = owner or worker_id()
         self.local: dict[int, Update] = {}  # updates stored pending by this process
@@ -420,16 +439,14 @@ class InboxWorker:
             self._maybe_purge()
 
     def _start(self, row: Row, update: Update | None = None, state: Any = None) -> None:
-        task = asyncio.create_task(self._process(row, update, state),
-                                   name=f"hajibot:update:{row.update_id}")
+        task = asyncio.create_task(self._process(row, update, state))
         self.inflight[row.update_id] = task
-        task.add_done_callback(self._done)
+        task.add_done_callback(functools.partial(self._done, row.update_id))
         INFLIGHT.set(len(self.inflight))
 
-    def _done(self, task: asyncio.Task) -> None:
-        for uid, t in list(self.inflight.items()):
-            if t is task:
-                del self.inflight[uid]
+    def _done(self, update_id: int, task: asyncio.Task) -> None:
+        if self.inflight.get(update_id) is task:
+            del self.inflight[update_id]
         INFLIGHT.set(len(self.inflight))
         # A slot is free: worth a claim when this process stored rows still pending (the
         # finish wakes the loop itself when the chat or user has a next row, see _process).
@@ -446,8 +463,17 @@ class InboxWorker:
             if row.attempts > MAX_ATTEMPTS:
                 await self._park(row, update)
                 return
-            if await asyncio.wait_for(self.app.process_inbox_update(update, self, state),
-                                      self.unit_timeout_s):
+            # this task's requests are journaled; a re-run replays what the last try sent
+            replay = None
+            if row.attempts > 1:
+                try:
+                    replay = await self.store.call(self.journal.load, row.update_id)
+                except Exception as exc:
+                    raise StateUnavailable from exc
+            CURRENT.set(SendLog(self.journal, row.update_id, row.chat_id, replay))
+            async with asyncio.timeout(self.unit_timeout_s):
+                more = await self.app.process_inbox_update(update, self, state)
+            if more:
                 self._wake.set()  # its chat or user has a next row: it may be a head now
         except StateUnavailable:
             await self._release(row, count_attempt=False)

@@ -31,6 +31,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
+from bot.sends import CURRENT
 from bot.state_store import StateStore  # re-exported: `bot.runtime.StateStore` stays valid
 from handlers.base import LOOKUPS_KEY, lang_of, render, services
 
@@ -240,6 +241,7 @@ class HajiApplication(Application):
                     store.save(chat, user)
                 self._maybe_prune(store)
             else:
+                await _flush_sends(store)
                 more = await store.call(store.finish, uid, chat, user, chat_id, user_id)
                 # the state is read again for the chat's next update: no need to keep it
                 self._chat_data.pop(chat_id, None)
@@ -263,6 +265,7 @@ class HajiApplication(Application):
     async def _finish_quietly(self, store: StateStore, uid: int, chat_id: int | None = None,
                               user_id: int | None = None) -> bool:
         try:
+            await _flush_sends(store)
             return await store.call(store.finish, uid, None, None, chat_id, user_id)
         except Exception as exc:  # noqa: BLE001 - left claimed: rerun after the take-over (at least once)
             log.error("update %s not marked done: %s", uid, type(exc).__name__)
@@ -338,6 +341,15 @@ class HajiApplication(Application):
             removed = store.prune()
             if removed:
                 log.info("pruned %d processed update ids", removed)
+
+
+async def _flush_sends(store: StateStore) -> None:
+    """The update's journaled requests are recorded before its finish deletes them. SQLite's
+    one database thread runs units in the order they were queued (often in one commit): no
+    need to wait there."""
+    send_log = CURRENT.get()
+    if send_log is not None and not store.sqlite:
+        await send_log.flush()
 
 
 # --- pre-filters (group -10) -------------------------------------------------------------------

@@ -7,11 +7,10 @@ Moved out of bot/runtime.py (which re-exports `StateStore`); see that module's d
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from bot.db_threads import DbThreads, groupable
 from db.repos_runtime import counter_key
 
 KEEP_UPDATE_IDS = timedelta(days=2)
@@ -69,6 +68,7 @@ class StateStore:
     _RECORD = ("INSERT INTO processed_updates (update_id, processed_at) VALUES ({m}, {m}) "
                "ON CONFLICT (update_id) DO NOTHING")
     _DONE = "DELETE FROM update_inbox WHERE update_id = {m}"
+    _SENT = "DELETE FROM update_sends WHERE update_id = {m}"  # its journal (bot/sends.py)
     # After _DONE: does this chat or user have a next row waiting (worth a claim now)?
     _NEXT = ("SELECT EXISTS (SELECT 1 FROM update_inbox WHERE chat_id = {m} "
              "AND state <> 'parked') OR EXISTS (SELECT 1 FROM update_inbox WHERE user_id = {m} "
@@ -84,15 +84,17 @@ class StateStore:
         # path, up to `threads` when units run in the pool.
         self._idle: list = []
         self._lock = threading.Lock()
-        # SQLite has one writer at a time: one thread serialises the units without lock waits;
-        # PostgreSQL takes DB_THREADS at once.
+        # SQLite has one writer at a time: one thread serialises the units without lock waits
+        # and commits queued ones together (bot/db_threads.py); PostgreSQL takes DB_THREADS at
+        # once, a transaction each (grouped units there could deadlock on each other's locks).
         self.threads = 1 if self.sqlite else DB_THREADS
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DbThreads | None = None
+        self._tls = threading.local()  # .cur: the open group-commit transaction's cursor
         self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
         self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
                     for k in ("_CLAIM", "_LOAD", "_SAVE_CHAT", "_SAVE_USER", "_PRUNE",
-                              "_SEEN_LOAD", "_RECORD", "_DONE", "_NEXT")}
+                              "_SEEN_LOAD", "_RECORD", "_DONE", "_SENT", "_NEXT")}
 
     @property
     def _raw(self):
@@ -109,20 +111,73 @@ class StateStore:
 
     async def call(self, fn, /, *args, **kwargs):
         """Run a synchronous unit of database work in this store's threads (the event loop
-        goes on serving other chats meanwhile)."""
+        goes on serving other chats meanwhile); its result comes back once it is committed."""
+        return await self.submit(fn, *args, **kwargs)
+
+    def submit(self, fn, /, *args, **kwargs) -> asyncio.Future:
+        """`call` without waiting: the unit is queued now; the future has its result once
+        committed."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="hajibot-db")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+            self._pool = DbThreads(self.threads,
+                                   batch=self._run_batch if self.sqlite else None)
+        return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs)
+
+    def call_blocking(self, fn, /, *args, urgent: bool = False, **kwargs):
+        """`call` from a thread that is not the event loop (the request layer's send threads,
+        bot/sends.py): queued to the store's threads like any unit, so the send threads hold
+        no database connections of their own (on PostgreSQL the engine's pool is shared by
+        the store's, the gateway's and the handlers' connections)."""
+        if self._pool is None:
+            self._pool = DbThreads(self.threads,
+                                   batch=self._run_batch if self.sqlite else None)
+        return self._pool.run_blocking(fn, args, kwargs, urgent=urgent)
+
+    def _run_batch(self, units: list) -> list:
+        """Several groupable units in one SQLite transaction, a SAVEPOINT each (a unit that
+        raises is rolled back alone); [(ok, result or exception)] once committed."""
+        with self._lock:
+            raw = self._idle.pop() if self._idle else None
+        if raw is None:
+            raw = self.engine.raw_connection()
+        outs: list = []
+        try:
+            cur = raw.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                self._tls.cur = cur
+                for fn, args, kwargs in units:
+                    cur.execute("SAVEPOINT unit")
+                    try:
+                        outs.append((True, fn(*args, **kwargs)))
+                    except Exception as exc:  # noqa: BLE001 - this unit's error, handed to its caller
+                        cur.execute("ROLLBACK TO unit")
+                        outs.append((False, exc))
+                    cur.execute("RELEASE unit")
+            finally:
+                self._tls.cur = None
+                cur.close()
+            raw.commit()
+        except BaseException as exc:
+            _discard(raw, isinstance(exc, self._dbapi_error) and self.engine.dialect.is_disconnect(
+                exc, raw.dbapi_connection, None))
+            raise
+        with self._lock:
+            self._idle.append(raw)
+        return outs
 
     def run(self, work):
-        """`work(cursor)` in one transaction, committed before returning.
+        """`work(cursor)` in one transaction, committed before returning (inside a group
+        commit, bot/db_threads.py: in the group's transaction, committed before the unit's
+        result is handed back).
 
         A DBAPI connection is checked out of the engine's pool once and kept between units
         (a pool checkout per transaction cost more than the statements and, on PostgreSQL, a
         pre-ping round trip); each unit takes one kept connection for itself, so units in
         several threads never share one. After an error it is thrown away; a broken connection
         (database restarted) is retried once on a fresh one."""
+        cur = getattr(self._tls, "cur", None)
+        if cur is not None:
+            return work(cur)
         for attempt in (1, 2):
             with self._lock:
                 raw = self._idle.pop() if self._idle else None
@@ -156,7 +211,7 @@ class StateStore:
         """Give the kept connections back to the pool, end the threads (application
         shutdown)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown()
             self._pool = None
         with self._lock:
             idle, self._idle = self._idle, []
@@ -193,6 +248,7 @@ class StateStore:
             return False, None, None, None, None
         return True, chat_raw, user_raw, meta_raw, counter
 
+    @groupable
     def seen_load(self, update_id: int, chat_id: int | None, user_id: int | None
                   ) -> tuple[bool, str | None, str | None, str | None, str | None]:
         """The inbox path's first step: (already processed, chat json, user json, meta json,
@@ -207,11 +263,12 @@ class StateStore:
         seen, chat_raw, user_raw, meta_raw, counter = cur.fetchone()
         return seen is not None, chat_raw, user_raw, meta_raw, counter
 
+    @groupable
     def finish(self, update_id: int, chat: tuple[int, str] | None,
                user: tuple[int, str, str] | None, chat_id: int | None = None,
-               user_id: int | None = None) -> bool:
+               user_id: int | None = None, journaled: bool = True) -> bool:
         """The inbox path's last step, one transaction: record the id as processed, save the
-        changed state, delete the inbox row. True when `chat_id` or `user_id` has another row
+        changed state, delete the inbox row and (`journaled`) its sent requests' journal. True when `chat_id` or `user_id` has another row
         in the inbox (its next update may be claimable now)."""
         now = self.stamp(_utcnow())
         sql = self.sql
@@ -223,6 +280,8 @@ class StateStore:
             if user is not None:
                 cur.execute(sql["_SAVE_USER"], (user[0], user[1], user[2], now))
             cur.execute(sql["_DONE"], (update_id,))
+            if journaled:
+                cur.execute(sql["_SENT"], (update_id,))
             if chat_id is None and user_id is None:
                 return False
             cur.execute(sql["_NEXT"], (chat_id, user_id))
@@ -246,6 +305,7 @@ class StateStore:
 
         self._run(work)
 
+    @groupable
     def prune(self, keep: timedelta = KEEP_UPDATE_IDS) -> int:
         def work(cur):
             cur.execute(self.sql["_PRUNE"], (self._stamp(_utcnow() - keep),))

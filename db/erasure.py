@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_
 
 from db import repos_helpdesk, repos_notify, repos_pelimpahan, repos_runtime, repos_verification
-from db.models.inbox import InboxUpdate
+from db.models.inbox import InboxUpdate, UpdateSend
 
 # The messages keep the "privacy:" prefix operators grep for; the logger name says where.
 log = logging.getLogger(__name__)
@@ -51,6 +51,9 @@ def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
         counts.update(repos_notify.erase_person(s, chat_id))
         counts.update(repos_helpdesk.erase_person(s, chat_id, user_id, now))
         counts["parked_updates"] = _erase_parked(s, chat_id, user_id)
+        # requests journaled while an update of this chat runs hold the replies' texts
+        counts["update_sends"] = s.execute(
+            delete(UpdateSend).where(UpdateSend.chat_id == chat_id)).rowcount or 0
         counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))
         counts["kept_verification_failures"] = repos_verification.failure_count(s,
                                                                                 chat_id=chat_id)

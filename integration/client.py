@@ -157,9 +157,13 @@ class SiskohatClient:
     ) -> None:
         self._base = base_url.rstrip("/")
         self._headers = {"x-key": key}
+        # The connect budget is the attempt's, not a shorter one: aiohttp's `connect` counts
+        # the wait for a pooled connection and the event loop's own delays, and a process busy
+        # with thousands of chats took more than 1 s to connect to a healthy Siskohat, opening
+        # the breaker for everyone (bench/bench_load.py, 2,000 people at once).
         self._timeout = aiohttp.ClientTimeout(
             total=timeout_s,
-            connect=connect_timeout_s if connect_timeout_s is not None else min(1.0, timeout_s),
+            connect=connect_timeout_s if connect_timeout_s is not None else timeout_s,
         )
         self._export_timeout = aiohttp.ClientTimeout(
             total=None,

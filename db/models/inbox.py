@@ -31,3 +31,19 @@ class InboxUpdate(Base):
     __table_args__ = (Index("ix_update_inbox_chat", "chat_id", "update_id"),
                       Index("ix_update_inbox_user", "user_id", "update_id"),
                       Index("ix_update_inbox_state", "state", "update_id"))
+
+
+class UpdateSend(Base):
+    """One Bot API request made while processing an inbox update (bot/sends.py): written
+    before the request leaves (`response` NULL), given the response when it comes back, and
+    deleted with the update's inbox row. A re-run of the update (its worker died) answers
+    recorded requests from here instead of sending them again."""
+
+    __tablename__ = "update_sends"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(64), nullable=False)
+    response: Mapped[str | None] = mapped_column(Text)  # the Bot API's JSON answer
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

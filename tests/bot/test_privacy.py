@@ -17,7 +17,7 @@ from db import repos_helpdesk as hd
 from db import repos_pelimpahan as pel
 from db import repos_verification as ver
 from db.engine import Database
-from db.models.inbox import InboxUpdate
+from db.models.inbox import InboxUpdate, UpdateSend
 from db.models.mirror import PushEvent
 from db.models.runtime import ChatState, ProcessedUpdate, UserState
 from db.models.verification import (
@@ -212,12 +212,16 @@ def test_erase_person_only_touches_that_person(pdb):
                               payload='{"text": "rahasia di antrean"}', received_at=NOW))
         for chat in (1, 2):
             repos_notify.subscribe(s, chat, "0100000003", "id", NOW, limit=10)
+        for uid, chat in ((902, 1), (904, 2)):  # a reply journaled while its update runs
+            s.add(UpdateSend(update_id=uid, seq=0, chat_id=chat, method="sendMessage",
+                             response='{"text": "Status nomor porsi"}', created_at=NOW))
     counts = erasure.erase_person(pdb, 1, 1, NOW)
     assert counts == {"chat_state": 1, "user_state": 1, "verified_links": 3,
                       "pelimpahan_cases": 1, "pelimpahan_checklist": 2, "tickets_closed": 1,
                       # the new ticket's row had no card inputs or porsi to drop
                       "tickets_anonymised": 1, "messages_anonymised": 3,
-                      "outbox_cancelled": 1, "parked_updates": 1, "kept_audit_views": 1,
+                      "outbox_cancelled": 1, "parked_updates": 1, "update_sends": 1,
+                      "kept_audit_views": 1,
                       "kept_verification_failures": 1, "notify_subscriptions": 1,
                       "notifications": 0}
     with pdb.session() as s:
@@ -225,6 +229,7 @@ def test_erase_person_only_touches_that_person(pdb):
         # the parked update (the person's words) goes; a newer pending one is still to answer
         assert s.get(InboxUpdate, 901) is None and s.get(InboxUpdate, 902) is not None
         assert s.get(InboxUpdate, 903) is not None  # someone else's
+        assert s.get(UpdateSend, (902, 0)) is None and s.get(UpdateSend, (904, 0)) is not None
         assert s.get(ChatState, 2) is not None
         assert ver.active_links(s, 1, NOW) == [] and ver.active_links(s, 5, NOW) == []
         assert ver.active_links(s, 2, NOW)

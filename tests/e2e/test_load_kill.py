@@ -1,9 +1,8 @@
 """The kill test (issue 13), short: two real `hajibot run --webhook` workers on one PostgreSQL,
 200 updates from 50 people over HTTP, worker 0 SIGKILLed mid-burst and restarted: nothing
-lost, every person's answers in order (bench/bench_load.py). At least once, not exactly once:
-an update whose reply left the killed worker before its row was deleted is answered again by
-the worker that takes it over, so duplicates are bounded by what the killed worker held
-(HAJIBOT_CONCURRENT_UPDATES), and usually 0."""
+lost, every person's answers in order (bench/bench_load.py). The worker that takes the killed
+one's updates over replays what they had sent (bot/sends.py); the only duplicates possible are
+requests that were in flight at the kill, and each of those is counted as uncertain."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ def test_two_workers_one_killed_mid_burst_lose_and_repeat_nothing(pg_url, capsys
     out = capsys.readouterr().out
     figures = json.loads(out.strip().splitlines()[-1])
     assert figures["lost"] == 0 and figures["out_of_order"] == 0, out
-    assert figures["duplicated"] <= 16, out
+    # a duplicate can only be a request in flight at the kill, and those are counted
+    assert figures["duplicated"] <= figures["uncertain"] <= 16, out
     assert figures["killed_at_ack"] == 70 and figures["answered"] == 200, out
     assert code == 0, out

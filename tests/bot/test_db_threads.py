@@ -1,0 +1,103 @@
+"""The store's database threads (bot/db_threads.py): results only after the commit; on SQLite
+queued units share one transaction and a failing unit is rolled back alone."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from bot.db_threads import groupable, is_groupable
+from bot.state_store import StateStore
+
+
+@groupable
+def _insert(store: StateStore, key: int, fail: bool = False) -> int:
+    def work(cur):
+        sql = "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+        cur.execute(sql.replace("?", store.mark), (key, store.stamp(_now())))
+        if fail:
+            raise ValueError("this unit fails")
+        return key
+
+    return store.run(work)
+
+
+def _now():
+    from bot.state_store import _utcnow
+
+    return _utcnow()
+
+
+def _ids(db) -> list[int]:
+    with db.engine.connect() as c:
+        return [r[0] for r in c.execute(text(
+            "SELECT update_id FROM processed_updates ORDER BY update_id"))]
+
+
+async def test_queued_units_commit_together_and_a_failure_rolls_back_only_its_unit(any_db):
+    store = StateStore(any_db)
+    gate = threading.Event()
+    batches: list[int] = []
+    if store.sqlite:
+        real = store._run_batch
+
+        def counted(units):
+            batches.append(len(units))
+            return real(units)
+
+        store._run_batch = counted
+    try:
+        blocker = store.submit(gate.wait, 5)  # holds the thread while the others queue up
+        futs = [store.submit(_insert, store, k, fail=(k == 3)) for k in range(1, 6)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await blocker
+        results = await asyncio.gather(*futs, return_exceptions=True)
+        assert results[:2] == [1, 2] and results[3:] == [4, 5]
+        assert isinstance(results[2], ValueError)
+        assert _ids(any_db) == [1, 2, 4, 5]
+        if store.sqlite:
+            assert batches == [5]  # one transaction for the five queued units
+    finally:
+        store.close()
+
+
+def test_only_marked_functions_are_grouped():
+    assert is_groupable(_insert) and is_groupable(StateStore.finish)
+    assert not is_groupable(print)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+async def test_a_result_is_handed_back_after_its_commit(db, fail):
+    store = StateStore(db)
+    try:
+        if fail:
+            with pytest.raises(ValueError):
+                await store.call(_insert, store, 7, fail=True)
+            assert _ids(db) == []
+        else:
+            assert await store.call(_insert, store, 7) == 7
+            assert _ids(db) == [7]  # visible to another connection when the call returns
+    finally:
+        store.close()
+
+
+async def test_an_urgent_unit_runs_before_those_already_queued(db):
+    store = StateStore(db)
+    gate = threading.Event()
+    order: list[str] = []
+    try:
+        blocker = store.submit(gate.wait, 5)
+        queued = [store.submit(order.append, f"queued {i}") for i in range(3)]
+        await asyncio.sleep(0.05)
+        urgent = asyncio.get_running_loop().run_in_executor(
+            None, lambda: store.call_blocking(order.append, "urgent", urgent=True))
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(blocker, urgent, *queued)
+        assert order == ["urgent", "queued 0", "queued 1", "queued 2"]
+    finally:
+        store.close()
