@@ -52,7 +52,6 @@ from db.repos_helpdesk_outbox import (  # re-exported: callers use repos_helpdes
     release,  # noqa: F401 - re-exported
     renew,  # noqa: F401 - re-exported
 )
-from knowledge.dates import aware_utc, naive_utc
 from knowledge.tickets import TicketFacts, format_code, month_key
 
 OPEN_STATES = ("new", "claimed")
@@ -97,9 +96,9 @@ def _ticket(r: HelpdeskTicket) -> Ticket:
         ctx = {}
     return Ticket(
         r.id, r.code, r.chat_id, r.user_id, r.lang, r.reason, r.state, r.thread_id,
-        bool(r.topic_closed), r.agent_id, r.agent_name, r.porsi, ctx, aware_utc(r.created_at),
-        aware_utc(r.waiting_since), aware_utc(r.first_response_at), aware_utc(r.last_person_at),
-        aware_utc(r.last_agent_at), aware_utc(r.reminded_at), aware_utc(r.closed_at), r.closed_by,
+        bool(r.topic_closed), r.agent_id, r.agent_name, r.porsi, ctx, r.created_at,
+        r.waiting_since, r.first_response_at, r.last_person_at,
+        r.last_agent_at, r.reminded_at, r.closed_at, r.closed_by,
         r.rating, r.comment)
 
 
@@ -111,7 +110,7 @@ def open_ticket(session: Session, *, chat_id: int, user_id: int | None, lang: st
     """A new ticket numbered in the month of `local_now` (the office's local time)."""
     month = month_key(local_now)
     seq = _next_seq(session, month)
-    now = naive_utc(local_now)
+    now = local_now
     row = HelpdeskTicket(
         month=month, seq=seq, code=format_code(month, seq), chat_id=chat_id,
         user_id=user_id, lang=lang, reason=reason, state="new", topic_closed=0, porsi=porsi,
@@ -184,8 +183,6 @@ def update_ticket(session: Session, ticket_id: int, **values) -> Ticket:
     for key, value in values.items():
         if key == "context":
             value = json.dumps(value, ensure_ascii=False)
-        elif isinstance(value, datetime):
-            value = naive_utc(value)
         elif key == "topic_closed":
             value = int(bool(value))
         setattr(row, key, value)
@@ -206,18 +203,18 @@ def set_thread(session: Session, ticket_id: int, *, expected: int | None, thread
 
 def person_wrote(session: Session, ticket_id: int, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
-    row.last_person_at = naive_utc(now)
+    row.last_person_at = now
     if row.waiting_since is None:
-        row.waiting_since = naive_utc(now)
+        row.waiting_since = now
     session.flush()
     return _ticket(row)
 
 
 def agent_replied(session: Session, ticket_id: int, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
-    row.last_agent_at = naive_utc(now)
+    row.last_agent_at = now
     if row.first_response_at is None:
-        row.first_response_at = naive_utc(now)
+        row.first_response_at = now
     row.waiting_since = None
     row.reminded_at = None
     session.flush()
@@ -227,7 +224,7 @@ def agent_replied(session: Session, ticket_id: int, now: datetime) -> Ticket:
 def close(session: Session, ticket_id: int, *, by: str, now: datetime) -> Ticket:
     row = session.get(HelpdeskTicket, ticket_id)
     row.state = "closed"
-    row.closed_at = naive_utc(now)
+    row.closed_at = now
     row.closed_by = by
     row.waiting_since = None
     session.flush()
@@ -256,8 +253,8 @@ def add_message(session: Session, *, ticket_id: int, direction: str, kind: str,
         ticket_id=ticket_id, direction=direction, kind=kind, text=text, status=status,
         person_message_id=person_message_id, topic_message_id=topic_message_id,
         agent_id=agent_id, reply_to_message_id=reply_to_message_id, attempts=0,
-        next_attempt_at=naive_utc(next_attempt_at), created_at=naive_utc(now),
-        sent_at=naive_utc(now) if status == "sent" else None)
+        next_attempt_at=next_attempt_at, created_at=now,
+        sent_at=now if status == "sent" else None)
     session.add(row)
     session.flush()
     return _message(row)
@@ -278,7 +275,7 @@ def mark_sent(session: Session, message_id: int, *, target_message_id: int | Non
         row.person_message_id = target_message_id
     row.status = "sent"
     row.attempts += 1
-    row.sent_at = naive_utc(now)
+    row.sent_at = now
     row.next_attempt_at = None
     row.claimed_by = row.claimed_at = None
     row.send_attempt = None
@@ -294,7 +291,7 @@ def mark_retry(session: Session, message_id: int, *, error: str, next_at: dateti
     row.send_attempt = IN_DOUBT if in_doubt else None
     row.attempts += 1
     row.last_error = error[:120]
-    row.next_attempt_at = None if failed else naive_utc(next_at)
+    row.next_attempt_at = None if failed else next_at
     row.status = "failed" if failed else "pending"
     row.claimed_by = row.claimed_at = None  # free for whoever retries it when it is due
     session.flush()
@@ -311,7 +308,7 @@ def pending(session: Session, *, ticket_id: int | None = None, direction: str | 
         q = q.where(HelpdeskMessage.direction == direction)
     if due_before is not None:
         q = q.where((HelpdeskMessage.next_attempt_at.is_(None))
-                    | (HelpdeskMessage.next_attempt_at <= naive_utc(due_before)))
+                    | (HelpdeskMessage.next_attempt_at <= due_before))
     return [_message(r) for r in session.scalars(q.order_by(HelpdeskMessage.id))]
 
 
@@ -357,7 +354,7 @@ def topic_message_for(session: Session, ticket_id: int, person_message_id: int) 
 # --- blocks ----------------------------------------------------------------------------------
 def block(session: Session, chat_id: int, *, by: int | None, now: datetime) -> None:
     if session.get(HelpdeskBlock, chat_id) is None:
-        session.add(HelpdeskBlock(chat_id=chat_id, blocked_at=naive_utc(now), blocked_by=by))
+        session.add(HelpdeskBlock(chat_id=chat_id, blocked_at=now, blocked_by=by))
         session.flush()
 
 
@@ -378,7 +375,7 @@ def is_blocked(session: Session, chat_id: int) -> bool:
 def facts(session: Session, *, since: datetime | None = None) -> list[TicketFacts]:
     q = select(HelpdeskTicket)
     if since is not None:
-        q = q.where(HelpdeskTicket.created_at >= naive_utc(since))
+        q = q.where(HelpdeskTicket.created_at >= since)
     return [TicketFacts(reason=r.reason, opened_at=r.created_at,
                         first_response_at=r.first_response_at, closed_at=r.closed_at,
                         rating=r.rating)
@@ -443,7 +440,7 @@ def purge_older_than(session: Session, closed_before: datetime) -> dict[str, int
     """Anonymise tickets closed before `closed_before` (metadata stays for statistics)."""
     ids = list(session.scalars(select(HelpdeskTicket.id)
                                .where(HelpdeskTicket.state == "closed",
-                                      HelpdeskTicket.closed_at < naive_utc(closed_before))))
+                                      HelpdeskTicket.closed_at < closed_before)))
     done = _anonymise(session, ids)
     return {"tickets_anonymised": done["tickets"], "messages_anonymised": done["messages"]}
 

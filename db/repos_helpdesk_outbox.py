@@ -15,7 +15,6 @@ from sqlalchemy import update as update_
 from sqlalchemy.orm import Session
 
 from db.models.helpdesk import HelpdeskMessage
-from knowledge.dates import aware_utc, naive_utc
 
 # A flush refreshes its claims every HEARTBEAT while it runs (a task on the event loop, so
 # also during a send's inline 429 wait or a topic creation); a claim not refreshed for
@@ -47,8 +46,8 @@ class Message:
 def _message(r: HelpdeskMessage) -> Message:
     return Message(r.id, r.ticket_id, r.direction, r.kind, r.text, r.person_message_id,
                    r.topic_message_id, r.reply_to_message_id, r.agent_id, r.status, r.attempts,
-                   aware_utc(r.next_attempt_at), r.last_error, aware_utc(r.created_at),
-                   aware_utc(r.sent_at), r.send_attempt)
+                   r.next_attempt_at, r.last_error, r.created_at,
+                   r.sent_at, r.send_attempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +74,8 @@ def claim(session: Session, *, ticket_id: int, owner: str, now: datetime,
     commits. `due_before` (the job) leaves rows whose next attempt is later - and every newer
     row of the same direction. Rows already claimed by `owner` are claimed again."""
     pending_q = (HelpdeskMessage.ticket_id == ticket_id, HelpdeskMessage.status == "pending")
-    stamp, stale = naive_utc(now), naive_utc(now - timeout)
-    due = naive_utc(due_before)
+    stamp, stale = now, now - timeout
+    due = due_before
     if session.get_bind().dialect.name == "postgresql":
         # Rows another claimer holds are skipped, not waited for; the plain read below still
         # sees them, so they stop their direction instead of being overtaken.
@@ -138,7 +137,7 @@ def renew(session: Session, message_id: int, *, owner: str, now: datetime) -> bo
                            .where(HelpdeskMessage.id == message_id,
                                   HelpdeskMessage.status == "pending",
                                   HelpdeskMessage.claimed_by == owner)
-                           .values(claimed_at=naive_utc(now))
+                           .values(claimed_at=now)
                            .execution_options(synchronize_session=False))
     return (done.rowcount or 0) == 1
 
@@ -148,7 +147,7 @@ def heartbeat(session: Session, *, owner: str, now: datetime) -> int:
     done = session.execute(update_(HelpdeskMessage)
                            .where(HelpdeskMessage.claimed_by == owner,
                                   HelpdeskMessage.status == "pending")
-                           .values(claimed_at=naive_utc(now))
+                           .values(claimed_at=now)
                            .execution_options(synchronize_session=False))
     return done.rowcount or 0
 
@@ -170,7 +169,7 @@ def begin_send(session: Session, message_id: int, *, owner: str, now: datetime
                            .where(HelpdeskMessage.id == message_id,
                                   HelpdeskMessage.status == "pending",
                                   HelpdeskMessage.claimed_by == owner)
-                           .values(claimed_at=naive_utc(now), send_attempt=owner)
+                           .values(claimed_at=now, send_attempt=owner)
                            .execution_options(synchronize_session=False))
     if (done.rowcount or 0) != 1:
         return None

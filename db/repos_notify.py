@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from db.models.notify import Notification, Subscription
-from knowledge.dates import aware_utc, naive_utc
+from knowledge.dates import to_utc
 
 TELEGRAM = "telegram"
 
@@ -30,7 +30,7 @@ def subscriptions(session: Session, chat_id: int, channel: str = TELEGRAM) -> li
         select(Subscription.porsi, Subscription.created_at)
         .where(Subscription.channel == channel, Subscription.chat_id == chat_id)
         .order_by(Subscription.created_at, Subscription.id))
-    return [Watch(p, aware_utc(c)) for p, c in rows]
+    return [Watch(p, c) for p, c in rows]
 
 
 def subscribe(session: Session, chat_id: int, porsi: str, lang: str, now: datetime, *,
@@ -47,7 +47,7 @@ def subscribe(session: Session, chat_id: int, porsi: str, lang: str, now: dateti
     if count >= limit:
         return "limit"
     session.add(Subscription(channel=channel, chat_id=chat_id, porsi=porsi, lang=lang,
-                             created_at=naive_utc(now)))
+                             created_at=now))
     session.flush()
     return "added"
 
@@ -79,16 +79,16 @@ def stats(session: Session, now: datetime) -> dict:
         .group_by(Notification.kind)).all())
     states = dict(session.execute(
         select(Notification.state, func.count()).group_by(Notification.state)).all())
-    midnight = naive_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = to_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = session.scalar(select(func.count()).select_from(Notification).where(
         Notification.state == "sent", Notification.sent_at >= midnight)) or 0
     oldest = session.scalar(select(func.min(Notification.created_at)).where(
         Notification.state.in_(("pending", "sending"))))
     due_later = session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.state == "pending", Notification.due_at > naive_utc(now))) or 0
+        Notification.state == "pending", Notification.due_at > now)) or 0
     subs = session.scalar(select(func.count()).select_from(Subscription)) or 0
     chats = session.scalar(select(func.count(func.distinct(Subscription.chat_id)))) or 0
-    age = None if oldest is None else max(0.0, (naive_utc(now) - oldest).total_seconds())
+    age = None if oldest is None else max(0.0, (to_utc(now) - oldest).total_seconds())
     return {"queued": sum(by_kind.values()), "queued_by_kind": by_kind,
             "deferred": due_later, "sent_today": sent_today,
             "oldest_pending_age_s": None if age is None else round(age, 1),
@@ -112,7 +112,7 @@ def purge_sent(session: Session, before: datetime) -> int:
     guard against a repeat for as long as a re-sync of that change can still arrive)."""
     res = session.execute(delete(Notification).where(
         Notification.state.in_(("sent", "failed", "blocked", "unknown")),
-        Notification.created_at < naive_utc(before)))
+        Notification.created_at < before))
     return res.rowcount or 0
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from db.models.notify import Announcement, Notification, SenderLease, Subscription
-from knowledge.dates import aware_utc, naive_utc
+from knowledge.dates import to_utc
 
 LEASE = "sender"
 
@@ -50,11 +50,11 @@ def take_lease(session: Session, owner: str, now: datetime, ttl: timedelta) -> b
     """Take or renew the sender's lease; False while another live sender holds it."""
     insert = _insert(session)
     table = SenderLease.__table__
-    stmt = insert(table).values(name=LEASE, owner=owner, expires_at=naive_utc(now + ttl))
+    stmt = insert(table).values(name=LEASE, owner=owner, expires_at=now + ttl)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.name],
         set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
-        where=(table.c.owner == owner) | (table.c.expires_at < naive_utc(now)))
+        where=(table.c.owner == owner) | (table.c.expires_at < now))
     session.execute(stmt)
     return session.scalar(select(table.c.owner).where(table.c.name == LEASE)) == owner
 
@@ -67,7 +67,7 @@ def release_lease(session: Session, owner: str) -> None:
 def lease_holder(session: Session, now: datetime) -> str | None:
     row = session.execute(select(SenderLease.owner, SenderLease.expires_at)
                           .where(SenderLease.name == LEASE)).first()
-    return row[0] if row is not None and row[1] >= naive_utc(now) else None
+    return row[0] if row is not None and row[1] >= to_utc(now) else None
 
 
 def recover(session: Session, owner: str) -> int:
@@ -84,7 +84,7 @@ def claim_due(session: Session, now: datetime, limit: int, *, skip_chats: set[in
     of the chats in `skip_chats` (sent to less than a second ago, or being sent to)."""
     q = (select(Notification).where(Notification.state == "pending",
                                     Notification.channel.in_(sorted(channels)),
-                                    Notification.due_at <= naive_utc(now))
+                                    Notification.due_at <= now)
          .order_by(Notification.due_at, Notification.id).limit(limit * 4))
     if skip_chats:
         q = q.where(Notification.chat_id.not_in(sorted(skip_chats)))
@@ -97,7 +97,7 @@ def claim_due(session: Session, now: datetime, limit: int, *, skip_chats: set[in
             continue
         chats.add(r.chat_id)
         out.append(Due(r.id, r.channel, r.chat_id, r.porsi, r.kind, json.loads(r.payload or "{}"),
-                       r.lang, r.zone, r.attempts, aware_utc(r.due_at)))
+                       r.lang, r.zone, r.attempts, r.due_at))
         if len(out) >= limit:
             break
     return out
@@ -108,20 +108,20 @@ def begin_send(session: Session, row_id: int, owner: str, now: datetime) -> bool
     pending (erased, unsubscribed)."""
     res = session.execute(update(Notification).where(
         Notification.id == row_id, Notification.state == "pending")
-        .values(state="sending", claimed_by=owner, claimed_at=naive_utc(now),
+        .values(state="sending", claimed_by=owner, claimed_at=now,
                 attempts=Notification.attempts + 1))
     return bool(res.rowcount)
 
 
 def mark_sent(session: Session, row_id: int, now: datetime) -> None:
     session.execute(update(Notification).where(Notification.id == row_id)
-                    .values(state="sent", sent_at=naive_utc(now), claimed_by=None))
+                    .values(state="sent", sent_at=now, claimed_by=None))
 
 
 def defer(session: Session, row_id: int, until: datetime, *, error: str | None = None,
           count_attempt: bool = False) -> None:
     """Back to pending, due at `until` (quiet hours, a 429, a transient error)."""
-    values = {"state": "pending", "due_at": naive_utc(until), "claimed_by": None,
+    values = {"state": "pending", "due_at": until, "claimed_by": None,
               "claimed_at": None}
     if error is not None:
         values["last_error"] = error[:200]
@@ -134,7 +134,7 @@ def defer_many(session: Session, row_ids: list[int], until: datetime) -> None:
     if row_ids:
         session.execute(update(Notification).where(
             Notification.id.in_(row_ids), Notification.state == "pending")
-            .values(due_at=naive_utc(until)))
+            .values(due_at=until))
 
 
 def fail(session: Session, row_id: int, error: str) -> None:
@@ -159,13 +159,13 @@ def count_later(session: Session, now: datetime, channels: set[str]) -> int:
     """Pending rows not yet due (quiet hours, a back-off)."""
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.state == "pending", Notification.channel.in_(sorted(channels)),
-        Notification.due_at > naive_utc(now))) or 0
+        Notification.due_at > now)) or 0
 
 
 def next_due(session: Session) -> datetime | None:
     """When the earliest pending row falls due (aware UTC), None when none is pending."""
-    return aware_utc(session.scalar(select(Notification.due_at).where(
-        Notification.state == "pending").order_by(Notification.due_at).limit(1)))
+    return session.scalar(select(Notification.due_at).where(
+        Notification.state == "pending").order_by(Notification.due_at).limit(1))
 
 
 def announcement_text(session: Session, announcement_id: int) -> str | None:

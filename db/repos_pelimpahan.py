@@ -12,7 +12,6 @@ from sqlalchemy import delete, select, union
 from sqlalchemy.orm import Session
 
 from db.models.pelimpahan import PelimpahanCase, PelimpahanChecklistItem
-from knowledge.dates import naive_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ def save_case(session: Session, chat_id: int, *, cause: str, policy_version: str
     row.policy_version = policy_version
     row.eligible = eligible
     row.reasons = ",".join(reasons)
-    row.updated_at = naive_utc(now)
+    row.updated_at = now
     session.flush()
 
 
@@ -61,7 +60,7 @@ def set_ready(session: Session, chat_id: int, doc_key: str, ready: bool, now: da
         row = PelimpahanChecklistItem(chat_id=chat_id, doc_key=doc_key)
         session.add(row)
     row.ready = ready
-    row.updated_at = naive_utc(now)
+    row.updated_at = now
     session.flush()
 
 
@@ -100,7 +99,7 @@ def erase_person(session: Session, chat_id: int) -> dict[str, int]:
 def purge_older_than(session: Session, before: datetime) -> dict[str, int]:
     """Delete case and checklist of every chat whose newest pelimpahan row is older than
     `before` (a chat's checklist goes as a whole, never half of it)."""
-    cut = naive_utc(before)
+    cut = before
     active = union(
         select(PelimpahanCase.chat_id).where(PelimpahanCase.updated_at >= cut),
         select(PelimpahanChecklistItem.chat_id).where(PelimpahanChecklistItem.updated_at >= cut),

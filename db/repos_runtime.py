@@ -16,7 +16,6 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from db.models.runtime import AbuseCounter, ChatState, ProcessedUpdate, UserState
-from knowledge.dates import naive_utc
 
 
 def erase_person(session: Session, chat_id: int | None, user_id: int | None) -> dict[str, int]:
@@ -43,9 +42,9 @@ def keep_counter(session: Session, key: str, stamps: list[float], now: datetime)
         return
     text = json.dumps([int(t) for t in stamps])
     if row is None:
-        session.add(AbuseCounter(key=key, stamps=text, updated_at=naive_utc(now)))
+        session.add(AbuseCounter(key=key, stamps=text, updated_at=now))
     else:
-        row.stamps, row.updated_at = text, naive_utc(now)
+        row.stamps, row.updated_at = text, now
 
 
 def user_data(session: Session, user_id: int) -> dict:
@@ -62,13 +61,13 @@ def purge_older_than(session: Session, *, state_before: datetime,
                      updates_before: datetime) -> dict[str, int]:
     """Delete state rows untouched since `state_before` and update ids older than
     `updates_before`; counts per table."""
-    cut = naive_utc(state_before)
+    cut = state_before
     chats = session.execute(delete(ChatState).where(ChatState.updated_at < cut)).rowcount
     users = session.execute(delete(UserState).where(UserState.updated_at < cut)).rowcount
     ids = session.execute(delete(ProcessedUpdate)
-                          .where(ProcessedUpdate.processed_at < naive_utc(updates_before))).rowcount
+                          .where(ProcessedUpdate.processed_at < updates_before)).rowcount
     # abuse counters cover an hour; a day is plenty
     counters = session.execute(delete(AbuseCounter)
-                               .where(AbuseCounter.updated_at < naive_utc(updates_before))).rowcount
+                               .where(AbuseCounter.updated_at < updates_before)).rowcount
     return {"chat_state": chats or 0, "user_state": users or 0, "processed_updates": ids or 0,
             "abuse_counters": counters or 0}

@@ -19,7 +19,7 @@ from db.models.verification import (
     VerificationFailure,
     VerifiedLink,
 )
-from knowledge.dates import aware_utc, naive_utc
+from knowledge.dates import to_utc
 from knowledge.verification import LockoutRules, locked_until, tries_left
 
 # A view kind is a fixed code; anything else (a value from the record) is refused.
@@ -60,7 +60,7 @@ class View:
 
 def _link(row: VerifiedLink) -> Link:
     return Link(chat_id=row.chat_id, user_id=row.user_id, porsi=row.porsi,
-                verified_at=aware_utc(row.verified_at), expires_at=aware_utc(row.expires_at))
+                verified_at=row.verified_at, expires_at=row.expires_at)
 
 
 # --- links ----------------------------------------------------------------------------------
@@ -75,8 +75,8 @@ def add_link(session: Session, *, chat_id: int, user_id: int, porsi: str, now: d
         row = VerifiedLink(chat_id=chat_id, porsi=porsi)
         session.add(row)
     row.user_id = user_id
-    row.verified_at = naive_utc(now)
-    row.expires_at = naive_utc(now + ttl)
+    row.verified_at = now
+    row.expires_at = now + ttl
     session.flush()
     return _link(row)
 
@@ -85,7 +85,7 @@ def active_links(session: Session, chat_id: int, now: datetime) -> list[Link]:
     """The chat's links that have not expired, newest first."""
     rows = session.scalars(
         select(VerifiedLink)
-        .where(VerifiedLink.chat_id == chat_id, VerifiedLink.expires_at > naive_utc(now))
+        .where(VerifiedLink.chat_id == chat_id, VerifiedLink.expires_at > now)
         .order_by(VerifiedLink.verified_at.desc(), VerifiedLink.id.desc())
     )
     return [_link(r) for r in rows]
@@ -96,7 +96,7 @@ def is_verified(session: Session, chat_id: int, porsi: str, now: datetime) -> bo
     found = session.scalar(
         select(VerifiedLink.id).where(VerifiedLink.chat_id == chat_id,
                                       VerifiedLink.porsi == porsi,
-                                      VerifiedLink.expires_at > naive_utc(now)))
+                                      VerifiedLink.expires_at > now))
     return found is not None
 
 
@@ -110,9 +110,9 @@ def remove_link(session: Session, chat_id: int, porsi: str) -> bool:
 def purge_expired(session: Session, now: datetime, keep_failures: timedelta = timedelta(days=1)
                   ) -> int:
     """Housekeeping: drop expired links and failures too old to matter for any lock-out."""
-    n = session.execute(delete(VerifiedLink).where(VerifiedLink.expires_at <= naive_utc(now)))
+    n = session.execute(delete(VerifiedLink).where(VerifiedLink.expires_at <= now))
     m = session.execute(delete(VerificationFailure)
-                        .where(VerificationFailure.failed_at < naive_utc(now - keep_failures)))
+                        .where(VerificationFailure.failed_at < now - keep_failures))
     return (n.rowcount or 0) + (m.rowcount or 0)
 
 
@@ -120,7 +120,7 @@ def purge_expired(session: Session, now: datetime, keep_failures: timedelta = ti
 
 
 def record_failure(session: Session, *, chat_id: int, porsi: str, now: datetime) -> None:
-    session.add(VerificationFailure(chat_id=chat_id, porsi=porsi, failed_at=naive_utc(now)))
+    session.add(VerificationFailure(chat_id=chat_id, porsi=porsi, failed_at=now))
     session.flush()
 
 
@@ -141,12 +141,12 @@ def lockout_until(session: Session, *, chat_id: int, porsi: str, now: datetime,
     account to match the phone on record, and the reply never tells which factor failed.
     (`porsi` stays in the signature: callers ask about one attempt.)
     """
-    since = naive_utc(now - rules.window - rules.lockout)
+    since = now - rules.window - rules.lockout
     rows = session.execute(
         select(VerificationFailure.failed_at)
         .where(VerificationFailure.failed_at > since, VerificationFailure.chat_id == chat_id)
     ).all()
-    return locked_until([aware_utc(r.failed_at) for r in rows], aware_utc(naive_utc(now)), rules)
+    return locked_until([r.failed_at for r in rows], to_utc(now), rules)
 
 
 def tries_before_lockout(session: Session, *, chat_id: int, porsi: str, now: datetime,
@@ -159,11 +159,11 @@ def tries_before_lockout(session: Session, *, chat_id: int, porsi: str, now: dat
     """
     if lockout_until(session, chat_id=chat_id, porsi=porsi, now=now, rules=rules) is not None:
         return 0
-    since = naive_utc(now - rules.window)
+    since = now - rules.window
     by_chat = session.scalar(
         select(func.count()).select_from(VerificationFailure)
         .where(VerificationFailure.chat_id == chat_id,
-               VerificationFailure.failed_at.between(since, naive_utc(now))))
+               VerificationFailure.failed_at.between(since, now)))
     return tries_left(int(by_chat or 0), rules)
 
 
@@ -186,7 +186,7 @@ def audit_view(session: Session, *, chat_id: int, user_id: int | None, porsi: st
     if kind not in VIEW_KINDS:
         raise ValueError(f"unknown view kind {kind!r}")
     session.add(PersonalDataView(chat_id=chat_id, user_id=user_id, porsi=porsi, kind=kind,
-                                 viewed_at=naive_utc(now)))
+                                 viewed_at=now))
     session.flush()
 
 
@@ -198,7 +198,7 @@ def audit_views(session: Session, *, porsi: str | None = None, chat_id: int | No
     if chat_id is not None:
         q = q.where(PersonalDataView.chat_id == chat_id)
     return [View(chat_id=r.chat_id, user_id=r.user_id, porsi=r.porsi, kind=r.kind,
-                 viewed_at=aware_utc(r.viewed_at)) for r in session.scalars(q)]
+                 viewed_at=r.viewed_at) for r in session.scalars(q)]
 
 
 def factors_changed(session: Session, *, porsi: str, factors: list[str] | tuple[str, ...],
@@ -215,7 +215,7 @@ def factors_changed(session: Session, *, porsi: str, factors: list[str] | tuple[
     reset = session.execute(delete(VerifiedLink).where(VerifiedLink.porsi == porsi)).rowcount
     for factor in dict.fromkeys(factors):
         session.add(VerificationFactorChange(porsi=porsi, factor=factor, source=source,
-                                             event_id=event_id, changed_at=naive_utc(now),
+                                             event_id=event_id, changed_at=now,
                                              links_reset=reset or 0))
     session.flush()
     return reset or 0
@@ -227,7 +227,7 @@ def factor_changes(session: Session, *, porsi: str | None = None) -> list[Factor
     if porsi is not None:
         q = q.where(VerificationFactorChange.porsi == porsi)
     return [FactorChange(porsi=r.porsi, factor=r.factor, source=r.source, event_id=r.event_id,
-                         changed_at=aware_utc(r.changed_at), links_reset=r.links_reset)
+                         changed_at=r.changed_at, links_reset=r.links_reset)
             for r in session.scalars(q)]
 
 
@@ -259,15 +259,15 @@ def purge_older_than(session: Session, now: datetime, *, keep_failures: timedelt
     audits = changes = 0
     if audit_before is not None:
         audits = session.execute(delete(PersonalDataView)
-                                 .where(PersonalDataView.viewed_at < naive_utc(audit_before))
+                                 .where(PersonalDataView.viewed_at < audit_before)
                                  ).rowcount or 0
         changes = session.execute(
             delete(VerificationFactorChange)
-            .where(VerificationFactorChange.changed_at < naive_utc(audit_before))).rowcount or 0
+            .where(VerificationFactorChange.changed_at < audit_before)).rowcount or 0
     links = session.execute(delete(VerifiedLink)
-                            .where(VerifiedLink.expires_at <= naive_utc(now))).rowcount
+                            .where(VerifiedLink.expires_at <= now)).rowcount
     fails = session.execute(delete(VerificationFailure)
-                            .where(VerificationFailure.failed_at < naive_utc(now - keep_failures))
+                            .where(VerificationFailure.failed_at < now - keep_failures)
                             ).rowcount
     return {"verified_links": links or 0, "verification_failures": fails or 0,
             "personal_data_views": audits, "verification_factor_changes": changes}

@@ -179,12 +179,11 @@ class _progress:
         from sqlalchemy import func, select
 
         from db.models.notify import Notification
-        from knowledge.dates import naive_utc
 
         with self.db.session() as s:
             total = s.scalar(select(func.count()).select_from(Notification).where(
                 Notification.state == "pending",
-                Notification.due_at <= naive_utc(datetime.now(UTC)))) or 0
+                Notification.due_at <= datetime.now(UTC))) or 0
         self.bar = Progress(TextColumn("notify"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[rate]:.1f} msg/s"),
                             TimeRemainingColumn())

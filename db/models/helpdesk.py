@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class HelpdeskTicket(Base):
@@ -44,13 +43,13 @@ class HelpdeskTicket(Base):
     agent_name: Mapped[str | None] = mapped_column(String(64))
     porsi: Mapped[str | None] = mapped_column(String(10))
     context: Mapped[str] = mapped_column(Text, nullable=False, default="{}")  # card inputs, JSON
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    waiting_since: Mapped[datetime | None] = mapped_column(DateTime)  # person waits for an agent
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_person_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_agent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # person waits for an agent
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_person_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_agent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(10))  # person|agent
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -80,14 +79,14 @@ class HelpdeskMessage(Base):
     agent_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), nullable=False)  # pending|sent|failed|none
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(120))  # Telegram's description only
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The worker (one flush run) sending this outbox row now; a claim older than the timeout
     # in db/repos_helpdesk.py belongs to a dead worker and may be taken over.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set (to the claim owner) right before the copy is sent, cleared when its outcome is
     # recorded: still set on a pending row, a copy may have reached the other side.
     send_attempt: Mapped[str | None] = mapped_column(String(64))
@@ -105,7 +104,7 @@ class HelpdeskBlock(Base):
     __tablename__ = "helpdesk_blocks"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    blocked_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     blocked_by: Mapped[int | None] = mapped_column(BigInteger)
 
 

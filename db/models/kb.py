@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class KbGap(Base):
@@ -27,4 +27,4 @@ class KbGap(Base):
     normalized: Mapped[str] = mapped_column(String(500), nullable=False, index=True)  # masked
     entry_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), nullable=False)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class Subscription(Base):
@@ -27,7 +27,7 @@ class Subscription(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     porsi: Mapped[str] = mapped_column(String(10), nullable=False)
     lang: Mapped[str] = mapped_column(String(2), nullable=False, server_default="id")
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
         UniqueConstraint("channel", "chat_id", "porsi", name="uq_notify_sub_chat_porsi"),
@@ -55,13 +55,13 @@ class Notification(Base):
     payload: Mapped[str] = mapped_column(Text, nullable=False, server_default="{}")
     lang: Mapped[str] = mapped_column(String(2), nullable=False, server_default="id")
     zone: Mapped[str] = mapped_column(String(4), nullable=False, server_default="WIB")
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    due_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     state: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
@@ -79,7 +79,7 @@ class SenderLease(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class Announcement(Base):
@@ -91,7 +91,7 @@ class Announcement(Base):
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     filters: Mapped[str] = mapped_column(Text, nullable=False, server_default="{}")
-    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class AreaQuota(Base):
@@ -103,5 +103,5 @@ class AreaQuota(Base):
     area: Mapped[str] = mapped_column(String(8), primary_key=True)
     season: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     quota: Mapped[int] = mapped_column(Integer, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, String
+from sqlalchemy import BigInteger, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class PelimpahanCase(Base):
@@ -24,7 +24,7 @@ class PelimpahanCase(Base):
     policy_version: Mapped[str] = mapped_column(String(32), nullable=False)
     eligible: Mapped[bool] = mapped_column(Boolean, nullable=False)
     reasons: Mapped[str] = mapped_column(String(255), nullable=False, default="")  # codes, ","
-    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class PelimpahanChecklistItem(Base):
@@ -35,4 +35,4 @@ class PelimpahanChecklistItem(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     doc_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     ready: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class VerifiedLink(Base):
@@ -23,8 +23,8 @@ class VerifiedLink(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     user_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     porsi: Mapped[str] = mapped_column(String(10), nullable=False)
-    verified_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
         UniqueConstraint("chat_id", "porsi", name="uq_verified_links_chat_porsi"),
@@ -41,7 +41,7 @@ class VerificationFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     porsi: Mapped[str] = mapped_column(String(10), nullable=False)
-    failed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
         Index("ix_verification_failures_porsi_at", "porsi", "failed_at"),
@@ -62,7 +62,7 @@ class PersonalDataView(Base):
     user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     porsi: Mapped[str] = mapped_column(String(10), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    viewed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
         Index("ix_personal_data_views_porsi_at", "porsi", "viewed_at"),
@@ -82,7 +82,7 @@ class VerificationFactorChange(Base):
     factor: Mapped[str] = mapped_column(String(16), nullable=False)
     source: Mapped[str] = mapped_column(String(8), nullable=False)
     event_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    changed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     links_reset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     __table_args__ = (

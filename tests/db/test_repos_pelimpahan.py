@@ -27,7 +27,7 @@ def test_case_and_checklist_roundtrip(any_db_url):
             saved = repo.get_case(s, 1)
             assert saved.cause == "wafat" and saved.eligible is False
             assert saved.reasons == ("died_before_cutoff", "recipient_under_12")
-            assert saved.updated_at == datetime(2025, 3, 3, 3, 0)
+            assert saved.updated_at == datetime(2025, 3, 3, 3, 0, tzinfo=UTC)  # read back aware
             assert repo.checklist(s, 1) == {"akta_kematian": True, "sktjm": False}
             repo.save_case(s, 1, cause="sakit_permanen", policy_version="2020", eligible=True,
                            reasons=[], now=NOW)
