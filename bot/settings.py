@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     # GET /healthz/deep (one Siskohat ping) from elsewhere than loopback: Bearer this token
     health_token: SecretStr | None = None
 
+    # --- WhatsApp Business Cloud API (bot/channels/whatsapp*.py); the channel runs when the
+    # token and phone id are set, its webhook (POST /whatsapp) when the app secret is set too
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None  # HMAC key of X-Hub-Signature-256
+    whatsapp_verify_token: SecretStr | None = None  # GET /whatsapp handshake (hub.verify_token)
+    whatsapp_base_url: str = "https://graph.facebook.com"  # the Graph API; tests: the fake
+    whatsapp_api_version: str = "23.0"
+    # Approved message templates (names as approved in WhatsApp Manager, no parameters):
+    # sent when the 24-hour customer-service window is closed
+    whatsapp_template_helpdesk: str = "hajibot_balasan_petugas"  # "an agent answered, reply"
+    whatsapp_template_language: str = "id"
+    whatsapp_send_attempts: int = Field(default=3, ge=1)  # per Cloud API call, retryable errors
+    whatsapp_retry_wait_s: float = 1.0  # first back-off; doubled per attempt (+ jitter)
+
     # --- behaviour
     timezone: str = "Asia/Jakarta"
     max_input_chars: int = 1000

@@ -2,8 +2,9 @@
 
 `erase_person` deletes what a chat/user has stored that need not be kept: runtime state,
 verified links, the pelimpahan case and checklist, watched porsi with their notifications and
-the estimates the chat saw; the person's helpdesk tickets are closed
-and their words in the transcripts replaced, keeping ticket metadata for statistics.
+the estimates the chat saw, a WhatsApp person's ids and phone number; the person's helpdesk
+tickets are closed and their words in the transcripts replaced, keeping ticket metadata for
+statistics.
 Kept on purpose: the personal-data audit log (who saw which porsi when: the record that each
 view was legitimate; it holds no record values), verification failures (anti-abuse; they
 expire), helpdesk blocks (anti-abuse) and the FAQ gaps (masked, without any chat id).
@@ -18,7 +19,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_
 
-from db import repos_helpdesk, repos_notify, repos_pelimpahan, repos_runtime, repos_verification
+from db import (
+    repos_helpdesk,
+    repos_notify,
+    repos_pelimpahan,
+    repos_runtime,
+    repos_verification,
+    repos_whatsapp,
+)
 from db.models.inbox import InboxUpdate, UpdateSend
 
 # The messages keep the "privacy:" prefix operators grep for; the logger name says where.
@@ -54,6 +62,7 @@ def erase_person(db, chat_id: int, user_id: int | None, now: datetime, *,
         # requests journaled while an update of this chat runs hold the replies' texts
         counts["update_sends"] = s.execute(
             delete(UpdateSend).where(UpdateSend.chat_id == chat_id)).rowcount or 0
+        counts.update(repos_whatsapp.erase_person(s, chat_id))
         counts["kept_audit_views"] = len(repos_verification.audit_views(s, chat_id=chat_id))
         counts["kept_verification_failures"] = repos_verification.failure_count(s,
                                                                                 chat_id=chat_id)

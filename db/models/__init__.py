@@ -12,4 +12,5 @@ from db.models import (  # noqa: F401 - importing registers every table
     pelimpahan,
     runtime,
     verification,
+    whatsapp,
 )

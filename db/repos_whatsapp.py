@@ -1,0 +1,123 @@
+"""WhatsApp chats: internal chat ids, the phone behind them, the 24-hour window, message ids.
+
+Repositories take a session and never commit (the caller's unit of work does).
+Internal ids start at `WA_ID_BASE` (9e15): Telegram's user and chat ids fit in 52 bits
+(< 4.6e15) and supergroups are negative, so a WhatsApp chat can never share an id with a
+Telegram one, and a `chat_id` says by itself which channel it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
+from knowledge.dates import naive_utc
+
+WA_ID_BASE = 9_000_000_000_000_000
+# Meta's customer-service window: free-form messages only within 24 h of the person's last one
+WINDOW = timedelta(hours=24)
+MESSAGE_ID_RETENTION = timedelta(days=7)  # Meta redelivers for a few days at most
+
+
+def is_whatsapp(chat_id: int | None) -> bool:
+    return chat_id is not None and chat_id >= WA_ID_BASE
+
+
+@dataclass(frozen=True, slots=True)
+class WaChat:
+    chat_id: int
+    user_key: str  # the business-scoped user id (or the phone, for payloads without one)
+    wa_id: str | None  # the phone number; None when the person hides it
+    last_inbound_at: datetime  # naive UTC
+    invited_at: datetime | None
+
+    @property
+    def recipient(self) -> str:
+        return self.wa_id or self.user_key
+
+    def window_open(self, now: datetime) -> bool:
+        return naive_utc(now) - self.last_inbound_at < WINDOW
+
+
+def _chat(row: WhatsAppChat) -> WaChat:
+    return WaChat(chat_id=WA_ID_BASE + row.id, user_key=row.user_key, wa_id=row.wa_id,
+                  last_inbound_at=row.last_inbound_at, invited_at=row.invited_at)
+
+
+def _row_id(chat_id: int) -> int:
+    return chat_id - WA_ID_BASE
+
+
+def touch_chat(session, user_key: str, wa_id: str | None, now: datetime, *,
+               inbound: bool = True) -> WaChat:
+    """The chat of this person (created on first contact); an inbound message opens the
+    24-hour window. A phone seen now is kept (it may have been hidden before)."""
+    now = naive_utc(now)
+    row = session.execute(select(WhatsAppChat).where(WhatsAppChat.user_key == user_key)
+                          ).scalar_one_or_none()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = WhatsAppChat(user_key=user_key, wa_id=wa_id, first_seen_at=now,
+                                   last_inbound_at=now)
+                session.add(row)
+        except IntegrityError:  # another worker created it first
+            row = session.execute(select(WhatsAppChat).where(
+                WhatsAppChat.user_key == user_key)).scalar_one()
+    if inbound and row.last_inbound_at < now:
+        row.last_inbound_at = now
+    if wa_id and row.wa_id != wa_id:
+        row.wa_id = wa_id
+    session.flush()
+    return _chat(row)
+
+
+def update_id_for(session, wamid: str, chat_id: int, now: datetime) -> tuple[int, bool]:
+    """(update id, first time seen) of an inbound WhatsApp message id: a redelivery gets the
+    update id it got the first time, so the inbox and processed_updates drop it."""
+    found = session.execute(select(WhatsAppMessage.id).where(WhatsAppMessage.wamid == wamid)
+                            ).scalar_one_or_none()
+    if found is not None:
+        return WA_ID_BASE + found, False
+    try:
+        with session.begin_nested():
+            row = WhatsAppMessage(wamid=wamid, chat_id=chat_id, received_at=naive_utc(now))
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # the same message stored meanwhile by another request
+        found = session.execute(select(WhatsAppMessage.id).where(
+            WhatsAppMessage.wamid == wamid)).scalar_one()
+        return WA_ID_BASE + found, False
+    return WA_ID_BASE + row.id, True
+
+
+def get_chat(session, chat_id: int) -> WaChat | None:
+    if not is_whatsapp(chat_id):
+        return None
+    row = session.get(WhatsAppChat, _row_id(chat_id))
+    return _chat(row) if row is not None else None
+
+
+def mark_invited(session, chat_id: int, now: datetime) -> None:
+    session.execute(update(WhatsAppChat).where(WhatsAppChat.id == _row_id(chat_id))
+                    .values(invited_at=naive_utc(now)))
+
+
+def purge_message_ids(session, now: datetime, keep: timedelta = MESSAGE_ID_RETENTION) -> int:
+    result = session.execute(delete(WhatsAppMessage).where(
+        WhatsAppMessage.received_at < naive_utc(now) - keep))
+    return max(result.rowcount or 0, 0)
+
+
+def erase_person(session, chat_id: int) -> dict[str, int]:
+    """The person's WhatsApp ids and phone, and their message ids."""
+    if not is_whatsapp(chat_id):
+        return {}
+    msgs = session.execute(delete(WhatsAppMessage).where(WhatsAppMessage.chat_id == chat_id))
+    chats = session.execute(delete(WhatsAppChat).where(WhatsAppChat.id == _row_id(chat_id)))
+    return {"whatsapp_chat": max(chats.rowcount or 0, 0),
+            "whatsapp_message_ids": max(msgs.rowcount or 0, 0)}
