@@ -63,6 +63,12 @@ IN_PROCESS_TOKEN = "123456789:in-process-transport-not-telegram"  # noqa: S105 -
 
 _EXIT_STACK = "_exit_stack"
 NOTIFY_SENDER = "notify_sender"  # caches: run the background notification sender
+WHATSAPP = "whatsapp"  # bot_data.caches: the WhatsAppChannel, when the channel is configured
+_WHATSAPP_OWNED = "_whatsapp_owned"  # ... and whether this Application made it (closes it)
+
+
+def whatsapp_configured(settings: Settings) -> bool:
+    return bool(settings.whatsapp_token and settings.whatsapp_phone_id)
 
 
 class MeteredRequest(BaseRequest):
@@ -159,6 +165,9 @@ async def _post_init(app: Application) -> None:
         stack = AsyncExitStack()
         data.caches[_EXIT_STACK] = stack
         data.services = await open_services(data.settings, stack, clock=data.clock)
+    channel = data.caches.get(WHATSAPP)
+    if channel is not None:
+        channel.bind(data.services)
     await register_commands(app)
     from bot import privacy
 
@@ -177,6 +186,9 @@ async def _post_stop(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     await _post_stop(app)  # an Application stopped without post_stop (never started)
+    channel = app.bot_data.caches.get(WHATSAPP)
+    if channel is not None and app.bot_data.caches.get(_WHATSAPP_OWNED):
+        await channel.close()
     stack: AsyncExitStack | None = app.bot_data.caches.pop(_EXIT_STACK, None)
     if stack is not None:  # we opened them; services passed in are the caller's to close
         await stack.aclose()
@@ -340,7 +352,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
                       rate_limiter: bool | BaseRateLimiter | None = None,
                       features: Iterable[Feature] | None = None,
                       keep_outcomes: bool = False, throttle: bool = True,
-                      notify_sender: bool | None = None) -> HajiApplication:
+                      notify_sender: bool | None = None,
+                      whatsapp=None) -> HajiApplication:
     """Assemble the Application.
 
     - `request`: a request implementation (e.g. `bot.transport.InProcessRequest`) instead of
@@ -355,9 +368,18 @@ def build_application(settings: Settings, *, services: Services | None = None,
       script sends lines as fast as it can and nobody floods anyone).
     - `notify_sender`: send the notification outbox in the background (bot/notify_sender.py);
       default: with real Telegram when `settings.notify_sender`, never in-process.
+    - `whatsapp`: a `bot.channels.whatsapp.WhatsAppChannel` (tests: on the fake Cloud API);
+      by default one is made when HAJIBOT_WHATSAPP_TOKEN and _PHONE_ID are set. Calls for
+      WhatsApp chats then go to it, the rest to Telegram; with no Telegram token, WhatsApp
+      alone.
     """
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    if request is None and not token:
+    owned = False
+    if whatsapp is None and whatsapp_configured(settings):
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        whatsapp, owned = WhatsAppChannel(settings, clock=clock), True
+    if request is None and not token and whatsapp is None:
         raise ValueError("HAJIBOT_TELEGRAM_TOKEN is not set")
     builder = (
         Application.builder()
@@ -372,7 +394,15 @@ def build_application(settings: Settings, *, services: Services | None = None,
         # updates put here (PTB's polling) are stored in the inbox first (bot/inbox.py)
         .update_queue(InboxQueue())
     )
-    if request is not None:
+    if whatsapp is not None:
+        from bot.channels.whatsapp import ChannelRequest
+
+        telegram = request if request is not None else (
+            HTTPXRequest(connection_pool_size=256) if token else None)
+        builder = builder.request(MeteredRequest(ChannelRequest(telegram, whatsapp)))
+        builder = builder.get_updates_request(
+            request or (HTTPXRequest() if token else ChannelRequest(None, whatsapp)))
+    elif request is not None:
         builder = builder.request(MeteredRequest(request)).get_updates_request(request)
     else:
         builder = builder.request(
@@ -385,7 +415,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
             builder = builder.base_file_url(base.rstrip("/")[: -len("bot")] + "file/bot")
     if isinstance(rate_limiter, BaseRateLimiter):
         builder = builder.rate_limiter(rate_limiter)
-    elif rate_limiter if rate_limiter is not None else (request is None
+    elif rate_limiter if rate_limiter is not None else (request is None and token
                                                         and settings.telegram_rate_limit):
         builder = builder.rate_limiter(TelegramLimiter())
     app: HajiApplication = builder.build()  # type: ignore[assignment]
@@ -394,6 +424,10 @@ def build_application(settings: Settings, *, services: Services | None = None,
     data.settings, data.services, data.clock, data.throttle = settings, services, clock, throttle
     data.caches[NOTIFY_SENDER] = (notify_sender if notify_sender is not None
                                   else request is None and settings.notify_sender)
+    data.caches[WHATSAPP] = whatsapp
+    data.caches[_WHATSAPP_OWNED] = owned
+    if whatsapp is not None and services is not None:
+        whatsapp.bind(services)
     register_handlers(app, features)
     return app
 

@@ -31,3 +31,18 @@ NOTIFY_FAILED = Counter("hajibot_notifications_failed", "Notifications given up"
 NOTIFY_BLOCKED = Counter("hajibot_notifications_blocked",
                          "Notifications dropped because the person blocked the bot (their "
                          "subscriptions removed)")
+
+# WhatsApp (bot/channels/whatsapp*.py): what came in, what went out, what failed
+WA_INBOUND = Counter("hajibot_whatsapp_inbound", "WhatsApp webhook items, by outcome "
+                     "(stored, duplicate, status, refused)", ["outcome"])
+WA_STATUSES = Counter("hajibot_whatsapp_statuses",
+                      "WhatsApp delivery status callbacks, by status", ["status"])
+WA_SENT = Counter("hajibot_whatsapp_sent", "Cloud API messages sent, by kind", ["kind"])
+WA_SEND_ERRORS = Counter("hajibot_whatsapp_send_errors",
+                         "Cloud API sends that failed after their retries, by error code",
+                         ["code"])
+WA_RETRIES = Counter("hajibot_whatsapp_send_retries",
+                     "Cloud API calls retried (rate limits, 5xx, network), by error code",
+                     ["code"])
+WA_WINDOW_CLOSED = Counter("hajibot_whatsapp_window_closed",
+                           "Free-form sends refused: the 24-hour window was closed")

@@ -10,7 +10,9 @@
   with `Authorization: Bearer $HAJIBOT_HEALTH_TOKEN` (403 otherwise); concurrent deep checks
   share one ping, so it cannot be used to open the breaker;
 - `GET /metrics`: Prometheus text format (bot/metrics.py + integration/metrics.py);
-- the Siskohat push endpoint (`integration.push`) when a push secret is configured.
+- the Siskohat push endpoint (`integration.push`) when a push secret is configured;
+- `GET`/`POST /whatsapp` (bot/web_whatsapp.py) when the WhatsApp channel and its app secret
+  are configured. Without a Telegram token the server runs WhatsApp alone (no /telegram).
 """
 
 from __future__ import annotations
@@ -233,7 +235,18 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_post("/telegram", telegram_webhook)
+    settings = app[SETTINGS]
+    if settings.telegram_token is not None or settings.webhook_secret is not None:
+        app.router.add_post("/telegram", telegram_webhook)
+    if app[PTB_APP].bot_data.caches.get("whatsapp") is not None:
+        if settings.whatsapp_app_secret is None or not \
+                settings.whatsapp_app_secret.get_secret_value():
+            log.warning("HAJIBOT_WHATSAPP_APP_SECRET is not set: WhatsApp webhook disabled")
+        else:
+            from bot.web_whatsapp import add_whatsapp_routes
+
+            add_whatsapp_routes(app, ptb_key=PTB_APP, settings_key=SETTINGS, db_key=DB,
+                                database_ready=database_ready)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/healthz/deep", healthz_deep)
     app.router.add_get("/metrics", metrics)
@@ -269,8 +282,13 @@ async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def make_web_app(settings: Settings, *, ptb_app: Application | None = None,
                  db: Database | None = None, set_webhook: bool = True) -> web.Application:
-    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+    whatsapp_only = settings.telegram_token is None and settings.webhook_secret is None and (
+        ptb_app is not None and ptb_app.bot_data.caches.get("whatsapp") is not None
+        or ptb_app is None and bool(settings.whatsapp_token and settings.whatsapp_phone_id))
+    if not whatsapp_only and (settings.webhook_secret is None
+                              or not settings.webhook_secret.get_secret_value()):
         raise ValueError("HAJIBOT_WEBHOOK_SECRET is required in webhook mode")
+    set_webhook = set_webhook and not whatsapp_only
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[DB] = db or Database(settings.database_url)
@@ -283,9 +301,11 @@ def make_web_app(settings: Settings, *, ptb_app: Application | None = None,
 
 
 def run_webhook(settings: Settings) -> int:
-    if settings.telegram_token is None:
-        raise ValueError("HAJIBOT_TELEGRAM_TOKEN is required in webhook mode")
-    if not settings.webhook_url:
+    whatsapp = bool(settings.whatsapp_token and settings.whatsapp_phone_id)
+    if settings.telegram_token is None and not whatsapp:
+        raise ValueError("HAJIBOT_TELEGRAM_TOKEN (or the WhatsApp settings) is required in "
+                         "webhook mode")
+    if settings.telegram_token is not None and not settings.webhook_url:
         raise ValueError("HAJIBOT_WEBHOOK_URL is required in webhook mode (the public https URL "
                          "of POST /telegram)")
     web.run_app(make_web_app(settings), host="0.0.0.0", port=settings.port,  # noqa: S104 - a server: every interface

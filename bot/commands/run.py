@@ -45,14 +45,21 @@ def _person_args(p: argparse.ArgumentParser) -> None:
 
 def _run(args) -> int:
     settings = get_settings()
-    if settings.telegram_token is None:
-        print("hajibot run needs HAJIBOT_TELEGRAM_TOKEN (from @BotFather). Without a token, "
-              "try `hajibot chat`.", file=sys.stderr)
+    whatsapp = bool(settings.whatsapp_token and settings.whatsapp_phone_id)
+    if settings.telegram_token is None and not (whatsapp and args.webhook):
+        print("hajibot run needs HAJIBOT_TELEGRAM_TOKEN (from @BotFather), or for WhatsApp "
+              "alone `--webhook` with HAJIBOT_WHATSAPP_TOKEN, _PHONE_ID and _APP_SECRET. "
+              "Without a token, try `hajibot chat`.", file=sys.stderr)
         return 2
     if args.webhook:
         from bot.web import run_webhook
 
-        if settings.webhook_secret is None or not settings.webhook_url:
+        if whatsapp and not settings.whatsapp_app_secret:
+            print("the WhatsApp webhook needs HAJIBOT_WHATSAPP_APP_SECRET (Meta app secret: "
+                  "it signs every POST /whatsapp).", file=sys.stderr)
+            return 2
+        if settings.telegram_token is not None and (settings.webhook_secret is None
+                                                    or not settings.webhook_url):
             print("webhook mode needs HAJIBOT_WEBHOOK_URL (public https URL of /telegram) and "
                   "HAJIBOT_WEBHOOK_SECRET (a random string Telegram echoes back).",
                   file=sys.stderr)

@@ -1,0 +1,127 @@
+"""WhatsApp webhook routes (added to bot/web.py's server when the channel is configured).
+
+- `GET /whatsapp`: Meta's verification handshake (`hub.mode=subscribe`, `hub.verify_token`
+  compared in constant time, answered with `hub.challenge`);
+- `POST /whatsapp`: the `X-Hub-Signature-256` HMAC of the raw body is checked first (pywa's
+  validator: HMAC-SHA256 with the app secret, `hmac.compare_digest`) - 401 and nothing stored
+  when it is missing or wrong; a body that is not Meta's shape is a 400; each message gets its
+  internal chat id and update id (db/repos_whatsapp.py) and is stored in the same update inbox
+  as Telegram's updates before the 200 (a database error is a 503: Meta sends it again). A
+  redelivered message id maps to the update id it had, which the inbox and the runtime's
+  processed-update check drop. Status callbacks (sent, delivered, read, failed) are counted in
+  /metrics and never answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from pywa_async import utils as wa_utils
+from telegram import Update
+
+from bot import metrics
+from bot.channels.whatsapp_edge import Inbound, parse, update_json
+from db import repos_whatsapp as repo
+from integration.safe_json import BadBody, load_object
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    update: dict  # Telegram update JSON
+    chat: repo.WaChat
+    new: bool  # False: this WhatsApp message id was seen before
+
+
+def prepare(channel, db, messages: list[Inbound]) -> list[Prepared]:
+    """Chat ids and update ids for inbound messages, in one transaction (synchronous: run it
+    in the state store's thread)."""
+    now = channel.clock()
+    rows = []
+    with db.session() as s:
+        for item in messages:
+            chat = repo.touch_chat(s, item.user_key, item.wa_id, now)
+            uid, new = repo.update_id_for(s, item.wamid, chat.chat_id, now)
+            rows.append((item, chat, uid, new))
+    return [Prepared(update_json(item, update_id=uid, chat_id=chat.chat_id,
+                                 message_id=uid - repo.WA_ID_BASE,
+                                 reply_message_id=channel.message_ref(item.reply_to)),
+                     chat, new)
+            for item, chat, uid, new in rows]
+
+
+def signed(secret: str, body: bytes, header: str | None) -> bool:
+    return bool(header) and wa_utils.webhook_updates_validator(
+        app_secret=secret, request_body=body, x_hub_signature=header)
+
+
+def add_whatsapp_routes(app: web.Application, *, ptb_key, settings_key, db_key,
+                        database_ready) -> None:
+    async def verify(request: web.Request) -> web.Response:
+        settings = request.app[settings_key]
+        q = request.query
+        expected = settings.whatsapp_verify_token
+        given = q.get("hub.verify_token", "")
+        if (q.get("hub.mode") == "subscribe" and expected is not None
+                and hmac.compare_digest(given.encode(),
+                                        expected.get_secret_value().encode())):
+            return web.Response(text=q.get("hub.challenge", ""))
+        return web.Response(status=403, text="forbidden")
+
+    async def receive(request: web.Request) -> web.Response:
+        settings = request.app[settings_key]
+        body = await request.read()
+        if not signed(settings.whatsapp_app_secret.get_secret_value(), body,
+                      request.headers.get(SIGNATURE_HEADER)):
+            metrics.WA_INBOUND.labels("refused").inc()
+            return web.Response(status=401, text="bad signature")
+        ptb = request.app[ptb_key]
+        channel = ptb.bot_data.caches["whatsapp"]
+        try:
+            messages, statuses = parse(channel.wa, load_object(body))
+        except BadBody as exc:
+            log.warning("whatsapp webhook body refused: %s", exc)
+            return web.Response(status=400, text="bad body")
+        for st in statuses:
+            metrics.WA_STATUSES.labels(st.status).inc()
+            if st.status == "failed":  # Meta could not deliver one of ours: its code only
+                log.warning("whatsapp delivery failed: code %s", st.error_code)
+        if not messages:
+            return web.Response(text="ok")
+        if not await database_ready(request.app):
+            return web.Response(status=503, text="database unavailable")
+        store = getattr(ptb, "store", None)
+        db = request.app[db_key]
+        try:
+            if store is not None:
+                prepared = await store.call(prepare, channel, db, messages)
+            else:
+                prepared = await asyncio.to_thread(prepare, channel, db, messages)
+        except Exception as exc:
+            log.error("whatsapp messages not stored: %s", type(exc).__name__)
+            return web.Response(status=503, text="database unavailable")
+        for item in prepared:
+            channel.remember(item.chat)
+            metrics.WA_INBOUND.labels("stored" if item.new else "duplicate").inc()
+            update = Update.de_json(item.update, ptb.bot)
+            store_update = getattr(ptb, "store_update", None)
+            if store_update is None:  # a plain PTB Application (no inbox)
+                await ptb.update_queue.put(update)
+                continue
+            try:
+                # durable before acknowledged, as for Telegram; a duplicate id is dropped
+                await store_update(update, json.dumps(item.update, ensure_ascii=False))
+            except Exception:  # logged by store_update (class and update id)
+                return web.Response(status=503, text="database unavailable")
+        return web.Response(text="ok")
+
+    app.router.add_get("/whatsapp", verify)
+    app.router.add_post("/whatsapp", receive)
