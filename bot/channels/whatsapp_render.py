@@ -132,3 +132,14 @@ def keyboards(items: list[Choice]) -> list[list[Button] | SectionList]:
         out.append(SectionList(button_title=label,
                                sections=[Section(title=_fit(label, ROW_TITLE_MAX), rows=rows)]))
     return out
+
+
+_WA_MARK_RE = re.compile(r"(?<![\w*_~`])(\*|_|~|```|`)(?=\S)(.+?)(?<=\S)\1(?![\w*_~`])", re.S)
+
+
+def plain(text: str) -> str:
+    """What a WhatsApp-formatted text reads as, markers removed (tests, `hajibot ask`)."""
+    prev = None
+    while prev != text:
+        prev, text = text, _WA_MARK_RE.sub(r"\2", text)
+    return text

@@ -1,5 +1,10 @@
 """Pelunasan: the verification steps (own Telegram contact, then the typed birth date) that
-unlock the personal level; see the flow description in handlers/pelunasan/wizard.py."""
+unlock the personal level; see the flow description in handlers/pelunasan/wizard.py.
+
+On WhatsApp the sender's own WhatsApp number takes the contact's place (WhatsApp itself vouches
+that the message comes from it), so the flow goes straight to the birth date; when the person
+hides their number (a username), they type the number on record first and the chat stays
+unverified until number and birth date both match. Lock-outs and audit are the same."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from telegram.ext import (
 )
 
 from db import repos_verification as repo
+from db import repos_whatsapp
 from handlers.base import (
     end_flow,
     lang_of,
@@ -62,9 +68,58 @@ async def start_verification(update: Update, context: CallbackContext) -> None:
         await send(update, context, render(lang, "pelunasan_locked.j2",
                                            until=_local(until, services(context).tz)))
         return
+    if repos_whatsapp.is_whatsapp(chat_id):
+        await whatsapp_identity(update, context, porsi)
+        return
     start_flow(context, FLOW, step="contact", porsi=porsi)
     await send(update, context, render(lang, "pelunasan_verify_contact.j2", porsi=porsi),
                contact_keyboard(lang))
+
+
+async def _phone_on_record(context: CallbackContext, porsi: str) -> str | None:
+    try:
+        result = await services(context).gateway.lookup(porsi)
+        return result.record.identity.phone if result.record is not None else None
+    except Exception:
+        log.exception("pelunasan lookup failed during verification")
+        return None
+
+
+async def whatsapp_identity(update: Update, context: CallbackContext, porsi: str) -> None:
+    """WhatsApp: the sender's number is the phone to match; hidden, it is asked for."""
+    lang = lang_of(update, context)
+    chat_id, user_id = _ids(update)
+    with services(context).db.session() as s:
+        chat = repos_whatsapp.get_chat(s, chat_id)
+    number = chat.wa_id if chat is not None else None
+    if number is None:
+        start_flow(context, FLOW, step="wa_phone", porsi=porsi)
+        await send(update, context, render(lang, "pelunasan_verify_whatsapp.j2", porsi=porsi,
+                                           hidden=True))
+        return
+    start_flow(context, FLOW, step="birth", porsi=porsi,
+               phone_ok=phones_match(number, await _phone_on_record(context, porsi)),
+               uid=user_id)
+    await send(update, context, render(lang, "pelunasan_verify_whatsapp.j2", porsi=porsi,
+                                       hidden=False))
+
+
+async def on_typed_phone(update: Update, context: CallbackContext, text: str) -> None:
+    """WhatsApp with a hidden number: the typed number on record, then the birth date."""
+    lang = lang_of(update, context)
+    state = _state(context)
+    porsi = state["porsi"]
+    _, user_id = _ids(update)
+    mark(update, context, topic=TOPIC)
+    if sum(c.isdigit() for c in text) < 9:
+        await send(update, context, render(lang, "pelunasan_verify_whatsapp.j2", porsi=porsi,
+                                           hidden=True, bad=True))
+        return
+    # Only the outcome waits for the birth date; the typed number is never kept.
+    start_flow(context, FLOW, step="birth", porsi=porsi,
+               phone_ok=phones_match(text, await _phone_on_record(context, porsi)),
+               uid=user_id)
+    await send(update, context, render(lang, "pelunasan_ask_birth.j2"))
 
 
 def _rules(context: CallbackContext) -> LockoutRules:

@@ -4,6 +4,7 @@ Flow (`register_flow("pelunasan")`, state in chat_data["flow_state"], JSON-able)
   step "porsi"   waiting for a nomor porsi (or a verified porsi picked with a button);
   step "offer"   the public level was shown; the person may press "Verifikasi";
   step "contact" waiting for the person's OWN Telegram contact (request_contact button);
+  step "wa_phone" (WhatsApp, number hidden) waiting for the typed phone number on record;
   step "birth"   waiting for the typed birth date.
 Unverified chats see only the public level (what the status check shows, plus whether the porsi
 is in this season's allocation). The verdict itself can reveal health data (istithaah), so it,
@@ -60,6 +61,8 @@ from handlers.pelunasan.common import (
 )
 from handlers.pelunasan.verify import (
     check_birth_date,
+    on_typed_phone,
+    whatsapp_identity,
     start_verification,
 )
 from knowledge.chat_words import CANCEL_WORDS
@@ -138,6 +141,9 @@ async def reask(update: Update, context: CallbackContext) -> bool:
     state = _state(context)
     step = state.get("step", "porsi")
     porsi = state.get("porsi")
+    if step == "wa_phone" and porsi:
+        await whatsapp_identity(update, context, porsi)
+        return True
     if step not in ("porsi", "offer", "contact", "birth") or (step != "porsi" and not porsi):
         return False
     text = render(lang, "pelunasan_reask.j2", step=step, porsi=porsi, verify=label(lang, "verify"),
@@ -190,7 +196,7 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         await cancel(update, context)
         return
     lang = lang_of(update, context)
-    if step in ("birth", "contact") and looks_like_new_question(text):
+    if step in ("birth", "contact", "wa_phone") and looks_like_new_question(text):
         # "kenapa harus kirim kontak?": a question, not the awaited answer: leave politely
         # (the contact keyboard goes with the note), then let the router answer it
         end_flow(context)
@@ -199,6 +205,9 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         return
     if step == "birth":
         await check_birth_date(update, context, text)
+        return
+    if step == "wa_phone":
+        await on_typed_phone(update, context, text)
         return
     if step == "contact":
         mark(update, context, topic=TOPIC)

@@ -39,6 +39,28 @@ async def make_harness(sqlite_url, clock, fake_gateway):
         yield factory
 
 
+@pytest.fixture(params=["telegram", "whatsapp"])
+def channel(request) -> str:
+    """Run a scenario on each channel: the same Application, Telegram or WhatsApp people."""
+    return request.param
+
+
+@pytest.fixture
+async def make_channel_harness(sqlite_url, clock, fake_gateway, channel):
+    """`make_harness` for the `channel` fixture's channel (BotHarness or WhatsAppHarness)."""
+    from tests.e2e.whatsapp_harness import WhatsAppHarness
+
+    cls = WhatsAppHarness if channel == "whatsapp" else BotHarness
+
+    def factory(**kwargs) -> BotHarness:
+        kwargs.setdefault("db_url", sqlite_url)
+        kwargs.setdefault("clock", clock)
+        kwargs.setdefault("gateway", fake_gateway)
+        return cls(**kwargs)
+
+    yield factory
+
+
 @pytest.fixture
 async def harness(sqlite_url, clock, fake_gateway):
     """The whole bot on SQLite, with the agents' forum group at AGENTS_CHAT_ID."""

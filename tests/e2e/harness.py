@@ -136,6 +136,8 @@ class BotHarness:
     (`h.agents_chat_id`); add agents with `h.add_agent(user_id)`.
     """
 
+    channel_name = "telegram"  # tests/e2e/whatsapp_harness.py: "whatsapp"
+
     def __init__(self, *, db_url: str | None = None, settings_overrides: dict | None = None,
                  gateway: Any = None, clock: Callable[[], datetime] | None = None,
                  extras: dict | None = None, features: list | None = None,
@@ -280,6 +282,10 @@ class BotHarness:
         return await self.send(chat_id, button["text"], user_id=user_id)
 
     # --- reading -------------------------------------------------------------------------
+    def chat_of(self, chat_id: int) -> int:
+        """The chat id the bot stores for this person's chat (WhatsApp: an internal one)."""
+        return chat_id
+
     def outcome(self, update_id: int | None = None) -> dict:
         """handlers.base.mark() values for the last (or given) update."""
         uid = self.last_update_id if update_id is None else update_id

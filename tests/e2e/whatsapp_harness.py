@@ -19,6 +19,7 @@ from bot.app import build_application, start_app, stop_app
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_edge import parse
 from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, Posted, bsuid_for, inbound
+from bot.channels.whatsapp_render import plain
 from bot.transport import InProcessRequest, Sent
 from bot.web_whatsapp import prepare
 from handlers.base import Services
@@ -39,6 +40,7 @@ class WhatsAppHarness(BotHarness):
         self.cloud = FakeCloudAPI()
         self.phones: dict[int, str | None] = {}
         self.internal: dict[int, int] = {}  # test chat id -> internal chat id
+        self.langs: dict[int, str] = {}
         self.channel: WhatsAppChannel | None = None
 
     async def _start(self) -> None:
@@ -110,6 +112,10 @@ class WhatsAppHarness(BotHarness):
         kinds: sticker, voice, photo, location; plus reaction)."""
         if user_id is not None and user_id != chat_id:
             raise ValueError("a WhatsApp person writes only in their own chat")
+        if language_code and language_code != self.langs.get(chat_id, "id"):
+            # WhatsApp tells no client language: the person picks it with /bahasa
+            self.langs[chat_id] = language_code
+            await self.feed_body(chat_id, self.body(chat_id, text=f"/bahasa {language_code}"))
         if sticker:
             body = self.body(chat_id, kind="sticker", extra={"id": "st1",
                                                               "mime_type": "image/webp",
@@ -143,6 +149,11 @@ class WhatsAppHarness(BotHarness):
                                  == "list"}, {"id": bid, "title": title})
         raise LookupError(f"no WhatsApp button {label!r}")
 
+    async def callback(self, chat_id: int, data: str, message_id: int, *,
+                       user_id: int | None = None, **kw: Any) -> Replies:
+        """A button press with this id (a stale or forged one: no message of ours named)."""
+        return await self.feed_body(chat_id, self.body(chat_id, button=(data, data[:20])))
+
     async def press(self, label: str, *, chat_id: int | None = None,
                     user_id: int | None = None) -> Replies:
         chat_id = chat_id if chat_id is not None else self.last_chat_id
@@ -170,6 +181,6 @@ def _as_sent(p: Posted, chat_id: int) -> Sent:
                                                                   p.descriptions, strict=True)]}
     kind = {"interactive": "text"}.get(p.type, p.type)
     return Sent(method="sendDocument" if p.type == "document" else "sendMessage",
-                chat_id=chat_id, message_id=p.seq, text=p.text, html=p.text, kind=kind,
+                chat_id=chat_id, message_id=p.seq, text=plain(p.text), html=p.text, kind=kind,
                 reply_markup=markup, file_name=p.file_name, file_bytes=p.file_bytes,
                 params=p.body, seq=p.seq)
