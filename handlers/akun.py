@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext
 
-from db import erasure, repos_helpdesk
+from db import erasure, repos_helpdesk, repos_whatsapp
 from db import repos_verification as repo
 from handlers.base import HOUR_S, LOOKUPS_KEY, labels, lang_of, mark, render, services
 from handlers.menu import answer_callback, label, send
@@ -168,6 +168,11 @@ async def erase(update: Update, context: CallbackContext) -> None:
     with svc.db.session() as s:
         before = repos_helpdesk.tickets_of(s, chat_id, user_id)
     kept = erasure.KeptLookups(salt=svc.counter_salt, key=LOOKUPS_KEY, window_s=HOUR_S)
+    # WhatsApp: the address goes with the erasure; the channel keeps it in memory just long
+    # enough for the confirmation below
+    wa = svc.extras.get("whatsapp") if repos_whatsapp.is_whatsapp(chat_id) else None
+    if wa is not None:
+        wa.chat(chat_id)
     counts = erasure.erase_person(svc.db, chat_id, user_id, svc.clock(), kept_lookups=kept)
     try:
         await _tell_agents(context.application, before)
@@ -181,9 +186,14 @@ async def erase(update: Update, context: CallbackContext) -> None:
     if forget is not None:
         forget(chat_id, user_id)
     mark(update, context, topic=PRIVACY_TOPIC)
-    await send(update, context, render(lang, "privacy_done.j2", c=counts),
-               InlineKeyboardMarkup([[InlineKeyboardButton(label(lang, "menu"),
-                                                           callback_data="menu:show")]]))
+    try:
+        await send(update, context, render(lang, "privacy_done.j2", c=counts,
+                                           whatsapp=wa is not None),
+                   InlineKeyboardMarkup([[InlineKeyboardButton(label(lang, "menu"),
+                                                               callback_data="menu:show")]]))
+    finally:
+        if wa is not None:
+            wa.forget(chat_id)
 
 
 async def on_privacy_callback(update: Update, context: CallbackContext) -> None:

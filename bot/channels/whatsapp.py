@@ -138,6 +138,12 @@ class WhatsAppChannel:
         while len(self._chats) > REMEMBERED:
             self._chats.popitem(last=False)
 
+    def forget(self, chat_id: int) -> None:
+        """Drop what this process holds of the chat (its address, texts): after erasure."""
+        self._chats.pop(chat_id, None)
+        for key in [k for k in self._texts if k[0] == chat_id]:
+            del self._texts[key]
+
     def chat(self, chat_id: int, *, fresh: bool = False) -> repo.WaChat | None:
         known = None if fresh else self._chats.get(chat_id)
         if known is not None or self.db is None:

@@ -204,7 +204,8 @@ async def check_birth_date(update: Update, context: CallbackContext, text: str) 
         # stored for the porsi string whether or not it exists, so the count tells nothing.
         left = repo.tries_before_lockout(s, chat_id=chat_id, porsi=porsi, now=now, rules=rules)
     log.info("pelunasan verification failed")  # no porsi, phone or date: nothing to enumerate
-    text_out = render(lang, "pelunasan_verify_failed.j2", porsi=porsi, left=left)
+    text_out = render(lang, "pelunasan_verify_failed.j2", porsi=porsi, left=left,
+                      whatsapp=repos_whatsapp.is_whatsapp(chat_id))
     if until is not None:
         end_flow(context)
         text_out += "\n\n" + render(lang, "pelunasan_locked.j2",

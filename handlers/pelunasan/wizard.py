@@ -62,8 +62,8 @@ from handlers.pelunasan.common import (
 from handlers.pelunasan.verify import (
     check_birth_date,
     on_typed_phone,
-    whatsapp_identity,
     start_verification,
+    whatsapp_identity,
 )
 from knowledge.chat_words import CANCEL_WORDS
 from knowledge.pelunasan import public_view

@@ -62,6 +62,14 @@ async def make_channel_harness(sqlite_url, clock, fake_gateway, channel):
 
 
 @pytest.fixture
+async def channel_harness(make_channel_harness):
+    """`harness` on each channel (Telegram, WhatsApp): a module uses it as its `harness`."""
+    async with make_channel_harness(
+            settings_overrides={"helpdesk_chat_id": AGENTS_CHAT_ID}) as h:
+        yield h
+
+
+@pytest.fixture
 async def harness(sqlite_url, clock, fake_gateway):
     """The whole bot on SQLite, with the agents' forum group at AGENTS_CHAT_ID."""
     async with BotHarness(db_url=sqlite_url, clock=clock, gateway=fake_gateway,

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from db.models.kb import KbGap
+
+
+@pytest.fixture
+def harness(channel_harness):
+    """Every FAQ scenario on Telegram and on WhatsApp."""
+    return channel_harness
 
 
 def _gaps(h):

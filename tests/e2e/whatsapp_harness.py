@@ -74,6 +74,8 @@ class WhatsAppHarness(BotHarness):
     def phone(self, chat_id: int) -> str | None:
         if chat_id in self.phones:
             return self.phones[chat_id]
+        if chat_id in self.api.phones:  # a scenario's `h.api.add_user(chat, phone=...)`
+            return "".join(c for c in self.api.phones[chat_id] if c.isdigit())
         return f"62899{chat_id:08d}"
 
     def recipient(self, chat_id: int) -> str:
