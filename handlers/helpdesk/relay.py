@@ -40,6 +40,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from db import repos_helpdesk as repo
+from db.repos_whatsapp import is_whatsapp
 from handlers.base import Services, render, retry_after_s
 from knowledge.office_hours import OfficeHours
 
@@ -90,7 +91,8 @@ def _backoff(attempts: int) -> float:
 # --- topics ------------------------------------------------------------------------------------
 def title_for(ticket: repo.Ticket, *, blocked: bool = False) -> str:
     """"HD-2411-0042 · pelunasan · baru" (plain text; Telegram caps titles at 128)."""
-    text = html.unescape(render("id", "helpdesk_topic_title.j2", t=ticket, blocked=blocked))
+    text = html.unescape(render("id", "helpdesk_topic_title.j2", t=ticket, blocked=blocked,
+                                whatsapp=is_whatsapp(ticket.chat_id)))
     return " ".join(text.split())[:TITLE_MAX]
 
 
@@ -98,7 +100,7 @@ def card_text(app: Application, ticket: repo.Ticket, *, recreated: bool = False)
     waited = (now(app) - ticket.created_at).total_seconds()
     return render("id", "helpdesk_card.j2", t=ticket, c=ticket.context,
                   opened=local(app, ticket.created_at), waited_min=max(0, int(waited // 60)),
-                  recreated=recreated)
+                  recreated=recreated, whatsapp=is_whatsapp(ticket.chat_id))
 
 
 async def create_topic(app: Application, ticket: repo.Ticket, *, recreated: bool = False
@@ -203,6 +205,8 @@ class Flushed:
 async def _copy(app: Application, ticket: repo.Ticket, row: repo.Message) -> int:
     reply = (ReplyParameters(message_id=row.reply_to_message_id, allow_sending_without_reply=True)
              if row.reply_to_message_id else None)
+    if is_whatsapp(ticket.chat_id):
+        return await _relay_whatsapp(app, ticket, row, reply)
     if row.direction == "in":
         result = await app.bot.copy_message(
             chat_id=agents_chat(app), from_chat_id=ticket.chat_id,
@@ -212,6 +216,37 @@ async def _copy(app: Application, ticket: repo.Ticket, row: repo.Message) -> int
         result = await app.bot.copy_message(
             chat_id=ticket.chat_id, from_chat_id=agents_chat(app),
             message_id=row.topic_message_id, reply_parameters=reply)
+    return result.message_id
+
+
+async def _relay_whatsapp(app: Application, ticket: repo.Ticket, row: repo.Message,
+                          reply: ReplyParameters | None) -> int:
+    """WhatsApp and Telegram cannot copy each other's messages: the text is sent instead,
+    labelled with its channel. An agent's reply outside WhatsApp's 24-hour window is not
+    sent: the person gets the approved invitation template, the agent is told in the topic
+    (the row counts as handled: the agent writes again once the person answers)."""
+    if row.direction == "in":
+        text = render("id", "helpdesk_agent.j2", key="wa_in", kind=row.kind,
+                      text=html.escape(row.text or ""))
+        result = await app.bot.send_message(agents_chat(app), text, parse_mode=ParseMode.HTML,
+                                            message_thread_id=ticket.thread_id,
+                                            reply_parameters=reply)
+        return result.message_id
+    channel = svc(app).extras.get("whatsapp")
+    if channel is not None and not channel.window_open(ticket.chat_id):
+        settings = svc(app).settings
+        sent = await channel.send(ticket.chat_id,
+                                  template=settings.whatsapp_template_helpdesk,
+                                  lang=ticket.lang)
+        log.info("helpdesk %s: message %s outside the WhatsApp window; invitation %s",
+                 ticket.code, row.id, "sent" if sent.sent else f"failed ({sent.error})")
+        await post(app, ticket, render("id", "helpdesk_agent.j2", key="wa_window",
+                                       invited=sent.sent, error=sent.error))
+        return sent.message_id or 0
+    text = (html.escape(row.text) if row.text and row.kind == "text" else
+            render(ticket.lang, "helpdesk_wa_media.j2", kind=row.kind)
+            + (("\n" + html.escape(row.text)) if row.text else ""))
+    result = await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML)
     return result.message_id
 
 

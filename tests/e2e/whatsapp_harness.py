@@ -92,6 +92,12 @@ class WhatsAppHarness(BotHarness):
     def body(self, chat_id: int, **kw: Any) -> dict:
         return inbound(self.phone(chat_id), user_key=self.user_key(chat_id), **kw)
 
+    async def feed(self, update: dict) -> Replies:
+        since = self.cloud.seq
+        replies = await super().feed(update)
+        wa = [s for chat in self.internal for s in self.posted(chat, since)]
+        return Replies(list(replies) + wa)
+
     async def feed_body(self, chat_id: int, body: dict) -> Replies:
         """One webhook body through the webhook's steps and the Application."""
         since, tg_since = self.cloud.seq, self.api.seq
@@ -111,7 +117,12 @@ class WhatsAppHarness(BotHarness):
                    contact: Any = None, language_code: str | None = None, **kw: Any
                    ) -> Replies:
         """A WhatsApp message from the person `chat_id` (Telegram's keyword names for the
-        kinds: sticker, voice, photo, location; plus reaction)."""
+        kinds: sticker, voice, photo, location; plus reaction). A group's chat id (negative:
+        the agents' forum) is a Telegram message, as in `BotHarness`."""
+        if chat_id < 0:
+            return await BotHarness.send(self, chat_id, text, user_id=user_id, sticker=sticker,
+                                         voice=voice, photo=photo, location=location,
+                                         contact=contact, **kw)
         if user_id is not None and user_id != chat_id:
             raise ValueError("a WhatsApp person writes only in their own chat")
         if language_code and language_code != self.langs.get(chat_id, "id"):
