@@ -14,7 +14,14 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.settings import Settings
-from db import repos_helpdesk, repos_notify, repos_pelimpahan, repos_runtime, repos_verification
+from db import (
+    repos_helpdesk,
+    repos_notify,
+    repos_pelimpahan,
+    repos_runtime,
+    repos_verification,
+    repos_whatsapp,
+)
 from integration import push
 
 log = logging.getLogger(__name__)
@@ -43,7 +50,9 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
           keep_failures: timedelta | None = None) -> dict[str, int]:
     """Apply retention: state untouched for `state_retention_days` (runtime state, pelimpahan
     case/checklist), expired links, failures past the lock-out window, update ids older than
-    two days, push event ids older than `push_event_retention_days`; anonymise tickets closed
+    two days, push event ids older than `push_event_retention_days`, WhatsApp message ids
+    older than a week and WhatsApp people (number, ids) silent for `state_retention_days`;
+    anonymise tickets closed
     more than `ticket_retention_days` ago. `dry_run` counts the same rows and rolls back."""
     state_before = now - timedelta(days=settings.state_retention_days)
     keep = keep_failures if keep_failures is not None else lockout_keep()
@@ -61,6 +70,8 @@ def purge(db, settings: Settings, now: datetime, *, dry_run: bool = False,
         counts["push_events"] = push.purge_events(
             s, now - timedelta(days=settings.push_event_retention_days))
         counts["notifications_done"] = repos_notify.purge_sent(s, now - repos_notify.RETENTION)
+        counts["whatsapp_message_ids"] = repos_whatsapp.purge_message_ids(s, now)
+        counts["whatsapp_chats"] = repos_whatsapp.purge_chats(s, state_before)
         if dry_run:
             s.rollback()
     log.info("privacy: purge%s: %s", " (dry run)" if dry_run else "", counts)

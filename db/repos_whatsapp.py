@@ -121,3 +121,13 @@ def erase_person(session, chat_id: int) -> dict[str, int]:
     chats = session.execute(delete(WhatsAppChat).where(WhatsAppChat.id == _row_id(chat_id)))
     return {"whatsapp_chat": max(chats.rowcount or 0, 0),
             "whatsapp_message_ids": max(msgs.rowcount or 0, 0)}
+
+
+def purge_chats(session, silent_before: datetime) -> int:
+    """WhatsApp people silent since before `silent_before`: their number and ids go (a new
+    message later starts a new chat)."""
+    old = [row_id for (row_id,) in session.execute(select(WhatsAppChat.id).where(
+        WhatsAppChat.last_inbound_at < naive_utc(silent_before)))]
+    for row_id in old:
+        erase_person(session, WA_ID_BASE + row_id)
+    return len(old)

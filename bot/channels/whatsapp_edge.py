@@ -23,6 +23,9 @@ from integration.safe_json import BadBody
 
 log = logging.getLogger(__name__)
 
+# Kinds that say nothing to answer: an edit or deletion of the person's own message (the
+# helpdesk relays corrections only from Telegram), system notices, the first-open welcome.
+IGNORED_KINDS = frozenset({"edit", "revoke", "system", "request_welcome"})
 KEYBOARD_PREFIX = "kb:"  # a reply-keyboard button (sends its label as text)
 CALLBACK_PREFIX = "wa:"  # callback_query ids of WhatsApp button presses
 
@@ -60,6 +63,9 @@ def _single(entry: dict, change: dict, value: dict, key: str, item: dict) -> dic
         # payloads from before business-scoped ids carry only wa_id
         contact.setdefault("user_id", contact.get("wa_id"))
         one["contacts"] = [contact]
+    elif key == "statuses":  # older status payloads name the recipient without a contact
+        one["contacts"] = [{"wa_id": item.get("recipient_id"),
+                            "user_id": item.get("recipient_user_id") or item.get("recipient_id")}]
     return {"object": "whatsapp_business_account",
             "entry": [{"id": entry.get("id", ""), "changes": [{**change, "value": one}]}]}
 
@@ -78,6 +84,8 @@ def parse(wa: WhatsApp, data: dict) -> tuple[list[Inbound], list[Status]]:
                     continue  # account updates, templates ...: nothing for the conversation
                 value = change["value"]
                 for item in value.get("messages") or []:
+                    if item.get("type") in IGNORED_KINDS:
+                        continue
                     messages.append(_message(wa, _single(entry, change, value, "messages",
                                                          item), item))
                 for item in value.get("statuses") or []:
@@ -91,8 +99,7 @@ def parse(wa: WhatsApp, data: dict) -> tuple[list[Inbound], list[Status]]:
 
 def _status(wa: WhatsApp, update: dict) -> Status:
     st = wa_types.MessageStatus.from_update(wa, update)
-    code = st.error.error_code if st.error is not None and hasattr(st.error, "error_code") \
-        else (st.error.code if st.error is not None else None)
+    code = st.error.code if st.error is not None else None
     return Status(wamid=st.id, status=str(st.status.value).lower(), error_code=code)
 
 

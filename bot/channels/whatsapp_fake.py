@@ -237,6 +237,7 @@ def status(wamid: str, state: str, *, wa_id: str = "6281200000000",
         "field": "messages", "value": {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "6281100000000", "phone_number_id": phone_id},
+            "contacts": [{"wa_id": wa_id, "user_id": bsuid_for(wa_id)}],
             "statuses": [item]}}]}]}
 
 

@@ -16,6 +16,7 @@ from db import erasure, migrate, repos_notify
 from db import repos_helpdesk as hd
 from db import repos_pelimpahan as pel
 from db import repos_verification as ver
+from db import repos_whatsapp as wa
 from db.engine import Database
 from db.models.inbox import InboxUpdate, UpdateSend
 from db.models.mirror import PushEvent
@@ -26,6 +27,7 @@ from db.models.verification import (
     VerificationFailure,
     VerifiedLink,
 )
+from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
 from integration.mirror import iso_utc
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -35,7 +37,7 @@ PURGED = {"chat_state": 1, "user_state": 1, "processed_updates": 1, "verified_li
           "verification_failures": 1, "pelimpahan_cases": 1, "pelimpahan_checklist": 2,
           "tickets_anonymised": 1, "messages_anonymised": 2, "personal_data_views": 0,
           "verification_factor_changes": 0, "push_events": 1, "abuse_counters": 0,
-          "notifications_done": 0}
+          "notifications_done": 0, "whatsapp_message_ids": 1, "whatsapp_chats": 1}
 
 
 @pytest.fixture
@@ -100,6 +102,12 @@ def seed(db: Database, now: datetime) -> dict:
         pel.save_case(s, 2, cause="wafat", policy_version="v", eligible=True, reasons=[],
                       now=now - 200 * DAY)
         pel.set_ready(s, 2, "akta_kematian", True, now - 5 * DAY)
+        # WhatsApp: a person silent past the state retention goes with their number; message
+        # ids are kept a week (Meta's redeliveries)
+        silent = wa.touch_chat(s, "ID.silent", "6281100000001", now - 181 * DAY)
+        wa.touch_chat(s, "ID.recent", "6281100000002", now - 179 * DAY)
+        wa.update_id_for(s, "wamid.old", silent.chat_id, now - 8 * DAY)
+        wa.update_id_for(s, "wamid.new", silent.chat_id, now - 6 * DAY)
         ids["old"] = ticket(s, 1, now - 400 * DAY, now - 366 * DAY, "rahasia lama")
         ids["recent"] = ticket(s, 2, now - 100 * DAY, now - 100 * DAY, "rahasia baru")
         ids["open"] = ticket(s, 3, now - 500 * DAY, None, "masih terbuka")
@@ -111,7 +119,7 @@ def snapshot(db: Database) -> dict:
         counts = {m.__name__: s.scalar(select(func.count()).select_from(m))
                   for m in (ChatState, UserState, ProcessedUpdate, VerifiedLink,
                             VerificationFailure, PersonalDataView, VerificationFactorChange,
-                            PushEvent)}
+                            PushEvent, WhatsAppChat, WhatsAppMessage)}
         texts = {}
         for t in hd.tickets_of(s, 1) + hd.tickets_of(s, 2) + hd.tickets_of(s, 3):
             texts[t.id] = ([m.text for m in hd.messages(s, t.id)], t.comment, t.porsi,
