@@ -37,17 +37,28 @@ def turn_plain(turn: Turn) -> str:
     return "\n".join(parts)
 
 
-async def one(bot: LocalBot, line: str) -> Turn:
+async def one(bot, line: str) -> Turn:
     if line[: len(BUTTON_PREFIX)].lower() == BUTTON_PREFIX and (
             len(line) == len(BUTTON_PREFIX) or line[len(BUTTON_PREFIX)].isspace()):
         return await bot.press(line[len(BUTTON_PREFIX):].strip())
     return await bot.send(line)
 
 
+def _local(settings: Settings, channel: str, *, user_id: int, lang: str, embedded: bool,
+           phone: str | None):
+    if channel == "whatsapp":  # a WhatsApp person on the in-process fake Cloud API
+        from bot.channels.local_whatsapp import LocalWhatsApp
+
+        return LocalWhatsApp(settings, embedded=embedded,
+                             **({"phone": phone} if phone else {}))
+    return LocalBot(settings, user_id=user_id, lang=lang, embedded=embedded, phone=phone)
+
+
 async def ask(settings: Settings, lines: Iterable[str], *, as_json: bool, user_id: int,
-              lang: str, out: TextIO, embedded: bool = True, phone: str | None = None) -> int:
-    async with LocalBot(settings, user_id=user_id, lang=lang, embedded=embedded,
-                        phone=phone) as bot:
+              lang: str, out: TextIO, embedded: bool = True, phone: str | None = None,
+              channel: str = "telegram") -> int:
+    async with _local(settings, channel, user_id=user_id, lang=lang, embedded=embedded,
+                      phone=phone) as bot:
         for raw in lines:
             line = raw.rstrip("\r\n")
             if not line.strip():

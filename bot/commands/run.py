@@ -31,6 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _person_args(ask)
     ask.add_argument("--json", action="store_true",
                      help='one JSON object per message: q, text, topic, score, handoff, buttons')
+    ask.add_argument("--channel", choices=["telegram", "whatsapp"], default="telegram",
+                     help="whatsapp: a WhatsApp person (--phone: their number) through the "
+                          "webhook's steps and the WhatsApp renderer, on an in-process fake "
+                          "Cloud API")
     ask.add_argument("text", nargs="*", help="the message (default: read lines from stdin)")
     ask.set_defaults(func=_ask)
 
@@ -91,7 +95,8 @@ def _ask(args) -> int:
     quiet_terminal(settings)
     lines = [" ".join(args.text)] if args.text else sys.stdin
     return asyncio.run(ask(settings, lines, as_json=args.json, user_id=args.user,
-                           lang=args.lang, phone=args.phone, out=sys.stdout))
+                           lang=args.lang, phone=args.phone, out=sys.stdout,
+                           channel=args.channel))
 
 
 def main_job(args=None) -> int:

@@ -71,3 +71,12 @@ def test_removing_buttons_repeats_no_text():
     turn = Turn(replies=[old, new], outcome={})
     assert turn.text == "Data dihapus."
     assert [s.message_id for s in turn.said] == [6]
+
+
+def test_ask_on_whatsapp_goes_through_the_cloud_api_renderer(env, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/start\n#button Cek status porsi\n"))
+    assert cli.main(["ask", "--json", "--channel", "whatsapp"]) == 0
+    start, pressed = _lines(capsys.readouterr().out)
+    assert "*" not in start["text"] and "<" not in start["text"] and "bot" in start["text"]
+    assert "Cek status porsi" in start["buttons"] and "error" not in pressed
+    assert "nomor porsi" in pressed["text"]

@@ -16,10 +16,10 @@ from typing import Any
 from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
+from bot.channels.local_whatsapp import as_sent
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_edge import parse
-from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, Posted, bsuid_for, inbound
-from bot.channels.whatsapp_render import plain
+from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, bsuid_for, inbound
 from bot.transport import InProcessRequest, Sent
 from bot.web_whatsapp import prepare
 from handlers.base import Services
@@ -177,23 +177,10 @@ class WhatsAppHarness(BotHarness):
 
     # --- reading -------------------------------------------------------------------------
     def posted(self, chat_id: int, since: int = 0) -> list[Sent]:
-        return [_as_sent(p, chat_id) for p in self.cloud.to(self.recipient(chat_id), since)]
+        return [as_sent(p, chat_id) for p in self.cloud.to(self.recipient(chat_id), since)]
 
     def chat_data(self, chat_id: int) -> dict:
         return dict(self.app.chat_data.get(self.internal.get(chat_id, chat_id), {}))
 
     def user_data(self, user_id: int) -> dict:
         return dict(self.app.user_data.get(self.internal.get(user_id, user_id), {}))
-
-
-def _as_sent(p: Posted, chat_id: int) -> Sent:
-    markup = None
-    if p.buttons:
-        markup = {"inline_keyboard": [[{"text": desc or title, "callback_data": bid}]
-                                      for title, bid, desc in zip(p.buttons, p.button_ids,
-                                                                  p.descriptions, strict=True)]}
-    kind = {"interactive": "text"}.get(p.type, p.type)
-    return Sent(method="sendDocument" if p.type == "document" else "sendMessage",
-                chat_id=chat_id, message_id=p.seq, text=plain(p.text), html=p.text, kind=kind,
-                reply_markup=markup, file_name=p.file_name, file_bytes=p.file_bytes,
-                params=p.body, seq=p.seq)
