@@ -18,6 +18,14 @@ The mirror file is read once first so the OS page cache holds it (a serving mach
 mirror hot); `--cold` skips that, and then each random porsi also costs disk reads.
 Wall time and CPU time (time.process_time) per update are both reported.
 Targets: >= 1,000 status updates/s; full cost per update <= 8x the echo bot's.
+
+`--channel whatsapp` (issue 17) measures instead, side by side in one process and one
+Application (Telegram on the in-process Bot API, WhatsApp through pywa's client on the
+in-process fake Cloud API), a status message from the webhook body to the answer, in
+alternating rounds: Telegram = what POST /telegram does (parse the body, store in the inbox)
+then the worker; WhatsApp = what POST /whatsapp does (HMAC of the body, pywa's parsing, the
+chat and update ids, store in the inbox) then the worker and the rendering to the Cloud API.
+Target: a WhatsApp status message costs <= 1.5x a Telegram one.
 """
 
 from __future__ import annotations
@@ -205,6 +213,146 @@ async def bench_echo(n: int) -> dict:
     return {"echo_s": t, "echo_cpu": c, "n": n}
 
 
+async def bench_whatsapp(mirror_path: Path, n: int, seed: int, state_dir: Path,
+                         rounds: int, telegram_inprocess: bool = False) -> dict:
+    """Telegram and WhatsApp status messages through the webhook steps and the inbox, in
+    alternating rounds; wall and CPU seconds per channel, replies counted."""
+    from telegram.request import HTTPXRequest
+
+    from bot.app import build_application, start_app, stop_app
+    from bot.channels.whatsapp import WhatsAppChannel
+    from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, inbound, sign
+    from bot.settings import Settings
+    from bot.transport import FakeBotAPI, InProcessRequest
+    from bot.transport_http import httpx_transport
+    from bot.web import parse_update
+    from bot.web_whatsapp import accept
+    from db import migrate
+    from db.engine import Database
+    from handlers.base import Services
+    from integration.gateway import Gateway
+
+    state_url = f"sqlite:///{state_dir / 'state.sqlite3'}"
+    migrate.upgrade(state_url)
+    secret = "bench-app-secret"
+    settings = Settings(_env_file=None, database_url=state_url, status_lookups_per_hour=10**6,
+                        throttle_burst=10**6, whatsapp_token="bench-token",
+                        whatsapp_phone_id=PHONE_ID, whatsapp_app_secret=secret,
+                        whatsapp_base_url="http://fake-cloud-api.invalid")
+    db = Database(state_url)
+    mirror_db = Database(f"sqlite:///{mirror_path}")
+    tz = ZoneInfo(settings.timezone)
+    services = Services(settings=settings, db=db, gateway=Gateway(mirror_db, None,
+                                                                  max_age_s=10**9),
+                        clock=lambda: datetime.now(tz), extras={})
+    api, cloud = FakeBotAPI(), FakeCloudAPI(phone_id=PHONE_ID, token="bench-token")
+    channel = WhatsAppChannel(settings, transport=cloud.transport())
+    # Both channels answer through their production HTTP clients (PTB's HTTPXRequest, pywa's
+    # httpx client) into in-process fakes, so neither is spared its client's cost;
+    # `--telegram-inprocess` gives Telegram the cheaper in-process request instead.
+    request = InProcessRequest(api) if telegram_inprocess else HTTPXRequest(
+        httpx_kwargs={"transport": httpx_transport(api)})
+    app = build_application(settings, services=services, request=request, whatsapp=channel)
+    await start_app(app)  # with the inbox worker
+    porsi = _porsi_sample(mirror_path, n, seed)
+    rnd = random.Random(seed)
+
+    def telegram_bodies(texts):
+        out = []
+        for text in texts:
+            uid = 10_000 + rnd.randrange(USERS)
+            out.append(json.dumps(api.make_message(uid, uid, text)).encode())
+        return out
+
+    def whatsapp_bodies(texts):
+        out = []
+        for text in texts:
+            phone = f"62812{10_000 + rnd.randrange(USERS):08d}"
+            raw = json.dumps(inbound(phone, text=text)).encode()
+            out.append((raw, sign(raw, secret)))
+        return out
+
+    async def settle():
+        while app.inbox.inflight or app.inbox.local or (await app.inbox.stats()).backlog:
+            await asyncio.sleep(0.001)
+
+    async def telegram(bodies):
+        for body in bodies:
+            await app.store_update(parse_update(body, app.bot), body.decode())
+
+    async def whatsapp(bodies):
+        for body, signature in bodies:
+            status, _ = await accept(app, db, settings, body, signature)
+            assert status == 200, status
+
+    profiles = {}  # BENCH_PROFILE=1: a cProfile of each channel's measured rounds
+
+    async def timed(fn, bodies, name=None):
+        gc.collect()
+        prof = None
+        if name and os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            prof = profiles.setdefault(name, cProfile.Profile())
+            prof.enable()
+        cpu, started = time.process_time(), time.perf_counter()
+        await fn(bodies)
+        await settle()
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if prof is not None:
+            prof.disable()
+        return wall, cpu
+
+    # warm-up: templates, first queries, every person's state row and WhatsApp chat exist
+    await timed(telegram, telegram_bodies(["/start"] * USERS))
+    await timed(whatsapp, whatsapp_bodies(["/start"] * USERS))
+    per_round = max(1, n // rounds)
+    totals = {"telegram": [0.0, 0.0, 0], "whatsapp": [0.0, 0.0, 0]}
+    tg_mark, wa_mark = api.seq, cloud.seq
+    for i in range(rounds):
+        chunk = porsi[i * per_round:(i + 1) * per_round]
+        order = [("telegram", telegram, telegram_bodies(chunk)),
+                 ("whatsapp", whatsapp, whatsapp_bodies(chunk))]
+        if i % 2:
+            order.reverse()  # alternate who goes first
+        for name, fn, bodies in order:
+            wall, cpu = await timed(fn, bodies, name)
+            totals[name][0] += wall
+            totals[name][1] += cpu
+            totals[name][2] += len(bodies)
+    tg_ok = sum(1 for s in api.sent_to(since=tg_mark) if s.text.startswith("Status nomor porsi"))
+    wa_ok = sum(1 for p in cloud.posted if p.seq > wa_mark
+                and p.text.startswith("*Status nomor porsi"))
+    await stop_app(app)
+    await channel.close()
+    db.dispose()
+    mirror_db.dispose()
+    for name, prof in profiles.items():
+        import pstats
+
+        print(f"--- profile: {name}")
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    return {"totals": totals, "telegram_replies": tg_ok, "whatsapp_replies": wa_ok,
+            "rounds": rounds, "telegram_request": "the in-process request" if
+            telegram_inprocess else "PTB's HTTPXRequest"}
+
+
+def report_whatsapp(result: dict) -> None:
+    tg, wa = result["totals"]["telegram"], result["totals"]["whatsapp"]
+    print(f"{'channel (status message)':<28}{'updates':>9}{'µs/update':>12}{'CPU µs/upd':>12}")
+    for label, (wall, cpu, count) in (("telegram: webhook -> reply", tg),
+                                      ("whatsapp: webhook -> reply", wa)):
+        print(f"{label:<28}{count:>9}{1e6 * wall / count:>12,.0f}{1e6 * cpu / count:>12,.0f}")
+    ratio = (wa[0] / wa[2]) / (tg[0] / tg[2])
+    cpu_ratio = (wa[1] / wa[2]) / (tg[1] / tg[2])
+    print(f"whatsapp / telegram: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU "
+          f"({result['rounds']} alternating rounds; telegram replies through "
+          f"{result['telegram_request']})")
+    print(f"answered with a status card: telegram {result['telegram_replies']} of {tg[2]}, "
+          f"whatsapp {result['whatsapp_replies']} of {wa[2]}")
+    print(f"target whatsapp <= 1.5x telegram: {'PASS' if ratio <= 1.5 else 'MISS'}")
+
+
 def warm_file(path: Path) -> float:
     """Read the mirror file once so the OS page cache holds it, as on a serving machine where
     the mirror is hot; seconds taken. (Without it a 1.2 GB mirror on a VM whose page cache is
@@ -228,6 +376,14 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var/bench-updates")
     parser.add_argument("--cold", action="store_true",
                         help="do not read the mirror file into the OS page cache first")
+    parser.add_argument("--channel", choices=["telegram", "whatsapp"], default="telegram",
+                        help="whatsapp: a WhatsApp status message against a Telegram one, "
+                             "side by side (see the module doc)")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="alternating rounds of the --channel whatsapp comparison")
+    parser.add_argument("--telegram-inprocess", action="store_true",
+                        help="--channel whatsapp: Telegram's replies through the in-process "
+                             "request instead of PTB's HTTPXRequest")
     args = parser.parse_args()
 
     import logging
@@ -244,6 +400,18 @@ def main() -> int:
     rows = _mirror_rows(mirror_path)
     cache_note = "not pre-read (--cold)" if args.cold else (
         f"file pre-read into the OS page cache in {warm_file(mirror_path):.1f} s")
+    if args.channel == "whatsapp":
+        with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
+            result = asyncio.run(bench_whatsapp(mirror_path, args.updates, args.seed,
+                                                Path(tmp), args.rounds,
+                                                args.telegram_inprocess))
+        print(f"command : {shlex.join([sys.executable, *sys.argv])}")
+        print(f"machine : {platform.machine()}, {os.cpu_count()} cpu, "
+              f"{platform.python_implementation()} {platform.python_version()}, "
+              f"load average {os.getloadavg()[0]:.2f}")
+        print(f"mirror  : {mirror_path} ({rows:,} rows; {note}); cache: {cache_note}")
+        report_whatsapp(result)
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         full = asyncio.run(bench_full(mirror_path, args.updates, args.seed, Path(tmp)))
     echo = asyncio.run(bench_echo(args.updates))

@@ -71,3 +71,33 @@ async def serve_http(api: Any, host: str = "127.0.0.1", port: int = 0, *,
     await site.start()
     bound = runner.addresses[0][1]  # the real port when port=0
     return runner, f"http://{host}:{bound}/bot"
+
+
+def httpx_transport(api: Any):
+    """`api` as an httpx transport: PTB's own HTTPXRequest (the production request class)
+    talks to the in-process Bot API with no socket (`HTTPXRequest(httpx_kwargs={"transport":
+    httpx_transport(api)})`); the bench compares channels with both on their real clients.
+    JSON and urlencoded bodies (no file uploads)."""
+    from urllib.parse import parse_qsl
+
+    import httpx
+
+    class _Transport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            body = await request.aread()
+            params: dict[str, Any] = {k: _form_value(k, v)
+                                      for k, v in request.url.params.items()}
+            ctype = request.headers.get("content-type", "")
+            if ctype.startswith("application/json"):
+                params.update(json.loads(body or b"{}"))
+            elif body:
+                if not ctype.startswith("application/x-www-form-urlencoded"):
+                    data = {"ok": False, "error_code": 400,
+                            "description": "Bad Request: uploads are not served here"}
+                    return httpx.Response(400, json=data, request=request)
+                for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+                    params[key] = _form_value(key, value)
+            status, data = await api.call(request.url.path.rsplit("/", 1)[-1], params, {})
+            return httpx.Response(status, json=data, request=request)
+
+    return _Transport()

@@ -43,13 +43,16 @@ class Prepared:
 
 def prepare(channel, db, messages: list[Inbound]) -> list[Prepared]:
     """Chat ids and update ids for inbound messages, in one transaction (synchronous: run it
-    in the state store's thread)."""
+    in the state store's thread). A chat whose last inbound time this process wrote less
+    than `FRESH` ago is not written again (its window is at most that much shorter)."""
     now = channel.clock()
     rows = []
-    with db.session() as s:
+    with db.engine.begin() as conn:
         for item in messages:
-            chat = repo.touch_chat(s, item.user_key, item.wa_id, now)
-            uid, new = repo.update_id_for(s, item.wamid, chat.chat_id, now)
+            chat = channel.fresh(item.user_key, item.wa_id, now)
+            if chat is None:
+                chat = repo.touch_chat(conn, item.user_key, item.wa_id, now)
+            uid, new = repo.update_id_for(conn, item.wamid, chat.chat_id, now)
             rows.append((item, chat, uid, new))
     return [Prepared(update_json(item, update_id=uid, chat_id=chat.chat_id,
                                  message_id=uid - repo.WA_ID_BASE,
@@ -61,6 +64,52 @@ def prepare(channel, db, messages: list[Inbound]) -> list[Prepared]:
 def signed(secret: str, body: bytes, header: str | None) -> bool:
     return bool(header) and wa_utils.webhook_updates_validator(
         app_secret=secret, request_body=body, x_hub_signature=header)
+
+
+async def accept(ptb, db, settings, body: bytes, signature: str | None, *,
+                 ready=None) -> tuple[int, str]:
+    """What POST /whatsapp does with a body: (HTTP status, text). `ready`: an async check
+    that the database answers (the web server's), or None."""
+    if not signed(settings.whatsapp_app_secret.get_secret_value(), body, signature):
+        metrics.WA_INBOUND.labels("refused").inc()
+        return 401, "bad signature"
+    channel = ptb.bot_data.caches["whatsapp"]
+    try:
+        messages, statuses = parse(channel.wa, load_object(body))
+    except BadBody as exc:
+        log.warning("whatsapp webhook body refused: %s", exc)
+        return 400, "bad body"
+    for st in statuses:
+        metrics.WA_STATUSES.labels(st.status).inc()
+        if st.status == "failed":  # Meta could not deliver one of ours: its code only
+            log.warning("whatsapp delivery failed: code %s", st.error_code)
+    if not messages:
+        return 200, "ok"
+    if ready is not None and not await ready():
+        return 503, "database unavailable"
+    store = getattr(ptb, "store", None)
+    try:
+        if store is not None:
+            prepared = await store.call(prepare, channel, db, messages)
+        else:
+            prepared = await asyncio.to_thread(prepare, channel, db, messages)
+    except Exception as exc:
+        log.error("whatsapp messages not stored: %s", type(exc).__name__)
+        return 503, "database unavailable"
+    for item in prepared:
+        channel.remember(item.chat)
+        metrics.WA_INBOUND.labels("stored" if item.new else "duplicate").inc()
+        update = Update.de_json(item.update, ptb.bot)
+        store_update = getattr(ptb, "store_update", None)
+        if store_update is None:  # a plain PTB Application (no inbox)
+            await ptb.update_queue.put(update)
+            continue
+        try:
+            # durable before acknowledged, as for Telegram; a duplicate id is dropped
+            await store_update(update, json.dumps(item.update, ensure_ascii=False))
+        except Exception:  # logged by store_update (class and update id)
+            return 503, "database unavailable"
+    return 200, "ok"
 
 
 def add_whatsapp_routes(app: web.Application, *, ptb_key, settings_key, db_key,
@@ -77,51 +126,13 @@ def add_whatsapp_routes(app: web.Application, *, ptb_key, settings_key, db_key,
         return web.Response(status=403, text="forbidden")
 
     async def receive(request: web.Request) -> web.Response:
-        settings = request.app[settings_key]
-        body = await request.read()
-        if not signed(settings.whatsapp_app_secret.get_secret_value(), body,
-                      request.headers.get(SIGNATURE_HEADER)):
-            metrics.WA_INBOUND.labels("refused").inc()
-            return web.Response(status=401, text="bad signature")
-        ptb = request.app[ptb_key]
-        channel = ptb.bot_data.caches["whatsapp"]
-        try:
-            messages, statuses = parse(channel.wa, load_object(body))
-        except BadBody as exc:
-            log.warning("whatsapp webhook body refused: %s", exc)
-            return web.Response(status=400, text="bad body")
-        for st in statuses:
-            metrics.WA_STATUSES.labels(st.status).inc()
-            if st.status == "failed":  # Meta could not deliver one of ours: its code only
-                log.warning("whatsapp delivery failed: code %s", st.error_code)
-        if not messages:
-            return web.Response(text="ok")
-        if not await database_ready(request.app):
-            return web.Response(status=503, text="database unavailable")
-        store = getattr(ptb, "store", None)
-        db = request.app[db_key]
-        try:
-            if store is not None:
-                prepared = await store.call(prepare, channel, db, messages)
-            else:
-                prepared = await asyncio.to_thread(prepare, channel, db, messages)
-        except Exception as exc:
-            log.error("whatsapp messages not stored: %s", type(exc).__name__)
-            return web.Response(status=503, text="database unavailable")
-        for item in prepared:
-            channel.remember(item.chat)
-            metrics.WA_INBOUND.labels("stored" if item.new else "duplicate").inc()
-            update = Update.de_json(item.update, ptb.bot)
-            store_update = getattr(ptb, "store_update", None)
-            if store_update is None:  # a plain PTB Application (no inbox)
-                await ptb.update_queue.put(update)
-                continue
-            try:
-                # durable before acknowledged, as for Telegram; a duplicate id is dropped
-                await store_update(update, json.dumps(item.update, ensure_ascii=False))
-            except Exception:  # logged by store_update (class and update id)
-                return web.Response(status=503, text="database unavailable")
-        return web.Response(text="ok")
+        async def ready() -> bool:
+            return await database_ready(request.app)
+
+        status, text = await accept(request.app[ptb_key], request.app[db_key],
+                                    request.app[settings_key], await request.read(),
+                                    request.headers.get(SIGNATURE_HEADER), ready=ready)
+        return web.Response(status=status, text=text)
 
     app.router.add_get("/whatsapp", verify)
     app.router.add_post("/whatsapp", receive)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, func, select, update
 
 from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
 from knowledge.dates import naive_utc
@@ -52,47 +51,45 @@ def _row_id(chat_id: int) -> int:
     return chat_id - WA_ID_BASE
 
 
-def touch_chat(session, user_key: str, wa_id: str | None, now: datetime, *,
-               inbound: bool = True) -> WaChat:
-    """The chat of this person (created on first contact); an inbound message opens the
-    24-hour window. A phone seen now is kept (it may have been hidden before)."""
+def _insert(conn, table):
+    """INSERT with ON CONFLICT for the dialect (SQLite or PostgreSQL)."""
+    dialect = conn.dialect if hasattr(conn, "dialect") else conn.get_bind().dialect
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def touch_chat(conn, user_key: str, wa_id: str | None, now: datetime) -> WaChat:
+    """The chat of this person (created on first contact), in one statement: an inbound
+    message opens the 24-hour window; a phone seen now is kept (it may have been hidden).
+    `conn`: a Session or a Connection inside a transaction."""
     now = naive_utc(now)
-    row = session.execute(select(WhatsAppChat).where(WhatsAppChat.user_key == user_key)
-                          ).scalar_one_or_none()
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = WhatsAppChat(user_key=user_key, wa_id=wa_id, first_seen_at=now,
+    t = WhatsAppChat.__table__
+    stmt = _insert(conn, t).values(user_key=user_key, wa_id=wa_id, first_seen_at=now,
                                    last_inbound_at=now)
-                session.add(row)
-        except IntegrityError:  # another worker created it first
-            row = session.execute(select(WhatsAppChat).where(
-                WhatsAppChat.user_key == user_key)).scalar_one()
-    if inbound and row.last_inbound_at < now:
-        row.last_inbound_at = now
-    if wa_id and row.wa_id != wa_id:
-        row.wa_id = wa_id
-    session.flush()
-    return _chat(row)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.user_key], set_={
+        "last_inbound_at": case((t.c.last_inbound_at < stmt.excluded.last_inbound_at,
+                                 stmt.excluded.last_inbound_at), else_=t.c.last_inbound_at),
+        "wa_id": func.coalesce(stmt.excluded.wa_id, t.c.wa_id),
+    }).returning(t.c.id, t.c.user_key, t.c.wa_id, t.c.last_inbound_at, t.c.invited_at)
+    row = conn.execute(stmt).one()
+    return WaChat(chat_id=WA_ID_BASE + row.id, user_key=row.user_key, wa_id=row.wa_id,
+                  last_inbound_at=row.last_inbound_at, invited_at=row.invited_at)
 
 
-def update_id_for(session, wamid: str, chat_id: int, now: datetime) -> tuple[int, bool]:
+def update_id_for(conn, wamid: str, chat_id: int, now: datetime) -> tuple[int, bool]:
     """(update id, first time seen) of an inbound WhatsApp message id: a redelivery gets the
     update id it got the first time, so the inbox and processed_updates drop it."""
-    found = session.execute(select(WhatsAppMessage.id).where(WhatsAppMessage.wamid == wamid)
-                            ).scalar_one_or_none()
-    if found is not None:
-        return WA_ID_BASE + found, False
-    try:
-        with session.begin_nested():
-            row = WhatsAppMessage(wamid=wamid, chat_id=chat_id, received_at=naive_utc(now))
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # the same message stored meanwhile by another request
-        found = session.execute(select(WhatsAppMessage.id).where(
-            WhatsAppMessage.wamid == wamid)).scalar_one()
-        return WA_ID_BASE + found, False
-    return WA_ID_BASE + row.id, True
+    t = WhatsAppMessage.__table__
+    stmt = (_insert(conn, t).values(wamid=wamid, chat_id=chat_id, received_at=naive_utc(now))
+            .on_conflict_do_nothing(index_elements=[t.c.wamid]).returning(t.c.id))
+    new = conn.execute(stmt).scalar_one_or_none()
+    if new is not None:
+        return WA_ID_BASE + new, True
+    found = conn.execute(select(t.c.id).where(t.c.wamid == wamid)).scalar_one()
+    return WA_ID_BASE + found, False
 
 
 def get_chat(session, chat_id: int) -> WaChat | None:

@@ -26,7 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,6 +42,7 @@ from bot.channels.whatsapp_edge import CALLBACK_PREFIX
 from bot.channels.whatsapp_render import BODY_MAX, choices, chunks, keyboards, to_whatsapp
 from db import repos_whatsapp as repo
 from handlers.base import render
+from knowledge.dates import naive_utc
 
 log = logging.getLogger(__name__)
 # pywa logs request bodies and responses at DEBUG (texts, phone numbers): never below WARNING
@@ -55,6 +56,7 @@ BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "HajiBot", "username"
 RETRY_CODES = frozenset({1, 2, 131000, 131016, 133004})
 WINDOW_CLOSED_CODE = 131047  # Meta's re-engagement error: the 24-hour window is closed
 REMEMBERED = 4096  # outgoing message ids kept per process (button presses name them)
+FRESH = timedelta(seconds=60)  # a chat's last inbound time is rewritten at most this often
 
 
 class WindowClosed(Exception):
@@ -115,6 +117,7 @@ class WhatsAppChannel:
         self.db = None
         self.clock = clock or (lambda: datetime.now(UTC))
         self._chats: OrderedDict[int, repo.WaChat] = OrderedDict()
+        self._by_key: dict[str, int] = {}
         self._out: OrderedDict[str, int] = OrderedDict()  # our wamid -> message id
         self._texts: OrderedDict[tuple[int, int], str] = OrderedDict()
         self._mids = itertools.count(int(time.time() * 1000) % 10**12)
@@ -135,12 +138,26 @@ class WhatsAppChannel:
         its replies."""
         self._chats[chat.chat_id] = chat
         self._chats.move_to_end(chat.chat_id)
+        self._by_key[chat.user_key] = chat.chat_id
         while len(self._chats) > REMEMBERED:
-            self._chats.popitem(last=False)
+            _, old = self._chats.popitem(last=False)
+            self._by_key.pop(old.user_key, None)
+
+    def fresh(self, user_key: str, wa_id: str | None, now: datetime) -> repo.WaChat | None:
+        """The remembered chat of `user_key` when its last inbound time is under FRESH old
+        and its number unchanged (no write needed), else None."""
+        chat_id = self._by_key.get(user_key)
+        chat = self._chats.get(chat_id) if chat_id is not None else None
+        if chat is None or (wa_id and chat.wa_id != wa_id):
+            return None
+        age = naive_utc(now) - chat.last_inbound_at
+        return chat if timedelta(0) <= age < FRESH else None
 
     def forget(self, chat_id: int) -> None:
         """Drop what this process holds of the chat (its address, texts): after erasure."""
-        self._chats.pop(chat_id, None)
+        gone = self._chats.pop(chat_id, None)
+        if gone is not None:
+            self._by_key.pop(gone.user_key, None)
         for key in [k for k in self._texts if k[0] == chat_id]:
             del self._texts[key]
 
@@ -153,7 +170,7 @@ class WhatsAppChannel:
         if found is not None:
             self.remember(found)
         else:
-            self._chats.pop(chat_id, None)
+            self.forget(chat_id)
         return found
 
     def window_open(self, chat_id: int) -> bool:
