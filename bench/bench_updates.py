@@ -331,7 +331,7 @@ async def bench_whatsapp(mirror_path: Path, n: int, seed: int, state_dir: Path,
         import pstats
 
         print(f"--- profile: {name}")
-        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
     return {"totals": totals, "telegram_replies": tg_ok, "whatsapp_replies": wa_ok,
             "rounds": rounds, "telegram_request": "the in-process request" if
             telegram_inprocess else "PTB's HTTPXRequest"}
