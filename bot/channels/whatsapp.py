@@ -55,7 +55,10 @@ BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "HajiBot", "username"
 # error-codes)
 RETRY_CODES = frozenset({1, 2, 131000, 131016, 133004})
 WINDOW_CLOSED_CODE = 131047  # Meta's re-engagement error: the 24-hour window is closed
-REMEMBERED = 4096  # outgoing message ids kept per process (button presses name them)
+REMEMBERED = 4096  # outgoing message ids and texts kept per process (button presses name them)
+# people whose address and window this process keeps (about 200 bytes each): enough that the
+# people writing in any hour are answered without a database read
+CHATS_REMEMBERED = 50_000
 FRESH = timedelta(seconds=60)  # a chat's last inbound time is rewritten at most this often
 
 
@@ -139,7 +142,7 @@ class WhatsAppChannel:
         self._chats[chat.chat_id] = chat
         self._chats.move_to_end(chat.chat_id)
         self._by_key[chat.user_key] = chat.chat_id
-        while len(self._chats) > REMEMBERED:
+        while len(self._chats) > CHATS_REMEMBERED:
             _, old = self._chats.popitem(last=False)
             self._by_key.pop(old.user_key, None)
 

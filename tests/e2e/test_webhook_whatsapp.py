@@ -157,3 +157,22 @@ async def test_beside_telegram_both_webhooks_serve(sqlite_url, clock, fake_gatew
         assert resp.status == 200
         assert await _wait_for(lambda: h.api.sent_to(4242) and h.cloud.to(PHONE))
         assert "bot" in h.api.sent_to(4242)[0].text and "bot" in h.cloud.to(PHONE)[0].text
+
+
+def test_the_server_and_the_cli_run_whatsapp_without_a_telegram_token(sqlite_url, capsys,
+                                                                        hajibot_env,
+                                                                        monkeypatch):
+    for name in ("TELEGRAM_TOKEN", "WEBHOOK_SECRET", "WHATSAPP_APP_SECRET"):
+        monkeypatch.delenv(f"HAJIBOT_{name}", raising=False)
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, database_url=sqlite_url, whatsapp_token="t",
+                        whatsapp_phone_id="1", whatsapp_app_secret="s")
+    app = make_web_app(settings)  # no HAJIBOT_TELEGRAM_TOKEN, no webhook secret
+    paths = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+    assert "/whatsapp" in paths and "/telegram" not in paths
+    from bot import cli
+
+    hajibot_env(whatsapp_token="t", whatsapp_phone_id="1", database_url=sqlite_url)
+    assert cli.main(["run", "--webhook"]) == 2  # no app secret: refused with a reason
+    assert "HAJIBOT_WHATSAPP_APP_SECRET" in capsys.readouterr().err
