@@ -283,8 +283,8 @@ async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
 def make_web_app(settings: Settings, *, ptb_app: Application | None = None,
                  db: Database | None = None, set_webhook: bool = True) -> web.Application:
     whatsapp_only = settings.telegram_token is None and settings.webhook_secret is None and (
-        ptb_app is not None and ptb_app.bot_data.caches.get("whatsapp") is not None
-        or ptb_app is None and bool(settings.whatsapp_token and settings.whatsapp_phone_id))
+        (ptb_app is not None and ptb_app.bot_data.caches.get("whatsapp") is not None)
+        or (ptb_app is None and bool(settings.whatsapp_token and settings.whatsapp_phone_id)))
     if not whatsapp_only and (settings.webhook_secret is None
                               or not settings.webhook_secret.get_secret_value()):
         raise ValueError("HAJIBOT_WEBHOOK_SECRET is required in webhook mode")

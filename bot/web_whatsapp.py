@@ -93,7 +93,7 @@ async def accept(ptb, db, settings, body: bytes, signature: str | None, *,
             prepared = await store.call(prepare, channel, db, messages)
         else:
             prepared = await asyncio.to_thread(prepare, channel, db, messages)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any database failure: 503, Meta sends it again
         log.error("whatsapp messages not stored: %s", type(exc).__name__)
         return 503, "database unavailable"
     for item in prepared:
@@ -107,7 +107,7 @@ async def accept(ptb, db, settings, body: bytes, signature: str | None, *,
         try:
             # durable before acknowledged, as for Telegram; a duplicate id is dropped
             await store_update(update, json.dumps(item.update, ensure_ascii=False))
-        except Exception:  # logged by store_update (class and update id)
+        except Exception:  # noqa: BLE001 - logged by store_update (class and update id): a 503
             return 503, "database unavailable"
     return 200, "ok"
 

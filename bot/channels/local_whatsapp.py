@@ -92,7 +92,7 @@ class LocalWhatsApp:
 
     async def feed(self, body: dict) -> Turn:
         since = self.cloud.seq
-        services = self.app.bot_data["services"]
+        services = self.app.bot_data.services
         messages, _ = parse(self.channel.wa, body)
         outcome = {"topic": None, "score": None, "handoff": False}
         for item in prepare(self.channel, services.db, messages):
@@ -100,7 +100,7 @@ class LocalWhatsApp:
             self.chat_id = item.chat.chat_id
             uid = item.update["update_id"]
             await self.app.process_update(Update.de_json(item.update, self.app.bot))
-            outcome = self.app.bot_data.get("outcomes", {}).pop(uid, outcome)
+            outcome = self.app.bot_data.outcomes.pop(uid, outcome)
         replies = [as_sent(p, self.chat_id or 0) for p in self.cloud.to(self.recipient, since)]
         files = []
         for sent in replies:

@@ -208,7 +208,7 @@ class WhatsAppChannel:
                         wait_jitter=s.whatsapp_retry_wait_s / 2, timeout=60.0):
                     with attempt:
                         result = await factory()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is counted and reported, none lost
             if isinstance(exc, WhatsAppError) and exc.code == WINDOW_CLOSED_CODE:
                 metrics.WA_WINDOW_CLOSED.inc()
                 raise WindowClosed() from None
@@ -411,7 +411,7 @@ class ChannelRequest(BaseRequest):
             files: dict[str, tuple[str, bytes, str]] = {}
             if request_data is not None and request_data.contains_files:
                 for name, value in request_data.multipart_data.items():
-                    filename, content, mime = (tuple(value) + (None,))[:3]
+                    filename, content, mime = ((*tuple(value), None))[:3]
                     if hasattr(content, "read"):
                         content = content.read()
                     files[name] = (filename or name, bytes(content), mime or "")

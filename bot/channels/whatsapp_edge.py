@@ -92,7 +92,7 @@ def parse(wa: WhatsApp, data: dict) -> tuple[list[Inbound], list[Status]]:
                     statuses.append(_status(wa, _single(entry, change, value, "statuses", item)))
     except BadBody:
         raise
-    except Exception as exc:  # pywa's readers assume Meta's shapes
+    except Exception as exc:  # noqa: BLE001 - pywa's readers assume Meta's shapes: a 400
         raise BadBody(f"not a WhatsApp message ({type(exc).__name__})") from None
     return messages, statuses
 
@@ -106,7 +106,7 @@ def _status(wa: WhatsApp, update: dict) -> Status:
 def _message(wa: WhatsApp, update: dict, item: dict) -> Inbound:
     kind = item.get("type")
     interactive = (item.get("interactive") or {}).get("type")
-    if kind == "interactive" and interactive == "button_reply" or kind == "button":
+    if (kind == "interactive" and interactive == "button_reply") or kind == "button":
         btn = wa_types.CallbackButton.from_update(wa, update)
         return _inbound(btn, callback=str(btn.data),
                         reply_to=btn.reply_to_message.id if btn.reply_to_message else None)
@@ -163,7 +163,7 @@ def _content(msg: wa_types.Message) -> dict[str, Any]:
         out["location"] = {"latitude": msg.location.latitude,
                            "longitude": msg.location.longitude}
     elif mt == "contacts" and msg.contacts:
-        first = list(msg.contacts)[0]
+        first = next(iter(msg.contacts))
         phones = list(getattr(first, "phones", None) or [])
         phone = getattr(phones[0], "phone", None) if phones else None
         out["contact"] = {"phone_number": phone or "", "first_name": "Kontak"}

@@ -228,7 +228,7 @@ async def _relay_whatsapp(app: Application, ticket: repo.Ticket, row: repo.Messa
     if row.direction == "in":
         text = render("id", "helpdesk_agent.j2", key="wa_in", kind=row.kind,
                       text=html.escape(row.text or ""))
-        result = await app.bot.send_message(agents_chat(app), text, parse_mode=ParseMode.HTML,
+        result = await app.bot.send_message(agents_chat(app), text,
                                             message_thread_id=ticket.thread_id,
                                             reply_parameters=reply)
         return result.message_id
@@ -246,7 +246,7 @@ async def _relay_whatsapp(app: Application, ticket: repo.Ticket, row: repo.Messa
     text = (html.escape(row.text) if row.text and row.kind == "text" else
             render(ticket.lang, "helpdesk_wa_media.j2", kind=row.kind)
             + (("\n" + html.escape(row.text)) if row.text else ""))
-    result = await app.bot.send_message(ticket.chat_id, text, parse_mode=ParseMode.HTML)
+    result = await app.bot.send_message(ticket.chat_id, text)
     return result.message_id
 
 

@@ -42,7 +42,7 @@ def test_more_or_longer_buttons_become_a_list_with_whole_labels_kept():
     long = "Surat keterangan ahli waris dari kelurahan"
     boards = keyboards(choices(inline("Ya", long))[0])  # a title over 20: a list
     assert len(boards) == 1 and isinstance(boards[0], SectionList)
-    rows = list(list(boards[0].sections)[0].rows)
+    rows = list(next(iter(boards[0].sections)).rows)
     assert rows[1].title.endswith("…") and len(rows[1].title) == ROW_TITLE_MAX
     assert rows[1].description == long  # the whole label, where a row shows it
 

@@ -137,7 +137,7 @@ async def test_an_edit_or_deletion_is_accepted_and_not_answered(wa_web):
 
 
 async def test_metrics_and_no_telegram_route_when_whatsapp_runs_alone(wa_web):
-    h, client = wa_web
+    _h, client = wa_web
     resp = await client.post("/telegram", json={"update_id": 1})
     assert resp.status in (404, 405)
     body = await (await client.get("/metrics")).text()

@@ -52,7 +52,7 @@ class WhatsAppHarness(BotHarness):
                                  clock=self.clock, extras=self.extras)
         self.app = build_application(
             self.settings, services=self.services, request=InProcessRequest(self.api),
-            clock=self.clock, handler_modules=self.handler_modules, keep_outcomes=True,
+            clock=self.clock, features=self._features(), keep_outcomes=True,
             rate_limiter=self.rate_limiter, throttle=self.throttle, whatsapp=self.channel)
         await start_app(self.app)
 
