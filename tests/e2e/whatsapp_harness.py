@@ -90,6 +90,10 @@ class WhatsAppHarness(BotHarness):
 
     # --- driving -------------------------------------------------------------------------
     def body(self, chat_id: int, **kw: Any) -> dict:
+        if isinstance(kw.get("text"), str):  # the e2e log scan looks for what people typed
+            from tests.e2e.conftest import _SENT_TEXTS
+
+            _SENT_TEXTS.add(kw["text"])
         return inbound(self.phone(chat_id), user_key=self.user_key(chat_id), **kw)
 
     async def feed(self, update: dict) -> Replies:
