@@ -18,6 +18,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from db.repos_whatsapp import is_whatsapp
 from handlers.base import retry_after_s
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class TelegramLimiter(AIORateLimiter):
         self.retries, self.max_wait_s, self._sleep = retries, max_wait_s, sleep
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if _for_whatsapp(data):  # not Telegram's limits: the Cloud API's are retried by the
+            return await callback(*args, **kwargs)  # WhatsApp channel (bot/channels/whatsapp.py)
         attempt = 0
         while True:
             try:
@@ -57,3 +60,14 @@ class TelegramLimiter(AIORateLimiter):
                     raise
             attempt += 1
             await self._sleep(wait + 0.1)
+
+
+def _for_whatsapp(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if str(data.get("callback_query_id") or "").startswith("wa:"):
+        return True
+    try:
+        return is_whatsapp(int(data.get("chat_id")))
+    except (TypeError, ValueError):
+        return False

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -277,3 +278,24 @@ async def test_window_clock_follows_the_last_inbound_message(h, clock):
         first = wa_repo.get_chat(s, chat)
     assert first.window_open(clock())
     assert not first.window_open(clock() + timedelta(hours=24, seconds=1))
+
+
+async def test_telegrams_pacing_is_not_applied_to_whatsapp_chats():
+    from bot.limiter import TelegramLimiter
+
+    limiter = TelegramLimiter(overall_max_rate=1, overall_time_period=3600)
+    calls = []
+
+    async def call(*args, **kwargs):
+        calls.append(kwargs)
+        return True
+
+    await limiter.initialize()
+    try:
+        for _ in range(5):  # five at once: beyond Telegram's pace, answered without waiting
+            await asyncio.wait_for(limiter.process_request(
+                call, (), {"n": 1}, "sendMessage", {"chat_id": wa_repo.WA_ID_BASE + 1}, None),
+                1.0)
+    finally:
+        await limiter.shutdown()
+    assert len(calls) == 5
