@@ -19,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
 from db import repos_notify
+from db.repos_whatsapp import is_whatsapp
 from handlers.base import count_lookup, labels, lang_of, mark, render, services
 from handlers.menu import answer_callback, send
 from handlers.status import reply_format
@@ -58,6 +59,11 @@ async def subscribe(update: Update, context: CallbackContext, porsi: str) -> Non
     chat_id = update.effective_chat.id
     limit, quiet = _settings(context)
     mark(update, context, topic=TOPIC)
+    if is_whatsapp(chat_id):
+        # the notification sender has a Telegram channel only (issue 17, item 5): a watch
+        # made here would be sent to Telegram and dropped, so none is made
+        await _reply(update, context, "whatsapp_later")
+        return
     with svc.db.session() as s:
         if repos_notify.is_subscribed(s, chat_id, porsi):
             repos_notify.subscribe(s, chat_id, porsi, lang, svc.clock(), limit=limit)
