@@ -117,14 +117,17 @@ class LocalWhatsApp:
 
     async def press(self, label: str) -> Turn:
         """Choose `label` among the reply buttons / list rows of the bot's newest message
-        that has it."""
-        for post in reversed(self.cloud.to(self.recipient)):
-            for title, bid, desc in zip(post.buttons, post.button_ids, post.descriptions,
-                                        strict=True):
-                if label.casefold() in ((desc or title).casefold(), title.casefold()):
-                    key = "row" if post.body["interactive"]["type"] == "list" else "button"
-                    return await self.feed(inbound(
-                        self.phone, name=self.name, user_key=self.user_key,
-                        reply_to=post.wamid, **{key: (bid, title)}))
+        that has it (exactly, else case-insensitively, else as a part, as `LocalBot`)."""
+        posts = [p for p in reversed(self.cloud.to(self.recipient)) if p.button_ids]
+        for match in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold(),
+                      lambda a, b: b.casefold() in a.casefold()):
+            for post in posts:
+                for title, bid, desc in zip(post.buttons, post.button_ids, post.descriptions,
+                                            strict=True):
+                    if match(desc or title, label) or match(title, label):
+                        key = "row" if post.body["interactive"]["type"] == "list" else "button"
+                        return await self.feed(inbound(
+                            self.phone, name=self.name, user_key=self.user_key,
+                            reply_to=post.wamid, **{key: (bid, title)}))
         return Turn(replies=[], outcome={"topic": None, "score": None, "handoff": False},
                     error=f"no button {label!r}")
