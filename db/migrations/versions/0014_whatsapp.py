@@ -1,14 +1,14 @@
 """whatsapp: WhatsApp chats (ids, phone, last inbound time) and inbound message ids (issue 17).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
