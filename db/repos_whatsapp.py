@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, func, select, update
 
 from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
-from knowledge.dates import naive_utc
+from knowledge.dates import aware_utc
 
 WA_ID_BASE = 9_000_000_000_000_000
 # Meta's customer-service window: free-form messages only within 24 h of the person's last one
@@ -31,7 +31,7 @@ class WaChat:
     chat_id: int
     user_key: str  # the business-scoped user id (or the phone, for payloads without one)
     wa_id: str | None  # the phone number; None when the person hides it
-    last_inbound_at: datetime  # naive UTC
+    last_inbound_at: datetime  # aware, UTC
     invited_at: datetime | None
 
     @property
@@ -39,7 +39,7 @@ class WaChat:
         return self.wa_id or self.user_key
 
     def window_open(self, now: datetime) -> bool:
-        return naive_utc(now) - self.last_inbound_at < WINDOW
+        return aware_utc(now) - self.last_inbound_at < WINDOW
 
 
 def _chat(row: WhatsAppChat) -> WaChat:
@@ -65,7 +65,6 @@ def touch_chat(conn, user_key: str, wa_id: str | None, now: datetime) -> WaChat:
     """The chat of this person (created on first contact), in one statement: an inbound
     message opens the 24-hour window; a phone seen now is kept (it may have been hidden).
     `conn`: a Session or a Connection inside a transaction."""
-    now = naive_utc(now)
     t = WhatsAppChat.__table__
     stmt = _insert(conn, t).values(user_key=user_key, wa_id=wa_id, first_seen_at=now,
                                    last_inbound_at=now)
@@ -83,7 +82,7 @@ def update_id_for(conn, wamid: str, chat_id: int, now: datetime) -> tuple[int, b
     """(update id, first time seen) of an inbound WhatsApp message id: a redelivery gets the
     update id it got the first time, so the inbox and processed_updates drop it."""
     t = WhatsAppMessage.__table__
-    stmt = (_insert(conn, t).values(wamid=wamid, chat_id=chat_id, received_at=naive_utc(now))
+    stmt = (_insert(conn, t).values(wamid=wamid, chat_id=chat_id, received_at=now)
             .on_conflict_do_nothing(index_elements=[t.c.wamid]).returning(t.c.id))
     new = conn.execute(stmt).scalar_one_or_none()
     if new is not None:
@@ -101,12 +100,12 @@ def get_chat(session, chat_id: int) -> WaChat | None:
 
 def mark_invited(session, chat_id: int, now: datetime) -> None:
     session.execute(update(WhatsAppChat).where(WhatsAppChat.id == _row_id(chat_id))
-                    .values(invited_at=naive_utc(now)))
+                    .values(invited_at=now))
 
 
 def purge_message_ids(session, now: datetime, keep: timedelta = MESSAGE_ID_RETENTION) -> int:
     result = session.execute(delete(WhatsAppMessage).where(
-        WhatsAppMessage.received_at < naive_utc(now) - keep))
+        WhatsAppMessage.received_at < now - keep))
     return max(result.rowcount or 0, 0)
 
 
@@ -124,7 +123,7 @@ def purge_chats(session, silent_before: datetime) -> int:
     """WhatsApp people silent since before `silent_before`: their number and ids go (a new
     message later starts a new chat)."""
     old = [row_id for (row_id,) in session.execute(select(WhatsAppChat.id).where(
-        WhatsAppChat.last_inbound_at < naive_utc(silent_before)))]
+        WhatsAppChat.last_inbound_at < silent_before))]
     for row_id in old:
         erase_person(session, WA_ID_BASE + row_id)
     return len(old)

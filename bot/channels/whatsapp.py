@@ -42,7 +42,7 @@ from bot.channels.whatsapp_edge import CALLBACK_PREFIX
 from bot.channels.whatsapp_render import BODY_MAX, choices, chunks, keyboards, to_whatsapp
 from db import repos_whatsapp as repo
 from handlers.base import render
-from knowledge.dates import naive_utc
+from knowledge.dates import aware_utc
 
 log = logging.getLogger(__name__)
 # pywa logs request bodies and responses at DEBUG (texts, phone numbers): never below WARNING
@@ -153,7 +153,7 @@ class WhatsAppChannel:
         chat = self._chats.get(chat_id) if chat_id is not None else None
         if chat is None or (wa_id and chat.wa_id != wa_id):
             return None
-        age = naive_utc(now) - chat.last_inbound_at
+        age = aware_utc(now) - chat.last_inbound_at
         return chat if timedelta(0) <= age < FRESH else None
 
     def forget(self, chat_id: int) -> None:

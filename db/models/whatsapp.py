@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class WhatsAppChat(Base):
@@ -25,9 +25,9 @@ class WhatsAppChat(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)  # BSUID
     wa_id: Mapped[str | None] = mapped_column(String(32))  # the phone; None when hidden
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    last_inbound_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    invited_at: Mapped[datetime | None] = mapped_column(DateTime)  # last template invitation
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_inbound_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last template invitation
 
     __table_args__ = ({"sqlite_autoincrement": True},)
 
@@ -40,7 +40,7 @@ class WhatsAppMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     wamid: Mapped[str] = mapped_column(String(160), nullable=False, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (Index("ix_whatsapp_messages_chat", "chat_id"),
                       Index("ix_whatsapp_messages_received", "received_at"),
