@@ -160,10 +160,10 @@ async def wait_healthy(session, worker: Worker, timeout: float = 60.0) -> None:
 async def run(args) -> dict:
     import aiohttp
 
-    from bot.transport import FakeBotAPI, serve_http
     from db import migrate
     from db.engine import Database
     from integration import mirror
+    from tests.fakes.botapi import FakeBotAPI, serve_http
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     full, part, mirror_porsi, live_porsi = make_data(

@@ -209,10 +209,10 @@ class CappedAPI:
 
 
 async def phase_drain(args) -> dict:
-    from bot.transport import FakeBotAPI, serve_http
     from db import migrate, repos_notify
     from db.engine import Database
     from integration.mirror import import_csv
+    from tests.fakes.botapi import FakeBotAPI, serve_http
     from tests.integration._mirrorrows import row, write
 
     work = Path(args.workdir)

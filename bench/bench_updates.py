@@ -120,11 +120,12 @@ async def bench_full(mirror_path: Path, n: int, seed: int, state_dir: Path) -> d
 
     from bot.app import build_application, start_app, stop_app
     from bot.settings import Settings
-    from bot.transport import FakeBotAPI, InProcessRequest
+    from bot.transport import InProcessRequest
     from db import migrate
     from db.engine import Database
     from handlers.base import Services
     from integration.gateway import Gateway
+    from tests.fakes.botapi import FakeBotAPI
 
     state_url = f"sqlite:///{state_dir / 'state.sqlite3'}"
     migrate.upgrade(state_url)
@@ -192,7 +193,8 @@ async def bench_echo(n: int) -> dict:
     from telegram import Update
     from telegram.ext import Application, MessageHandler, filters
 
-    from bot.transport import FakeBotAPI, InProcessRequest
+    from bot.transport import InProcessRequest
+    from tests.fakes.botapi import FakeBotAPI
 
     api = FakeBotAPI()
     request = InProcessRequest(api)
@@ -223,14 +225,15 @@ async def bench_whatsapp(mirror_path: Path, n: int, seed: int, state_dir: Path,
     from bot.channels.whatsapp import WhatsAppChannel
     from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, inbound, sign
     from bot.settings import Settings
-    from bot.transport import FakeBotAPI, InProcessRequest
-    from bot.transport_http import httpx_transport
+    from bot.transport import InProcessRequest
     from bot.web import parse_update
     from bot.web_whatsapp import accept
     from db import migrate
     from db.engine import Database
     from handlers.base import Services
     from integration.gateway import Gateway
+    from tests.fakes.botapi import FakeBotAPI
+    from tests.fakes.botapi_http import httpx_transport
 
     state_url = f"sqlite:///{state_dir / 'state.sqlite3'}"
     migrate.upgrade(state_url)

@@ -1,13 +1,13 @@
-"""An in-process Telegram Bot API: `FakeBotAPI` (state + real Bot API JSON) and `InProcessRequest`.
+"""An in-process Telegram Bot API: `LocalBotAPI` (state + real Bot API JSON) and `InProcessRequest`.
 
 The console chat, `hajibot ask`, the e2e tests and the bench run the real python-telegram-bot
 `Application` against this instead of api.telegram.org: PTB serialises every call exactly as for
-Telegram, `InProcessRequest.do_request` hands it to `FakeBotAPI`, which answers with the JSON the
+Telegram, `InProcessRequest.do_request` hands it to `LocalBotAPI`, which answers with the JSON the
 Bot API would send (errors included: 400 descriptions, 403, 429 with `retry_after`). Every call is
 recorded so tests can assert on what the bot sent; `make_message`/`make_callback` build incoming
 updates.
-`http_app(api)` serves the same fake over HTTP (`POST /bot<token>/<method>`), for a bot pointed at
-it with HAJIBOT_TELEGRAM_BASE_URL (tests of the real HTTPS path, or a local demo server).
+Tests extend it (tests/fakes/botapi.py): failure injection, blocked chats, and the same API served
+over HTTP for a bot pointed at it with HAJIBOT_TELEGRAM_BASE_URL.
 """
 
 from __future__ import annotations
@@ -21,19 +21,25 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport_forum import ForumMembersMixin, _Failure
-from bot.transport_http import http_app, serve_http
+from bot.transport_forum import ForumMembersMixin
 from bot.transport_messages import MessagesMixin
 from bot.transport_types import BOT_ID, FORUM_ICON_COLOR, ApiError, Call, Chat, Sent
 from handlers.base import HtmlError, html_to_plain
 
 __all__ = [
-    "BOT_ID", "FORUM_ICON_COLOR", "ApiError", "Call", "Chat", "FakeBotAPI", "InProcessRequest",
-    "Sent", "html_to_plain", "http_app", "serve_http",
+    "BOT_ID",
+    "FORUM_ICON_COLOR",
+    "ApiError",
+    "Call",
+    "Chat",
+    "InProcessRequest",
+    "LocalBotAPI",
+    "Sent",
+    "html_to_plain",
 ]
 
 
-class FakeBotAPI(MessagesMixin, ForumMembersMixin):
+class LocalBotAPI(MessagesMixin, ForumMembersMixin):
     """State of a fake Telegram: chats, messages, topics, members, recorded calls, updates."""
 
     def __init__(self, *, bot_username: str = "hajibot_test_bot", bot_name: str = "HajiBot",
@@ -57,7 +63,6 @@ class FakeBotAPI(MessagesMixin, ForumMembersMixin):
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._seq = itertools.count(1)
-        self._failures: dict[str, list[_Failure]] = defaultdict(list)
         self._pending: list[dict] = []
         self._pending_event: asyncio.Event | None = None
 
@@ -98,10 +103,6 @@ class FakeBotAPI(MessagesMixin, ForumMembersMixin):
     def set_member(self, chat_id: int, user_id: int, status: str = "member") -> None:
         """Make `user_id` a member (or "administrator", "left", "kicked") of a group."""
         self.chats[chat_id].members[user_id] = status
-
-    def block(self, chat_id: int, blocked: bool = True) -> None:
-        """The person blocks the bot: sends to that private chat fail with 403."""
-        self.chats[chat_id].blocked = blocked
 
     # ------------------------------------------------------------------ assertions
     def calls(self, method: str | None = None, *, chat_id: int | None = None,
@@ -321,12 +322,15 @@ class FakeBotAPI(MessagesMixin, ForumMembersMixin):
             return 200, {"ok": True, "result": await self._get_updates(params)}
         return self.call_sync(method, params, files)
 
+    def _before_call(self, method: str, params: dict) -> None:
+        """A hook for test fakes (failure injection); nothing here."""
+
     def call_sync(self, method: str, params: dict, files: dict | None = None
                   ) -> tuple[int, dict]:
         call = Call(method=method, params=params, files=files or {}, seq=next(self._seq))
         self.log.append(call)
         try:
-            self._maybe_fail(method, params)
+            self._before_call(method, params)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(400, f"Bad Request: method \"{method}\" is not implemented by the "
@@ -480,9 +484,9 @@ class FakeBotAPI(MessagesMixin, ForumMembersMixin):
 
 
 class InProcessRequest(BaseRequest):
-    """PTB request class that answers from a `FakeBotAPI` in the same event loop (no network)."""
+    """PTB request class that answers from a `LocalBotAPI` in the same event loop (no network)."""
 
-    def __init__(self, api: FakeBotAPI):
+    def __init__(self, api: LocalBotAPI):
         self.api = api
 
     @property

@@ -1,54 +1,19 @@
-"""Forum topics, chat members and failure injection of the in-process Bot API.
+"""Forum topics and chat members of the in-process Bot API (the console shows the helpdesk's
+agents' group with them when one is configured).
 
-A mix-in of `bot.transport.FakeBotAPI`: it relies on the core's state (`chats`, `messages`,
-`users`, `bot_user`, `_next_mid`, `_failures`) and helpers (`_chat`).
+A mix-in of `bot.transport.LocalBotAPI`: it relies on the core's state (`chats`, `messages`,
+`users`, `bot_user`, `_next_mid`) and helpers (`_chat`).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from bot.transport_types import BOT_ID, FORUM_ICON_COLOR, ApiError, Chat
 
 
-@dataclass
-class _Failure:
-    times: int
-    code: int
-    description: str
-    retry_after: int | None
-    chat_id: int | None
-
-
 class ForumMembersMixin:
-    """Bot API methods for forum topics and chat members, plus `fail_next` failure injection."""
-
-    # ------------------------------------------------------------------ failure injection
-    def fail_next(self, method: str, times: int = 1, *, retry_after: int | None = None,
-                  description: str | None = None, code: int | None = None,
-                  chat_id: int | None = None) -> None:
-        """Make the next `times` calls of `method` (optionally only those to `chat_id`) fail:
-        with 429 + `retry_after` seconds, or with `code` (default 400) and `description`."""
-        if retry_after is not None:
-            code = 429
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        self._failures[method].append(_Failure(
-            times=times, code=code or 400, description=description or "Bad Request: injected",
-            retry_after=retry_after, chat_id=chat_id))
-
-    def _maybe_fail(self, method: str, params: dict) -> None:
-        queue = self._failures.get(method)
-        if not queue:
-            return
-        for failure in queue:
-            if failure.chat_id is not None and str(failure.chat_id) != str(params.get("chat_id")):
-                continue
-            failure.times -= 1
-            if failure.times <= 0:
-                queue.remove(failure)
-            params_out = {"retry_after": failure.retry_after} if failure.retry_after else None
-            raise ApiError(failure.code, failure.description, params_out)
+    """Bot API methods for forum topics and chat members."""
 
     # --- forum topics
     def _forum(self, params) -> Chat:

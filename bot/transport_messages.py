@@ -1,6 +1,6 @@
 """Message methods of the in-process Bot API: send, copy, forward, edit, delete, pin.
 
-A mix-in of `bot.transport.FakeBotAPI`: it relies on the core's state and helpers (`_chat`,
+A mix-in of `bot.transport.LocalBotAPI`: it relies on the core's state and helpers (`_chat`,
 `_thread`, `_writable`, `_plain`, `_check_markup`, `_store_out`, `_record`, `_media_json`).
 """
 

@@ -13,7 +13,7 @@ _MEDIA_KEYS = ("photo", "document", "voice", "audio", "video", "sticker", "anima
 
 
 class ApiError(Exception):
-    """A Bot API error answer (raised inside FakeBotAPI, turned into the JSON error reply)."""
+    """A Bot API error answer (raised inside LocalBotAPI, turned into the JSON error reply)."""
 
     def __init__(self, code: int, description: str, parameters: dict | None = None):
         super().__init__(description)

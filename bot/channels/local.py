@@ -18,7 +18,7 @@ from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
 from bot.settings import Settings
-from bot.transport import FakeBotAPI, InProcessRequest, Sent
+from bot.transport import InProcessRequest, LocalBotAPI, Sent
 from db import migrate
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class LocalBot:
         self.out_dir = out_dir
         # Update ids from the clock (microseconds): ids of earlier runs on the same database
         # are in processed_updates, and a new run must not look like a duplicate of them.
-        self.api = FakeBotAPI(update_id_start=time.time_ns() // 1000)
+        self.api = LocalBotAPI(update_id_start=time.time_ns() // 1000)
         self.api.add_user(user_id, first_name=first_name, language_code=lang, phone=phone)
         if settings.helpdesk_chat_id:
             self.api.add_group(settings.helpdesk_chat_id, title="Helpdesk Haji", forum=True)

@@ -22,7 +22,7 @@ from bot.channels.whatsapp_edge import parse
 from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, Posted, inbound
 from bot.channels.whatsapp_render import plain
 from bot.settings import Settings
-from bot.transport import FakeBotAPI, InProcessRequest, Sent
+from bot.transport import InProcessRequest, LocalBotAPI, Sent
 from bot.web_whatsapp import prepare
 
 LOCAL_TOKEN = "local-fake-cloud-api"  # noqa: S105 - sent only to the in-process fake
@@ -60,7 +60,7 @@ class LocalWhatsApp:
         self.embedded = embedded
         self.out_dir = out_dir
         self.cloud = FakeCloudAPI(phone_id=PHONE_ID, token=LOCAL_TOKEN)
-        self.api = FakeBotAPI(update_id_start=time.time_ns() // 1000)  # Telegram: agents only
+        self.api = LocalBotAPI(update_id_start=time.time_ns() // 1000)  # Telegram: agents only
         self.user_key = f"ID.local{phone or 'hidden'}"
         self.chat_id: int | None = None
         self.hint: str | None = None

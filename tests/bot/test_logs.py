@@ -70,7 +70,7 @@ def test_exceptions_as_log_arguments_are_reduced_to_safe_descriptions():
 def test_whole_updates_passed_to_a_log_line_show_only_their_id():
     from telegram import Update
 
-    from bot.transport import FakeBotAPI
+    from tests.fakes.botapi import FakeBotAPI
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

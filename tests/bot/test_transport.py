@@ -13,7 +13,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.transport import FakeBotAPI, InProcessRequest, html_to_plain
+from bot.transport import InProcessRequest, html_to_plain
+from tests.fakes.botapi import FakeBotAPI
 
 GROUP = -1001234567890
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning",

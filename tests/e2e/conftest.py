@@ -108,7 +108,7 @@ def logs_hold_no_personal_data():
     import logging
 
     from bot.logs import PrivateFormatter
-    from bot.transport import FakeBotAPI
+    from tests.fakes.botapi import FakeBotAPI
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

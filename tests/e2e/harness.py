@@ -23,11 +23,12 @@ from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
 from bot.settings import Settings
-from bot.transport import FakeBotAPI, InProcessRequest, Sent
+from bot.transport import InProcessRequest, Sent
 from db import migrate
 from db.engine import Database
 from handlers.base import Services
 from integration.gateway import Lookup, Source
+from tests.fakes.botapi import FakeBotAPI
 
 AGENTS_CHAT_ID = -1001234567890
 WIB = ZoneInfo("Asia/Jakarta")

@@ -19,8 +19,8 @@ from telegram.error import InvalidToken
 from bot.app import build_application, start_app, stop_app
 from bot.settings import Settings
 from bot.terminal import NOISY_LOGGERS
-from bot.transport import FakeBotAPI, http_app, serve_http
 from bot.web import ALLOWED_UPDATES
+from tests.fakes.botapi import FakeBotAPI, http_app, serve_http
 
 TOKEN = "4242424242:AAE-dummy-token-for-the-local-bot-api"
 USER = 111

@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 
 from bot.notify_channel import TelegramChannel
 from bot.notify_sender import Sender
-from bot.transport import serve_http
 from db import repos_notify
 from db.models.notify import Notification
 from db.models.verification import VerifiedLink
 from integration import mirror
 from tests.e2e.harness import WIB, BotHarness, FakeClock, mirror_gateway
+from tests.fakes.botapi import serve_http
 from tests.integration._mirrorrows import row, write
 
 P1, P2 = "1700000001", "1700000002"

@@ -127,7 +127,7 @@ async def test_restart_keeps_chat_and_user_data(make_harness):
 
 
 async def test_two_applications_share_state_and_dedupe(any_db_url, clock, fake_gateway):
-    from bot.transport import FakeBotAPI
+    from tests.fakes.botapi import FakeBotAPI
 
     api = FakeBotAPI()  # one Telegram, two bot processes on one database
     a = BotHarness(db_url=any_db_url, api=api, clock=clock, gateway=fake_gateway,

@@ -23,7 +23,7 @@ def _form_value(key: str, value: str) -> Any:
     return value
 
 
-def http_app(api: Any,  # a bot.transport.FakeBotAPI (not imported: it imports this module)
+def http_app(api: Any,  # a bot.transport.LocalBotAPI (not imported: it imports this module)
               *, token: str | None = None):
     """An aiohttp app answering `POST|GET /bot<token>/<method>` from `api`, as Telegram does.
 

@@ -1,0 +1,1 @@
+"""Fakes of the services around the bot, for tests and benches."""
