@@ -3,7 +3,7 @@
     pip install aiosqlite greenlet      # not in the locks: only this comparison needs them
     python bench/bench_asyncdb.py [--updates 3000] [--concurrent 1,64] [--db-url URL]
 
-The same two transactions an inbox update costs (bot/inbox.py, bot/state_store.py), run
+The same two transactions an inbox update costs (bot/inbox.py, db/state_store.py), run
 per update by each contender in one sitting, alternated round by round:
 - `threads`: what the runtime uses - `StateStore.call` into its database thread(s), raw SQL on
   a kept DBAPI connection (SQLite: one thread, queued units committed together);
@@ -54,7 +54,7 @@ DONE = "DELETE FROM update_inbox WHERE update_id = :u"
 
 
 def _now(sqlite: bool):
-    from bot.state_store import _utcnow
+    from db.state_store import _utcnow
 
     now = _utcnow()
     return now.isoformat(" ", "microseconds") if sqlite else now
@@ -64,8 +64,8 @@ class Threads:
     name = "threads"
 
     def __init__(self, url: str):
-        from bot.state_store import StateStore
         from db.engine import Database
+        from db.state_store import StateStore
 
         self.db = Database(url)
         self.store = StateStore(self.db)
@@ -74,7 +74,7 @@ class Threads:
                     if k in ("ADD", "HEAD", "LOAD", "RECORD", "SAVE_CHAT", "SAVE_USER", "DONE")}
 
     async def update(self, uid: int, chat: int) -> None:
-        from bot.db_threads import groupable
+        from db.threads import groupable
 
         sql, store = self.sql, self.store
         sqlite = store.sqlite

@@ -32,7 +32,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext
 
 from bot import metrics
 from bot.sends import CURRENT
-from bot.state_store import StateStore  # re-exported: `bot.runtime.StateStore` stays valid
+from db.state_store import StateStore  # re-exported: `bot.runtime.StateStore` stays valid
 from handlers.base import LOOKUPS_KEY, lang_of, render, services
 
 log = logging.getLogger(__name__)

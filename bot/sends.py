@@ -35,7 +35,6 @@ import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -44,7 +43,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
-from bot.db_threads import groupable
+from db.inbox import _utcnow
+from db.threads import groupable
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,6 @@ CURRENT: contextvars.ContextVar[SendLog | None] = contextvars.ContextVar(
     "hajibot_send_log", default=None)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class SendJournal:
@@ -206,7 +204,7 @@ async def journaled(method: str, send: Callable[[], Awaitable[tuple[int, bytes]]
 
 
 # requests in flight to Telegram at once: a slow Bot API (1-2 s a request) must still pass
-# Telegram's 30 messages/s; the threads hold no database connection (bot/db_threads.py)
+# Telegram's 30 messages/s; the threads hold no database connection (db/threads.py)
 SEND_THREADS = 32
 _pool: ThreadPoolExecutor | None = None
 

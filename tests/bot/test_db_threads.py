@@ -1,4 +1,4 @@
-"""The store's database threads (bot/db_threads.py): results only after the commit; on SQLite
+"""The store's database threads (db/threads.py): results only after the commit; on SQLite
 queued units share one transaction and a failing unit is rolled back alone."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from bot.db_threads import groupable, is_groupable
-from bot.state_store import StateStore
+from db.state_store import StateStore
+from db.threads import groupable, is_groupable
 
 
 @groupable
@@ -26,7 +26,7 @@ def _insert(store: StateStore, key: int, fail: bool = False) -> int:
 
 
 def _now():
-    from bot.state_store import _utcnow
+    from db.state_store import _utcnow
 
     return _utcnow()
 

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import text
 from telegram.ext import MessageHandler, filters
 
-from bot.inbox import CLAIM_TIMEOUT, Inbox, InboxWorker, _utcnow
+from bot.inbox import InboxWorker
 from bot.runtime import StateStore
 from bot.web import SECRET_HEADER, make_web_app
+from db.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
 from tests.e2e import sample_handlers
 from tests.e2e.harness import BotHarness
 

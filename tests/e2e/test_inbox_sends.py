@@ -11,7 +11,7 @@ from sqlalchemy import text
 from telegram.ext import MessageHandler, filters
 
 from bot import sends
-from bot.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
+from db.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
 from tests.e2e import sample_handlers
 
 SAMPLE = [sample_handlers.register]

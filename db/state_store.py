@@ -10,8 +10,8 @@ import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.db_threads import DbThreads, groupable
 from db.repos_runtime import counter_key
+from db.threads import DbThreads, groupable
 
 KEEP_UPDATE_IDS = timedelta(days=2)
 DB_THREADS = 8  # threads (each with its kept connection) for per-update units on PostgreSQL
@@ -85,7 +85,7 @@ class StateStore:
         self._idle: list = []
         self._lock = threading.Lock()
         # SQLite has one writer at a time: one thread serialises the units without lock waits
-        # and commits queued ones together (bot/db_threads.py); PostgreSQL takes DB_THREADS at
+        # and commits queued ones together (db/threads.py); PostgreSQL takes DB_THREADS at
         # once, a transaction each (grouped units there could deadlock on each other's locks).
         self.threads = 1 if self.sqlite else DB_THREADS
         self._pool: DbThreads | None = None
@@ -167,7 +167,7 @@ class StateStore:
 
     def run(self, work):
         """`work(cursor)` in one transaction, committed before returning (inside a group
-        commit, bot/db_threads.py: in the group's transaction, committed before the unit's
+        commit, db/threads.py: in the group's transaction, committed before the unit's
         result is handed back).
 
         A DBAPI connection is checked out of the engine's pool once and kept between units
