@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import shlex
 import sys
 import tempfile
@@ -31,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _machine import machine  # noqa: E402 - beside this script
 
 PAYLOAD = '{"update_id":1,"message":{"message_id":1,"text":"1234567890"}}'
 ADD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, state, "
@@ -242,8 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = asyncio.run(main_async(args))
     print(f"command : {shlex.join([sys.executable, *sys.argv])}")
-    print(f"machine : {platform.machine()}, {os.cpu_count()} cpu, "
-          f"{platform.python_implementation()} {platform.python_version()}")
+    print(f"machine : {machine()}")
     print(f"database: {(args.db_url or 'sqlite (fresh file)').split('@')[-1]}; "
           f"{args.updates} updates x {args.rounds} rounds, median round")
     print(f"{'contender':<14}{'in flight':>10}{'wall µs/update':>16}{'CPU µs/update':>15}")

@@ -33,7 +33,6 @@ import asyncio
 import csv
 import json
 import os
-import platform
 import re
 import shlex
 import signal
@@ -46,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _machine import machine  # noqa: E402 - beside this script
 
 TOKEN = "4242424242:AAE-bench-token-for-the-local-bot-api"
 SECRET = "bench-webhook-secret"
@@ -373,8 +373,7 @@ async def run(args) -> dict:
 
 def report(args, r: dict) -> None:
     print(f"command : {shlex.join([sys.executable, *sys.argv])}")
-    print(f"machine : {platform.machine()}, {os.cpu_count()} cpu, "
-          f"{platform.python_implementation()} {platform.python_version()}")
+    print(f"machine : {machine()}")
     print(f"setup   : {args.workers} x `hajibot run --webhook` on {r['db']}, "
           f"HAJIBOT_CONCURRENT_UPDATES={args.concurrent}, Siskohat latency {args.latency_ms:g} "
           f"ms, {args.people} mirror + {args.live} live people x {args.per_person} porsi"

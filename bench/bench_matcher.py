@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from _machine import machine
 
 from knowledge.kb_schema import KnowledgeBase, load_kb
 from knowledge.matcher import Matcher
@@ -69,19 +70,6 @@ def scale_kb(kb: KnowledgeBase, n: int, seed: int = 15) -> KnowledgeBase:
                 "paraphrases": tuple(_perturb(t, rng) for t in e.paraphrases),
                 "keywords": tuple(_perturb(t, rng) for t in e.keywords)}))
     return KnowledgeBase(tuple(entries))
-
-
-def _machine() -> str:
-    model = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{platform.machine()} {model}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, {platform.system()}")
 
 
 def _p(xs: list[float], q: float) -> float:
@@ -133,7 +121,7 @@ def main() -> None:
                 cpu[name].append((time.thread_time() - c) * 1000)
 
     print("command   " + " ".join([".venv/bin/python", "bench/bench_matcher.py", *sys.argv[1:]]))
-    print(f"machine   {_machine()}")
+    print(f"machine   {machine()}")
     print(f"kb        {len(kb)} entries (scale {args.kb_scale}), {m._n_docs} texts, "
           f"{len(m.vocab.words)} vocabulary words; built in "
           + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in builds.items()))

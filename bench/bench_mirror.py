@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _machine import cpu_model  # noqa: E402 - beside this script
 
 TARGET_IMPORT_ROWS_S = 100_000
 TARGET_IMPORT_RATIO = 4.0
@@ -194,14 +195,7 @@ def _sqlite_cli_import(cli: str, csv_path: Path, db_path: Path) -> float:
 
 
 def _machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     cli = shutil.which("sqlite3")
     cli_version = ""
     if cli:

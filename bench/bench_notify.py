@@ -25,7 +25,6 @@ import asyncio
 import itertools
 import json
 import os
-import platform
 import random
 import resource
 import shlex
@@ -39,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _machine import machine  # noqa: E402 - beside this script
 
 TARGET_RATE = 20_000  # notifications/s of diff + queue
 TOKEN = "123:bench-notify"
@@ -46,20 +46,6 @@ TOKEN = "123:bench-notify"
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{platform.machine()} {model}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, {platform.system()}; load average "
-            f"{os.getloadavg()[0]:.2f}")
 
 
 # --------------------------------------------------------------------------- phase: queue

@@ -35,7 +35,6 @@ import asyncio
 import gc
 import json
 import os
-import platform
 import random
 import shlex
 import sqlite3
@@ -48,6 +47,8 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _machine import machine  # noqa: E402 - beside this script
+
 os.chdir(ROOT)
 
 TARGET_STATUS_PER_S = 1000
@@ -409,9 +410,7 @@ def main() -> int:
                                                 Path(tmp), args.rounds,
                                                 args.telegram_inprocess))
         print(f"command : {shlex.join([sys.executable, *sys.argv])}")
-        print(f"machine : {platform.machine()}, {os.cpu_count()} cpu, "
-              f"{platform.python_implementation()} {platform.python_version()}, "
-              f"load average {os.getloadavg()[0]:.2f}")
+        print(f"machine : {machine()}")
         print(f"mirror  : {mirror_path} ({rows:,} rows; {note}); cache: {cache_note}")
         report_whatsapp(result)
         return 0
@@ -424,12 +423,7 @@ def main() -> int:
     status_ratio = (full["status_s"] / n) / (echo["echo_s"] / echo["n"])
     start_ratio = (full["start_s"] / n) / (echo["echo_s"] / echo["n"])
     print(f"command : {shlex.join([sys.executable, *sys.argv])}")
-    print(f"machine : {platform.processor() or platform.machine()}, {os.cpu_count()} cpu, "
-          f"{platform.python_implementation()} {platform.python_version()}, {platform.system()}")
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
-    print(f"cpu     : {cpu}")
+    print(f"machine : {machine()}")
     print(f"mirror  : {mirror_path} ({rows:,} rows; {note})")
     print(f"cache   : mirror {cache_note}")
     print(f"updates : {n} per scenario, {USERS} distinct users, one at a time, one process")

@@ -127,6 +127,19 @@ async def embedded_setup(settings: Settings,
     return settings, "Demo porsi: " + ", ".join(f"{porsi} ({label})" for label, porsi in sample)
 
 
+def save_files(replies: list[Sent], out_dir: Path) -> list[Path]:
+    """The documents the bot sent (the pelimpahan letters), written to `out_dir` for the person
+    at the console to open."""
+    files = []
+    for sent in replies:
+        if sent.file_bytes is not None and sent.file_name:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / Path(sent.file_name).name
+            path.write_bytes(sent.file_bytes)
+            files.append(path)
+    return files
+
+
 class LocalBot:
     """The Application on the in-process transport, driven as one Telegram user."""
 
@@ -169,14 +182,7 @@ class LocalBot:
         replies = self.api.sent_to(self.user_id, since=since)
         outcome = self.app.bot_data.outcomes.pop(
             update["update_id"], {"topic": None, "score": None, "handoff": False})
-        files = []
-        for sent in replies:
-            if sent.file_bytes is not None and sent.file_name:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                path = self.out_dir / Path(sent.file_name).name
-                path.write_bytes(sent.file_bytes)
-                files.append(path)
-        return Turn(replies=replies, outcome=outcome, files=files)
+        return Turn(replies=replies, outcome=outcome, files=save_files(replies, self.out_dir))
 
     async def send(self, text: str | None = None, **kw) -> Turn:
         return await self._feed(self.api.make_message(self.user_id, self.user_id, text,

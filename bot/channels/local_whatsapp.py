@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
-from bot.channels.local import OUT_DIR, Turn, embedded_setup
+from bot.channels.local import OUT_DIR, Turn, embedded_setup, save_files
 from bot.channels.whatsapp import WhatsAppChannel
 from bot.channels.whatsapp_edge import parse
 from bot.channels.whatsapp_fake import PHONE_ID, FakeCloudAPI, Posted, inbound
@@ -102,14 +102,7 @@ class LocalWhatsApp:
             await self.app.process_update(Update.de_json(item.update, self.app.bot))
             outcome = self.app.bot_data.outcomes.pop(uid, outcome)
         replies = [as_sent(p, self.chat_id or 0) for p in self.cloud.to(self.recipient, since)]
-        files = []
-        for sent in replies:
-            if sent.file_bytes is not None and sent.file_name:
-                self.out_dir.mkdir(parents=True, exist_ok=True)
-                path = self.out_dir / Path(sent.file_name).name
-                path.write_bytes(sent.file_bytes)
-                files.append(path)
-        return Turn(replies=replies, outcome=outcome, files=files)
+        return Turn(replies=replies, outcome=outcome, files=save_files(replies, self.out_dir))
 
     async def send(self, text: str | None = None, **kw) -> Turn:
         return await self.feed(inbound(self.phone, text=text, name=self.name,
