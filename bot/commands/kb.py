@@ -14,6 +14,9 @@ the bot's scope, with no helpdesk offer). Guessing (an answer) or a "did you mea
 An in-scope item may also carry `"entry": [ids]`, the knowledge-base entries whose answer is
 right (the sets written since issue 15's second round are labelled so): it passes only when the
 reply answers one of them, and also holds the `all` phrases if it has any.
+
+`{"q": ..., "chat": true}` is small talk (thanks, a greeting, "ok"): it passes when the reply is
+no knowledge-base answer and opens no ticket; it counts in none of the other rates.
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ def passes(item: dict, reply: Reply) -> bool:
     """Whether `reply` satisfies the item (eval README semantics)."""
     if item.get("escalate"):
         return reply.handoff
+    if item.get("chat"):  # small talk: neither an entry's answer nor a ticket
+        return reply.topic is None and not reply.handoff
     if item.get("oos"):  # no answer; a human offered, or told where to go + /petugas on request
         return reply.topic is None and (reply.handoff or "/petugas" in reply.text)
     if "entry" in item and reply.topic not in item["entry"]:  # labelled with the right entries
@@ -101,9 +106,10 @@ def _pct(values: list[float], q: float) -> float:
 
 def score(items: list[dict], replies: list[Reply]) -> dict:
     in_scope = [(i, r) for i, r in zip(items, replies, strict=True)
-                if not i.get("oos") and not i.get("escalate")]
+                if not i.get("oos") and not i.get("escalate") and not i.get("chat")]
     oos = [(i, r) for i, r in zip(items, replies, strict=True) if i.get("oos")]
     esc = [(i, r) for i, r in zip(items, replies, strict=True) if i.get("escalate")]
+    chat = [(i, r) for i, r in zip(items, replies, strict=True) if i.get("chat")]
     correct = sum(passes(i, r) for i, r in in_scope)
     # an entry's answer given (topic set, no handoff) that does not hold what was asked for
     confident_wrong = sum(1 for i, r in in_scope
@@ -117,11 +123,12 @@ def score(items: list[dict], replies: list[Reply]) -> dict:
 
     return {
         "questions": len(items), "in_scope": len(in_scope), "oos": len(oos),
-        "escalate": len(esc),
+        "escalate": len(esc), "chat": len(chat),
         "top1_accuracy": rate(correct, len(in_scope)),
         "confident_wrong_rate": rate(confident_wrong, len(in_scope)) if in_scope else 0.0,
         "oos_handled_rate": rate(sum(passes(i, r) for i, r in oos), len(oos)),
         "handoff_handled_rate": rate(sum(passes(i, r) for i, r in esc), len(esc)),
+        "chat_handled_rate": rate(sum(passes(i, r) for i, r in chat), len(chat)),
         "clarify_rate": rate(clarified, len(items)) if items else 0.0,
         "latency_ms_p50": round(_pct(latencies, 0.5), 3),
         "latency_ms_p99": round(_pct(latencies, 0.99), 3),
@@ -200,7 +207,7 @@ def _eval(args) -> int:
     if args.details:
         for item, reply in zip(items, replies, strict=True):
             if not passes(item, reply):
-                kind = "oos" if item.get("oos") else "escalate" if item.get("escalate") else "in"
+                kind = next((k for k in ("oos", "escalate", "chat") if item.get(k)), "in")
                 print(f"FAIL [{kind}] {item['q']!r} -> topic={reply.topic} "
                       f"handoff={reply.handoff} buttons={list(reply.buttons)}", file=sys.stderr)
     return 0
@@ -213,6 +220,8 @@ def _print_figures(f: dict, out: Callable[[str], None]) -> None:
     out(f"confident wrong      {f['confident_wrong_rate']:.1%}")
     out(f"out of scope handled {f['oos_handled_rate']:.1%}")
     out(f"human requests       {f['handoff_handled_rate']:.1%}")
+    if f.get("chat"):
+        out(f"small talk handled   {f['chat_handled_rate']:.1%}")
     out(f"clarify rate         {f['clarify_rate']:.1%}")
     out(f"latency p50 / p99    {f['latency_ms_p50']:.2f} ms / {f['latency_ms_p99']:.2f} ms")
 
