@@ -99,7 +99,8 @@ MAX_NUMBER_WORDS = 6
 MIN_QUESTION_WORDS = 5
 STATUS_WORDS = frozenset(
     "berangkat keberangkatan status cek check estimasi perkiraan antrean antrian antri posisi "
-    "tunggu depart departure leave leaving look lookup queue".split())
+    "tunggu depart departure leave leaving look lookup queue go going estimate estimated position "
+    "front ahead turn wait waiting".split())
 
 
 def _also_a_question(text: str, words: int) -> bool:

@@ -27,6 +27,12 @@ _HUMAN_PATTERNS = [
     # being called back ("call me back", "telepon saya balik"): only a person can do that
     re.compile(r"\b(call|ring|phone) (saya|kami|us|him|her)( back)?\b|\bcall back\b"),
     re.compile(r"\b(telepon|hubungi|chat) (saya|kami|aku) (balik|kembali)\b"),
+    # who to contact, someone to write to, "give me an officer", "forward my case to a staff
+    # member": a person is what the message asks for (English of people who never saw the bot)
+    re.compile(r"\bsiapa\b.{0,25}\b(can|could|should|do) (i|we)\b.{0,15}\b(kontak|contact|call|hubungi|telepon|whatsapp)\b"),
+    re.compile(r"\b(somebody|someone|anyone|seseorang)\b.{0,40}\b(whatsapp|call|telepon|kontak|contact|hubungi|talk|speak)\b"),
+    re.compile(r"\b(give|get|beri|kasih) (me|saya|aku|us|kami) (an? )?(officer|agent|human|person|petugas|operator|admin|staff|staf)\b"),
+    re.compile(r"\b(forward|escalate|teruskan)\b.{0,40}\b(staff|staf|petugas|officer|agent|supervisor|atasan)\b"),
     # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
     re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
 ]

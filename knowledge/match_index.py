@@ -71,6 +71,16 @@ def _tails(text: str) -> list[str]:
     return [" ".join(parts[i:]) for i in range(len(parts) - 1, 0, -1)]
 
 
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of `text` that ask something."""
+    return [p for p in _sentences(text) if _asks(p)]
+
+
+def asks_somewhere(text: str) -> bool:
+    """Whether any sentence of `text` asks something."""
+    return any(_asks(p) for p in _sentences(text))
+
+
 # A sentence that asks: typed with "?", or holding a question word that only asks ("apakah",
 # "gimana", "how"), or opening with one that asks when it comes first ("bisa ...", "can ...").
 _ASKING = frozenset("""apakah apa bagaimana gimana gmn bgmn gmana kapan kpn berapa brp brapa siapa

@@ -36,6 +36,7 @@ from knowledge.match_index import (
     _Postings,
     _tails,
     _TokenSet,
+    asks_somewhere,
     make_stemmer,
     question_part,
 )
@@ -46,7 +47,7 @@ from knowledge.normalize import (
     normalize_words,
     root_words,
 )
-from knowledge.out_of_scope import names_out_of_scope
+from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
 
 Decision = Literal["answer", "clarify", "handoff"]
 
@@ -486,6 +487,8 @@ class Matcher:
             # haji furoda / haji plus / umrah share "biaya", "daftar", "berapa" with
             # regular-hajj entries, but none of those answers is true for them
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
+        if asks_about_gap(text):  # the hajj visa, instalments: no entry answers them
+            return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
         found = self._match_text(text, raw)
         if found.reason == "confident" or len(raw) < self.t.long_message:
             return found
@@ -494,7 +497,11 @@ class Matcher:
         # An ending needs three content words ("what happens to his porsi" is every death's
         # question, no move's); the asking sentences hold their context.
         focus, n_words = question_part(text), len(text.split())
-        parts = [p for p in ([focus] if focus else []) + _tails(text)
+        # when some sentences ask, an ending that asks nothing is story, not the question: "how
+        # do I know if his porsi was cancelled? we found old papers after he died" is not about
+        # the documents of a death
+        tails = [t for t in _tails(text) if focus is None or asks_somewhere(t)]
+        parts = [p for p in ([focus] if focus else []) + tails
                  if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
                  and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
                      2 if p is focus else 3)]
@@ -510,8 +517,12 @@ class Matcher:
                 asked = at.entry_id
             if at.reason == "confident":
                 return at
+            # a story out of scope as a whole may still ask a hajj question, but a part's menu
+            # replaces that verdict only on a part's clear evidence: an out-of-scope story
+            # always shares a few words with some entry
             if (at.reason == "likely" and found.decision != "answer") or (
-                    found.reason == "out_of_scope" and at.decision == "clarify"):
+                    found.reason == "out_of_scope" and at.decision == "clarify"
+                    and at.score >= self.t.clear):
                 found = at  # a story out of scope as a whole may still ask a hajj question
         return found
 

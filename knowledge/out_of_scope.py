@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from knowledge.match_index import asking_sentences
 from knowledge.normalize import _read_yaml, normalize_words
 
 
@@ -93,3 +94,23 @@ def names_out_of_scope(words: list[str]) -> bool:
             words[i:i + len(phrase)] = ["|"]
     present = set(words)
     return any((not t or t[0] in present) and _has_phrase(words, t) >= 0 for t in terms)
+
+
+@cache
+def gap_terms() -> tuple[tuple[str, ...], ...]:
+    """`gaps` of lexicon/out_of_scope.yaml: hajj matters the knowledge base has no entry for."""
+    return tuple(t for t in (tuple(normalize_words(str(i)))
+                             for i in _read_yaml("out_of_scope.yaml").get("gaps") or ()) if t)
+
+
+def asks_about_gap(text: str) -> bool:
+    """Whether a sentence of `text` that asks something names a matter the knowledge base has no
+    entry for (the hajj visa, paying in instalments): a mention in the story's telling does not
+    count."""
+    terms = gap_terms()
+    for sentence in asking_sentences(text):
+        words = normalize_words(sentence)
+        present = set(words)
+        if any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):
+            return True
+    return False
