@@ -76,11 +76,6 @@ def asking_sentences(text: str) -> list[str]:
     return [p for p in _sentences(text) if _asks(p)]
 
 
-def asks_somewhere(text: str) -> bool:
-    """Whether any sentence of `text` asks something."""
-    return any(_asks(p) for p in _sentences(text))
-
-
 # A sentence that asks: typed with "?", or holding a question word that only asks ("apakah",
 # "gimana", "how"), or opening with one that asks when it comes first ("bisa ...", "can ...").
 _ASKING = frozenset("""apakah apa bagaimana gimana gmn bgmn gmana kapan kpn berapa brp brapa siapa

@@ -34,12 +34,10 @@ from knowledge.match_index import (
     _POLAR_PENALTY,
     _ngrams,
     _Postings,
-    _tails,
     _TokenSet,
-    asks_somewhere,
     make_stemmer,
-    question_part,
 )
+from knowledge.match_story import match_story
 from knowledge.normalize import (
     FUNCTION_WORDS,
     Vocabulary,
@@ -490,41 +488,9 @@ class Matcher:
         if asks_about_gap(text):  # the hajj visa, instalments: no entry answers them
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
         found = self._match_text(text, raw)
-        if found.reason == "confident" or len(raw) < self.t.long_message:
+        if len(raw) < self.t.long_message:
             return found
-        # A long message is a story asking in a sentence or two, its words diluting every signal:
-        # try the asking sentences, then the endings, each with the story's scores blended in.
-        # An ending needs three content words ("what happens to his porsi" is every death's
-        # question, no move's); the asking sentences hold their context.
-        focus, n_words = question_part(text), len(text.split())
-        # when some sentences ask, an ending that asks nothing is story, not the question: "how
-        # do I know if his porsi was cancelled? we found old papers after he died" is not about
-        # the documents of a death
-        tails = [t for t in _tails(text) if focus is None or asks_somewhere(t)]
-        parts = [p for p in ([focus] if focus else []) + tails
-                 if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
-                 and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
-                     2 if p is focus else 3)]
-        story = np.asarray(self.scores(text)[1]) if parts else None  # exact, for the blend
-        asked = None  # the asking sentences put first: an ending may not overrule it
-        for part in parts:
-            at = self._match_text(part, context=story)
-            if found.decision == "answer" and at.entry_id != found.entry_id:
-                continue  # the whole message's own "likely" answer stands against a part
-            if asked is not None and at.entry_id != asked:
-                continue  # an ending drops the context the asking sentences kept
-            if part is focus and at.decision != "handoff":
-                asked = at.entry_id
-            if at.reason == "confident":
-                return at
-            # a story out of scope as a whole may still ask a hajj question, but a part's menu
-            # replaces that verdict only on a part's clear evidence: an out-of-scope story
-            # always shares a few words with some entry
-            if (at.reason == "likely" and found.decision != "answer") or (
-                    found.reason == "out_of_scope" and at.decision == "clarify"
-                    and at.score >= self.t.clear):
-                found = at  # a story out of scope as a whole may still ask a hajj question
-        return found
+        return match_story(self, text, found)
 
     def _match_text(self, text: str, raw: list[str] | None = None,
                     context: np.ndarray | None = None) -> Match:

@@ -261,6 +261,9 @@ async def test_a_question_beside_the_porsi_is_answered_after_its_card(bot, text)
     f"assalamualaikum pak, porsi ibu saya {A}, kapan berangkat ya",
     f"pak mau tanya, porsi {A} berangkat tahun berapa?",
     f"hi, my mother's porsi is {A}, when does she leave?",
+    # English forms of "when do I go" / "how many ahead of me" (issue 15, third round)
+    f"my porsi is {A}, when will i go?",
+    f"porsi {A} - how many people are ahead of me in the queue?",
 ])
 async def test_a_question_about_the_porsi_itself_is_the_card_alone(bot, text):
     r = await bot.send(111, text)

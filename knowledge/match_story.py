@@ -1,0 +1,75 @@
+"""A long message: a story asking in a sentence or two (issue 15, second and third rounds).
+
+The story's words dilute every signal of the whole message, so `Matcher.match` hands a long
+message that the whole did not settle to `match_story`: when every sentence that asks is, on its
+own, about something the knowledge base does not hold, the message is out of scope whatever hajj
+words its telling holds; otherwise the asking sentences, then the endings, are matched with the
+story's scores blended in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge.match_index import _SHORT_QUESTION, _tails, asking_sentences, question_part
+from knowledge.normalize import FUNCTION_WORDS, normalize_words
+from knowledge.out_of_scope import hajj_words
+
+if TYPE_CHECKING:
+    from knowledge.matcher import Match, Matcher
+
+
+def match_story(m: Matcher, text: str, found: Match) -> Match:
+    """The match of a long message whose whole gave `found`."""
+    from knowledge.matcher import Match
+
+    focus = question_part(text)
+    if focus is not None and all(asks_elsewhere(m, p) for p in asking_sentences(text)):
+        # "how do I say thank you in arabic? my porsi was transferred from my late mother":
+        # what is asked is out of scope, and the telling's hajj words answer nothing asked
+        return Match("handoff", None, found.score, found.candidates, "out_of_scope",
+                     coverage=found.coverage, normalized=found.normalized)
+    if found.reason == "confident":
+        return found
+    # Try the asking sentences, then the endings, each with the story's scores blended in. An
+    # ending needs three content words ("what happens to his porsi" is every death's question,
+    # no move's); the asking sentences hold their context.
+    n_words = len(text.split())
+    parts = [p for p in ([focus] if focus else []) + _tails(text)
+             if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
+             and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
+                 2 if p is focus else 3)]
+    story = np.asarray(m.scores(text)[1]) if parts else None  # exact, for the blend
+    asked = None  # the asking sentences put first: an ending may not overrule it
+    for part in parts:
+        at = m._match_text(part, context=story)
+        if found.decision == "answer" and at.entry_id != found.entry_id:
+            continue  # the whole message's own "likely" answer stands against a part
+        if asked is not None and at.entry_id != asked:
+            continue  # an ending drops the context the asking sentences kept
+        if part is focus and at.decision != "handoff":
+            asked = at.entry_id
+        if at.reason == "confident":
+            return at
+        # a story out of scope as a whole may still ask a hajj question, but a part's menu
+        # replaces that verdict only on the part's clear evidence: an out-of-scope story always
+        # shares a few words with some entry
+        if (at.reason == "likely" and found.decision != "answer") or (
+                found.reason == "out_of_scope" and at.decision == "clarify"
+                and at.score >= m.t.clear):
+            found = at
+    return found
+
+
+def asks_elsewhere(m: Matcher, sentence: str) -> bool:
+    """Whether an asking sentence, on its own, is out of scope with most of its words unknown
+    to the knowledge base and no hajj word among them."""
+    raw = normalize_words(sentence)
+    # a short question leans on the telling ("kami harus bagaimana?", "apa masih bisa?")
+    short = len(sentence.split()) <= _SHORT_QUESTION
+    if (short and sum(w not in FUNCTION_WORDS for w in raw) < 2) or hajj_words() & set(raw):
+        return False
+    alone = m._match_text(sentence, raw)
+    return alone.reason == "out_of_scope" and alone.coverage < m.t.coverage
