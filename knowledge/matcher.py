@@ -485,7 +485,7 @@ class Matcher:
             # haji furoda / haji plus / umrah share "biaya", "daftar", "berapa" with
             # regular-hajj entries, but none of those answers is true for them
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
-        if asks_about_gap(text):  # the hajj visa, instalments: no entry answers them
+        if asks_about_gap(text, raw):  # the hajj visa, instalments: no entry answers them
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
         found = self._match_text(text, raw)
         if len(raw) < self.t.long_message:

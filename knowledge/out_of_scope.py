@@ -103,11 +103,16 @@ def gap_terms() -> tuple[tuple[str, ...], ...]:
                              for i in _read_yaml("out_of_scope.yaml").get("gaps") or ()) if t)
 
 
-def asks_about_gap(text: str) -> bool:
+def asks_about_gap(text: str, words: list[str] | None = None) -> bool:
     """Whether a sentence of `text` that asks something names a matter the knowledge base has no
     entry for (the hajj visa, paying in instalments): a mention in the story's telling does not
-    count."""
+    count. `words`: the whole text's normalised words, when the caller has them (a message that
+    names no such matter at all is not split into sentences)."""
     terms = gap_terms()
+    if words is not None:
+        present = set(words)
+        if not any(t[0] in present for t in terms):
+            return False
     for sentence in asking_sentences(text):
         words = normalize_words(sentence)
         present = set(words)

@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own thirteen sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own fourteen sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -84,6 +84,7 @@ BLIND9 = Path(__file__).with_name("faq_blind9.jsonl")
 ENGLISH_DEV = Path(__file__).with_name("faq_english_dev.jsonl")
 ENGLISH_DEV2 = Path(__file__).with_name("faq_english_dev2.jsonl")
 STORIES_DEV = Path(__file__).with_name("faq_stories_dev.jsonl")
+ENGLISH_DEV3 = Path(__file__).with_name("faq_english_dev3.jsonl")
 
 
 @pytest.fixture
@@ -154,6 +155,13 @@ SETS = {
                            confident_wrong=0.02, clarify=0.09),
     "stories_dev": Floors(STORIES_DEV, {"in_scope": 78, "oos": 5, "escalate": 2}, top1=0.87,
                           confident_wrong=0.04, clarify=0.09),
+    # TUNING set of issue 15's third round: 150 English messages written by someone who never
+    # saw the knowledge base (labelled with entry ids afterwards; small talk as "chat", matters
+    # the knowledge base lacks as out of scope). First scored, untouched: 69.2% top-1, 13.2%
+    # confident wrong, 73.5% out of scope, 86.7% human requests; after this round's general
+    # fixes 78.0%, 2.2%, 94.1%, 100% (most misses are "did you mean" menus with the right entry)
+    "english_dev3": Floors(ENGLISH_DEV3, {"in_scope": 90, "oos": 30, "escalate": 15, "chat": 10},
+                           top1=0.75, confident_wrong=0.03, oos_handled=0.9, clarify=0.17),
 }
 
 
@@ -168,6 +176,7 @@ def test_own_set_floors(name, settings):
     assert figures["oos_handled_rate"] >= floors.oos_handled, figures
     assert figures["handoff_handled_rate"] == 1.0, figures
     assert figures["clarify_rate"] <= floors.clarify, figures
+    assert figures["chat_handled_rate"] == 1.0, figures  # small talk: no answer, no ticket
 
 
 def test_matcher_path_agrees_on_dev():
