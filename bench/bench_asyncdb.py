@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from _machine import machine  # noqa: E402 - beside this script
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 PAYLOAD = '{"update_id":1,"message":{"message_id":1,"text":"1234567890"}}'
 ADD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, state, "

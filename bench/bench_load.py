@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from _machine import machine  # noqa: E402 - beside this script
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 TOKEN = "4242424242:AAE-bench-token-for-the-local-bot-api"
 SECRET = "bench-webhook-secret"

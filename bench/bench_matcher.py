@@ -25,12 +25,12 @@ import sys
 import time
 from pathlib import Path
 
-from _machine import machine
-
-from knowledge.kb_schema import KnowledgeBase, load_kb
-from knowledge.matcher import Matcher
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
+from knowledge.kb_schema import KnowledgeBase, load_kb  # noqa: E402 - after ROOT is on the path
+from knowledge.matcher import Matcher  # noqa: E402 - after ROOT is on the path
+
 SETS = [ROOT.parent / "shared/eval/faq_dev.jsonl", ROOT / "tests/knowledge/faq_holdout.jsonl"]
 
 # everyday Indonesian swaps, both ways: a copy says the same thing in other words

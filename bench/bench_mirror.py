@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from _machine import cpu_model  # noqa: E402 - beside this script
+from bench._machine import cpu_model  # noqa: E402 - after ROOT is on the path
 
 TARGET_IMPORT_ROWS_S = 100_000
 TARGET_IMPORT_RATIO = 4.0

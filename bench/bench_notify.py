@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from _machine import machine  # noqa: E402 - beside this script
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 TARGET_RATE = 20_000  # notifications/s of diff + queue
 TOKEN = "123:bench-notify"

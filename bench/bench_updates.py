@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from _machine import machine  # noqa: E402 - beside this script
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 os.chdir(ROOT)
 

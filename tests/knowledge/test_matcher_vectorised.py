@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -34,8 +33,6 @@ def _questions(path: Path) -> list[str]:
 
 def _bench():
     path = HERE.parent.parent / "bench" / "bench_matcher.py"
-    if str(path.parent) not in sys.path:  # the bench imports its sibling `_machine`
-        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("bench_matcher", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
