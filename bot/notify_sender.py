@@ -9,7 +9,10 @@ This module is the one retry layer for notifications: a failed send goes back to
 with a due time; the Bot it sends with has no rate limiter of its own (bot/notify_channel.py).
 
 Channels: the outbox has a `channel` column; a `NotifyChannel` (bot/notify_channel.py) per
-channel name sends one `Outgoing` and reports the fate by raising its exceptions.
+channel name sends one `Outgoing` and reports the fate by raising its exceptions: "telegram"
+always, "whatsapp" (bot/channels/whatsapp_notify.py) when WhatsApp is configured. A sender
+claims only rows of the channels it has: WhatsApp rows wait (pending, in `notify stats`) for
+a sender with WhatsApp configured.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ class Sender:
                 if inflight:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                nxt = await self._db(outbox.next_due)
+                nxt = await self._db(outbox.next_due, set(self.channels))
                 wait = None if nxt is None else (nxt - self.clock()).total_seconds()
                 if recent:
                     wait = min(wait if wait is not None else PER_CHAT_S, PER_CHAT_S)
@@ -313,7 +316,13 @@ def start_background(app, services) -> None:
     from bot.notify_channel import TelegramChannel
 
     settings = services.settings
-    sender = Sender(services.db, {"telegram": TelegramChannel(app.bot, settings)},
+    channels: dict[str, NotifyChannel] = {"telegram": TelegramChannel(app.bot, settings)}
+    whatsapp = app.bot_data.caches.get("whatsapp")  # bot.app.WHATSAPP: set when configured
+    if whatsapp is not None:
+        from bot.channels.whatsapp_notify import WhatsAppNotifyChannel
+
+        channels["whatsapp"] = WhatsAppNotifyChannel(whatsapp)
+    sender = Sender(services.db, channels,
                     rate=settings.notify_rate, quiet_hours=settings.notify_quiet_hours,
                     clock=services.clock, lease_ttl_s=settings.inbox_claim_timeout_s)
     stop = asyncio.Event()

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Approved message templates (names as approved in WhatsApp Manager, no parameters):
     # sent when the 24-hour customer-service window is closed
     whatsapp_template_helpdesk: str = "hajibot_balasan_petugas"  # "an agent answered, reply"
+    # notifications outside the 24-hour window: one body parameter, a one-line summary
+    whatsapp_template_notify: str = "hajibot_pemberitahuan"
     whatsapp_template_language: str = "id"
     whatsapp_send_attempts: int = Field(default=3, ge=1)  # per Cloud API call, retryable errors
     whatsapp_retry_wait_s: float = 1.0  # first back-off; doubled per attempt (+ jitter)

@@ -162,10 +162,14 @@ def count_later(session: Session, now: datetime, channels: set[str]) -> int:
         Notification.due_at > now)) or 0
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the earliest pending row falls due (aware UTC), None when none is pending."""
-    return session.scalar(select(Notification.due_at).where(
-        Notification.state == "pending").order_by(Notification.due_at).limit(1))
+def next_due(session: Session, channels: set[str] | None = None) -> datetime | None:
+    """When the earliest pending row (of `channels`, default all) falls due (aware UTC), None
+    when none is pending. A sender asks only about the channels it can send on: rows of
+    another channel would be due forever to it."""
+    q = select(Notification.due_at).where(Notification.state == "pending")
+    if channels is not None:
+        q = q.where(Notification.channel.in_(sorted(channels)))
+    return session.scalar(q.order_by(Notification.due_at).limit(1))
 
 
 def announcement_text(session: Session, announcement_id: int) -> str | None:

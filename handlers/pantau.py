@@ -32,6 +32,11 @@ TOPIC = "pantau"
 label = labels("pantau_label.j2")
 
 
+def channel_of(chat_id: int) -> str:
+    """The outbox channel of a chat: its id says which (db/repos_whatsapp.py)."""
+    return "whatsapp" if is_whatsapp(chat_id) else "telegram"
+
+
 def watch_button(lang: str, porsi: str) -> InlineKeyboardButton:
     """The "🔔 Pantau porsi ini" button of a status card."""
     return InlineKeyboardButton(label(lang, "watch"), callback_data=f"pantau:add:{porsi}")
@@ -59,17 +64,14 @@ async def subscribe(update: Update, context: CallbackContext, porsi: str) -> Non
     chat_id = update.effective_chat.id
     limit, quiet = _settings(context)
     mark(update, context, topic=TOPIC)
-    if is_whatsapp(chat_id):
-        # the notification sender has a Telegram channel only (issue 17, item 5): a watch
-        # made here would be sent to Telegram and dropped, so none is made
-        await _reply(update, context, "whatsapp_later")
-        return
+    channel = channel_of(chat_id)
     with svc.db.session() as s:
-        if repos_notify.is_subscribed(s, chat_id, porsi):
-            repos_notify.subscribe(s, chat_id, porsi, lang, svc.clock(), limit=limit)
+        if repos_notify.is_subscribed(s, chat_id, porsi, channel):
+            repos_notify.subscribe(s, chat_id, porsi, lang, svc.clock(), limit=limit,
+                                   channel=channel)
             await _reply(update, context, "already", p=porsi)
             return
-        count = len(repos_notify.subscriptions(s, chat_id))
+        count = len(repos_notify.subscriptions(s, chat_id, channel))
     if count >= limit:
         await _reply(update, context, "limit", limit=limit)
         return
@@ -90,7 +92,8 @@ async def subscribe(update: Update, context: CallbackContext, porsi: str) -> Non
         await send(update, context, render(lang, template, porsi=porsi))
         return
     with svc.db.session() as s:
-        outcome = repos_notify.subscribe(s, chat_id, porsi, lang, svc.clock(), limit=limit)
+        outcome = repos_notify.subscribe(s, chat_id, porsi, lang, svc.clock(), limit=limit,
+                                         channel=channel)
     if outcome == "limit":
         await _reply(update, context, "limit", limit=limit)
     else:
@@ -104,7 +107,8 @@ async def show_list(update: Update, context: CallbackContext) -> None:
     limit, _ = _settings(context)
     mark(update, context, topic=TOPIC)
     with svc.db.session() as s:
-        items = [w.porsi for w in repos_notify.subscriptions(s, update.effective_chat.id)]
+        chat_id = update.effective_chat.id
+        items = [w.porsi for w in repos_notify.subscriptions(s, chat_id, channel_of(chat_id))]
     markup = InlineKeyboardMarkup([
         [InlineKeyboardButton(label(lang, "stop", p=p), callback_data=f"pantau:stop:{p}")]
         for p in items]) if items else None
@@ -138,7 +142,8 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
         svc = services(context)
         mark(update, context, topic=TOPIC)
         with svc.db.session() as s:
-            removed = repos_notify.unsubscribe(s, update.effective_chat.id, parsed.porsi)
+            chat_id = update.effective_chat.id
+            removed = repos_notify.unsubscribe(s, chat_id, parsed.porsi, channel_of(chat_id))
         await _reply(update, context, "stopped" if removed else "not_watched", p=parsed.porsi)
     else:
         await show_list(update, context)

@@ -206,9 +206,10 @@ def _insert(cur, dialect: str, found: dict[str, tuple[list[Change], str]], now: 
     for porsi, channel, chat_id, lang in subs:
         changes, zone = found[porsi]
         for change in changes:
-            if change.sensitive and (channel != "telegram" or (porsi, int(chat_id))
-                                     not in verified):
-                continue  # health and payment news only to a chat verified for this porsi
+            if change.sensitive and (porsi, int(chat_id)) not in verified:
+                # health and payment news only to a chat verified for this porsi (a chat id
+                # names its channel: WhatsApp ids never equal Telegram ones)
+                continue
             payload = payloads.get(id(change))
             if payload is None:
                 payload = payloads[id(change)] = json.dumps(change.payload,

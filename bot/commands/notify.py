@@ -118,8 +118,11 @@ def _drain(args) -> int:
     from bot.settings import get_settings
 
     settings = get_settings()
-    if settings.telegram_token is None:
-        print("notify drain needs HAJIBOT_TELEGRAM_TOKEN (it sends through Telegram)",
+    from bot.app import whatsapp_configured
+
+    if settings.telegram_token is None and not whatsapp_configured(settings):
+        print("notify drain needs HAJIBOT_TELEGRAM_TOKEN or the WhatsApp settings "
+              "(HAJIBOT_WHATSAPP_TOKEN, HAJIBOT_WHATSAPP_PHONE_ID): it sends through them",
               file=sys.stderr)
         return 2
     report = asyncio.run(_run_drain(settings, args))
@@ -139,25 +142,38 @@ def _drain(args) -> int:
 
 
 async def _run_drain(settings, args):
-    from bot.app import build_application
+    """Sends through the channels configured: Telegram with a token, WhatsApp with its
+    settings; rows of a channel not configured stay pending for a sender that has it."""
+    from contextlib import AsyncExitStack
+
+    from bot.app import build_application, whatsapp_configured
     from bot.notify_channel import TelegramChannel
     from bot.notify_sender import Sender
     from db.engine import Database
 
-    app = build_application(settings, notify_sender=False)
     db = Database(settings.database_url)
-    await app.initialize()
-    try:
-        channel = TelegramChannel(app.bot, settings)
-        sender = Sender(db, {"telegram": channel}, rate=settings.notify_rate,
+    async with AsyncExitStack() as stack:
+        stack.callback(db.dispose)
+        channels = {}
+        if settings.telegram_token is not None:
+            app = build_application(settings, notify_sender=False)
+            await app.initialize()
+            stack.push_async_callback(app.shutdown)
+            channels["telegram"] = await stack.enter_async_context(
+                TelegramChannel(app.bot, settings))
+        if whatsapp_configured(settings):
+            from bot.channels.whatsapp import WhatsAppChannel
+            from bot.channels.whatsapp_notify import WhatsAppNotifyChannel
+
+            whatsapp = WhatsAppChannel(settings)
+            whatsapp.db = db
+            stack.push_async_callback(whatsapp.close)
+            channels["whatsapp"] = WhatsAppNotifyChannel(whatsapp)
+        sender = Sender(db, channels, rate=settings.notify_rate,
                         quiet_hours=settings.notify_quiet_hours,
                         lease_ttl_s=settings.inbox_claim_timeout_s)
-        async with channel:
-            with _progress(enabled=sys.stdout.isatty() and not args.json, db=db) as progress:
-                return await sender.drain(max_wait_s=args.max_wait, progress=progress)
-    finally:
-        await app.shutdown()
-        db.dispose()
+        with _progress(enabled=sys.stdout.isatty() and not args.json, db=db) as progress:
+            return await sender.drain(max_wait_s=args.max_wait, progress=progress)
 
 
 class _progress:

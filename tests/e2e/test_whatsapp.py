@@ -299,12 +299,3 @@ async def test_telegrams_pacing_is_not_applied_to_whatsapp_chats():
     finally:
         await limiter.shutdown()
     assert len(calls) == 5
-
-
-async def test_watching_a_porsi_is_refused_on_whatsapp_until_its_notifications_exist(h):
-    from db import repos_notify
-
-    r = await h.send(PERSON, f"/pantau {PORSI}")
-    assert "belum tersedia" in r.text and "Telegram" in r.text
-    with h.db.session() as s:
-        assert repos_notify.subscriptions(s, h.chat_of(PERSON)) == []

@@ -53,7 +53,8 @@ class WhatsAppHarness(BotHarness):
         self.app = build_application(
             self.settings, services=self.services, request=InProcessRequest(self.api),
             clock=self.clock, features=self._features(), keep_outcomes=True,
-            rate_limiter=self.rate_limiter, throttle=self.throttle, whatsapp=self.channel)
+            rate_limiter=self.rate_limiter, throttle=self.throttle, whatsapp=self.channel,
+            notify_sender=self.notify_sender)
         await start_app(self.app)
 
     async def __aexit__(self, *exc: object) -> None:
