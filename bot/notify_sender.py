@@ -317,7 +317,9 @@ def start_background(app, services) -> None:
 
     settings = services.settings
     channels: dict[str, NotifyChannel] = {"telegram": TelegramChannel(app.bot, settings)}
-    whatsapp = app.bot_data.caches.get("whatsapp")  # bot.app.WHATSAPP: set when configured
+    from bot.app import WHATSAPP
+
+    whatsapp = app.bot_data.caches.get(WHATSAPP)  # the WhatsAppChannel, when configured
     if whatsapp is not None:
         from bot.channels.whatsapp_notify import WhatsAppNotifyChannel
 

@@ -84,7 +84,7 @@ class SendResult:
     error: str | None = None
 
 
-def _retryable(exc: Exception) -> bool:
+def retryable(exc: Exception) -> bool:
     if isinstance(exc, httpx.TransportError):
         return True
     if isinstance(exc, WhatsAppError):
@@ -95,7 +95,7 @@ def _retryable(exc: Exception) -> bool:
     return False
 
 
-def _code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
     if isinstance(exc, WhatsAppError):
         return str(exc.code)
     return type(exc).__name__
@@ -212,7 +212,7 @@ class WhatsAppChannel:
             if isinstance(exc, WhatsAppError) and exc.code == WINDOW_CLOSED_CODE:
                 metrics.WA_WINDOW_CLOSED.inc()
                 raise WindowClosed() from None
-            code = _code(exc)
+            code = error_code(exc)
             metrics.WA_SEND_ERRORS.labels(code).inc()
             log.error("whatsapp %s to chat %s failed: %s", kind, chat_id, code)
             raise SendFailed(code) from None
@@ -221,12 +221,12 @@ class WhatsAppChannel:
 
     @staticmethod
     def _retry_hook(exc: Exception) -> bool:
-        if _retryable(exc):
-            metrics.WA_RETRIES.labels(_code(exc)).inc()
+        if retryable(exc):
+            metrics.WA_RETRIES.labels(error_code(exc)).inc()
             return True
         return False
 
-    def _record(self, chat_id: int, wamid: str | None, text: str) -> int:
+    def record(self, chat_id: int, wamid: str | None, text: str) -> int:
         mid = next(self._mids)
         if wamid:
             self._out[wamid] = mid
@@ -254,15 +254,15 @@ class WhatsAppChannel:
         for piece in pieces:
             sent = await self._api("text", cid, lambda p=piece: self.wa.send_message(
                 to=to, text=p, preview_url=False))
-            mid = self._record(cid, sent.id, piece)
+            mid = self.record(cid, sent.id, piece)
         for i, board in enumerate(boards):
             if i:
                 body = render("id", "whatsapp_more.j2").strip()
             kind = "list" if isinstance(board, SectionList) else "buttons"
             sent = await self._api(kind, cid, lambda b=board, t=body: self.wa.send_message(
                 to=to, text=t, buttons=b))
-            mid = self._record(cid, sent.id, body or "")
-        return mid if mid is not None else self._record(cid, None, "")
+            mid = self.record(cid, sent.id, body or "")
+        return mid if mid is not None else self.record(cid, None, "")
 
     async def _document(self, chat: repo.WaChat, file: tuple[str, bytes, str],
                         caption: str) -> int:
@@ -270,7 +270,7 @@ class WhatsAppChannel:
         sent = await self._api("document", chat.chat_id, lambda: self.wa.send_document(
             to=chat.recipient, document=data, filename=name, mime_type=mime or None,
             caption=chunks(caption, BODY_MAX)[0] if caption else None))
-        return self._record(chat.chat_id, sent.id, caption)
+        return self.record(chat.chat_id, sent.id, caption)
 
     async def send_template(self, chat: repo.WaChat, name: str, lang: str) -> int:
         try:
@@ -279,7 +279,7 @@ class WhatsAppChannel:
             language = TemplateLanguage.INDONESIAN
         sent = await self._api("template", chat.chat_id, lambda: self.wa.send_template(
             to=chat.recipient, name=name, language=language))
-        return self._record(chat.chat_id, sent.id, "")
+        return self.record(chat.chat_id, sent.id, "")
 
     async def send(self, chat_id: int, *, text: str | None = None, parse_mode: str = "HTML",
                    template: str | None = None, lang: str | None = None,

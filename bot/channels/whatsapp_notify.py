@@ -22,7 +22,7 @@ from pywa_async.errors import ThrottlingError, WhatsAppError
 from pywa_async.types.templates import TemplateLanguage
 
 from bot import metrics
-from bot.channels.whatsapp import WINDOW_CLOSED_CODE, WhatsAppChannel, _code, _retryable
+from bot.channels.whatsapp import WINDOW_CLOSED_CODE, WhatsAppChannel, error_code, retryable
 from bot.channels.whatsapp_render import (
     BODY_MAX,
     Choice,
@@ -98,13 +98,13 @@ class WhatsAppNotifyChannel:
         for piece in pieces:
             sent = await self._call("text", lambda p=piece: wa.send_message(
                 to=to, text=p, preview_url=False))
-            self.channel._record(chat.chat_id, sent.id, piece)
+            self.channel.record(chat.chat_id, sent.id, piece)
         for board in boards:
             if body is None:
                 body = render(note.lang, "whatsapp_choose.j2").strip()
             sent = await self._call("buttons", lambda b=board, t=body: wa.send_message(
                 to=to, text=t, buttons=b))
-            self.channel._record(chat.chat_id, sent.id, body)
+            self.channel.record(chat.chat_id, sent.id, body)
             body = None
 
     async def _template(self, chat, note: Outgoing) -> None:
@@ -117,16 +117,16 @@ class WhatsAppNotifyChannel:
         params = [{"type": "body", "parameters": [{"type": "text", "text": summary(note)}]}]
         sent = await self._call("template", lambda: self.channel.wa.send_template(
             to=chat.recipient, name=self.template, language=language, params=params))
-        self.channel._record(chat.chat_id, sent.id, "")
+        self.channel.record(chat.chat_id, sent.id, "")
 
     def _classify(self, chat_id: int, exc: Exception) -> Exception:
         if isinstance(exc, ChannelFailed | ChannelBlocked | ChannelRetryAfter):
             return exc
-        code = _code(exc)
+        code = error_code(exc)
         metrics.WA_SEND_ERRORS.labels(code).inc()
         log.warning("whatsapp notification to chat %s failed: %s", chat_id, code)
         if isinstance(exc, ThrottlingError):
             return ChannelRetryAfter(self.rate_limit_wait_s)
         if isinstance(exc, WhatsAppError) and exc.code in UNREACHABLE_CODES:
             return ChannelBlocked(f"whatsapp {code}")
-        return ChannelFailed(f"whatsapp {code}", transient=_retryable(exc))
+        return ChannelFailed(f"whatsapp {code}", transient=retryable(exc))

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.channels.whatsapp_fake import PHONE_ID, cloud_app
 from bot.channels.whatsapp_notify import WhatsAppNotifyChannel
 from bot.notify_channel import TelegramChannel
 from bot.notify_sender import Sender
@@ -28,9 +32,9 @@ PERSON, OTHER = 111, 112
 TEMPLATE = "hajibot_pemberitahuan"
 
 
-def _harness(**settings) -> WhatsAppHarness:
+def _harness(url: str | None = None, **settings) -> WhatsAppHarness:
     overrides = {"notify_quiet_hours": "", "throttle_burst": 1000} | settings
-    return WhatsAppHarness(gateway=mirror_gateway, settings_overrides=overrides,
+    return WhatsAppHarness(db_url=url, gateway=mirror_gateway, settings_overrides=overrides,
                            clock=MovingClock())
 
 
@@ -263,3 +267,51 @@ async def test_hapusdata_removes_whatsapp_subscriptions_and_pending_rows(tmp_pat
         since = h.cloud.seq
         assert (await _sender(h).drain(max_wait_s=0)).sent == 1  # the other person only
         assert h.cloud.to(h.recipient(PERSON), since) == []
+
+
+async def test_notify_drain_command_sends_over_whatsapp(tmp_path, sqlite_url):
+    """`hajibot notify drain` with the WhatsApp settings and no Telegram token, over HTTP to
+    the fake Cloud API."""
+    async with _harness(sqlite_url) as h:
+        _seed(h, tmp_path)
+        await h.send(PERSON, f"/pantau {P1}")
+        since = h.cloud.seq
+        _change(h, tmp_path, status_jemaah="WAFAT")
+        runner = web.AppRunner(cloud_app(h.cloud))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HAJIBOT_")}
+        env |= {"HAJIBOT_DATABASE_URL": sqlite_url, "HAJIBOT_NOTIFY_QUIET_HOURS": "",
+                "HAJIBOT_WHATSAPP_TOKEN": "test-token", "HAJIBOT_WHATSAPP_PHONE_ID": PHONE_ID,
+                "HAJIBOT_WHATSAPP_BASE_URL": f"http://127.0.0.1:{port}"}
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "notify", "drain", "--json", "--max-wait", "0",
+                env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await proc.communicate()
+        finally:
+            await runner.cleanup()
+        assert proc.returncode == 0, err.decode()
+        assert json.loads(out)["sent"] == 1
+        [post] = h.cloud.to(h.recipient(PERSON), since)
+        assert "Innalillahi" in post.text
+        assert _states(h) == {"sent": 1}
+
+
+async def test_metas_closed_window_falls_back_to_the_template_and_bad_requests_fail(tmp_path):
+    async with _harness() as h:
+        _seed(h, tmp_path)
+        await h.send(PERSON, f"/pantau {P1}")
+        await h.send(PERSON, f"/pantau {P2}")
+        since = h.cloud.seq
+        h.cloud.fail(131047, status=400, message="Re-engagement message")
+        _change(h, tmp_path, status_jemaah="WAFAT")
+        assert (await _sender(h).drain(max_wait_s=0)).sent == 1
+        assert [p.template for p in h.cloud.to(h.recipient(PERSON), since)] == [TEMPLATE]
+        h.cloud.fail(100, status=400, message="Invalid parameter")
+        mirror.import_csv(h.db, write(tmp_path / "c.csv", [row(P2, LATER, status_jemaah="BATAL")]))
+        report = await _sender(h).drain(max_wait_s=0)
+        assert report.failed == 1 and report.sent == 0
+        assert _states(h) == {"sent": 1, "failed": 1}
