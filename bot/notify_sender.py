@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 import time
@@ -95,7 +96,9 @@ class Sender:
         # capacity 1: no burst above the rate, in any one-second window
         self.limiter = AsyncLimiter(1, 1.0 / rate)
         self._last_sent: dict[int, float] = {}  # chat -> monotonic time of its last send
-        self._paused_until = 0.0  # monotonic: a 429 stops every send until then
+        # channel -> monotonic time: a 429 (or WhatsApp's rate limit) stops every send on
+        # that channel until then; the other channels go on
+        self._paused_until: dict[str, float] = {}
         self._lease_renewed = 0.0
         self._announcements: dict[int, str | None] = {}
         self._reminders_at: float | None = None  # monotonic time reminders were last queued
@@ -155,17 +158,23 @@ class Sender:
             now_m = time.monotonic()
             recent = {c for c, t in self._last_sent.items() if now_m - t < PER_CHAT_S}
             self._last_sent = {c: t for c, t in self._last_sent.items() if now_m - t < 60}
+            paused = {c: t - now_m for c, t in self._paused_until.items() if t > now_m}
+            open_channels = set(self.channels) - set(paused)
             rows = await self._db(outbox.claim_due, self.clock(), BATCH,
                                   skip_chats=recent | self._busy_chats(inflight),
-                                  channels=set(self.channels))
+                                  channels=open_channels) if open_channels else []
             if not rows:
                 if inflight:
                     await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                nxt = await self._db(outbox.next_due, set(self.channels))
+                nxt = await self._db(outbox.next_due, open_channels) if open_channels else None
                 wait = None if nxt is None else (nxt - self.clock()).total_seconds()
                 if recent:
                     wait = min(wait if wait is not None else PER_CHAT_S, PER_CHAT_S)
+                held = await self._db(outbox.next_due, set(paused)) if paused else None
+                if held is not None:  # a paused channel's row: due when both have passed
+                    until = max(min(paused.values()), (held - self.clock()).total_seconds())
+                    wait = min(wait if wait is not None else math.inf, until)
                 if wait is None or wait > max_wait_s:
                     break
                 await asyncio.sleep(max(0.05, min(wait, 1.0)))
@@ -177,7 +186,7 @@ class Sender:
                     metrics.NOTIFY_DEFERRED.inc()
                     continue
                 await slots.acquire()
-                await self._pause()
+                await self._pause(row.channel)
                 await self.limiter.acquire()
                 self._last_sent[row.chat_id] = time.monotonic()
                 task = asyncio.create_task(self._send(row, report, slots, progress))
@@ -195,8 +204,8 @@ class Sender:
     def _busy_chats(inflight: set[asyncio.Task]) -> set[int]:
         return {t.chat_id for t in inflight}  # type: ignore[attr-defined]
 
-    async def _pause(self) -> None:
-        wait = self._paused_until - time.monotonic()
+    async def _pause(self, channel: str) -> None:
+        wait = self._paused_until.get(channel, 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -222,7 +231,8 @@ class Sender:
                 note = await self._text(row)
                 await channel.send(note)
             except ChannelRetryAfter as exc:
-                self._paused_until = max(self._paused_until, time.monotonic() + exc.seconds)
+                self._paused_until[row.channel] = max(self._paused_until.get(row.channel, 0.0),
+                                                      time.monotonic() + exc.seconds)
                 report.retried_429 += 1
                 metrics.NOTIFY_RETRIED.inc()
                 await self._db(outbox.defer, row.id, self.clock(), error="429")

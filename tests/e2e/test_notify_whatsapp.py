@@ -315,3 +315,21 @@ async def test_metas_closed_window_falls_back_to_the_template_and_bad_requests_f
         report = await _sender(h).drain(max_wait_s=0)
         assert report.failed == 1 and report.sent == 0
         assert _states(h) == {"sent": 1, "failed": 1}
+
+
+async def test_a_whatsapp_rate_limit_does_not_hold_telegram_back(tmp_path):
+    async with _harness() as h:
+        _seed(h, tmp_path)
+        await BotHarness.send(h, 21, f"/pantau {P1}")
+        await h.send(PERSON, f"/pantau {P1}")
+        tg_since = h.api.seq
+        h.cloud.rate_limit()
+        _change(h, tmp_path, status_jemaah="WAFAT")
+        sender = _sender(h, telegram=True)
+        sender.channels["whatsapp"].rate_limit_wait_s = 30.0
+        started = time.monotonic()
+        report = await sender.drain(max_wait_s=2)
+        assert time.monotonic() - started < 10
+        assert report.sent == 1 and report.retried_429 == 1
+        assert len(h.api.sent_to(21, since=tg_since)) == 1
+        assert _states(h) == {"sent": 1, "pending": 1}  # WhatsApp's row waits its turn
