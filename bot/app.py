@@ -175,7 +175,7 @@ async def _post_init(app: Application) -> None:
     if data.caches.get(NOTIFY_SENDER):
         from bot import notify_sender
 
-        notify_sender.start_background(app, data.services)
+        notify_sender.start_background(app, data.services, data.caches.get(WHATSAPP))
 
 
 async def _post_stop(app: Application) -> None:

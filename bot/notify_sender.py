@@ -321,15 +321,13 @@ NOTIFY_TASK = "notify_task"
 NOTIFY_STOP = "notify_stop"
 
 
-def start_background(app, services) -> None:
-    """Start the background sender on `app` (keys NOTIFY_TASK / NOTIFY_STOP of its caches)."""
+def start_background(app, services, whatsapp=None) -> None:
+    """Start the background sender on `app` (keys NOTIFY_TASK / NOTIFY_STOP of its caches);
+    `whatsapp`: the Application's WhatsAppChannel when WhatsApp is configured."""
     from bot.notify_channel import TelegramChannel
 
     settings = services.settings
     channels: dict[str, NotifyChannel] = {"telegram": TelegramChannel(app.bot, settings)}
-    from bot.app import WHATSAPP
-
-    whatsapp = app.bot_data.caches.get(WHATSAPP)  # the WhatsAppChannel, when configured
     if whatsapp is not None:
         from bot.channels.whatsapp_notify import WhatsAppNotifyChannel
 

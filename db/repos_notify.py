@@ -73,10 +73,14 @@ def is_subscribed(session: Session, chat_id: int, porsi: str, channel: str = TEL
 
 
 def stats(session: Session, now: datetime) -> dict:
-    """Queued by kind, sent today (UTC day), oldest pending age, subscriptions, states."""
+    """Queued by kind and channel, sent today (UTC day), oldest pending age, subscriptions,
+    states."""
     by_kind = dict(session.execute(
         select(Notification.kind, func.count()).where(Notification.state == "pending")
         .group_by(Notification.kind)).all())
+    by_channel = dict(session.execute(
+        select(Notification.channel, func.count()).where(Notification.state == "pending")
+        .group_by(Notification.channel)).all())
     states = dict(session.execute(
         select(Notification.state, func.count()).group_by(Notification.state)).all())
     midnight = to_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -90,6 +94,7 @@ def stats(session: Session, now: datetime) -> dict:
     chats = session.scalar(select(func.count(func.distinct(Subscription.chat_id)))) or 0
     age = None if oldest is None else max(0.0, (to_utc(now) - oldest).total_seconds())
     return {"queued": sum(by_kind.values()), "queued_by_kind": by_kind,
+            "queued_by_channel": by_channel,
             "deferred": due_later, "sent_today": sent_today,
             "oldest_pending_age_s": None if age is None else round(age, 1),
             "states": states, "subscriptions": subs, "subscribed_chats": chats}

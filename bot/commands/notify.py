@@ -77,6 +77,8 @@ def _stats(args) -> int:
     print(f"queued: {figures['queued']} (not yet due: {figures['deferred']})")
     for kind, n in sorted(figures["queued_by_kind"].items()):
         print(f"  {kind}: {n}")
+    for channel, n in sorted(figures["queued_by_channel"].items()):
+        print(f"  on {channel}: {n}")
     print(f"sent today (UTC): {figures['sent_today']}")
     print(f"oldest pending: {'none' if age is None else f'{age:.0f} s'}")
     print(f"subscriptions: {figures['subscriptions']} in {figures['subscribed_chats']} chats")

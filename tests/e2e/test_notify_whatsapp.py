@@ -230,7 +230,8 @@ async def test_without_whatsapp_its_rows_wait_pending(tmp_path):
         assert time.monotonic() - started < 3  # not waiting on a row it cannot send
         assert report.sent == 0 and _states(h) == {"pending": 1}
         with h.db.session() as s:
-            assert repos_notify.stats(s, h.clock())["queued"] == 1
+            figures = repos_notify.stats(s, h.clock())
+        assert figures["queued"] == 1 and figures["queued_by_channel"] == {"whatsapp": 1}
         assert h.cloud.to(h.recipient(PERSON), since) == []
         assert (await _sender(h).drain(max_wait_s=0)).sent == 1
 
