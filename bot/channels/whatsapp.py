@@ -10,10 +10,12 @@ Telegram would (a Message JSON, or an error), after sending it:
   answerCallbackQuery, deleteMessage, sendChatAction: nothing to send;
 - outside the 24-hour customer-service window a free-form send is refused (403), never sent.
 `send(chat_id, text=..., template=...)` is the interface for the rest of the bot (helpdesk
-invitations, notifications): it says whether the window is open and sends an approved template
-when asked. Every Cloud API call has one retry layer (stamina): rate limits, Meta's transient
-errors, 5xx and network errors; what still fails is logged by internal chat id and error code
-(never the text or the phone) and counted in /metrics.
+invitations): it says whether the window is open and sends an approved template when asked.
+Every Cloud API call here has one retry layer (stamina): rate limits, Meta's transient errors,
+5xx and network errors; what still fails is logged by internal chat id and error code (never
+the text or the phone) and counted in /metrics. Notifications do not come through here: the
+notification sender is their retry layer, and bot/channels/whatsapp_notify.py calls the Cloud
+API bare with this channel's client and chats.
 """
 
 from __future__ import annotations
