@@ -9,22 +9,22 @@ story's scores blended in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from knowledge.match_index import _SHORT_QUESTION, _tails, asking_sentences, question_part
+from knowledge.match_result import Match
 from knowledge.normalize import FUNCTION_WORDS, normalize_words
 from knowledge.out_of_scope import hajj_words
 
-if TYPE_CHECKING:
-    from knowledge.matcher import Match, Matcher
+# `m` below is the knowledge.matcher.Matcher that calls in here: named, not imported, so the
+# two modules do not import each other
+Matcher = Any
 
 
 def match_story(m: Matcher, text: str, found: Match) -> Match:
     """The match of a long message whose whole gave `found`."""
-    from knowledge.matcher import Match
-
     focus = question_part(text)
     if focus is not None and all(asks_elsewhere(m, p) for p in asking_sentences(text)):
         # "how do I say thank you in arabic? my porsi was transferred from my late mother":

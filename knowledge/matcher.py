@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
@@ -37,6 +36,7 @@ from knowledge.match_index import (
     _TokenSet,
     make_stemmer,
 )
+from knowledge.match_result import Candidate, Match
 from knowledge.match_story import match_story
 from knowledge.normalize import (
     FUNCTION_WORDS,
@@ -46,8 +46,6 @@ from knowledge.normalize import (
     root_words,
 )
 from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
-
-Decision = Literal["answer", "clarify", "handoff"]
 
 
 @dataclass(frozen=True)
@@ -133,26 +131,6 @@ class Thresholds:
     # akan pulih ... porsinya bisa dipindahkan ke anak? syaratnya apa?" asks for the
     # permanent-illness documents, not who may receive).
     story_weight: float = 0.3
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Match:
-    decision: Decision
-    entry_id: str | None  # the answer (decision "answer") or the best guess
-    score: float
-    candidates: tuple[Candidate, ...] = ()
-    # confident | likely (answered, with the runner-ups offered) | ambiguous | case_not_named |
-    # one_word | defined_term | out_of_scope | human_request | empty
-    reason: str = ""
-    coverage: float = 0.0
-    normalized: str = ""
-    signals: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Matcher:
