@@ -51,8 +51,9 @@ from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 os.chdir(ROOT)
 
-TARGET_STATUS_PER_S = 1000
-TARGET_RATIO = 8.0
+# issue 13's targets for a status update through one process on SQLite
+TARGET_STATUS_PER_S = 1900
+TARGET_RATIO = 6.0
 USERS = 5000
 
 
@@ -446,10 +447,13 @@ def main() -> int:
           f"status update; answered {full['inbox_replies']} of {n}")
     print(f"status updates answered with a status card: {full['status_replies']} of {n}"
           + ("" if full["status_replies"] == n else "  <-- NOT all: figures not comparable"))
-    ok_rate = status_rate >= TARGET_STATUS_PER_S
-    ok_ratio = status_ratio <= TARGET_RATIO
-    print(f"target >= {TARGET_STATUS_PER_S} status updates/s: {'PASS' if ok_rate else 'MISS'}; "
-          f"status cost <= {TARGET_RATIO}x echo: {'PASS' if ok_ratio else 'MISS'}")
+    inbox_rate = n / full["inbox_s"]
+    inbox_ratio = (full["inbox_s"] / n) / (echo["echo_s"] / echo["n"])
+    for label, rate, ratio in (("status", status_rate, status_ratio),
+                               ("status, inbox", inbox_rate, inbox_ratio)):
+        print(f"target ({label}) >= {TARGET_STATUS_PER_S} updates/s: "
+              f"{'PASS' if rate >= TARGET_STATUS_PER_S else 'MISS'}; "
+              f"<= {TARGET_RATIO:g}x echo: {'PASS' if ratio <= TARGET_RATIO else 'MISS'}")
     return 0
 
 
