@@ -300,3 +300,25 @@ async def test_one_message_a_second_per_chat(tmp_path):
         assert report.sent == 3
         to81 = [t for t, c in stamps if c == 81]
         assert len(to81) == 2 and to81[1] - to81[0] >= 1.0
+
+
+async def test_a_drain_while_another_sender_holds_the_lease_exits_3_and_sends_nothing(
+        tmp_path, sqlite_url):
+    from db import repos_notify_outbox
+
+    async with _harness(sqlite_url) as h:
+        _seed(h, tmp_path)
+        await h.send(100, f"/pantau {P1}")
+        _change(h, tmp_path, status_jemaah="WAFAT")
+        with h.db.session() as s:  # a live sender elsewhere (`hajibot run`)
+            assert repos_notify_outbox.take_lease(s, "other-host:1:abc", datetime.now(UTC),
+                                                  timedelta(minutes=5))
+        runner, base_url = await serve_http(h.api, token=TOKEN)
+        try:
+            proc = await _drain_cli(sqlite_url, base_url)
+            _, err = await proc.communicate()
+        finally:
+            await runner.cleanup()
+        assert proc.returncode == 3, err.decode()
+        assert "another sender is running" in err.decode()
+        assert _received(h) == []  # the row waits for the sender that holds the lease
