@@ -23,7 +23,8 @@ from db.repos_whatsapp import is_whatsapp
 from handlers.base import count_lookup, labels, lang_of, mark, render, services
 from handlers.menu import answer_callback, send
 from handlers.status import reply_format
-from knowledge.notify import SENSITIVE_KINDS, mask_porsi
+from knowledge.masking import mask_porsi
+from knowledge.notify import SENSITIVE_KINDS
 from knowledge.porsi import parse_porsi
 
 log = logging.getLogger(__name__)

@@ -44,3 +44,10 @@ def mask_name(name: str | None) -> str:
         for c in text
     )
     return " ".join(_mask_word(w) for w in text.split())
+
+
+def mask_porsi(porsi: str) -> str:
+    """"3509412276" -> "35094…76": enough for a family to tell their porsi apart, not enough to
+    look it up from a lock screen."""
+    p = str(porsi)
+    return f"{p[:5]}…{p[-2:]}" if len(p) >= 8 else "…"

@@ -46,13 +46,6 @@ def zone_tz(zone: str) -> timezone:
     return timezone(timedelta(hours=ZONE_OFFSETS.get(zone, 7)), zone)
 
 
-def mask_porsi(porsi: str) -> str:
-    """"3509412276" -> "35094…76": enough for a family to tell their porsi apart, not enough to
-    look it up from a lock screen."""
-    p = str(porsi)
-    return f"{p[:5]}…{p[-2:]}" if len(p) >= 8 else "…"
-
-
 # ---------------------------------------------------------------------------- quiet hours
 
 

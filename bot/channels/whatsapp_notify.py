@@ -32,7 +32,7 @@ from bot.channels.whatsapp_render import (
 )
 from bot.notify_channel import ChannelBlocked, ChannelFailed, ChannelRetryAfter, Outgoing
 from handlers.base import render
-from knowledge.notify import mask_porsi
+from knowledge.masking import mask_porsi
 
 log = logging.getLogger(__name__)
 

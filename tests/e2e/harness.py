@@ -313,3 +313,14 @@ __all__ = [
     "Sent",
     "mirror_gateway",
 ]
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True

@@ -7,7 +7,6 @@ post_init) and polls getUpdates like `hajibot run --polling`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -20,6 +19,7 @@ from bot.app import build_application, start_app, stop_app
 from bot.settings import Settings
 from bot.terminal import NOISY_LOGGERS
 from bot.web import ALLOWED_UPDATES
+from tests.e2e.harness import wait_for
 from tests.fakes.botapi import FakeBotAPI, http_app, serve_http
 
 TOKEN = "4242424242:AAE-dummy-token-for-the-local-bot-api"
@@ -27,13 +27,6 @@ USER = 111
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning",
                                         "ignore::telegram.warnings.PTBUserWarning")
 
-
-async def _wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting for the bot")
-        await asyncio.sleep(0.02)
 
 
 def _reaches_production_log(record: logging.LogRecord) -> bool:
@@ -72,7 +65,7 @@ async def test_polling_through_base_url_reaches_the_other_server(db, sqlite_url,
                                         allowed_updates=ALLOWED_UPDATES)
 
         api.push_update(api.make_message(USER, USER, "/start", language_code="id"))
-        await _wait_for(lambda: api.sent_to(USER))
+        assert await wait_for(lambda: api.sent_to(USER)), "timed out waiting for the bot"
         greeting = api.sent_to(USER)[0]
         assert greeting.method == "sendMessage"
         assert "bot" in greeting.text.lower() and "Assalamu" in greeting.text
@@ -84,9 +77,9 @@ async def test_polling_through_base_url_reaches_the_other_server(db, sqlite_url,
         seen = api.seq
         api.push_update(api.make_callback(USER, USER, button["callback_data"],
                                           msg["message_id"], language_code="id"))
-        await _wait_for(lambda: api.sent_to(USER, since=seen))
+        assert await wait_for(lambda: api.sent_to(USER, since=seen)), "timed out waiting for the bot"
         assert "10 angka" in api.sent_to(USER, since=seen)[0].text
-        await _wait_for(lambda: api.answered_callbacks)
+        assert await wait_for(lambda: api.answered_callbacks), "timed out waiting for the bot"
     finally:
         if app.updater.running:
             await app.updater.stop()

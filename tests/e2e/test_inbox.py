@@ -17,20 +17,11 @@ from bot.runtime import StateStore
 from bot.web import SECRET_HEADER, make_web_app
 from db.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
 from tests.e2e import sample_handlers
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, wait_for
 
 SAMPLE = [sample_handlers.register]
 SECRET = "s3cret-token"
 
-
-async def _wait_for(predicate, timeout=5.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 def _rows(db):
@@ -68,8 +59,8 @@ async def test_the_update_is_stored_before_the_200(web_bot, monkeypatch):
     update = h.api.make_message(111, None, "/start")
     resp = await _post(client, update)
     assert resp.status == 200 and stored == [update["update_id"]]
-    assert await _wait_for(lambda: h.api.sent_to(111))
-    assert await _wait_for(lambda: _rows(h.db) == [])  # deleted with the state save
+    assert await wait_for(lambda: h.api.sent_to(111))
+    assert await wait_for(lambda: _rows(h.db) == [])  # deleted with the state save
 
 
 async def test_a_database_error_at_the_door_is_503_and_nothing_is_queued(web_bot, monkeypatch):
@@ -87,7 +78,7 @@ async def test_a_database_error_at_the_door_is_503_and_nothing_is_queued(web_bot
     monkeypatch.undo()
     resp = await _post(client, update)  # Telegram's retry
     assert resp.status == 200
-    assert await _wait_for(lambda: h.api.sent_to(111))
+    assert await wait_for(lambda: h.api.sent_to(111))
     assert len(h.api.sent_to(111)) == 1
 
 
@@ -108,10 +99,10 @@ async def test_a_slow_chat_does_not_hold_up_others_and_each_chat_keeps_its_order
     started = asyncio.get_running_loop().time()
     for update in posts:
         assert (await _post(client, update)).status == 200
-    assert await _wait_for(lambda: len([d for d in done if d[0] != 111]) == 20, 3.0)
+    assert await wait_for(lambda: len([d for d in done if d[0] != 111]) == 20, 3.0)
     fast_s = asyncio.get_running_loop().time() - started
     assert fast_s < 1.0  # not behind the three slow updates of chat 111 (1.2 s in a row)
-    assert await _wait_for(lambda: len(done) == 23, 5.0)
+    assert await wait_for(lambda: len(done) == 23, 5.0)
     assert [t for c, t in done if c == 111] == ["slow 0", "slow 1", "slow 2"]
 
 
@@ -131,9 +122,9 @@ async def test_a_silent_claim_is_taken_over_and_answered_once(make_harness):
         assert inbox.claim("live:3", 10) == []  # a live claim is not taken
         inbox.release(update["update_id"], "live:2", count_attempt=False)
         await h.restart()  # a fresh process with a worker takes it
-        assert await _wait_for(lambda: h.api.sent_to(111))
+        assert await wait_for(lambda: h.api.sent_to(111))
         assert [s.text for s in h.api.sent_to(111)] == ["n=1"]
-        assert await _wait_for(lambda: _rows(h.db) == [])
+        assert await wait_for(lambda: _rows(h.db) == [])
 
 
 async def test_a_poison_update_is_parked_with_an_apology_and_the_chat_moves_on(
@@ -153,7 +144,7 @@ async def test_a_poison_update_is_parked_with_an_apology_and_the_chat_moves_on(
         await worker.add(_update(h, poison))
         after = h.api.make_message(111, None, "halo")
         await worker.add(_update(h, after))
-        assert await _wait_for(lambda: len(h.api.sent_to(111)) == 2, 5.0)
+        assert await wait_for(lambda: len(h.api.sent_to(111)) == 2, 5.0)
         texts = [s.text for s in h.api.sent_to(111)]
         assert "kesalahan" in texts[0] and texts[1] == "n=1"
         assert calls["n"] == 3
@@ -183,10 +174,10 @@ async def test_a_failed_state_load_leaves_the_update_in_the_inbox(make_harness, 
         raw = h.api.make_message(111, None, "halo")
         Inbox(h.app.store).add([(raw["update_id"], 111, 111, json.dumps(raw))])  # pending
         h.app.inbox._wake.set()  # the claim loop takes it and loads the state itself
-        assert await _wait_for(lambda: h.api.sent_to(111), 5.0)
+        assert await wait_for(lambda: h.api.sent_to(111), 5.0)
         assert [s.text for s in h.api.sent_to(111)] == ["n=1"]  # retried, no apology
         assert calls["n"] == 2
-        assert await _wait_for(lambda: _rows(h.db) == [])
+        assert await wait_for(lambda: _rows(h.db) == [])
 
 
 async def test_stop_finishes_held_work_and_leaves_the_rest(make_harness):
@@ -199,7 +190,7 @@ async def test_stop_finishes_held_work_and_leaves_the_rest(make_harness):
         worker = h.app.inbox
         for chat in (111, 112, 113, 114):
             await worker.add(_update(h, h.api.make_message(chat, None, "halo")))
-        assert await _wait_for(lambda: len(worker.inflight) == 2)
+        assert await wait_for(lambda: len(worker.inflight) == 2)
         await h.app.stop()
         answered = {s.chat_id for s in h.api.sent}
         assert len(answered) == 2  # the two held ones finished
@@ -207,7 +198,7 @@ async def test_stop_finishes_held_work_and_leaves_the_rest(make_harness):
         assert len(left) == 2 and all(r[1] == "pending" and r[2] is None for r in left)
         assert all(r[3] == 0 for r in left)  # never claimed
         await h.app.start()  # as the next process would
-        assert await _wait_for(lambda: len({s.chat_id for s in h.api.sent}) == 4)
+        assert await wait_for(lambda: len({s.chat_id for s in h.api.sent}) == 4)
 
 
 async def test_healthz_and_metrics_report_the_inbox(web_bot):

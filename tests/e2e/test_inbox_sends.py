@@ -13,18 +13,10 @@ from telegram.ext import MessageHandler, filters
 from bot import sends
 from db.inbox import CLAIM_TIMEOUT, Inbox, _utcnow
 from tests.e2e import sample_handlers
+from tests.e2e.harness import wait_for
 
 SAMPLE = [sample_handlers.register]
 
-
-async def _wait_for(predicate, timeout=5.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
 
 
 def _journal(db):
@@ -47,7 +39,7 @@ async def test_a_rerun_replays_what_was_sent_and_sends_the_rest_once(make_harnes
                 sent = await update.message.reply_text(word)
                 ids.append(sent.message_id)
             if tries["n"] == 1:  # the first try hangs here, as a dying worker would stop
-                assert await _wait_for(lambda: _journal(h.db) == [
+                assert await wait_for(lambda: _journal(h.db) == [
                     (update.update_id, 0, "sendMessage", True),
                     (update.update_id, 1, "sendMessage", True)])
                 await asyncio.Event().wait()
@@ -59,13 +51,13 @@ async def test_a_rerun_replays_what_was_sent_and_sends_the_rest_once(make_harnes
 
         raw = h.api.make_message(111, None, "tiga pesan")
         await worker.add(Update.de_json(raw, h.app.bot))
-        assert await _wait_for(lambda: tries["n"] == 2 and len(h.api.sent_to(111)) >= 3)
+        assert await wait_for(lambda: tries["n"] == 2 and len(h.api.sent_to(111)) >= 3)
         await asyncio.sleep(0.2)
         texts = [s.text for s in h.api.sent_to(111) if s.text in ("satu", "dua", "tiga")]
         assert texts == ["satu", "dua", "tiga"]  # not satu, dua, satu, dua, tiga
         assert sends.REPLAYED._value.get() - replayed == 2
         assert ids[:2] == ids[2:4]  # the re-run saw the same messages (ids) as the first try
-        assert await _wait_for(lambda: _journal(h.db) == [])  # deleted with the finish
+        assert await wait_for(lambda: _journal(h.db) == [])  # deleted with the finish
 
 
 async def test_a_request_without_a_recorded_response_is_sent_again_and_counted(make_harness):
@@ -83,10 +75,10 @@ async def test_a_request_without_a_recorded_response_is_sent_again_and_counted(m
                            "claimed_at=:t, attempts=1"), {"t": old})
         uncertain = sends.UNCERTAIN._value.get()
         await h.restart()  # a live worker takes the silent claim over
-        assert await _wait_for(lambda: h.api.sent_to(111))
+        assert await wait_for(lambda: h.api.sent_to(111))
         assert [s.text for s in h.api.sent_to(111)] == ["n=1"]  # sent: better twice than never
         assert sends.UNCERTAIN._value.get() - uncertain == 1
-        assert await _wait_for(lambda: _journal(h.db) == [])
+        assert await wait_for(lambda: _journal(h.db) == [])
 
 
 async def test_only_inbox_updates_are_journaled(make_harness, monkeypatch):
@@ -104,5 +96,5 @@ async def test_only_inbox_updates_are_journaled(make_harness, monkeypatch):
         from telegram import Update
 
         await h.app.inbox.add(Update.de_json(h.api.make_message(112, None, "halo"), h.app.bot))
-        assert await _wait_for(lambda: h.api.sent_to(112))
+        assert await wait_for(lambda: h.api.sent_to(112))
         assert calls == [(0, 112, "sendMessage")]

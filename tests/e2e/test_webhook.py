@@ -9,17 +9,11 @@ from aiohttp import web
 
 from bot.web import SECRET_HEADER, make_web_app
 from tests.e2e import sample_handlers
+from tests.e2e.harness import wait_for
 
 SAMPLE = [sample_handlers.register]
 SECRET = "s3cret-token"
 
-
-async def _wait_for(predicate, timeout=3.0):
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture
@@ -36,7 +30,7 @@ async def test_good_secret_is_acknowledged_and_processed(web_bot):
     update = h.api.make_message(111, None, "/start")
     resp = await client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})
     assert resp.status == 200
-    assert await _wait_for(lambda: h.api.sent_to(111))
+    assert await wait_for(lambda: h.api.sent_to(111))
     assert h.api.sent_to(111)[0].text == "Halo dari bot"
     # Telegram retries the same update: acknowledged again, answered once.
     resp = await client.post("/telegram", json=update, headers={SECRET_HEADER: SECRET})

@@ -15,18 +15,12 @@ from bot.channels.whatsapp_fake import inbound, sign, status
 from bot.web import SECRET_HEADER, make_web_app
 from db.models.inbox import InboxUpdate
 from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
+from tests.e2e.harness import wait_for
 from tests.e2e.whatsapp_harness import APP_SECRET, WhatsAppHarness
 
 PHONE = "6281234500999"
 SIG = "X-Hub-Signature-256"
 
-
-async def _wait_for(predicate, timeout=5.0):
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return predicate()
 
 
 def metric(name: str, **labels) -> float:
@@ -72,7 +66,7 @@ async def test_a_signed_message_is_stored_then_answered_once(wa_web):
     body = inbound(PHONE, text="/start", wamid="wamid.ONE")
     resp = await post(client, body)
     assert resp.status == 200
-    assert await _wait_for(lambda: h.cloud.to(PHONE))
+    assert await wait_for(lambda: h.cloud.to(PHONE))
     assert "bot" in h.cloud.to(PHONE)[0].text
     assert count(h, WhatsAppChat) == 1 and count(h, WhatsAppMessage) == 1
     # Meta delivers the same message id again: acknowledged, answered once
@@ -155,7 +149,7 @@ async def test_beside_telegram_both_webhooks_serve(sqlite_url, clock, fake_gatew
         assert resp.status == 200
         resp = await post(client, inbound(PHONE, text="/start"))
         assert resp.status == 200
-        assert await _wait_for(lambda: h.api.sent_to(4242) and h.cloud.to(PHONE))
+        assert await wait_for(lambda: h.api.sent_to(4242) and h.cloud.to(PHONE))
         assert "bot" in h.api.sent_to(4242)[0].text and "bot" in h.cloud.to(PHONE)[0].text
 
 

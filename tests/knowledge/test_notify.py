@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from knowledge import notify
+from knowledge.masking import mask_porsi
 from knowledge.records import Health, Identity, Payoff, PilgrimRecord, WaitingList
 from knowledge.values import Istithaah, PaymentStatus, PilgrimStatus, Tahap
 
@@ -109,7 +110,7 @@ def test_reminders_on_their_days_and_none_with_placeholders():
 
 
 def test_mask_porsi_and_estimate_move():
-    assert notify.mask_porsi("3509412276") == "35094…76"
+    assert mask_porsi("3509412276") == "35094…76"
     assert notify.estimate_move((1460, 2038, 5, 800), (1460, 2038, 4, 800)) is None
     move = notify.estimate_move((1460, 2038, 5, 800), (1470, 2048, 5, 400))
     assert move["reason"] == "quota" and move["quota_old"] == 800
