@@ -155,10 +155,12 @@ class _Postings:
         if not cols:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
         rows = np.concatenate([self.rows_of[c] for c in cols])
+        weights = np.concatenate([self.weights_of[c] for c in cols])
         if values is None:
-            return rows, np.concatenate([self.weights_of[c] for c in cols])
-        return rows, np.concatenate([self.weights_of[c] * v
-                                     for c, v in zip(cols, values, strict=True)])
+            return rows, weights
+        # one multiplication for all columns (each value repeated over its column's rows): the
+        # same products as column by column, without a numpy call per column
+        return rows, weights * np.repeat(np.asarray(values, dtype=np.float64), self.len[cols])
 
     def dot(self, cols: list[int], values: list[float] | None, n_rows: int) -> np.ndarray:
         """Every row's sum of weight x value over `cols`, added in the order of `cols` (so the

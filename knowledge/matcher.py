@@ -213,6 +213,10 @@ class Matcher:
         self._grams = _Postings(postings)
         # a gram's column and IDF in one lookup
         self._gram_at = {g: (self._grams.col[g], idf) for g, idf in self._gram_idf.items()}
+        # each column's weights times its IDF: a gram the question holds once (most) has the
+        # value (1 + log 1) x IDF = IDF, so its products are these, computed once
+        self._gram_idf_weights = [self._grams.weights_of[c] * idf
+                                  for c, idf in sorted(self._gram_at.values())]
         # texts are stored entry after entry: an entry's best text is one `maximum.reduceat`
         self._doc_entry_arr = np.array(doc_entry, dtype=np.intp)
         self._entry_start = np.searchsorted(self._doc_entry_arr, np.arange(n_entries))
@@ -285,19 +289,32 @@ class Matcher:
         return factor
 
     def _char_cosine(self, words: list[str], factor: np.ndarray) -> np.ndarray:
-        cols: list[int] = []
-        vals: list[float] = []
+        grams = self._grams
+        rows: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        sq = 0.0
         # unknown grams still count in the query norm: text the KB never saw lowers similarity
         unknown = 0.0
         for g, c in _ngrams(words).items():
             at = self._gram_at.get(g)
             if at is None:
                 unknown += ((1.0 + math.log(c)) * 3.0) ** 2
+                continue
+            col, idf = at
+            rows.append(grams.rows_of[col])
+            if c == 1:
+                value = idf
+                weights.append(self._gram_idf_weights[col])
             else:
-                cols.append(at[0])
-                vals.append((1.0 + math.log(c)) * at[1])
-        norm = math.sqrt(sum(v * v for v in vals) + unknown) or 1.0
-        per_doc = self._grams.dot(cols, vals, self._n_docs)
+                value = (1.0 + math.log(c)) * idf
+                weights.append(grams.weights_of[col] * value)
+            sq += value * value
+        norm = math.sqrt(sq + unknown) or 1.0
+        if rows:
+            per_doc = np.bincount(np.concatenate(rows), weights=np.concatenate(weights),
+                                  minlength=self._n_docs)
+        else:
+            per_doc = np.zeros(self._n_docs)
         return np.maximum.reduceat(per_doc / norm * factor, self._entry_start)
 
     def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:

@@ -16,7 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
+from heapq import heappop, heappush
 from pathlib import Path
 
 import yaml
@@ -116,6 +117,16 @@ class Lexicon:
     # the project's own word lists (english.yaml, domain.yaml), without the general informal
     # lexicons: what an English inflected form ("registering") is looked up in by its base
     own: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def phrase_index(self) -> dict[str, tuple[int, ...]]:
+        """First word -> the numbers of the phrases starting with it, ascending; phrases that
+        cannot change anything left out."""
+        index: dict[str, list[int]] = {}
+        for j, (src, dst) in enumerate(self.phrases):
+            if src and src != dst:
+                index.setdefault(src[0], []).append(j)
+        return {w: tuple(js) for w, js in index.items()}
 
 
 def _read_yaml(name: str) -> dict:
@@ -243,18 +254,31 @@ def _apply_tokens(words: list[str], lex: Lexicon) -> list[str]:
 
 
 def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
-    present = set(words)  # most phrases cannot match: skip them without a scan
-    for src, dst in lex.phrases:
+    """The phrases applied in their order, each over the whole message. Only phrases whose first
+    word the message holds (or a rewrite has brought in) are tried: a heap of their numbers, so
+    the cost follows the message, not the size of the lexicon."""
+    index = lex.phrase_index
+    present = set(words)
+    queued = {j for w in present for j in index.get(w, ())}
+    heap = sorted(queued)
+    while heap:
+        j = heappop(heap)
+        src, dst = lex.phrases[j]
         n = len(src)
-        if n == 0 or src == dst or src[0] not in present:
-            continue
         i = 0
         while i + n <= len(words):
             if tuple(words[i:i + len(dst)]) == dst and dst[:n] == src:
                 i += len(dst)  # already rewritten by the first pass ("... lagi limpahulang")
             elif tuple(words[i:i + n]) == src and (dst or len(words) > n):  # never empty a message
                 words[i:i + n] = list(dst)
-                present.update(dst)
+                for w in dst:
+                    if w not in present:
+                        present.add(w)
+                        # a later phrase may start with a word this one brought in
+                        for k in index.get(w, ()):
+                            if k > j and k not in queued:
+                                queued.add(k)
+                                heappush(heap, k)
                 i += len(dst)
             else:
                 i += 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from knowledge.normalize import (
     LEXICON_DIR,
+    Lexicon,
     Vocabulary,
+    _apply_phrases,
     correct_words,
     default_lexicon,
     join_split_words,
@@ -293,3 +295,16 @@ def test_religious_rulings_and_other_services_are_out_of_scope_but_legal_basis_i
     assert names_out_of_scope(normalize_words("bolehkah pakai dana talangan bank"))
     assert not names_out_of_scope(normalize_words("dasar hukumnya pelimpahan porsi apa"))
     assert not names_out_of_scope(normalize_words("ayah wafat di masjidil haram, porsinya bagaimana"))
+
+
+def test_phrases_apply_in_order_including_words_a_rewrite_brings_in():
+    lex = Lexicon(tokens={}, phrases=(
+        (("x", "y"), ("never",)),          # before the rewrite that brings "x" in: not applied
+        (("a", "b"), ("x", "y")),
+        (("x", "y", "z"), ("q",)),         # after it: applied to what it brought in
+        (("p",), ("p",)),                  # a phrase that changes nothing
+    ))
+    assert _apply_phrases(["a", "b", "z"], lex) == ["q"]
+    assert _apply_phrases(["a", "b"], lex) == ["x", "y"]
+    assert _apply_phrases(["x", "y", "z"], lex) == ["never", "z"]
+    assert _apply_phrases(["p", "a", "b", "z", "a", "b", "z"], lex) == ["p", "q", "q"]
