@@ -220,12 +220,13 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
         await check_porsi(update, context, parsed.porsi)
     elif scan.porsi:  # "porsi ibu saya 3509 412 276 pak": the (first) porsi in the sentence
         await check_porsi(update, context, scan.porsi[0])
-    elif step == "porsi" and scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK):
-        # a birth date, a phone number or a NIK where the porsi is awaited: what it looks like
+    elif scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK):
+        # a birth date, a phone number or a NIK where the porsi is awaited, or typed ahead of
+        # the verification the card offers: what it looks like, never "a porsi of 5 digits"
         from handlers.status import reply_number_kind
 
         found = scan.of(NumberKind.DATE, NumberKind.PHONE, NumberKind.NIK)[0]
-        await reply_number_kind(update, context, found, waiting=True)
+        await reply_number_kind(update, context, found, waiting=step == "porsi")
         mark(update, context, topic=TOPIC)
     elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
         mark(update, context, topic=TOPIC)

@@ -221,6 +221,13 @@ async def test_pelunasan_takes_a_porsi_in_a_sentence_and_a_two_digit_year(wizard
     assert "Verifikasi berhasil" in r.text
 
 
+async def test_pelunasan_card_takes_a_birth_date_typed_ahead_for_a_date(wizard):
+    await wizard.send(111, f"/pelunasan {C}")
+    r = await wizard.send(111, "14/3/78")  # before pressing the verification button
+    assert "sepertinya tanggal" in r.text and "berisi 5 angka" not in r.text
+    assert "/pelunasan" in r.text and wizard.chat_data(111)["flow"] == "pelunasan"
+
+
 async def test_pelunasan_birth_step_left_for_a_new_question(wizard):
     from tests.e2e.test_pelunasan import SHARE, VERIFY
 
