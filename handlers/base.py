@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from telegram.warnings import PTBDeprecationWarning
 
+from knowledge.language import detect
+
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import SecretStr
     from telegram import Update
@@ -357,9 +359,26 @@ def set_reply_lang(update: Update, context: CallbackContext, lang: str) -> None:
                                                "handoff": False})["lang"] = lang
 
 
+# chat_data: the language the person last wrote in, when their words said so clearly
+WRITTEN_LANG_KEY = "written_lang"
+
+
+def note_message_lang(update: Update, context: CallbackContext, text: str) -> str | None:
+    """Answer this update in the language `text` is written in when its words say so clearly
+    (every reply to it follows: a status card, a flow's step, the helpdesk), and remember it
+    for the chat's next messages that say nothing either way ("3509412276", "ok")."""
+    detected = detect(text)
+    if detected is not None:
+        set_reply_lang(update, context, detected)
+        if context.chat_data is not None:
+            context.chat_data[WRITTEN_LANG_KEY] = detected
+    return detected
+
+
 def lang_of(update: Update | None, context: CallbackContext) -> str:
-    """The reply's language: the language of the question being answered (`set_reply_lang`),
-    else the chat's: the /bahasa choice, else the Telegram client language, else id."""
+    """The reply's language: the language of the message being answered (`set_reply_lang`),
+    else the chat's: the /bahasa choice, else the language the person last wrote in, else the
+    Telegram client language, else id."""
     if update is not None:
         outcome = context.application.bot_data.outcomes.get(update.update_id)
         if outcome and outcome.get("lang") in LANGS:
@@ -367,6 +386,9 @@ def lang_of(update: Update | None, context: CallbackContext) -> str:
     chosen = context.user_data.get("lang") if context.user_data is not None else None
     if chosen in LANGS:
         return chosen
+    written = context.chat_data.get(WRITTEN_LANG_KEY) if context.chat_data is not None else None
+    if written in LANGS:
+        return written
     user = update.effective_user if update is not None else None
     code = (user.language_code or "") if user is not None else ""
     return "en" if code.lower().startswith("en") else "id"

@@ -25,11 +25,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
 
 from db import repos_kb
-from handlers.base import labels, lang_of, mark, render, services, set_reply_lang
+from handlers.base import (
+    labels,
+    lang_of,
+    mark,
+    note_message_lang,
+    render,
+    services,
+    set_reply_lang,
+)
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
 from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
-from knowledge.language import detect
 from knowledge.matcher import Match, Matcher
 from knowledge.normalize import mask_personal, normalize, normalize_words
 from knowledge.out_of_scope import hajj_words, out_of_scope_pointer, person_words
@@ -231,9 +238,7 @@ async def _feedback(update: Update, context: CallbackContext, entry: Entry,
 def question_lang(update: Update, context: CallbackContext, text: str) -> str:
     """The language to answer `text` in: its own when its words say so (every reply to this
     update follows, the helpdesk offer included), else the chat's; remembered for the buttons."""
-    detected = detect(text)
-    if detected is not None:
-        set_reply_lang(update, context, detected)
+    note_message_lang(update, context, text)
     lang = lang_of(update, context)
     context.chat_data[LANG_KEY] = lang
     return lang

@@ -22,6 +22,7 @@ from handlers.base import (
     lang_of,
     mark,
     message_kind,
+    note_message_lang,
     parse_command,
     render,
 )
@@ -47,6 +48,7 @@ async def route_text(update: Update, context: CallbackContext, *,
     if not text.strip():
         await show_menu(update, context, "router_empty.j2")
         return
+    note_message_lang(update, context, text)
     flow = active_flow(context) if use_flow else None
     if flow:
         handler = context.application.bot_data.flows.get(flow)

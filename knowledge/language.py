@@ -33,6 +33,17 @@ ENGLISH = frozenset(
     received person someone people officer agent staff help office living mean means meaning
     does doesn isn aren don didn won wasn weren cannot can't don't i'm it's what's near nearest
     closest cheap cheapest best
+    talk speak call contact connect send show ask answer reply write read see look hear think
+    try use work live stay leave arrive return start stop open close book buy lose lost forget
+    forgot remember understand explain follow human real man woman men women time today
+    tomorrow yesterday week date birth place city country home house customer service support
+    team question information detail details account name address email login app website site
+    link page letter certificate proof card passport flight ticket hotel trip journey
+    pilgrimage pilgrim pilgrims government ministry religious affairs savings deposit balance
+    payment installment loan interest cash sick ill healthy permanent free full ready available
+    able possible sure right wrong true early young grandfather grandmother uncle aunt cousin
+    grandson granddaughter hey morning afternoon evening night
+    okay thx sorry yet already done ever never always soon later
     """.split()
 )
 INDONESIAN = frozenset(

@@ -574,7 +574,9 @@ async def test_without_a_helpdesk_group_every_way_to_a_human_gives_a_way_on(make
         assert hh.outcome()["handoff"] is True
         r = await hh.send(PERSON, "saya mau bicara dengan petugas")
         assert "belum bisa dihubungi" in r.text and r[-1].buttons == ["Menu"]
-        r = await hh.send(PERSON, "/petugas", language_code="en")
+        r = await hh.send(PERSON + 1, "/petugas", language_code="en")
+        assert "cannot be reached" in r.text and r[-1].buttons == ["Menu"]
+        r = await hh.send(PERSON + 2, "talk to a human please")  # English, Indonesian client
         assert "cannot be reached" in r.text and r[-1].buttons == ["Menu"]
 
 

@@ -95,6 +95,23 @@ async def test_a_porsi_in_an_english_sentence_gets_its_card(bot, text):
 
 
 @pytest.mark.parametrize("text", [
+    f"when will I depart? my number {A}",
+    f"my porsi number is {A}",
+    f"hi, my mother's porsi is {A}, when does she leave?",
+    f"good morning, I would like to know the departure year for {A}",
+])
+async def test_an_english_sentence_gets_the_english_card_whatever_the_client(bot, text):
+    # issue 15, item 4: the reply follows the message, not the phone's language (id here)
+    r = await bot.send(222, text)
+    assert f"{CARD_EN} {A}" in r.text, r.text[:200]
+    # a bare porsi next says nothing either way: the language the person writes in stays
+    r = await bot.send(222, B)
+    assert f"{CARD_EN} {B}" in r.text, r.text[:200]
+    r = await bot.send(222, f"porsi ibu saya {C} kapan berangkat")
+    assert f"{CARD_ID} {C}" in r.text, r.text[:200]
+
+
+@pytest.mark.parametrize("text", [
     f"{A} {B}",
     f"punya bapak {A} dan ibu {B}",
     "3509 412 276 3309 381 154",
@@ -226,6 +243,14 @@ async def test_pelunasan_card_takes_a_birth_date_typed_ahead_for_a_date(wizard):
     r = await wizard.send(111, "14/3/78")  # before pressing the verification button
     assert "sepertinya tanggal" in r.text and "berisi 5 angka" not in r.text
     assert "/pelunasan" in r.text and wizard.chat_data(111)["flow"] == "pelunasan"
+
+
+async def test_pelunasan_steps_answer_in_the_language_written(wizard):
+    await wizard.send(111, "/pelunasan")
+    r = await wizard.send(111, f"my mother's porsi number is {C}")
+    assert "Pelunasan for the" in r.text and f"porsi {C}" in r.text, r.text[:300]
+    r = await wizard.send(111, "her birth date is 17/8/60")  # typed ahead of verification
+    assert "looks like a date" in r.text and wizard.chat_data(111)["flow"] == "pelunasan"
 
 
 async def test_pelunasan_birth_step_left_for_a_new_question(wizard):

@@ -12,6 +12,10 @@ from knowledge.language import detect
     "how much does hajj cost this year",
     "what is siskohat",
     "thank you",
+    # English words that are also in the Indonesian root list ("talk", "human") count English
+    "talk to a human please",
+    "can i speak with a real person",
+    "my mother's porsi number is 3509412276",
 ])
 def test_english(text):
     assert detect(text) == "en"
