@@ -185,6 +185,10 @@ async def cancel_command(update: Update, context: CallbackContext) -> None:
     await cancel(update, context)
 
 
+VERIFY_WORDS = frozenset({"verifikasi", "verify", "verifikasi dulu", "mau verifikasi",
+                          "lanjut verifikasi", "rincian"})
+
+
 async def flow_text(update: Update, context: CallbackContext) -> None:
     """Free text while the flow is active (routed here by handlers/router.py)."""
     text = (update.effective_message.text or "") if update.effective_message else ""
@@ -194,6 +198,11 @@ async def flow_text(update: Update, context: CallbackContext) -> None:
     if word in CANCEL_WORDS or word in (label("id", "cancel").casefold(),
                                         label("en", "cancel").casefold()):
         await cancel(update, context)
+        return
+    if step == "offer" and word in VERIFY_WORDS | {label("id", "verify").casefold(),
+                                                    label("en", "verify").casefold()}:
+        # the button's label typed instead of pressed (a phone that shows no buttons)
+        await start_verification(update, context)
         return
     lang = lang_of(update, context)
     if step in ("birth", "contact", "wa_phone") and looks_like_new_question(text):

@@ -253,6 +253,14 @@ async def test_pelunasan_steps_answer_in_the_language_written(wizard):
     assert "looks like a date" in r.text and wizard.chat_data(111)["flow"] == "pelunasan"
 
 
+async def test_pelunasan_verification_label_typed_instead_of_pressed(wizard):
+    from tests.e2e.test_pelunasan import VERIFY
+
+    await wizard.send(111, f"/pelunasan {C}")
+    r = await wizard.send(111, VERIFY)
+    assert f"Verifikasi pemilik nomor porsi {C}" in r.text, r.text[:300]
+
+
 async def test_pelunasan_birth_step_left_for_a_new_question(wizard):
     from tests.e2e.test_pelunasan import SHARE, VERIFY
 
