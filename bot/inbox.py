@@ -62,6 +62,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -185,19 +186,52 @@ class InboxWorker:
         and the claim loop is woken."""
         chat_id, user_id = (_int_or_none(i) for i in ids_of(update))
         payload = payload_of(update, raw)
-        uid = update.update_id
-        claim = (self._task is not None and not self._stopping
-                 and len(self.inflight) + self._reserved < self.concurrency)
-        if claim:
-            self._reserved += 1
+        claim = self._reserve()
         try:
-            state = await self.store.call(self.inbox.add, [(uid, chat_id, user_id, payload)],
+            state = await self.store.call(self.inbox.add, [(update.update_id, chat_id, user_id,
+                                                            payload)],
                                           self.owner if claim else None)
         finally:
             if claim:
                 self._reserved -= 1
-        if state is not None:
-            row = Row(uid, chat_id, user_id, payload, 1)
+        await self._stored(Row(update.update_id, chat_id, user_id, payload, 1), update, state)
+
+    async def add_built(self, build: Callable[[Any], tuple[dict | None, int | None,
+                                                           int | None, Any]]) -> Any:
+        """`add` for an update whose id the database gives (a WhatsApp message, see
+        bot/web_whatsapp.py): `build(cur)` runs first in the storing transaction, with its own
+        statements on `cur`, and returns (the update's JSON or None: nothing to store, its chat
+        id, its user id, anything); that anything is returned once the update and what
+        `build` wrote are committed together - one thread hop and one transaction for both."""
+
+        def row_of(cur):
+            data, chat_id, user_id, extra = build(cur)
+            if data is None:
+                return None, (None, extra)
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            return (data["update_id"], chat_id, user_id, payload), (data, extra)
+
+        claim = self._reserve()
+        try:
+            row, state, (data, extra) = await self.store.call(
+                self.inbox.add_built, row_of, self.owner if claim else None)
+        finally:
+            if claim:
+                self._reserved -= 1
+        if row is not None:
+            await self._stored(Row(*row, 1), Update.de_json(data, self.app.bot), state)
+        return extra
+
+    def _reserve(self) -> bool:
+        """A slot for a store that may claim its row at once (see add)."""
+        claim = (self._task is not None and not self._stopping
+                 and len(self.inflight) + self._reserved < self.concurrency)
+        if claim:
+            self._reserved += 1
+        return claim
+
+    async def _stored(self, row: Row, update: Update, state: Any) -> None:
+        if state is not None:  # claimed in the storing transaction: run it now
             if self._stopping:  # stop began meanwhile: give it back untried
                 await self._release(row, count_attempt=False)
                 return

@@ -178,6 +178,19 @@ class HajiApplication(Application):
             raise
         self.db_healthy = True
 
+    async def store_built(self, build, label: str = "update") -> Any:
+        """`store_update` for an update whose id the database gives (`InboxWorker.add_built`):
+        raises when the database fails; needs a running inbox."""
+        try:
+            extra = await self.inbox.add_built(build)
+        except Exception as exc:
+            self.db_healthy = False
+            metrics.STATE_ERRORS.labels("inbox").inc()
+            log.error("%s not stored: %s", label, type(exc).__name__)
+            raise
+        self.db_healthy = True
+        return extra
+
     # --- the wrapper -------------------------------------------------------------------------
     async def process_update(self, update: object) -> None:
         """One update now, on the event loop (tests, the console, `hajibot ask`, benches):

@@ -5,10 +5,10 @@
 - `POST /whatsapp`: the `X-Hub-Signature-256` HMAC of the raw body is checked first (pywa's
   validator: HMAC-SHA256 with the app secret, `hmac.compare_digest`) - 401 and nothing stored
   when it is missing or wrong; a body that is not Meta's shape is a 400; each message gets its
-  internal chat id and update id (db/repos_whatsapp.py) and is stored in the same update inbox
-  as Telegram's updates before the 200 (a database error is a 503: Meta sends it again). A
-  redelivered message id maps to the update id it had, which the inbox and the runtime's
-  processed-update check drop. Status callbacks (sent, delivered, read, failed) are counted in
+  internal chat id and update id (db/repos_whatsapp.py) in the very transaction that stores it
+  in the same update inbox as Telegram's updates, before the 200 (a database error is a 503
+  and nothing of it is kept: Meta sends it again). A redelivered message id is known, and
+  nothing is stored for it. Status callbacks (sent, delivered, read, failed) are counted in
   /metrics and never answered.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 
@@ -42,8 +41,8 @@ class Prepared:
 
 
 def prepare(channel, db, messages: list[Inbound]) -> list[Prepared]:
-    """Chat ids and update ids for inbound messages, in one transaction (synchronous: run it
-    in the state store's thread). A chat whose last inbound time this process wrote less
+    """Chat ids and update ids for inbound messages, in one transaction (synchronous: off the
+    event loop), where no inbox runs (`hajibot ask`, tests driving `process_update`). A chat whose last inbound time this process wrote less
     than `FRESH` ago is not written again (its window is at most that much shorter)."""
     now = channel.clock()
     rows = []
@@ -87,28 +86,54 @@ async def accept(ptb, db, settings, body: bytes, signature: str | None, *,
         return 200, "ok"
     if ready is not None and not await ready():
         return 503, "database unavailable"
-    store = getattr(ptb, "store", None)
+    if getattr(ptb, "inbox", None) is None:  # no running inbox: chat ids, then the queue
+        return await _queue(ptb, db, channel, messages)
+    for item in messages:
+        try:
+            # durable before acknowledged, as for Telegram; a repeated message id is dropped
+            chat, new = await ptb.store_built(_builder(ptb.store, channel, item),
+                                              "whatsapp message")
+        except Exception:  # noqa: BLE001 - logged by store_built (class only): a 503
+            return 503, "database unavailable"
+        channel.remember(chat)
+        metrics.WA_INBOUND.labels("stored" if new else "duplicate").inc()
+    return 200, "ok"
+
+
+def _builder(store, channel, item: Inbound):
+    """What the inbox's storing transaction runs first for `item` (`InboxWorker.add_built`):
+    its chat (created, its window opened - not written again when this process wrote it
+    less than `FRESH` ago) and its update id (none for a repeated message id: nothing is
+    stored). The remembered chat and the reply reference are read here, on the event loop."""
+    sql = repo.inbound_sql(store.engine)
+    now = channel.clock()
+    known = channel.fresh(item.user_key, item.wa_id, now)
+    reply_ref = channel.message_ref(item.reply_to)
+
+    def build(cur):
+        chat = known or sql.touch(cur, item.user_key, item.wa_id, now)
+        uid, new = sql.message(cur, item.wamid, chat.chat_id, now)
+        data = update_json(item, update_id=uid, chat_id=chat.chat_id,
+                           message_id=uid - repo.WA_ID_BASE,
+                           reply_message_id=reply_ref) if new else None
+        return data, chat.chat_id, chat.chat_id, (chat, new)
+
+    return build
+
+
+async def _queue(ptb, db, channel, messages: list[Inbound]) -> tuple[int, str]:
+    """A plain PTB Application, or one whose inbox is not running: the chat and update ids
+    stored, the updates put in the in-memory queue."""
     try:
-        if store is not None:
-            prepared = await store.call(prepare, channel, db, messages)
-        else:
-            prepared = await asyncio.to_thread(prepare, channel, db, messages)
+        prepared = await asyncio.to_thread(prepare, channel, db, messages)
     except Exception as exc:  # noqa: BLE001 - any database failure: 503, Meta sends it again
         log.error("whatsapp messages not stored: %s", type(exc).__name__)
         return 503, "database unavailable"
     for item in prepared:
         channel.remember(item.chat)
         metrics.WA_INBOUND.labels("stored" if item.new else "duplicate").inc()
-        update = Update.de_json(item.update, ptb.bot)
-        store_update = getattr(ptb, "store_update", None)
-        if store_update is None:  # a plain PTB Application (no inbox)
-            await ptb.update_queue.put(update)
-            continue
-        try:
-            # durable before acknowledged, as for Telegram; a duplicate id is dropped
-            await store_update(update, json.dumps(item.update, ensure_ascii=False))
-        except Exception:  # noqa: BLE001 - logged by store_update (class and update id): a 503
-            return 503, "database unavailable"
+        if item.new:
+            await ptb.update_queue.put(Update.de_json(item.update, ptb.bot))
     return 200, "ok"
 
 

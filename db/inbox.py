@@ -127,23 +127,43 @@ class Inbox:
         and user id first, so two stores of one chat never both see it empty (the claim loop
         only sees committed rows, so it never races a store's claim)."""
         now = self.store.stamp(_utcnow())
+        return self.store.run(lambda cur: self.add_in(cur, rows, owner, now))
+
+    def add_in(self, cur, rows: list[tuple[int, int | None, int | None, str]],
+               owner: str | None, now: Any) -> Any:
+        """`add` inside a transaction already open on `cur`."""
         sql = self.sql
+        if self.store.pg:
+            for key in sorted({i for r in rows for i in (r[1], r[2]) if i is not None}):
+                cur.execute(sql["_LOCK"], (key,))
+        if owner is None:
+            cur.executemany(sql["_ADD"], [(*r, now) for r in rows])
+            return None
+        (uid, chat_id, user_id, payload), = rows
+        cur.execute(sql["_ADD_ONE"], (uid, chat_id, user_id, payload, now))
+        if cur.fetchone() is None:  # already in the inbox: a redelivery
+            return None
+        cur.execute(sql["_HEAD"], (owner, now, uid, chat_id, uid, user_id, uid))
+        if cur.fetchone() is None:  # its chat or user has older work: wait in line
+            return None
+        return self.store.seen_load_in(cur, uid, chat_id, user_id)
+
+    @groupable
+    def add_built(self, build: Callable[[Any], tuple[tuple[int, int | None, int | None, str]
+                                                      | None, Any]],
+                  owner: str | None = None) -> tuple[tuple | None, Any, Any]:
+        """`add` of one update whose row the same transaction makes first: `build(cur)` runs
+        its own statements on `cur` and returns ((update_id, chat_id, user_id, payload) or
+        None: nothing to store, anything). Returns (that row, the state as `add` returns it,
+        build's anything) once committed: the row and whatever build wrote are stored
+        together or not at all."""
+        now = self.store.stamp(_utcnow())
 
         def work(cur):
-            if self.store.pg:
-                for key in sorted({i for r in rows for i in (r[1], r[2]) if i is not None}):
-                    cur.execute(sql["_LOCK"], (key,))
-            if owner is None:
-                cur.executemany(sql["_ADD"], [(*r, now) for r in rows])
-                return None
-            (uid, chat_id, user_id, payload), = rows
-            cur.execute(sql["_ADD_ONE"], (uid, chat_id, user_id, payload, now))
-            if cur.fetchone() is None:  # already in the inbox: a redelivery
-                return None
-            cur.execute(sql["_HEAD"], (owner, now, uid, chat_id, uid, user_id, uid))
-            if cur.fetchone() is None:  # its chat or user has older work: wait in line
-                return None
-            return self.store.seen_load_in(cur, uid, chat_id, user_id)
+            row, extra = build(cur)
+            if row is None:
+                return None, None, extra
+            return row, self.add_in(cur, [row], owner, now), extra
 
         return self.store.run(work)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from db.models.whatsapp import WhatsAppChat, WhatsAppMessage
-from knowledge.dates import aware_utc
+from knowledge.dates import aware_utc, naive_utc
 
 WA_ID_BASE = 9_000_000_000_000_000
 # Meta's customer-service window: free-form messages only within 24 h of the person's last one
@@ -51,44 +51,99 @@ def _row_id(chat_id: int) -> int:
     return chat_id - WA_ID_BASE
 
 
-def _insert(conn, table):
-    """INSERT with ON CONFLICT for the dialect (SQLite or PostgreSQL)."""
+class InboundSql:
+    """The two statements every inbound WhatsApp message costs, as plain SQL on a DBAPI cursor
+    (valid on SQLite >= 3.35 and PostgreSQL alike, built once per dialect): the webhook runs
+    them inside the update inbox's storing transaction (bot/web_whatsapp.py), where the
+    ORM's per-statement compile and a connection checkout of their own would cost more than
+    the statements."""
+
+    _TOUCH = ("INSERT INTO whatsapp_chats (user_key, wa_id, first_seen_at, last_inbound_at) "
+              "VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (user_key) DO UPDATE SET "
+              "last_inbound_at = CASE WHEN whatsapp_chats.last_inbound_at "
+              "< excluded.last_inbound_at THEN excluded.last_inbound_at "
+              "ELSE whatsapp_chats.last_inbound_at END, "
+              "wa_id = coalesce(excluded.wa_id, whatsapp_chats.wa_id) "
+              "RETURNING id, user_key, wa_id, last_inbound_at, invited_at")
+    _MESSAGE = ("INSERT INTO whatsapp_messages (wamid, chat_id, received_at) "
+                "VALUES ({m}, {m}, {m}) ON CONFLICT (wamid) DO NOTHING RETURNING id")
+    _KNOWN = "SELECT id FROM whatsapp_messages WHERE wamid = {m}"
+
+    def __init__(self, dialect_name: str, paramstyle: str):
+        self.sqlite = dialect_name == "sqlite"
+        mark = "?" if paramstyle == "qmark" else "%s"
+        self.touch_sql = self._TOUCH.format(m=mark)
+        self.message_sql = self._MESSAGE.format(m=mark)
+        self.known_sql = self._KNOWN.format(m=mark)
+
+    def _stamp(self, now: datetime):
+        # SQLite: SQLAlchemy's own DateTime text, so the ORM reads these rows as it wrote them
+        naive = naive_utc(now)
+        return naive.isoformat(" ", "microseconds") if self.sqlite else naive
+
+    @staticmethod
+    def _moment(value) -> datetime | None:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return aware_utc(value)
+
+    def touch(self, cur, user_key: str, wa_id: str | None, now: datetime) -> WaChat:
+        """The chat of this person (created on first contact): an inbound message opens the
+        24-hour window (never moves it back); a phone seen now is kept (it may have been
+        hidden)."""
+        stamp = self._stamp(now)
+        cur.execute(self.touch_sql, (user_key, wa_id, stamp, stamp))
+        row_id, key, phone, last, invited = cur.fetchone()
+        return WaChat(chat_id=WA_ID_BASE + row_id, user_key=key, wa_id=phone,
+                      last_inbound_at=self._moment(last), invited_at=self._moment(invited))
+
+    def message(self, cur, wamid: str, chat_id: int, now: datetime) -> tuple[int, bool]:
+        """(update id, first time seen) of an inbound WhatsApp message id: a redelivery gets
+        the update id it got the first time."""
+        cur.execute(self.message_sql, (wamid, chat_id, self._stamp(now)))
+        row = cur.fetchone()
+        if row is not None:
+            return WA_ID_BASE + row[0], True
+        cur.execute(self.known_sql, (wamid,))
+        return WA_ID_BASE + cur.fetchone()[0], False
+
+
+_SQL: dict[tuple[str, str], InboundSql] = {}
+
+
+def inbound_sql(conn) -> InboundSql:
+    """The statements for the dialect of `conn` (an Engine, a Connection or a Session)."""
     dialect = conn.dialect if hasattr(conn, "dialect") else conn.get_bind().dialect
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    key = (dialect.name, dialect.paramstyle)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = InboundSql(*key)
+    return sql
+
+
+def _cursor(conn):
+    """A DBAPI cursor in the transaction of `conn` (a Session or a Connection)."""
+    if hasattr(conn, "get_bind"):  # a Session
+        conn = conn.connection()
+    return conn.connection.cursor()
 
 
 def touch_chat(conn, user_key: str, wa_id: str | None, now: datetime) -> WaChat:
-    """The chat of this person (created on first contact), in one statement: an inbound
-    message opens the 24-hour window; a phone seen now is kept (it may have been hidden).
-    `conn`: a Session or a Connection inside a transaction."""
-    t = WhatsAppChat.__table__
-    stmt = _insert(conn, t).values(user_key=user_key, wa_id=wa_id, first_seen_at=now,
-                                   last_inbound_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.user_key], set_={
-        "last_inbound_at": case((t.c.last_inbound_at < stmt.excluded.last_inbound_at,
-                                 stmt.excluded.last_inbound_at), else_=t.c.last_inbound_at),
-        "wa_id": func.coalesce(stmt.excluded.wa_id, t.c.wa_id),
-    }).returning(t.c.id, t.c.user_key, t.c.wa_id, t.c.last_inbound_at, t.c.invited_at)
-    row = conn.execute(stmt).one()
-    return WaChat(chat_id=WA_ID_BASE + row.id, user_key=row.user_key, wa_id=row.wa_id,
-                  last_inbound_at=row.last_inbound_at, invited_at=row.invited_at)
+    """`InboundSql.touch` in the transaction of `conn` (a Session or a Connection)."""
+    cur = _cursor(conn)
+    try:
+        return inbound_sql(conn).touch(cur, user_key, wa_id, now)
+    finally:
+        cur.close()
 
 
 def update_id_for(conn, wamid: str, chat_id: int, now: datetime) -> tuple[int, bool]:
-    """(update id, first time seen) of an inbound WhatsApp message id: a redelivery gets the
-    update id it got the first time, so the inbox and processed_updates drop it."""
-    t = WhatsAppMessage.__table__
-    stmt = (_insert(conn, t).values(wamid=wamid, chat_id=chat_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=[t.c.wamid]).returning(t.c.id))
-    new = conn.execute(stmt).scalar_one_or_none()
-    if new is not None:
-        return WA_ID_BASE + new, True
-    found = conn.execute(select(t.c.id).where(t.c.wamid == wamid)).scalar_one()
-    return WA_ID_BASE + found, False
+    """`InboundSql.message` in the transaction of `conn` (a Session or a Connection)."""
+    cur = _cursor(conn)
+    try:
+        return inbound_sql(conn).message(cur, wamid, chat_id, now)
+    finally:
+        cur.close()
 
 
 def get_chat(session, chat_id: int) -> WaChat | None:

@@ -28,8 +28,10 @@ def metric(name: str, **labels) -> float:
 
 
 @pytest.fixture
-async def wa_web(sqlite_url, clock, fake_gateway, aiohttp_client):
-    async with WhatsAppHarness(db_url=sqlite_url, clock=clock, gateway=fake_gateway) as h:
+async def wa_web(any_db_url, clock, fake_gateway, aiohttp_client):
+    """The web server on SQLite, and again on PostgreSQL when configured (the webhook's
+    statements are plain SQL in the inbox's storing transaction)."""
+    async with WhatsAppHarness(db_url=any_db_url, clock=clock, gateway=fake_gateway) as h:
         assert h.settings.telegram_token is None and h.settings.webhook_secret is None
         app = make_web_app(h.settings, ptb_app=h.app, db=h.db, set_webhook=False)
         client = await aiohttp_client(app)
@@ -77,6 +79,32 @@ async def test_a_signed_message_is_stored_then_answered_once(wa_web):
     assert len(h.cloud.to(PHONE)) == 1
     assert metric("hajibot_whatsapp_inbound_total", outcome="duplicate") == dup + 1
     assert count(h, WhatsAppMessage) == 1
+
+
+async def test_a_failed_store_keeps_nothing_and_the_redelivery_is_answered(wa_web,
+                                                                          monkeypatch):
+    """The chat, the message id and the inbox row are one transaction: when the inbox insert
+    fails, the message id is not kept either, so Meta's redelivery is stored and answered
+    (not taken for a duplicate)."""
+    from db.inbox import Inbox
+
+    h, client = wa_web
+    body = inbound(PHONE, text="/start", wamid="wamid.RETRY")
+
+    def broken(self, cur, rows, owner, now):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(Inbox, "add_in", broken)
+        resp = await post(client, body)
+    assert resp.status == 503
+    assert count(h, WhatsAppMessage) == 0 and count(h, WhatsAppChat) == 0
+    assert count(h, InboxUpdate) == 0 and h.cloud.posted == []
+    resp = await post(client, body)
+    assert resp.status == 200
+    assert await wait_for(lambda: h.cloud.to(PHONE))
+    await asyncio.sleep(0.2)
+    assert len(h.cloud.to(PHONE)) == 1 and count(h, WhatsAppMessage) == 1
 
 
 @pytest.mark.parametrize("secret, header", [(None, None), ("wrong-secret", None),
