@@ -107,6 +107,38 @@ async def test_a_failed_store_keeps_nothing_and_the_redelivery_is_answered(wa_we
     assert len(h.cloud.to(PHONE)) == 1 and count(h, WhatsAppMessage) == 1
 
 
+async def test_erasure_through_the_webhook_forgets_the_remembered_chat(wa_web):
+    """The webhook skips rewriting a chat it wrote under a minute ago (the process remembers
+    it): after /hapusdata that memory is gone too, so the next message makes a new chat,
+    under a new internal id, rather than reusing the erased one."""
+    h, client = wa_web
+
+    async def say(**kw) -> list:
+        since = h.cloud.seq
+        assert (await post(client, inbound(PHONE, **kw))).status == 200
+        assert await wait_for(lambda: h.cloud.to(PHONE, since))
+        await asyncio.sleep(0.1)
+        return h.cloud.to(PHONE, since)
+
+    def chats() -> list[int]:
+        with h.db.session() as s:
+            return list(s.scalars(select(WhatsAppChat.id)))
+
+    await say(text="/start")
+    await say(text="/start")  # within the minute: the remembered chat, not rewritten
+    (first,) = chats()
+    asked = await say(text="/hapusdata")
+    post_ = next(p for p in asked if p.button_ids)
+    yes = next(bid for title, bid in zip(post_.buttons, post_.button_ids, strict=True)
+               if title.startswith("Ya"))
+    done = await say(button=(yes, "Ya, hapus"), reply_to=post_.wamid)
+    assert any("dihapus" in p.text.lower() for p in done)
+    assert chats() == [] and count(h, WhatsAppMessage) == 0
+    await say(text="/start")
+    (again,) = chats()
+    assert again != first
+
+
 @pytest.mark.parametrize("secret, header", [(None, None), ("wrong-secret", None),
                                             (None, "sha256=" + "0" * 64), (None, "")])
 async def test_a_bad_signature_is_401_and_nothing_is_stored(wa_web, secret, header):
