@@ -337,6 +337,8 @@ async def bench_whatsapp(mirror_path: Path, n: int, seed: int, state_dir: Path,
 
         print(f"--- profile: {name}")
         pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        if os.environ.get("BENCH_PROFILE_DIR"):  # for a side-by-side diff of the two
+            prof.dump_stats(Path(os.environ["BENCH_PROFILE_DIR"]) / f"{name}.prof")
     return {"totals": totals, "telegram_replies": tg_ok, "whatsapp_replies": wa_ok,
             "rounds": rounds, "telegram_request": "the in-process request" if
             telegram_inprocess else "PTB's HTTPXRequest"}
