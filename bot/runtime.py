@@ -180,9 +180,13 @@ class HajiApplication(Application):
 
     async def store_built(self, build, label: str = "update") -> Any:
         """`store_update` for an update whose id the database gives (`InboxWorker.add_built`):
-        raises when the database fails; needs a running inbox."""
+        raises when the database fails, or when the inbox is not running (stopping)."""
+        inbox = self.inbox
+        if inbox is None:
+            log.warning("%s not stored: the update inbox is not running", label)
+            raise RuntimeError("the update inbox is not running")
         try:
-            extra = await self.inbox.add_built(build)
+            extra = await inbox.add_built(build)
         except Exception as exc:
             self.db_healthy = False
             metrics.STATE_ERRORS.labels("inbox").inc()

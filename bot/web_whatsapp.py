@@ -42,8 +42,9 @@ class Prepared:
 
 def prepare(channel, db, messages: list[Inbound]) -> list[Prepared]:
     """Chat ids and update ids for inbound messages, in one transaction (synchronous: off the
-    event loop), where no inbox runs (`hajibot ask`, tests driving `process_update`). A chat whose last inbound time this process wrote less
-    than `FRESH` ago is not written again (its window is at most that much shorter)."""
+    event loop), where no inbox runs (`hajibot ask`, tests driving `process_update`). A chat
+    whose last inbound time this process wrote less than `FRESH` ago is not written again
+    (its window is at most that much shorter)."""
     now = channel.clock()
     rows = []
     with db.engine.begin() as conn:
