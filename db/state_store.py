@@ -7,11 +7,15 @@ Moved out of bot/runtime.py (which re-exports `StateStore`); see that module's d
 from __future__ import annotations
 
 import asyncio
+import collections
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
 from db.repos_runtime import counter_key
 from db.threads import DbThreads, groupable
+
+log = logging.getLogger(__name__)
 
 KEEP_UPDATE_IDS = timedelta(days=2)
 DB_THREADS = 8  # threads (each with its kept connection) for per-update units on PostgreSQL
@@ -90,6 +94,8 @@ class StateStore:
         self.threads = 1 if self.sqlite else DB_THREADS
         self._pool: DbThreads | None = None
         self._tls = threading.local()  # .cur: the open group-commit transaction's cursor
+        self._deferred: collections.deque = collections.deque()  # see defer
+        self._flush_queued = False
         self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
         self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
@@ -122,6 +128,40 @@ class StateStore:
                                    batch=self._run_batch if self.sqlite else None)
         return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs)
 
+    def defer(self, fn, /, *args) -> asyncio.Future | None:
+        """A groupable write nobody waits for (a sent request's response, bot/sends.py).
+        SQLite: written with every write deferred until the store's thread gets to it, in one
+        unit queued when the first of them is deferred (so at the same place in the queue,
+        and in the same commit, as a unit of its own would be; the rest join it, with no
+        future or hand-back each); its error is logged. PostgreSQL (threads run units side by
+        side): a unit of its own, whose future is returned."""
+        if not self.sqlite:
+            return self.submit(fn, *args)
+        self._deferred.append((fn, args))
+        if not self._flush_queued:
+            self._flush_queued = True
+            self.submit(self._write_deferred).add_done_callback(_consume)
+        return None
+
+    @groupable
+    def _write_deferred(self) -> None:
+        # reset before taking them: one deferred meanwhile queues a unit of its own
+        self._flush_queued = False
+
+        def work(cur):
+            outer, self._tls.cur = getattr(self._tls, "cur", None), cur  # their runs share it
+            try:
+                while self._deferred:
+                    fn, args = self._deferred.popleft()
+                    try:
+                        fn(*args)
+                    except Exception as exc:  # noqa: BLE001 - only this write is lost (a statement fails alone)
+                        log.warning("a deferred write failed: %s", type(exc).__name__)
+            finally:
+                self._tls.cur = outer
+
+        self.run(work)
+
     def call_blocking(self, fn, /, *args, urgent: bool = False, **kwargs):
         """`call` from a thread that is not the event loop (the request layer's send threads,
         bot/sends.py): queued to the store's threads like any unit, so the send threads hold
@@ -133,26 +173,24 @@ class StateStore:
         return self._pool.run_blocking(fn, args, kwargs, urgent=urgent)
 
     def _run_batch(self, units: list) -> list:
-        """Several groupable units in one SQLite transaction, a SAVEPOINT each (a unit that
-        raises is rolled back alone); [(ok, result or exception)] once committed."""
+        """Several groupable units in one SQLite transaction; [(ok, result or exception)] once
+        committed. Optimistic: the units run without a SAVEPOINT each (two statements fewer
+        per unit); when one raises, the whole transaction is rolled back and the batch runs
+        again with a SAVEPOINT per unit, so only the failing unit is rolled back. Running a
+        unit again after the rollback is safe: a groupable unit is database work only (its
+        effects were rolled back with the transaction)."""
         with self._lock:
             raw = self._idle.pop() if self._idle else None
         if raw is None:
             raw = self.engine.raw_connection()
-        outs: list = []
         try:
             cur = raw.cursor()
             try:
-                cur.execute("BEGIN IMMEDIATE")
-                self._tls.cur = cur
-                for fn, args, kwargs in units:
-                    cur.execute("SAVEPOINT unit")
-                    try:
-                        outs.append((True, fn(*args, **kwargs)))
-                    except Exception as exc:  # noqa: BLE001 - this unit's error, handed to its caller
-                        cur.execute("ROLLBACK TO unit")
-                        outs.append((False, exc))
-                    cur.execute("RELEASE unit")
+                outs = self._units_in(cur, units, savepoints=False)
+                if outs is None:
+                    if raw.dbapi_connection.in_transaction:  # (some errors end it themselves)
+                        cur.execute("ROLLBACK")
+                    outs = self._units_in(cur, units, savepoints=True)
             finally:
                 self._tls.cur = None
                 cur.close()
@@ -163,6 +201,26 @@ class StateStore:
             raise
         with self._lock:
             self._idle.append(raw)
+        return outs
+
+    def _units_in(self, cur, units: list, *, savepoints: bool) -> list | None:
+        """Run `units` in a new transaction on `cur`; without `savepoints`, None as soon as
+        one raises (the caller rolls back and runs them again with savepoints)."""
+        cur.execute("BEGIN IMMEDIATE")
+        self._tls.cur = cur
+        outs: list = []
+        for fn, args, kwargs in units:
+            if savepoints:
+                cur.execute("SAVEPOINT unit")
+            try:
+                outs.append((True, fn(*args, **kwargs)))
+            except Exception as exc:  # noqa: BLE001 - this unit's error, handed to its caller
+                if not savepoints:
+                    return None
+                cur.execute("ROLLBACK TO unit")
+                outs.append((False, exc))
+            if savepoints:
+                cur.execute("RELEASE unit")
         return outs
 
     def run(self, work):
@@ -312,6 +370,11 @@ class StateStore:
             return cur.rowcount
 
         return max(self._run(work) or 0, 0)
+
+
+def _consume(fut: asyncio.Future) -> None:
+    if not fut.cancelled() and (exc := fut.exception()) is not None:
+        log.warning("deferred writes not committed: %s", type(exc).__name__)
 
 
 def _discard(raw, invalidate: bool) -> None:

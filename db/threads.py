@@ -6,8 +6,9 @@ other chats. Two things make this cheaper than `loop.run_in_executor`:
   future, and hands back every result of a batch in one `call_soon_threadsafe` (one wake-up of
   the loop instead of one per unit);
 - group commit (SQLite: one writer anyway, one thread): when several units are queued, the
-  thread runs them in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`), each in a SAVEPOINT so
-  one unit's error rolls back only that unit. A result is handed back only after the commit:
+  thread runs them in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`); when one unit raises,
+  the transaction is rolled back and run again with a SAVEPOINT per unit, so one unit's error
+  rolls back only that unit. A result is handed back only after the commit:
   "stored when the call returns" holds for every unit. Only units whose function is marked
   `groupable` (their SQL goes through `StateStore.run`) are grouped; any other runs alone.
 """
