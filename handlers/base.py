@@ -164,6 +164,9 @@ def _env(lang: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,
+        # templates ship with the code (a deploy restarts the process): no stat of an imported
+        # template (common_macros.j2) on every render to see whether it changed
+        auto_reload=False,
     )
 
 
