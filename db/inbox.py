@@ -64,15 +64,20 @@ class Inbox:
     _ADD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, state, "
             "attempts) VALUES ({m}, {m}, {m}, {m}, {m}, 'pending', 0) "
             "ON CONFLICT (update_id) DO NOTHING")
-    _ADD_ONE = _ADD + " RETURNING update_id"
-    # The store's fast path: the row just inserted is claimed at once when its chat and user
-    # have nothing else in the inbox (pending, claimed, stale: anything but parked).
-    _HEAD = ("UPDATE update_inbox SET state = 'claimed', claimed_by = {m}, claimed_at = {m}, "
-             "attempts = 1 WHERE update_id = {m} "
-             "AND NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.chat_id = {m} "
-             "AND e.update_id <> {m} AND e.state <> 'parked') "
-             "AND NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.user_id = {m} "
-             "AND e.update_id <> {m} AND e.state <> 'parked') RETURNING update_id")
+    # The store's fast path, one statement: the row is inserted already claimed when its chat
+    # and user have nothing else in the inbox (pending, claimed, stale: anything but parked),
+    # else pending; nothing when the id is stored already (a redelivery).
+    _ADD_HEAD = ("INSERT INTO update_inbox (update_id, chat_id, user_id, payload, received_at, "
+                 "state, claimed_by, claimed_at, attempts) "
+                 "SELECT CAST({m} AS BIGINT), CAST({m} AS BIGINT), CAST({m} AS BIGINT), {m}, {m}, "
+                 "CASE WHEN h.free THEN 'claimed' ELSE 'pending' END, "
+                 "CASE WHEN h.free THEN {m} END, CASE WHEN h.free THEN {m} END, "
+                 "CASE WHEN h.free THEN 1 ELSE 0 END FROM (SELECT "
+                 "NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.chat_id = {m} "
+                 "AND e.state <> 'parked') AND "
+                 "NOT EXISTS (SELECT 1 FROM update_inbox AS e WHERE e.user_id = {m} "
+                 "AND e.state <> 'parked') AS free) AS h "
+                 "WHERE true ON CONFLICT (update_id) DO NOTHING RETURNING state")
     _LOCK = "SELECT pg_advisory_xact_lock({m})"
     # A row of the same chat/user that blocks row i: an older one still here (not parked),
     # or a newer one that is being processed (arrived late but out of order).
@@ -108,7 +113,7 @@ class Inbox:
         self.store = store
         mark = store.mark
         self.sql = {k: getattr(self, k).format(m=mark, lock="")
-                    for k in ("_ADD", "_ADD_ONE", "_HEAD", "_LOCK", "_HEARTBEAT", "_RELEASE_ONE",
+                    for k in ("_ADD", "_ADD_HEAD", "_LOCK", "_HEARTBEAT", "_RELEASE_ONE",
                               "_RELEASE_ALL", "_PARK", "_UNSENT",
                               "_STATS", "_PURGE_PARKED")}
         self.sql["_CLAIM"] = self._CLAIM.format(
@@ -140,11 +145,12 @@ class Inbox:
             cur.executemany(sql["_ADD"], [(*r, now) for r in rows])
             return None
         (uid, chat_id, user_id, payload), = rows
-        cur.execute(sql["_ADD_ONE"], (uid, chat_id, user_id, payload, now))
-        if cur.fetchone() is None:  # already in the inbox: a redelivery
+        cur.execute(sql["_ADD_HEAD"], (uid, chat_id, user_id, payload, now, owner, now,
+                                       chat_id, user_id))
+        stored = cur.fetchone()
+        if stored is None:  # already in the inbox: a redelivery
             return None
-        cur.execute(sql["_HEAD"], (owner, now, uid, chat_id, uid, user_id, uid))
-        if cur.fetchone() is None:  # its chat or user has older work: wait in line
+        if stored[0] != "claimed":  # its chat or user has older work: wait in line
             return None
         return self.store.seen_load_in(cur, uid, chat_id, user_id)
 
