@@ -7,7 +7,8 @@ no way to read what it sent. So every Bot API request made while processing an i
 is journaled in `update_sends` under (update_id, seq):
 1. before the request leaves: a row (method, no response), committed - awaited;
 2. when the response comes back (2xx): the response body, committed as soon as the database
-   thread gets to it (not awaited: the handler goes on);
+   thread gets to it (not awaited: the handler goes on; on SQLite the responses recorded
+   meanwhile are written together, StateStore.defer);
 3. the rows are deleted in the transaction that finishes the update (StateStore.finish) or
    parks it.
 A re-run (a take-over, or a try given back) reads its update's journal first and replays it:
@@ -158,12 +159,13 @@ class SendLog:
         await store.call(self.journal.intent, self.update_id, seq, self.chat_id, method)
         code, body = await send()
         if 200 <= code < 300:
-            fut = store.submit(self.journal.done, self.update_id, seq,
-                               body.decode("utf-8", "replace"))
+            fut = store.defer(self.journal.done, self.update_id, seq,
+                              body.decode("utf-8", "replace"))
         else:
-            fut = store.submit(self.journal.drop, self.update_id, seq)
-        fut.add_done_callback(_consume)
-        self._pending.append(fut)
+            fut = store.defer(self.journal.drop, self.update_id, seq)
+        if fut is not None:  # PostgreSQL: awaited (`flush`) before the finish deletes the rows
+            fut.add_done_callback(_consume)
+            self._pending.append(fut)
         return code, body
 
     def _send_in_thread(self, seq: int, method: str, send_sync: Callable[[], tuple[int, bytes]]

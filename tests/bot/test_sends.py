@@ -13,13 +13,8 @@ class _Store:
     async def call(self, fn, *args):
         self.units.append((fn.__name__, *args))
 
-    def submit(self, fn, *args):
-        import asyncio
-
+    def defer(self, fn, *args):
         self.units.append((fn.__name__, *args[:2]))
-        fut = asyncio.get_running_loop().create_future()
-        fut.set_result(None)
-        return fut
 
 
 class _Journal:
