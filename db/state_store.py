@@ -7,7 +7,6 @@ Moved out of bot/runtime.py (which re-exports `StateStore`); see that module's d
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -94,8 +93,8 @@ class StateStore:
         self.threads = 1 if self.sqlite else DB_THREADS
         self._pool: DbThreads | None = None
         self._tls = threading.local()  # .cur: the open group-commit transaction's cursor
-        self._deferred: collections.deque = collections.deque()  # see defer
-        self._flush_queued = False
+        self._deferred: list | None = None  # the writes of the queued deferred unit (defer)
+        self._defer_lock = threading.Lock()
         self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
         self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
@@ -137,26 +136,42 @@ class StateStore:
         side): a unit of its own, whose future is returned."""
         if not self.sqlite:
             return self.submit(fn, *args)
-        self._deferred.append((fn, args))
-        if not self._flush_queued:
-            self._flush_queued = True
-            self.submit(self._write_deferred).add_done_callback(_consume)
+        with self._defer_lock:
+            writes = self._deferred
+            if writes is None:
+                self._deferred = writes = new = []
+            else:
+                new = None
+            writes.append((fn, args))
+        if new is not None:
+            self.submit(self._write_deferred, new).add_done_callback(_consume)
         return None
 
     @groupable
-    def _write_deferred(self) -> None:
-        # reset before taking them: one deferred meanwhile queues a unit of its own
-        self._flush_queued = False
+    def _write_deferred(self, writes: list) -> None:
+        with self._defer_lock:  # from now on `writes` is fixed: the next defer queues a new unit
+            if self._deferred is writes:
+                self._deferred = None
 
         def work(cur):
             outer, self._tls.cur = getattr(self._tls, "cur", None), cur  # their runs share it
             try:
-                while self._deferred:
-                    fn, args = self._deferred.popleft()
-                    try:
+                # all in one savepoint; when one fails, again with one each: only it is lost
+                cur.execute("SAVEPOINT deferred")
+                try:
+                    for fn, args in writes:
                         fn(*args)
-                    except Exception as exc:  # noqa: BLE001 - only this write is lost (a statement fails alone)
-                        log.warning("a deferred write failed: %s", type(exc).__name__)
+                except Exception:  # noqa: BLE001 - found out below, write by write
+                    cur.execute("ROLLBACK TO deferred")
+                    for fn, args in writes:
+                        cur.execute("SAVEPOINT one")
+                        try:
+                            fn(*args)
+                        except Exception as exc:  # noqa: BLE001 - logged; the others are kept
+                            cur.execute("ROLLBACK TO one")
+                            log.warning("a deferred write failed: %s", type(exc).__name__)
+                        cur.execute("RELEASE one")
+                cur.execute("RELEASE deferred")
             finally:
                 self._tls.cur = outer
 

@@ -101,3 +101,64 @@ async def test_an_urgent_unit_runs_before_those_already_queued(db):
         assert order == ["urgent", "queued 0", "queued 1", "queued 2"]
     finally:
         store.close()
+
+
+async def test_a_batch_with_a_failing_unit_runs_the_others_once(db):
+    """Without a savepoint per unit, a failure rolls the whole batch back and runs it again
+    with savepoints: the other units' rows are there once, the failing unit's are not."""
+    store = StateStore(db)
+    gate = threading.Event()
+    runs: list[int] = []
+
+    @groupable
+    def insert_counted(key: int, fail: bool = False) -> int:
+        runs.append(key)
+        return _insert(store, key, fail)
+
+    try:
+        blocker = store.submit(gate.wait, 5)
+        futs = [store.submit(insert_counted, k, fail=(k == 2)) for k in (1, 2, 3)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await blocker
+        results = await asyncio.gather(*futs, return_exceptions=True)
+        assert results[0] == 1 and results[2] == 3 and isinstance(results[1], ValueError)
+        assert _ids(db) == [1, 3]
+        assert runs == [1, 2, 1, 2, 3]  # the optimistic run stopped at 2; then all again
+    finally:
+        store.close()
+
+
+async def test_deferred_writes_share_one_unit_and_are_committed_with_it(db):
+    """`defer` (the send journal's responses): several deferred while the thread is busy are
+    written by one unit, committed before the next unit's result is handed back; one that
+    fails is logged and lost alone, and they survive another unit's failure in their batch."""
+    store = StateStore(db)
+    gate = threading.Event()
+    units: list[int] = []
+    real = store._run_batch
+
+    def counted(batch):
+        units.append(len(batch))
+        return real(batch)
+
+    store._run_batch = counted
+    try:
+        blocker = store.submit(gate.wait, 5)
+        await asyncio.sleep(0.05)
+        assert store.defer(_insert, store, 1) is None
+        store.defer(_insert, store, 2, True)  # raises: only this write is lost
+        store.defer(_insert, store, 3)
+        after = store.submit(_insert, store, 4)
+        # a unit of the same batch fails: the batch runs again, the deferred writes with it
+        failing = store.submit(_insert, store, 5, True)
+        await asyncio.sleep(0.05)
+        gate.set()
+        await blocker
+        assert await after == 4
+        with pytest.raises(ValueError):
+            await failing
+        assert _ids(db) == [1, 3, 4]  # committed by the time the next unit's result is back
+        assert units == [3]  # one unit for the three deferred writes, grouped with the next
+    finally:
+        store.close()
