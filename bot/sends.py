@@ -7,8 +7,11 @@ no way to read what it sent. So every Bot API request made while processing an i
 is journaled in `update_sends` under (update_id, seq):
 1. before the request leaves: a row (method, no response), committed - awaited;
 2. when the response comes back (2xx): the response body, committed as soon as the database
-   thread gets to it (not awaited: the handler goes on; on SQLite the responses recorded
-   meanwhile are written together, StateStore.defer);
+   thread gets to it (not awaited: the handler goes on). Real HTTP: written by the send
+   thread itself, ahead of anything queued. The in-process request on SQLite
+   (StateStore.defer): it goes with the next unit the event loop queues - usually this
+   update's finish, one transaction instead of two - or on its own at the end of the loop's
+   current step;
 3. the rows are deleted in the transaction that finishes the update (StateStore.finish) or
    parks it.
 A re-run (a take-over, or a try given back) reads its update's journal first and replays it:
@@ -20,7 +23,8 @@ The window that stays open, exactly: a request whose row was written but whose r
 not recorded when the worker died - it may or may not have reached Telegram. The re-run
 sends it again (a possible duplicate, never a loss), counts it in
 `hajibot_inbox_uncertain_sends_total` and logs the update id and method. That window is one
-request's round trip plus one commit, instead of everything from the first reply to the end
+request's round trip plus one commit (plus, for a deferred response, the rest of the event
+loop's step), instead of everything from the first reply to the end
 of the update. A recorded request the re-run does not make again is skipped over; a request
 with no recorded counterpart (the re-run took another path, e.g. Siskohat answered
 differently) is sent live.

@@ -12,7 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from db.repos_runtime import counter_key
-from db.threads import DbThreads, groupable
+from db.threads import DbThreads, groupable, is_groupable
 
 log = logging.getLogger(__name__)
 
@@ -121,38 +121,44 @@ class StateStore:
 
     def submit(self, fn, /, *args, **kwargs) -> asyncio.Future:
         """`call` without waiting: the unit is queued now; the future has its result once
-        committed."""
+        committed. Writes deferred meanwhile (`defer`) go with a groupable unit, into its
+        transaction."""
         if self._pool is None:
             self._pool = DbThreads(self.threads,
                                    batch=self._run_batch if self.sqlite else None)
-        return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs)
+        before = None
+        if self._deferred is not None and is_groupable(fn):
+            with self._defer_lock:
+                writes, self._deferred = self._deferred, None
+            if writes:
+                before = (self._write_deferred, (writes,), _consume)
+        return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs, before=before)
 
     def defer(self, fn, /, *args) -> asyncio.Future | None:
         """A groupable write nobody waits for (a sent request's response, bot/sends.py).
-        SQLite: written with every write deferred until the store's thread gets to it, in one
-        unit queued when the first of them is deferred (so at the same place in the queue,
-        and in the same commit, as a unit of its own would be; the rest join it, with no
-        future or hand-back each); its error is logged. PostgreSQL (threads run units side by
-        side): a unit of its own, whose future is returned."""
+        SQLite: it goes with the next unit the event loop queues (in the same transaction,
+        with every write deferred meanwhile) or, when none is queued by the end of this step
+        of the loop, in a unit of its own then; its error is logged. PostgreSQL (threads run
+        units side by side): a unit of its own, whose future is returned."""
         if not self.sqlite:
             return self.submit(fn, *args)
         with self._defer_lock:
-            writes = self._deferred
-            if writes is None:
-                self._deferred = writes = new = []
-            else:
-                new = None
-            writes.append((fn, args))
-        if new is not None:
-            self.submit(self._write_deferred, new).add_done_callback(_consume)
+            first = self._deferred is None
+            if first:
+                self._deferred = []
+            self._deferred.append((fn, args))
+        if first:
+            asyncio.get_running_loop().call_soon(self._flush_deferred)
         return None
+
+    def _flush_deferred(self) -> None:
+        with self._defer_lock:
+            writes, self._deferred = self._deferred, None
+        if writes:
+            self.submit(self._write_deferred, writes).add_done_callback(_consume)
 
     @groupable
     def _write_deferred(self, writes: list) -> None:
-        with self._defer_lock:  # from now on `writes` is fixed: the next defer queues a new unit
-            if self._deferred is writes:
-                self._deferred = None
-
         def work(cur):
             outer, self._tls.cur = getattr(self._tls, "cur", None), cur  # their runs share it
             try:

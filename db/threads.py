@@ -86,9 +86,17 @@ class DbThreads:
             t.start()
 
     def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable, args: tuple,
-               kwargs: dict) -> asyncio.Future:
+               kwargs: dict, *, before: tuple | None = None) -> asyncio.Future:
+        """Queue a unit; its future. `before` = (fn, args, done callback): a groupable unit
+        nobody awaits, queued with this groupable one as one item, so that one thread takes
+        both, into one transaction (each still rolled back alone when it fails)."""
         fut = loop.create_future()
-        self._queue.put((loop, fut, fn, args, kwargs))
+        if before is None:
+            self._queue.put((loop, fut, fn, args, kwargs))
+            return fut
+        first = loop.create_future()
+        first.add_done_callback(before[2])
+        self._queue.put([(loop, first, before[0], before[1], {}), (loop, fut, fn, args, kwargs)])
         return fut
 
     def run_blocking(self, fn: Callable, args: tuple, kwargs: dict, *,
@@ -113,7 +121,7 @@ class DbThreads:
 
     def _serve(self) -> None:
         q = self._queue
-        held: tuple | None = None
+        held: tuple | list | None = None
         while True:
             item = held if held is not None else q.get()
             held = None
@@ -127,20 +135,22 @@ class DbThreads:
                 continue
             if item is None:
                 return
-            batch = [item]
-            if self._batch is not None and is_groupable(item[2]):
+            batch = item if type(item) is list else [item]  # a list: queued as one (submit)
+            first = batch[0]
+            if self._batch is not None and is_groupable(first[2]):
                 while len(batch) < GROUP_MAX:
                     try:
                         nxt = q.get_nowait()
                     except queue.Empty:
                         break
-                    if (nxt is None or nxt is _WAKE or nxt[0] is not item[0]
-                            or not is_groupable(nxt[2])):
+                    units = nxt if type(nxt) is list else [nxt]
+                    if (nxt is None or nxt is _WAKE or units[0][0] is not first[0]
+                            or not all(is_groupable(u[2]) for u in units)):
                         held = nxt  # after this batch
                         break
-                    batch.append(nxt)
-            if len(batch) == 1:
-                results = [self._one(item)]
+                    batch.extend(units)
+            if len(batch) == 1 or self._batch is None:
+                results = [self._one(u) for u in batch]
             else:
                 try:
                     outs = self._batch([(fn, a, kw) for _, _, fn, a, kw in batch])

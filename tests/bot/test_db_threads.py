@@ -130,8 +130,8 @@ async def test_a_batch_with_a_failing_unit_runs_the_others_once(db):
 
 
 async def test_deferred_writes_share_one_unit_and_are_committed_with_it(db):
-    """`defer` (the send journal's responses): several deferred while the thread is busy are
-    written by one unit, committed before the next unit's result is handed back; one that
+    """`defer` (the send journal's responses): the writes deferred meanwhile go with the next
+    unit queued, in its transaction (committed before its result is handed back); one that
     fails is logged and lost alone, and they survive another unit's failure in their batch."""
     store = StateStore(db)
     gate = threading.Event()
@@ -159,6 +159,19 @@ async def test_deferred_writes_share_one_unit_and_are_committed_with_it(db):
         with pytest.raises(ValueError):
             await failing
         assert _ids(db) == [1, 3, 4]  # committed by the time the next unit's result is back
-        assert units == [3]  # one unit for the three deferred writes, grouped with the next
+        assert units == [3]  # the three deferred writes: one unit, queued with the next
+    finally:
+        store.close()
+
+
+async def test_a_deferred_write_with_no_unit_after_it_is_committed_on_its_own(db):
+    store = StateStore(db)
+    try:
+        store.defer(_insert, store, 8)
+        for _ in range(100):  # queued at the end of this loop step; committed soon after
+            await asyncio.sleep(0.01)
+            if _ids(db) == [8]:
+                break
+        assert _ids(db) == [8]
     finally:
         store.close()
