@@ -93,8 +93,7 @@ class StateStore:
         self.threads = 1 if self.sqlite else DB_THREADS
         self._pool: DbThreads | None = None
         self._tls = threading.local()  # .cur: the open group-commit transaction's cursor
-        self._deferred: list | None = None  # the writes of the queued deferred unit (defer)
-        self._defer_lock = threading.Lock()
+        self._outbox: list | None = None  # groupable units submitted in this loop step
         self._dbapi_error = self.engine.dialect.loaded_dbapi.Error
         self.mark = mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = {k: getattr(self, k).format(m=mark)
@@ -121,67 +120,43 @@ class StateStore:
 
     def submit(self, fn, /, *args, **kwargs) -> asyncio.Future:
         """`call` without waiting: the unit is queued now; the future has its result once
-        committed. Writes deferred meanwhile (`defer`) go with a groupable unit, into its
-        transaction."""
+        committed. SQLite: the groupable units submitted during this step of the event loop
+        are handed to the thread together at its end (one wake-up, and one transaction however
+        the thread's timing falls), in the order they were submitted; a unit that is not
+        groupable is queued at once, after them."""
         if self._pool is None:
             self._pool = DbThreads(self.threads,
                                    batch=self._run_batch if self.sqlite else None)
-        before = None
-        if self._deferred is not None and is_groupable(fn):
-            with self._defer_lock:
-                writes, self._deferred = self._deferred, None
-            if writes:
-                before = (self._write_deferred, (writes,), _consume)
-        return self._pool.submit(asyncio.get_running_loop(), fn, args, kwargs, before=before)
+        loop = asyncio.get_running_loop()
+        if not self.sqlite:
+            return self._pool.submit(loop, fn, args, kwargs)
+        fut = loop.create_future()
+        unit = (loop, fut, fn, args, kwargs)
+        if not is_groupable(fn):
+            self._hand_over()
+            self._pool.put([unit])
+            return fut
+        if self._outbox is None:
+            self._outbox = []
+            loop.call_soon(self._hand_over)
+        self._outbox.append(unit)
+        return fut
+
+    def _hand_over(self) -> None:
+        units, self._outbox = self._outbox, None
+        if units:
+            self._pool.put(units)
 
     def defer(self, fn, /, *args) -> asyncio.Future | None:
-        """A groupable write nobody waits for (a sent request's response, bot/sends.py).
-        SQLite: it goes with the next unit the event loop queues (in the same transaction,
-        with every write deferred meanwhile) or, when none is queued by the end of this step
-        of the loop, in a unit of its own then; its error is logged. PostgreSQL (threads run
-        units side by side): a unit of its own, whose future is returned."""
+        """A groupable write nobody waits for (a sent request's response, bot/sends.py):
+        queued like any unit, its error logged. SQLite: None (it goes with this loop step's
+        units, in their order: nobody needs to wait for it before a later unit); PostgreSQL
+        (threads run units side by side): its future."""
+        fut = self.submit(fn, *args)
         if not self.sqlite:
-            return self.submit(fn, *args)
-        with self._defer_lock:
-            first = self._deferred is None
-            if first:
-                self._deferred = []
-            self._deferred.append((fn, args))
-        if first:
-            asyncio.get_running_loop().call_soon(self._flush_deferred)
+            return fut
+        fut.add_done_callback(_consume)
         return None
-
-    def _flush_deferred(self) -> None:
-        with self._defer_lock:
-            writes, self._deferred = self._deferred, None
-        if writes:
-            self.submit(self._write_deferred, writes).add_done_callback(_consume)
-
-    @groupable
-    def _write_deferred(self, writes: list) -> None:
-        def work(cur):
-            outer, self._tls.cur = getattr(self._tls, "cur", None), cur  # their runs share it
-            try:
-                # all in one savepoint; when one fails, again with one each: only it is lost
-                cur.execute("SAVEPOINT deferred")
-                try:
-                    for fn, args in writes:
-                        fn(*args)
-                except Exception:  # noqa: BLE001 - found out below, write by write
-                    cur.execute("ROLLBACK TO deferred")
-                    for fn, args in writes:
-                        cur.execute("SAVEPOINT one")
-                        try:
-                            fn(*args)
-                        except Exception as exc:  # noqa: BLE001 - logged; the others are kept
-                            cur.execute("ROLLBACK TO one")
-                            log.warning("a deferred write failed: %s", type(exc).__name__)
-                        cur.execute("RELEASE one")
-                cur.execute("RELEASE deferred")
-            finally:
-                self._tls.cur = outer
-
-        self.run(work)
 
     def call_blocking(self, fn, /, *args, urgent: bool = False, **kwargs):
         """`call` from a thread that is not the event loop (the request layer's send threads,
@@ -290,6 +265,7 @@ class StateStore:
         """Give the kept connections back to the pool, end the threads (application
         shutdown)."""
         if self._pool is not None:
+            self._hand_over()  # units of this loop step: run before the threads end
             self._pool.shutdown()
             self._pool = None
         with self._lock:
@@ -395,7 +371,7 @@ class StateStore:
 
 def _consume(fut: asyncio.Future) -> None:
     if not fut.cancelled() and (exc := fut.exception()) is not None:
-        log.warning("deferred writes not committed: %s", type(exc).__name__)
+        log.warning("a deferred write failed: %s", type(exc).__name__)
 
 
 def _discard(raw, invalidate: bool) -> None:

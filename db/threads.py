@@ -5,8 +5,9 @@ other chats. Two things make this cheaper than `loop.run_in_executor`:
 - no concurrent.futures.Future chained to an asyncio one: the thread sets the loop's own
   future, and hands back every result of a batch in one `call_soon_threadsafe` (one wake-up of
   the loop instead of one per unit);
-- group commit (SQLite: one writer anyway, one thread): when several units are queued, the
-  thread runs them in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`); when one unit raises,
+- group commit (SQLite: one writer anyway, one thread): the groupable units a loop submits
+  during one step of the loop are queued together at its end (StateStore.submit), and when
+  several units are queued the thread runs them in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`); when one unit raises,
   the transaction is rolled back and run again with a SAVEPOINT per unit, so one unit's error
   rolls back only that unit. A result is handed back only after the commit:
   "stored when the call returns" holds for every unit. Only units whose function is marked
@@ -86,18 +87,15 @@ class DbThreads:
             t.start()
 
     def submit(self, loop: asyncio.AbstractEventLoop, fn: Callable, args: tuple,
-               kwargs: dict, *, before: tuple | None = None) -> asyncio.Future:
-        """Queue a unit; its future. `before` = (fn, args, done callback): a groupable unit
-        nobody awaits, queued with this groupable one as one item, so that one thread takes
-        both, into one transaction (each still rolled back alone when it fails)."""
+               kwargs: dict) -> asyncio.Future:
         fut = loop.create_future()
-        if before is None:
-            self._queue.put((loop, fut, fn, args, kwargs))
-            return fut
-        first = loop.create_future()
-        first.add_done_callback(before[2])
-        self._queue.put([(loop, first, before[0], before[1], {}), (loop, fut, fn, args, kwargs)])
+        self._queue.put((loop, fut, fn, args, kwargs))
         return fut
+
+    def put(self, units: list) -> None:
+        """Queue units (loop, future, fn, args, kwargs) of one loop as one item: one thread
+        takes them all, groupable ones into one transaction (StateStore.submit)."""
+        self._queue.put(units if len(units) > 1 else units[0])
 
     def run_blocking(self, fn: Callable, args: tuple, kwargs: dict, *,
                      urgent: bool = False) -> Any:
@@ -135,7 +133,7 @@ class DbThreads:
                 continue
             if item is None:
                 return
-            batch = item if type(item) is list else [item]  # a list: queued as one (submit)
+            batch = item if type(item) is list else [item]  # a list: queued as one (put)
             first = batch[0]
             if self._batch is not None and is_groupable(first[2]):
                 while len(batch) < GROUP_MAX:

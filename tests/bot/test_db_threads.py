@@ -130,9 +130,10 @@ async def test_a_batch_with_a_failing_unit_runs_the_others_once(db):
 
 
 async def test_deferred_writes_share_one_unit_and_are_committed_with_it(db):
-    """`defer` (the send journal's responses): the writes deferred meanwhile go with the next
-    unit queued, in its transaction (committed before its result is handed back); one that
-    fails is logged and lost alone, and they survive another unit's failure in their batch."""
+    """`defer` (the send journal's responses) and the units submitted in the same step of the
+    loop go to the thread together, one transaction, in order (committed before the next
+    unit's result is handed back); a deferred write that fails is logged and lost alone, and
+    the others survive another unit's failure in their batch."""
     store = StateStore(db)
     gate = threading.Event()
     units: list[int] = []
@@ -159,7 +160,7 @@ async def test_deferred_writes_share_one_unit_and_are_committed_with_it(db):
         with pytest.raises(ValueError):
             await failing
         assert _ids(db) == [1, 3, 4]  # committed by the time the next unit's result is back
-        assert units == [3]  # the three deferred writes: one unit, queued with the next
+        assert units == [5]  # the three deferred writes and the two units: one transaction
     finally:
         store.close()
 
@@ -173,5 +174,23 @@ async def test_a_deferred_write_with_no_unit_after_it_is_committed_on_its_own(db
             if _ids(db) == [8]:
                 break
         assert _ids(db) == [8]
+    finally:
+        store.close()
+
+
+async def test_units_of_one_loop_step_share_a_transaction_even_when_the_thread_is_idle(db):
+    store = StateStore(db)
+    batches: list[int] = []
+    real = store._run_batch
+
+    def counted(units):
+        batches.append(len(units))
+        return real(units)
+
+    store._run_batch = counted
+    try:
+        futs = [store.submit(_insert, store, k) for k in (1, 2, 3)]
+        assert await asyncio.gather(*futs) == [1, 2, 3]
+        assert batches == [3] and _ids(db) == [1, 2, 3]
     finally:
         store.close()
