@@ -9,9 +9,8 @@ is journaled in `update_sends` under (update_id, seq):
 2. when the response comes back (2xx): the response body, committed as soon as the database
    thread gets to it (not awaited: the handler goes on). Real HTTP: written by the send
    thread itself, ahead of anything queued. The in-process request on SQLite
-   (StateStore.defer): it goes with the next unit the event loop queues - usually this
-   update's finish, one transaction instead of two - or on its own at the end of the loop's
-   current step;
+   (StateStore.defer): it joins the units the event loop submits in the same step (usually
+   this update's finish: one transaction for both), handed to the thread at that step's end;
 3. the rows are deleted in the transaction that finishes the update (StateStore.finish) or
    parks it.
 A re-run (a take-over, or a try given back) reads its update's journal first and replays it:
