@@ -38,6 +38,7 @@ import os
 import random
 import shlex
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -388,6 +389,9 @@ def main() -> int:
                              "side by side (see the module doc)")
     parser.add_argument("--rounds", type=int, default=6,
                         help="alternating rounds of the --channel whatsapp comparison")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="telegram: run the full bot and the echo bot this many times, "
+                             "alternating which goes first; ratios per pair and their median")
     parser.add_argument("--telegram-inprocess", action="store_true",
                         help="--channel whatsapp: Telegram's replies through the in-process "
                              "request instead of PTB's HTTPXRequest")
@@ -417,9 +421,31 @@ def main() -> int:
         print(f"mirror  : {mirror_path} ({rows:,} rows; {note}); cache: {cache_note}")
         report_whatsapp(result)
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
-        full = asyncio.run(bench_full(mirror_path, args.updates, args.seed, Path(tmp)))
-    echo = asyncio.run(bench_echo(args.updates))
+    pairs = []
+    for i in range(max(1, args.repeat)):
+        # the echo bot and the full one alternate who goes first: a load that comes or goes
+        # during the run falls on both sides alike
+        if i % 2:
+            echo = asyncio.run(bench_echo(args.updates))
+        with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
+            full = asyncio.run(bench_full(mirror_path, args.updates, args.seed, Path(tmp)))
+        if not i % 2:
+            echo = asyncio.run(bench_echo(args.updates))
+        pairs.append((full, echo))
+    if len(pairs) > 1:
+        print("pair  status x echo (CPU)   inbox x echo (CPU)   echo µs/update")
+        ratios = []
+        for i, (f, e) in enumerate(pairs, 1):
+            per_echo, per_echo_cpu = e["echo_s"] / e["n"], e["echo_cpu"] / e["n"]
+            r = ((f["status_s"] / f["n"]) / per_echo, (f["status_cpu"] / f["n"]) / per_echo_cpu,
+                 (f["inbox_s"] / f["n"]) / per_echo, (f["inbox_cpu"] / f["n"]) / per_echo_cpu)
+            ratios.append(r)
+            print(f"{i:>4}  {r[0]:>6.2f}x ({r[1]:.2f}x)      {r[2]:>6.2f}x ({r[3]:.2f}x)"
+                  f"      {1e6 * per_echo:>6,.0f}")
+        med = [statistics.median(col) for col in zip(*ratios, strict=True)]
+        print(f"median  status {med[0]:.2f}x ({med[1]:.2f}x CPU), inbox {med[2]:.2f}x "
+              f"({med[3]:.2f}x CPU); the table below is the median pair by the inbox ratio")
+        full, echo = pairs[sorted(range(len(pairs)), key=lambda k: ratios[k][2])[len(pairs) // 2]]
 
     n = full["n"]
     status_rate = n / full["status_s"]
