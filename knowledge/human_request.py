@@ -12,8 +12,10 @@ import re
 _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
 _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani)\b.{0,40}\b" + _AGENT + r"\b"),
-    re.compile(r"\b(bicara|berbicara|chat) (dengan|sama|ke|pada) (orang|seseorang)\b(?! tua)"),
-    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak)\b"),
+    re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
+    # "butuh bantuan orang langsung", "ngomong sama orangnya langsung": a person, not the bot
+    re.compile(r"\b(bantuan|dibantu|dilayani|ngomong|bicara|tanya|ketemu|butuh|mau|ingin) (sama |dengan |ke )?(orang|orangnya|manusia) langsung\b"),
+    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak|call|whatsapp|wa|contact|reach|talk|speak)\b"),
     re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
     re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
@@ -21,7 +23,7 @@ _HUMAN_PATTERNS = [
     # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
     re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
                r"mengeluh|mengadu|pengaduan)\b"),
-    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|saja|aja))?$"),
+    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|pls|plz|mohon|saja|aja))?$"),
     # "operator manusia", "petugas asli": an agent who is a person
     re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
     # being called back ("call me back", "telepon saya balik"): only a person can do that
@@ -32,6 +34,8 @@ _HUMAN_PATTERNS = [
     re.compile(r"\bsiapa\b.{0,25}\b(can|could|should|do) (i|we)\b.{0,15}\b(kontak|contact|call|hubungi|telepon|whatsapp)\b"),
     re.compile(r"\b(somebody|someone|anyone|seseorang)\b.{0,40}\b(whatsapp|call|telepon|kontak|contact|hubungi|talk|speak)\b"),
     re.compile(r"\b(give|get|beri|kasih) (me|saya|aku|us|kami) (an? )?(officer|agent|human|person|petugas|operator|admin|staff|staf)\b"),
+    re.compile(r"\b(transfer|oper|operkan|alihkan|sambungkan|pass) (saya|aku|kami|me|us)\b.{0,20}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(nomor|number|kontak|contact)\b.{0,30}\b(person|someone|somebody|seseorang)\b"),
     re.compile(r"\b(forward|escalate|teruskan)\b.{0,40}\b(staff|staf|petugas|officer|agent|supervisor|atasan)\b"),
     # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
     re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
