@@ -44,6 +44,10 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
     story = np.asarray(m.scores(text)[1]) if parts else None  # exact, for the blend
     asked = None  # the asking sentences put first: an ending may not overrule it
     for part in parts:
+        if part is not focus and focus is not None and not asking_sentences(part):
+            # an ending that asks nothing while the message asks elsewhere ("... cancelled?
+            # we found old papers after he died") is telling, not the question
+            continue
         at = m._match_text(part, context=story)
         if found.decision == "answer" and at.entry_id != found.entry_id:
             continue  # the whole message's own "likely" answer stands against a part
