@@ -35,7 +35,7 @@ from handlers.base import (
     set_reply_lang,
 )
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
-from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS
+from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS, asks_if_bot
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.matcher import Match, Matcher
 from knowledge.normalize import mask_personal, normalize, normalize_words
@@ -207,10 +207,13 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
         await _feedback(update, context, entry, helpful=words in yes)
         return True
     lang = lang_of(update, context)
-    if words in greetings or words in thanks:
+    bot_question = asks_if_bot(text)  # "are you a bot?": the greeting says so
+    if words in greetings or words in thanks or bot_question:
         # no knowledge-base answer: the menu (which offers a human) instead of "out of scope"
         mark(update, context, topic=None, handoff=False)
-        if words in greetings:
+        if bot_question:
+            key = "greeting"
+        elif words in greetings:
             key = "salam" if words.startswith(("asalam", "salam")) else "greeting"
         else:
             key = "thanks" if any(w in words for w in ("kasih", "thank", "trims", "jazak")) \

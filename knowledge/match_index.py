@@ -85,13 +85,40 @@ _ASKING_FIRST = frozenset("""bisa bs boleh blh apa apakah perlu harus haruskah c
     does did should may will would""".split())
 _WORD = re.compile(r"[^\W_]+")
 _SHORT_QUESTION = 5  # words
+# a question pointing back at the telling ("is that true and how does it work?", "apa
+# benar begitu?") leans on the sentence before it as a short one does ("itu" and "ini" mostly
+# mark a topic: "kanwil itu apa?")
+_POINTING_BACK = frozenset("that this it tersebut begitu gitu".split())
+
+
+def leans_on_before(sentence: str) -> bool:
+    """Whether an asking sentence needs the sentence before it to say what it asks about."""
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    return len(words) <= _SHORT_QUESTION or (
+        len(words) <= 2 * _SHORT_QUESTION and bool(_POINTING_BACK & set(words)))
+
+
+# English question words inside a sentence are mostly relative ("my grandmother, who
+# registered in 2010, ...", "the year when he died"): they ask only first, or after a word that
+# introduces an indirect question ("I want to know when ...", "please tell me which ...")
+# a yes/no question typed without "?" ends in a negation ("bisa pindah bank ga")
+_ASKING_LAST = frozenset("ga gak nggak ngga enggak engga gk kah ndak nda tah".split())
+_ENGLISH_RELATIVE = frozenset("who whom whose which where when what".split())
+_INDIRECT = frozenset("know ask asking asked tell wonder wondering sure idea explain understand "
+                      "me out confirm check clarify inform advise and or but so about regarding"
+                      .split())
 
 
 def _asks(sentence: str) -> bool:
     if sentence.rstrip().endswith("?"):
         return True
     words = [w.casefold() for w in _WORD.findall(sentence)]
-    return bool(words) and (words[0] in _ASKING_FIRST or any(w in _ASKING for w in words))
+    if not words:
+        return False
+    if words[0] in _ASKING_FIRST or words[0] in _ASKING or words[-1] in _ASKING_LAST:
+        return True
+    return any(w in _ASKING and (w not in _ENGLISH_RELATIVE or words[i - 1] in _INDIRECT)
+               for i, w in enumerate(words[1:], 1))
 
 
 def question_part(text: str) -> str | None:
@@ -106,7 +133,7 @@ def question_part(text: str) -> str | None:
     # a short question leans on the sentence before it ("... hasilnya tidak istithaah karena
     # gagal ginjal. apakah masih bisa melunasi?"): that sentence goes with it
     for i, p in enumerate(parts):
-        if keep[i] and i > 0 and len(_WORD.findall(p)) <= _SHORT_QUESTION:
+        if keep[i] and i > 0 and leans_on_before(p):
             keep[i - 1] = True
     if all(keep):
         return None

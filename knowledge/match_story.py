@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.match_index import _SHORT_QUESTION, _tails, asking_sentences, question_part
+from knowledge.match_index import _tails, asking_sentences, leans_on_before, question_part
 from knowledge.match_result import Match
 from knowledge.normalize import FUNCTION_WORDS, normalize_words
 from knowledge.out_of_scope import hajj_words
@@ -72,7 +72,7 @@ def asks_elsewhere(m: Matcher, sentence: str) -> bool:
     to the knowledge base and no hajj word among them."""
     raw = normalize_words(sentence)
     # a short question leans on the telling ("kami harus bagaimana?", "apa masih bisa?")
-    short = len(sentence.split()) <= _SHORT_QUESTION
+    short = leans_on_before(sentence)
     if (short and sum(w not in FUNCTION_WORDS for w in raw) < 2) or hajj_words() & set(raw):
         return False
     alone = m._match_text(sentence, raw)

@@ -52,6 +52,7 @@ FUNCTION_WORDS = frozenset(
     will would should could did was were has have am your our their at by from this that
     menanyakan ditanyakan nanyain kemarin tadi barusan terus
     tetangga warga perangkat kata
+    kira mungkin kayak seperti sebentar namun walau sebuah tentang sebagai daripada
     """.split()
 )
 

@@ -22,8 +22,18 @@ def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, 
     def norm(items) -> tuple[tuple[str, ...], ...]:
         return tuple(t for t in (tuple(normalize_words(str(i))) for i in items or ()) if t)
 
-    service_terms = [t for group in data.get("services") or () for t in group.get("terms") or ()]
+    service_terms = [t for group in data.get("services") or () if not group.get("unless_hajj")
+                     for t in group.get("terms") or ()]
     return norm([*(data.get("terms") or ()), *service_terms]), norm(data.get("protected"))
+
+
+@cache
+def soft_terms() -> tuple[tuple[str, ...], ...]:
+    """Terms of the `unless_hajj` service groups: out of scope only in a message holding no hajj
+    word ("hotel" alone is a booking; "biaya haji sudah termasuk hotel?" is the hajj cost)."""
+    return tuple(t for group in _read_yaml("out_of_scope.yaml").get("services") or ()
+                 if group.get("unless_hajj")
+                 for t in (tuple(normalize_words(str(i))) for i in group.get("terms") or ()) if t)
 
 
 @cache
@@ -93,6 +103,8 @@ def names_out_of_scope(words: list[str]) -> bool:
         while (i := _has_phrase(words, phrase)) >= 0:
             words[i:i + len(phrase)] = ["|"]
     present = set(words)
+    if not hajj_words() & present:
+        terms = (*terms, *soft_terms())
     return any((not t or t[0] in present) and _has_phrase(words, t) >= 0 for t in terms)
 
 

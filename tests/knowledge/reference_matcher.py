@@ -161,7 +161,7 @@ class ReferenceMatcher(Matcher):
                                and best - second >= self.t.likely_margin)
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
-        if self._case_not_named(words, top, order, combined):
+        if self._case_not_named(words, top, order, combined) or self._group_not_named(words, top):
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
                          **common)
         return Match("answer", self.ids[top], round(best, 4), cands,

@@ -102,7 +102,8 @@ def test_jobs_and_prayers_are_pointed_elsewhere(m, text, where):
     "mau tanya oleh-oleh apa yang bagus? ibu saya sudah lunas tahun ini.",
 ])
 def test_a_story_asking_something_else_is_out_of_scope(m, text):
-    assert m._match_text(text).decision == "answer"  # as a bag of words, the telling answers
+    # as a bag of words, the telling is answered or offered
+    assert m._match_text(text).decision in ("answer", "clarify")
     got = m.match(text)
     assert (got.decision, got.reason) == ("handoff", "out_of_scope"), got
 

@@ -233,11 +233,14 @@ def test_a_small_lead_is_enough_when_only_the_top_entry_holds_the_rare_words(m):
     # "gabung" and "suami" are words of the merging entry and at most three others; the
     # runner-up (Tahap II) holds "gabung" too but no rare word of the question the merging
     # entry lacks
+    # (scored 0.515: the floor of the rule as first fitted, 0.50; the fourth round's re-fit
+    # raised it to 0.53, where this question is offered rather than answered)
     text = "saya ingin digabung dengan suami yang porsinya beda, lunasnya ikut tahap apa"
-    r = m.match(text)
+    rule = Matcher(default_kb(), Thresholds(distinct_floor=0.50))
+    r = rule.match(text)
     assert (r.decision, r.entry_id) == ("answer", "penggabungan"), r
-    assert r.score - r.candidates[1].score < m._margin_needed(r.score)  # the rare-word rule
-    without = Matcher(default_kb(), Thresholds(distinct_margin=1.0))
+    assert r.score - r.candidates[1].score < rule._margin_needed(r.score)  # the rare-word rule
+    without = Matcher(default_kb(), Thresholds(distinct_floor=0.50, distinct_margin=1.0))
     assert without.match(text).decision == "clarify"
 
 
@@ -376,7 +379,7 @@ def test_a_near_tie_is_not_answered_on_distinctive_words_alone(m):
     # With "any lead" allowed, a lead of 0.001 answered this generic question with Tahap II.
     got = m.match("ortu saya daftar 2012, kapan jatah bayar lunasnya")
     assert not (got.decision == "answer" and got.entry_id == "pelunasan-tahap-2")
-    loose = Matcher(default_kb(), Thresholds(distinct_margin=0.0))
+    loose = Matcher(default_kb(), Thresholds(distinct_margin=0.0, distinct_floor=0.50))
     tie = loose.match("ortu saya daftar 2012, kapan jatah bayar lunasnya")
     assert (tie.decision, tie.entry_id) == ("answer", \
         "pelunasan-tahap-2")  # the tie the margin guards against
