@@ -42,13 +42,14 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
              and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
                  2 if p is focus else 3)]
     story = np.asarray(m.scores(text)[1]) if parts else None  # exact, for the blend
+    told = normalize_words(text)
     asked = None  # the asking sentences put first: an ending may not overrule it
     for part in parts:
         if part is not focus and focus is not None and not asking_sentences(part):
             # an ending that asks nothing while the message asks elsewhere ("... cancelled?
             # we found old papers after he died") is telling, not the question
             continue
-        at = m._match_text(part, context=story)
+        at = m._match_text(part, context=story, told=told)
         if found.decision == "answer" and at.entry_id != found.entry_id:
             continue  # the whole message's own "likely" answer stands against a part
         if asked is not None and at.entry_id != asked:

@@ -503,7 +503,7 @@ class Matcher:
         return match_story(self, text, found)
 
     def _match_text(self, text: str, raw: list[str] | None = None,
-                    context: np.ndarray | None = None) -> Match:
+                    context: np.ndarray | None = None, told: list[str] = ()) -> Match:
         words, scored, coverage, sig = self._signals(text, raw=raw, context=context)
         # stable, like sorted(..., reverse=True): equal scores keep the entries' order
         order = np.argsort(-scored, kind="stable").tolist()
@@ -536,7 +536,8 @@ class Matcher:
                                and best - second >= self.t.likely_margin)
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
-        if self._case_not_named(words, top, order, combined) or self._group_not_named(words, top):
+        if self._case_not_named(words, top, order, combined) or self._group_not_named(
+                [*words, *told], top):  # a part of a story: the telling names the matter too
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
                          **common)
         return Match("answer", self.ids[top], round(best, 4), cands,
@@ -569,12 +570,14 @@ class Matcher:
         """Whether the top entry belongs to a group whose matter the question never names (a
         pelimpahan entry for a question with no transfer, death, illness or recipient in it:
         "buat nenek 90 thn masih boleh berangkat?" is not about a recipient's age), unless it
-        names the entry's own case ("tanggung jawab mutlak")."""
+        names a word of the entry's own case no other entry holds ("tanggung jawab mutlak";
+        not "bank" or "perubahan", which other entries hold too)."""
         cues = self._group_cues[top]
         if not cues:
             return False
         stems = {self.stem(w) for w in words}
-        return not (stems & cues) and not (self._concept_cues[top] & stems)
+        own = {s for s in self._concept_cues[top] & stems if self._stem_df.get(s) == 1}
+        return not (stems & cues) and not own
 
     def _only_distinctive(self, words: list[str], top: int, order: list[int],
                           combined: list[float]) -> bool:

@@ -122,7 +122,8 @@ class ReferenceMatcher(Matcher):
                         combined[i] *= _PAIRED_PENALTY
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
 
-    def _match_text(self, text: str, raw: list[str] | None = None, context=None) -> Match:
+    def _match_text(self, text: str, raw: list[str] | None = None, context=None,
+                    told=()) -> Match:
         # (`raw` is the product's shortcut for words already normalised; the old code did not
         # have it and normalised again)
         words, combined, coverage, sig = self.scores(text)
@@ -161,7 +162,8 @@ class ReferenceMatcher(Matcher):
                                and best - second >= self.t.likely_margin)
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
-        if self._case_not_named(words, top, order, combined) or self._group_not_named(words, top):
+        if self._case_not_named(words, top, order, combined) or self._group_not_named(
+                [*words, *told], top):
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
                          **common)
         return Match("answer", self.ids[top], round(best, 4), cands,
