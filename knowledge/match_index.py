@@ -79,8 +79,8 @@ def asking_sentences(text: str) -> list[str]:
 # A sentence that asks: typed with "?", or holding a question word that only asks ("apakah",
 # "gimana", "how"), or opening with one that asks when it comes first ("bisa ...", "can ...").
 _ASKING = frozenset("""apakah apa bagaimana gimana gmn bgmn gmana kapan kpn berapa brp brapa siapa
-    kenapa mengapa knp kemana dimana mana bisakah bolehkah how what when who whom which where why
-    whether""".split())
+    kenapa mengapa knp kemana dimana mana dmn dmana kmn kmana bisakah bolehkah how what when who
+    whom which where why whether""".split())
 _ASKING_FIRST = frozenset("""bisa bs boleh blh apa apakah perlu harus haruskah can could is are do
     does did should may will would""".split())
 _WORD = re.compile(r"[^\W_]+")
