@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own fourteen sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own seventeen sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -85,6 +85,8 @@ ENGLISH_DEV = Path(__file__).with_name("faq_english_dev.jsonl")
 ENGLISH_DEV2 = Path(__file__).with_name("faq_english_dev2.jsonl")
 STORIES_DEV = Path(__file__).with_name("faq_stories_dev.jsonl")
 ENGLISH_DEV3 = Path(__file__).with_name("faq_english_dev3.jsonl")
+ENGLISH_DEV4 = Path(__file__).with_name("faq_english_dev4.jsonl")
+INDO_DEV4 = Path(__file__).with_name("faq_indo_dev4.jsonl")
 
 
 @pytest.fixture
@@ -162,6 +164,17 @@ SETS = {
     # fixes 78.0%, 2.2%, 94.1%, 100% (most misses are "did you mean" menus with the right entry)
     "english_dev3": Floors(ENGLISH_DEV3, {"in_scope": 90, "oos": 30, "escalate": 15, "chat": 10},
                            top1=0.75, confident_wrong=0.03, oos_handled=0.9, clarify=0.17),
+    # TUNING sets of issue 15's fourth round, 140 messages each written blind by another helper
+    # (English; Indonesian with regional words), labelled with entry ids (matters the knowledge
+    # base lacks as out of scope; the status card accepted where a porsi is in the sentence).
+    # First scored, untouched: English 49.3% top-1, 8.0% confident wrong, 62.5% out of scope,
+    # 86.7% human requests, 90% small talk; Indonesian 61.5%, 10.3%, 56.8%, 86.7%, 90%. After
+    # this round's general fixes: 68.0% / 1.3% / 90.0% / 100% / 100% and 76.9% / 1.3% / 89.2% /
+    # 100% / 100%
+    "english_dev4": Floors(ENGLISH_DEV4, {"in_scope": 70, "oos": 35, "escalate": 15, "chat": 10},
+                           top1=0.65, confident_wrong=0.03, oos_handled=0.85, clarify=0.21),
+    "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 35, "escalate": 15, "chat": 10},
+                        top1=0.73, confident_wrong=0.03, oos_handled=0.85, clarify=0.20),
 }
 
 
