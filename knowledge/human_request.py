@@ -18,7 +18,8 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak|call|whatsapp|wa|contact|reach|talk|speak)\b"),
     re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
-    re.compile(r"\b(real|actual|live) (person|human|people|agent|officer)\b"),
+    # ("officer" and "operator" read as "petugas")
+    re.compile(r"\b(real|actual|live) (person|human|people|agent|officer|petugas)\b"),
     # a complaint is for a person, unless the message asks where to take one: that is the
     # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
     re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"

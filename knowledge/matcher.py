@@ -570,13 +570,14 @@ class Matcher:
         """Whether the top entry belongs to a group whose matter the question never names (a
         pelimpahan entry for a question with no transfer, death, illness or recipient in it:
         "buat nenek 90 thn masih boleh berangkat?" is not about a recipient's age), unless it
-        names a word of the entry's own case no other entry holds ("tanggung jawab mutlak";
-        not "bank" or "perubahan", which other entries hold too)."""
+        names a word of the entry's own case (its canonical question and keywords both hold it)
+        that no other entry holds ("tanggung jawab mutlak"; not "bank" or "perubahan", which
+        other entries hold too, nor "arab saudi", a keyword only)."""
         cues = self._group_cues[top]
         if not cues:
             return False
         stems = {self.stem(w) for w in words}
-        own = {s for s in self._concept_cues[top] & stems if self._stem_df.get(s) == 1}
+        own = {s for s in self._concept[top] & stems if self._stem_df.get(s) == 1}
         return not (stems & cues) and not own
 
     def _only_distinctive(self, words: list[str], top: int, order: list[int],
