@@ -123,8 +123,8 @@ def asks_about_gap(text: str, words: list[str] | None = None) -> bool:
     terms = gap_terms()
     if words is not None:
         present = set(words)
-        if not any(t[0] in present for t in terms):
-            return False
+        if not any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):
+            return False  # nowhere in the message: no sentence of it names one either
     for sentence in asking_sentences(text):
         words = normalize_words(sentence)
         present = set(words)
