@@ -103,9 +103,22 @@ def names_out_of_scope(words: list[str]) -> bool:
         while (i := _has_phrase(words, phrase)) >= 0:
             words[i:i + len(phrase)] = ["|"]
     present = set(words)
+    by_first = _by_first_word(terms)
     if not hajj_words() & present:
-        terms = (*terms, *soft_terms())
-    return any((not t or t[0] in present) and _has_phrase(words, t) >= 0 for t in terms)
+        soft = _by_first_word(soft_terms())
+        if any(_has_phrase(words, t) >= 0 for w in present for t in soft.get(w, ())):
+            return True
+    return any(_has_phrase(words, t) >= 0 for w in present for t in by_first.get(w, ()))
+
+
+@cache
+def _by_first_word(terms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The terms by their first word: a message is checked only for the terms it can hold."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for t in terms:
+        if t:
+            index.setdefault(t[0], []).append(t)
+    return {w: tuple(ts) for w, ts in index.items()}
 
 
 @cache
