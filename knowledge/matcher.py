@@ -125,15 +125,12 @@ class Thresholds:
     # sets answers that blind6 question (holdout's highest is 0.032), so the line is not fitted
     # that close: 0.05 keeps a 0.01 gap over every wrong lead seen (the same "a lead under
     # 0.01 is a tie" as `distinct_margin`), answers 5 of 28 ambiguous ones, all right.
-    # Re-fitted in the fourth round on every tuned set together (dev, holdout, blind1-8,
-    # english_dev 1-4, stories_dev, indo_dev4: ~1,090 in-scope, ~210 out-of-scope questions),
-    # each scored as the knowledge base is and, for the ~410 labelled with entry ids, again with
-    # their right entries removed (a content gap, or wording that points elsewhere: what the
-    # untuned sets' confident wrong answers were); a wrong answer costs three right ones, an
-    # out-of-scope question answered three, a gap answered half. The "likely" band was where
-    # most gap answers came from: 0.08 (with distinct_floor 0.53, distinct_margin 0.02) gives
-    # up 14 right answers (of 977) for 2 of 10 wrong ones, 3 of 7 out-of-scope answers and 23
-    # of 143 gap answers; 0.06-0.10 and floors 0.53-0.58 score within 2 of each other.
+    # Re-fitted in the fourth round on every tuned set together (~1,090 in-scope, ~210 out of
+    # scope), and the ~410 labelled with entry ids again with their right entries removed (what
+    # the untuned sets' confident wrong answers look like); a wrong answer or an out-of-scope
+    # one answered costs three right ones, a gap answered half. 0.08 (with distinct_floor 0.53,
+    # distinct_margin 0.02) gives up 14 right answers of 977 for 2 of 10 wrong ones, 3 of 7
+    # out-of-scope answers and 23 of 143 gap answers; 0.06-0.10, floors 0.53-0.58 score alike.
     likely_margin: float = 0.08
     likely_coverage: float = 0.6
     # A long message not answered as a whole is matched on the sentences that ask (then on its
