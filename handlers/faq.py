@@ -29,7 +29,6 @@ from handlers.base import (
     labels,
     lang_of,
     mark,
-    note_message_lang,
     render,
     services,
     set_reply_lang,
@@ -238,10 +237,10 @@ async def _feedback(update: Update, context: CallbackContext, entry: Entry,
     await offer_handoff(update, context, reason=entry.id)
 
 
-def question_lang(update: Update, context: CallbackContext, text: str) -> str:
-    """The language to answer `text` in: its own when its words say so (every reply to this
-    update follows, the helpdesk offer included), else the chat's; remembered for the buttons."""
-    note_message_lang(update, context, text)
+def question_lang(update: Update, context: CallbackContext) -> str:
+    """The language to answer this question in: its own when its words say so (the router
+    noted it for every reply to this update, `note_message_lang`), else the chat's;
+    remembered for the buttons under the answer."""
     lang = lang_of(update, context)
     context.chat_data[LANG_KEY] = lang
     return lang
@@ -268,7 +267,7 @@ async def _out_of_scope(update: Update, context: CallbackContext, text: str, lan
 
 async def respond(update: Update, context: CallbackContext, text: str) -> None:
     """Answer one free-text question (the decision is the matcher's, the wording templates')."""
-    lang = question_lang(update, context, text)
+    lang = question_lang(update, context)
     if await _small_talk(update, context, text):
         return
     match = matcher().match(text)
