@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models.mirror import MirrorImport, MirrorRow  # noqa: F401 - MirrorImport: the mirror's API
-from integration import notify_queue
+from integration import factor_watch, notify_queue
 from integration.mirror_import import (
     _IDX,
     PACKED_COLUMNS,
@@ -163,6 +163,8 @@ def upsert_records(
         stored[row["porsi"]] = row["updated_at"]
     session.execute(stmt, rows)
     if changed:
+        # verifications first: the notifications read who is verified
+        factor_watch.reset_in_session(session, changed, unpack, source=source)
         report.notifications += notify_queue.queue_session(session, changed, unpack)
     if confirm:
         for c in confirm:
@@ -187,15 +189,18 @@ def apply_changes(
     at: datetime,
     *,
     source: str = "push",
-    replaced: dict[str, str] | None = None,
+    event_id: str | None = None,
+    now: datetime | None = None,
+    reset: dict[str, Any] | None = None,
 ) -> tuple[str, list[str]]:
     """Apply changed export columns onto the stored row (partial update), bumping `updated_at`
     to `at` unless the stored copy is as new or newer. Returns (outcome, ignored columns).
 
     Unknown columns (and kd_porsi/updated_at, which an event cannot change) are ignored and
     returned; a value that cannot mean anything raises WireError before anything is written.
-    `replaced`, when given, receives the previous stored value ('' for none) of each column
-    whose value this call actually changed (read under the same row lock as the write)."""
+    A changed phone number or birth date resets the porsi's verified links first (audited
+    with `event_id`, at `now`); `reset`, when given, receives the factors that changed
+    (`factors`) and how many links were reset (`links`)."""
     porsi = parse_porsi(porsi)
     values: dict[str, str] = {}
     ignored: list[str] = []
@@ -231,11 +236,13 @@ def apply_changes(
             )
         )
         if result.rowcount:
-            if replaced is not None:
-                old = dict(zip(PACKED_COLUMNS, unpack(data), strict=True))
-                replaced.update({c: old[c] for c, v in values.items() if old[c] != v})
-            notify_queue.queue_session(
-                session, [(porsi, data, pack([merged[c] for c in PACKED_COLUMNS]))], unpack)
+            written = [(porsi, data, pack([merged[c] for c in PACKED_COLUMNS]))]
+            # verifications first: the notifications read who is verified
+            factors, links = factor_watch.reset_in_session(
+                session, written, unpack, source=source, event_id=event_id, now=now)
+            if reset is not None:
+                reset.update(factors=factors, links=links)
+            notify_queue.queue_session(session, written, unpack)
             return EventOutcome.APPLIED, ignored
     return EventOutcome.STALE, ignored
 

@@ -354,6 +354,9 @@ def import_csv(
             integrity_error = engine.dialect.dbapi.IntegrityError
             # notifications of watched porsi, queued in each chunk's own transaction
             hook = notify_hook(cur, dialect) if notify and before else None
+            # a changed phone or birth date resets the porsi's verifications (always, and
+            # before the notifications, which read who is verified)
+            factors = factor_hook(cur, dialect, source) if before else None
             raw.commit()
 
             def write(rows: list[tuple[str, str, str]]) -> int:
@@ -368,8 +371,11 @@ def import_csv(
                         raw.rollback()
                         plain_sql = None
                 pairs = hook.before(rows) if hook is not None else None
+                moved = factors.before(rows) if factors is not None else None
                 cur.executemany(sql, rows)
                 n = max(cur.rowcount, 0)
+                if moved:
+                    factors.after(moved)
                 if pairs:
                     hook.after(pairs)
                 raw.commit()
@@ -450,6 +456,12 @@ def notify_hook(cur, dialect: str):
     from integration.notify_queue import ImportHook  # it imports the knowledge: only when used
 
     return ImportHook(cur, dialect, unpack)
+
+
+def factor_hook(cur, dialect: str, source: str):
+    from integration.factor_watch import ImportFactorHook
+
+    return ImportFactorHook(cur, dialect, unpack, source=source)
 
 
 def _count(cur) -> int:

@@ -36,7 +36,6 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import repos_verification
 from db.models.mirror import PushEvent
 from integration import mirror
 from integration.safe_json import BadBody, load_object
@@ -167,25 +166,18 @@ def add_push_routes(
                 seen = session.execute(select(table.c.id).where(table.c.id == event["id"])).first()
                 if seen is not None:
                     return web.json_response({"status": "duplicate", "id": event["id"]})
-                replaced: dict[str, str] = {}
+                moved: dict[str, Any] = {}
                 outcome, ignored = mirror.apply_changes(
                     session,
                     event["porsi"],
                     event["data"],
                     event["waktu"],
                     source="push",
-                    replaced=replaced,
+                    event_id=event["id"],
+                    now=now,
+                    reset=moved,
                 )
-                factors = [f for f in repos_verification.FACTORS if f in replaced]
-                if factors:
-                    reset = repos_verification.factors_changed(
-                        session,
-                        porsi=event["porsi"],
-                        factors=factors,
-                        source="push",
-                        event_id=event["id"],
-                        now=now,
-                    )
+                factors, reset = moved.get("factors", []), moved.get("links", 0)
                 session.execute(
                     table.insert().values(
                         id=event["id"],
