@@ -326,13 +326,14 @@ QUESTION_WORDS = frozenset(
     "how what when where why who which can could is are does do should".split())
 
 
-def looks_like_new_question(text: str) -> bool:
+def looks_like_new_question(text: str, *, typed_step: bool = True) -> bool:
     """Free text inside a wizard that is clearly a new question, not an answer to its step:
-    a question mark or a question word, at least three words, and no digits (a date, a porsi
-    or a number is an answer, right or wrong). "kapan jadwal pelunasan?" is; "14 maret 1978",
-    "ibu saya" and "ok" are not."""
+    a question mark or a question word, at least three words, and - at a step that takes a
+    typed date or number (`typed_step`) - no digits (there they are an answer, right or
+    wrong). "kapan jadwal pelunasan?" is; "14 maret 1978", "ibu saya" and "ok" are not; at a
+    button question "kapan pelunasan tahap 1?" is too."""
     words = text.casefold().replace("?", " ? ").split()
-    if len(words) < 3 or any(ch.isdigit() for ch in text):
+    if len(words) < 3 or (typed_step and any(ch.isdigit() for ch in text)):
         return False
     return "?" in words or any(w.strip(",.!") in QUESTION_WORDS for w in words[:3])
 

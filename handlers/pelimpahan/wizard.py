@@ -11,6 +11,7 @@ the letters are sent.
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
@@ -69,6 +70,7 @@ from knowledge.pelimpahan import (
     resolve_relation,
     source_titles,
 )
+from knowledge.pelimpahan_words import cause_in, departure_in, living_cost_in
 from knowledge.porsi import find_porsi, parse_porsi
 
 log = logging.getLogger(__name__)
@@ -161,7 +163,14 @@ async def on_text(update: Update, context: CallbackContext) -> None:
         end_flow(context)
         await _start(update, context)
         return
-    if step in QUESTION_LEAVES and looks_like_new_question(text):
+    pressed = _typed_button(text, step, lang_of(update, context), _policy(context))
+    if pressed is not None:
+        # a button's words typed (its label, "bapak saya meninggal bulan lalu" at the cause,
+        # "belum" at before-departure): as if pressed
+        await _press(update, context, pressed)
+        return
+    if step in QUESTION_LEAVES and looks_like_new_question(
+            text, typed_step=step in ("event_date", "birth", "porsi")):
         # "kapan jadwal pelunasan?" at a date or button question: paused, not refused; the
         # answers stay, so /pelimpahan resumes here
         end_flow(context)
@@ -288,11 +297,40 @@ async def _lookup_porsi(update: Update, context: CallbackContext, porsi: str) ->
         stale=found.source.value == "stale", as_of=as_of, verified=verified))
 
 
+def _typed_button(text: str, step: str, lang: str, policy: dict) -> str | None:
+    """The callback data of the button the typed text means at `step`, or None."""
+    said = _plain_label(text)
+    markup = _step_markup(step, lang, policy, first=False) if step in WIZARD_STEPS else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if said and _plain_label(button.text) == said:
+                return button.callback_data
+    code: str | None = None
+    if step == "cause":
+        code = cause_in(text)
+        return f"{FLOW}:cause:{code}" if code else None
+    if step == "departure":
+        before = departure_in(text)
+        return None if before is None else f"{FLOW}:dep:{'y' if before else 'n'}"
+    if step == "living_cost":
+        code = living_cost_in(text)
+        return f"{FLOW}:lc:{code}" if code else None
+    return None
+
+
+def _plain_label(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
 async def on_button(update: Update, context: CallbackContext) -> None:
     """Every `pelimpahan:*` button."""
     await answer_callback(update)
+    await _press(update, context, update.callback_query.data or "")
+
+
+async def _press(update: Update, context: CallbackContext, data: str) -> None:
+    """A button's callback data, pressed or typed."""
     mark(update, context, topic=TOPIC)
-    data = update.callback_query.data or ""
     parts = data.split(":")
     action = parts[1] if len(parts) > 1 else ""
     arg = parts[2] if len(parts) > 2 else ""

@@ -432,3 +432,49 @@ async def test_typed_names_with_markup_separators_keep_the_signature_block_whole
         cells = [c.text for t in d.tables for c in t.rows[0].cells if "Nur Aisyah" in c.text]
         assert cells and all("( Nur Aisyah Ketua RW X )" in c for c in cells), sent.file_name
         assert "|" not in docx_text(sent)
+
+
+async def test_answers_typed_in_own_words_instead_of_pressed(bot):
+    r = await bot.send(CHAT, "/pelimpahan")
+    # the whole story at "what happened?": the death is the answer, the guide goes on
+    r = await bot.send(CHAT, "bapak saya meninggal bulan lalu, bisa saya ambil porsinya?")
+    assert "2/6" in r.text and "meninggal dunia" in r.text
+    assert bot.chat_data(CHAT).get("flow") == "pelimpahan"
+    await bot.send(CHAT, "10 Maret 2023")
+    r = await bot.send(CHAT, "belum")  # before departure
+    assert "4/6" in r.text
+    r = await bot.send(CHAT, "Anak kandung")
+    assert "5/6" in r.text
+    await bot.send(CHAT, "17/8/1990")
+    r = await bot.send(CHAT, "lewati")  # the button's label typed
+    assert "living cost" in r.text
+    r = await bot.send(CHAT, "gak tau")
+    assert "dapat diajukan untuk dilimpahkan" in r.text
+    assert bot.chat_data(CHAT)["pelimpahan"]["answers"]["living_cost"] is None
+
+
+async def test_typed_illness_after_departure_and_other_cause(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    r = await bot.send(CHAT, "ibu kena stroke, lumpuh")
+    assert "2/6" in r.text and "surat keterangan sakit" in r.text
+    await bot.send(CHAT, "1 Mei 2024")
+    r = await bot.send(CHAT, "Tidak, sudah berangkat")
+    assert "belum dapat dilimpahkan" in r.text
+    await bot.send(CHAT, "/pelimpahan")
+    r = await bot.send(CHAT, "alasan lain")
+    assert "meninggal dunia atau sakit permanen" in r.text and "Hubungi petugas" in r.buttons
+
+
+async def test_a_new_question_at_the_cause_still_pauses_the_guide(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    r = await bot.send(CHAT, "kapan jadwal pelunasan tahap 1?")
+    assert "1/6" not in r.text and "2/6" not in r.text
+    assert bot.chat_data(CHAT).get("flow") is None
+
+
+async def test_english_story_at_the_cause(bot):
+    await bot.callback(CHAT, "bahasa:set:en", 1)
+    await bot.send(CHAT, "/pelimpahan", language_code="en")
+    r = await bot.send(CHAT, "my father died last month, can I take his porsi?",
+                       language_code="en")
+    assert "2/6" in r.text and "die" in r.text.casefold()
