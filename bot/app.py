@@ -295,6 +295,7 @@ def register_akun(app: Application) -> None:
     app.add_handler(CommandHandler("hapusdata", akun.hapusdata_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(akun.on_callback, pattern=r"^akun:"))
     app.add_handler(CallbackQueryHandler(akun.on_privacy_callback, pattern=r"^privacy:"))
+    app.bot_data.hooks.erase = akun.ask_erase  # "hapus data saya" typed asks the same
 
 
 def register_pelimpahan(app: Application) -> None:

@@ -104,6 +104,7 @@ class Hooks:
     free_text: Handler | None = None  # the FAQ matcher: free text no flow or number took
     handoff: Handler | None = None  # the helpdesk's offer of a human (`menu.offer_handoff`)
     route_text: Handler | None = None  # the shared router, for flows handing a question back
+    erase: Handler | None = None  # "hapus data saya" typed: the erasure's confirmation
     # the runtime's pre-filter asks these (bot/runtime.py):
     edit: Handler | None = None  # an edited private message -> True when a feature took it
     # a private message over the throttle's burst -> True when a feature must get it all the

@@ -2,8 +2,8 @@
 
 Free text goes, in order, to: the active flow (a wizard waiting for an answer), the status check
 (every nomor porsi anywhere in the message: one card each; or a nearly valid one), a short reply
-for a number that is something else (a date, a phone number, a NIK: never read as a porsi), the
-FAQ matcher (`hooks.free_text`), and finally a "belum mengerti" reply with the menu and an
+for a number that is something else (a date, a phone number, a NIK: never read as a porsi), a
+request to erase one's data (as /hapusdata, when that feature is installed), the FAQ matcher (`hooks.free_text`), and finally a "belum mengerti" reply with the menu and an
 offer of a human. Nothing a person sends in a private chat goes unanswered.
 """
 
@@ -27,7 +27,7 @@ from handlers.base import (
     render,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
-from knowledge.chat_words import MENU_WORDS
+from knowledge.chat_words import MENU_WORDS, asks_erasure
 from knowledge.porsi import (
     looks_like_porsi_attempt,
     parse_porsi,
@@ -78,6 +78,10 @@ async def route_text(update: Update, context: CallbackContext, *,
         # "02-08-1953", "tgl lahir ibu 14/3/78", "nik saya 3509...": what it looks like; a
         # question that merely holds a date or a phone number goes on to the FAQ
         await status.reply_number_kind(update, context, others[0])
+        return
+    erase = context.application.bot_data.hooks.erase
+    if erase is not None and asks_erasure(text):  # "hapus data saya": as /hapusdata
+        await erase(update, context)
         return
     if looks_like_porsi_attempt(text):
         await status.reply_format(update, context, text)

@@ -42,3 +42,27 @@ _BOT_QUESTION = re.compile(
 def asks_if_bot(text: str) -> bool:
     """Whether a short message only asks whether the bot is a bot (or a person)."""
     return bool(_BOT_QUESTION.match(" ".join(text.casefold().split())))
+
+
+# "hapus data saya", "tolong hapus semua data pribadi saya", "delete my data": a request to
+# erase what the bot holds about the person (answered with the erasure confirmation). A
+# message that names Siskohat, the porsi or a registration asks about the hajj record (a data
+# correction or a cancellation), which the bot cannot erase: that one goes to the FAQ.
+_ERASE_VERBS = frozenset("hapus hapuskan dihapus dihapuskan menghapus hapusin delete deleted "
+                         "erase erased remove removed hilangkan dihilangkan".split())
+_ERASE_OBJECTS = frozenset("data datanya akun account informasi info riwayat history chat "
+                           "percakapan pesan".split())
+_OWNERS = frozenset("saya sy aku ku gue gw kami my me mine".split())
+_HAJJ_RECORD = frozenset("siskohat porsi haji hajj kemenag kementerian jemaah bank ktp kk "
+                         "pendaftaran registration pelimpahan pelunasan".split())
+
+
+def asks_erasure(text: str) -> bool:
+    """Whether a short message asks the bot to erase the person's own data."""
+    words = re.sub(r"[^\w]+", " ", text.casefold().replace("-ku", " ku")).split()
+    if not words or len(words) > 14 or _HAJJ_RECORD.intersection(words):
+        return False
+    said = set(words)
+    if {"forget", "me"} <= said or {"lupakan", "saya"} <= said:
+        return True
+    return bool(_ERASE_VERBS & said and _ERASE_OBJECTS & said and _OWNERS & said)

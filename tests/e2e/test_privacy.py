@@ -269,3 +269,23 @@ async def test_erasure_never_resets_the_hourly_lookup_allowance(make_harness, fa
         with hh.db.engine.connect() as c:
             keys = [row[0] for row in c.execute(text("SELECT key FROM abuse_counters"))]
         assert len(keys) == 1 and str(OTHER) not in keys[0]  # a salted hash, not the id
+
+
+@pytest.mark.parametrize("text, lang, asked", [
+    ("hapus data saya", "id", "Hapus data Anda dari bot ini?"),
+    ("tolong hapus semua data pribadi saya dari bot ini", "id", "Hapus data Anda dari bot ini?"),
+    ("please delete my data", "en", "Delete your data from this bot?"),
+])
+async def test_erasure_asked_in_words_gets_the_same_confirmation(h, clock, text, lang, asked):
+    seed_links(h, clock())
+    r = await h.send(PERSON, text, language_code=lang)
+    assert asked in r.text and h.outcome()["topic"] == "akun"
+    r = await h.press("Ya, hapus" if lang == "id" else "Yes, delete", chat_id=PERSON)
+    with h.db.session() as s:
+        assert not ver.is_verified(s, PERSON, PORSI, clock())
+        assert ver.is_verified(s, OTHER, PORSI, clock())  # nobody else's
+
+
+async def test_the_hajj_record_named_is_not_an_erasure_request(h):
+    r = await h.send(PERSON, "cara hapus data porsi ibu di siskohat")
+    assert "Hapus data Anda dari bot ini?" not in r.text and h.outcome()["topic"] != "akun"
