@@ -17,6 +17,7 @@ Callback data: `faq:start`, `faq:pick:<id>`, `faq:yes:<id>`, `faq:no:<id>`, `faq
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from functools import cache
@@ -34,7 +35,14 @@ from handlers.base import (
     set_reply_lang,
 )
 from handlers.menu import answer_callback, menu_markup, offer_handoff, send
-from knowledge.chat_words import GREETINGS, NO_WORDS, THANKS, YES_WORDS, asks_if_bot
+from knowledge.chat_words import (
+    ASK_INTRO,
+    GREETINGS,
+    NO_WORDS,
+    THANKS,
+    YES_WORDS,
+    asks_if_bot,
+)
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.matcher import Match, Matcher
 from knowledge.normalize import mask_personal, normalize, normalize_words
@@ -168,9 +176,14 @@ def alternatives_markup(entry: Entry, others: tuple[Entry, ...],
 
 
 # polite words around a short reply ("halo pak", "terima kasih banyak ya bu")
+# (and the ways people address whoever answers: "assalamualaikum min" greets the admin, it
+# does not ask for one)
 FILLERS = frozenset({"pak", "bu", "bapak", "ibu", "kak", "mas", "mbak", "bang", "dik", "ya",
                      "banyak", "sekali", "bot", "semua", "wr", "wb", "warahmatullahi",
-                     "wabarakatuh", "warahmatullah", "nya", "deh", "dong", "kakak"})
+                     "wabarakatuh", "warahmatullah", "nya", "deh", "dong", "kakak", "min",
+                     "admin", "mimin", "gan", "agan", "sis", "kang", "teh", "bro", "sir",
+                     "madam", "maam", "om", "tante", "uda", "uni", "pakde", "bude", "everyone",
+                     "all", "there"})
 
 
 def _squash(text: str) -> str:
@@ -190,6 +203,12 @@ def _squashed(words: frozenset[str]) -> frozenset[str]:
     return frozenset(_squash(w) for w in words)
 
 
+@functools.cache
+def _greeting_words() -> frozenset[str]:
+    # the words of the greetings, but not those that are also something else ("p", "ping")
+    return frozenset(w for g in _squashed(GREETINGS) for w in g.split() if len(w) > 1) - {"ping"}
+
+
 async def _small_talk(update: Update, context: CallbackContext, text: str) -> bool:
     """Typed Ya/Tidak after an answer, a greeting or thanks: True when handled here."""
     pending = context.chat_data.pop(FEEDBACK_KEY, None)
@@ -207,12 +226,17 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
         return True
     lang = lang_of(update, context)
     bot_question = asks_if_bot(text)  # "are you a bot?": the greeting says so
-    if words in greetings or words in thanks or bot_question:
+    # "halo admin selamat pagi": greetings one after the other are a greeting
+    greeting = words in greetings or set(words.split()) <= _greeting_words()
+    asking = words in _squashed(ASK_INTRO)  # "min mau tanya": go ahead
+    if greeting or words in thanks or bot_question or asking:
         # no knowledge-base answer: the menu (which offers a human) instead of "out of scope"
         mark(update, context, topic=None, handoff=False)
-        if bot_question:
+        if asking:
+            key = "ask"
+        elif bot_question:
             key = "greeting"
-        elif words in greetings:
+        elif greeting:
             key = "salam" if words.startswith(("asalam", "salam")) else "greeting"
         else:
             key = "thanks" if any(w in words for w in ("kasih", "thank", "trims", "jazak")) \

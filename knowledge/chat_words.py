@@ -1,4 +1,5 @@
-"""Chat words: the short messages that mean menu, cancel, back, yes, no, a greeting or thanks.
+"""Chat words: the short messages that mean menu, cancel, back, yes, no, a greeting, thanks or
+"I want to ask".
 
 Pure: the words live in `lexicon/chat_words.yaml` (data, not code), read once at import.
 """
@@ -27,6 +28,7 @@ YES_WORDS = _WORDS["yes"]
 NO_WORDS = _WORDS["no"]
 GREETINGS = _WORDS["greetings"]
 THANKS = _WORDS["thanks"]
+ASK_INTRO = _WORDS["ask_intro"]
 
 # "are you a bot?", "ini bot ya?", "kamu manusia atau robot?": small talk about the bot itself,
 # answered like a greeting (which says it is a bot and how to reach a person), never a ticket

@@ -196,6 +196,24 @@ async def test_greeting_and_thanks_get_a_polite_reply_and_the_menu(harness):
     assert _gaps(harness) == []  # small talk is not a knowledge-base gap
 
 
+@pytest.mark.parametrize("text, said", [
+    ("assalamualaikum min", "Wa'alaikumussalam"),
+    ("halo admin selamat pagi", "selamat datang"),
+    ("min mau tanya", "Silakan, saya siap membantu"),
+    ("boleh tanya pak?", "Silakan, saya siap membantu"),
+])
+async def test_greeting_the_admin_or_announcing_a_question_is_not_a_request_for_one(
+        harness, text, said):
+    r = await harness.send(111, text)
+    assert said in r.text and harness.outcome()["handoff"] is False
+    assert "tidak bisa menjawab" not in r.text.lower() and "Hubungi petugas" in r.buttons
+
+
+async def test_admin_alone_still_asks_for_a_person(harness):
+    await harness.send(111, "admin")
+    assert harness.outcome()["handoff"] is True
+
+
 async def test_pelimpahan_answer_starts_the_wizard_from_its_button(harness):
     r = await harness.send(111, "brp kali porsi bs dilimpahkan?")
     assert "Mulai panduan pelimpahan" in r.buttons
