@@ -28,6 +28,8 @@ from handlers.base import (
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
 from knowledge.chat_words import MENU_WORDS, asks_erasure
+from knowledge.human_request import asks_for_human
+from knowledge.normalize import normalize
 from knowledge.porsi import (
     looks_like_porsi_attempt,
     parse_porsi,
@@ -53,6 +55,8 @@ async def route_text(update: Update, context: CallbackContext, *,
     if flow:
         handler = context.application.bot_data.flows.get(flow)
         if handler is not None:
+            if flow != HELPDESK_FLOW and await _leaves_flow(update, context, text, flow):
+                return
             await handler(update, context)
             return
         end_flow(context)  # left over from a feature that is no longer installed
@@ -94,6 +98,26 @@ async def route_text(update: Update, context: CallbackContext, *,
         await hook(update, context)
         return
     await not_understood(update, context)
+
+
+# The helpdesk's flow carries the person's words to the agents: nothing is taken out of it.
+HELPDESK_FLOW = "helpdesk"
+
+
+async def _leaves_flow(update: Update, context: CallbackContext, text: str, flow: str) -> bool:
+    """A request for a person or for erasure typed at any step of a guide (a date, a name, a
+    button question) is that request, not a wrong answer: the guide pauses (its answers stay,
+    its command resumes it) and the request is served."""
+    hooks = context.application.bot_data.hooks
+    if hooks.erase is not None and asks_erasure(text):
+        end_flow(context)
+        await hooks.erase(update, context)
+        return True
+    if asks_for_human(normalize(text)):
+        end_flow(context)
+        await offer_handoff(update, context, reason=flow, forced=True)
+        return True
+    return False
 
 
 # A date, phone number or NIK with at most this many other words is taken as given for itself.

@@ -478,3 +478,14 @@ async def test_english_story_at_the_cause(bot):
     r = await bot.send(CHAT, "my father died last month, can I take his porsi?",
                        language_code="en")
     assert "2/6" in r.text and "die" in r.text.casefold()
+
+
+@pytest.mark.parametrize("text", ["saya mau bicara dengan petugas", "hubungkan ke admin"])
+async def test_asking_for_a_person_at_a_typed_step_pauses_the_guide(bot, text):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    r = await bot.send(CHAT, text)  # at the date question: not "a date we cannot read"
+    assert "tidak dapat kami baca" not in r.text and bot.outcome()["handoff"] is True
+    assert bot.chat_data(CHAT).get("flow") is None
+    r = await bot.send(CHAT, "/pelimpahan")  # the answers stayed: it resumes
+    assert "2/6" in r.text and "kita lanjutkan" in r.text

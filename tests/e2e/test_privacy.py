@@ -289,3 +289,14 @@ async def test_erasure_asked_in_words_gets_the_same_confirmation(h, clock, text,
 async def test_the_hajj_record_named_is_not_an_erasure_request(h):
     r = await h.send(PERSON, "cara hapus data porsi ibu di siskohat")
     assert "Hapus data Anda dari bot ini?" not in r.text and h.outcome()["topic"] != "akun"
+
+
+async def test_erasure_asked_inside_a_guide_is_not_taken_for_its_answer(h, clock):
+    await h.send(PERSON, "/pelimpahan")
+    await h.press("Meninggal dunia", chat_id=PERSON)
+    r = await h.send(PERSON, "hapus data saya")  # at the date question
+    assert "Hapus data Anda dari bot ini?" in r.text and "tidak dapat kami baca" not in r.text
+    await h.press("Ya, hapus", chat_id=PERSON)
+    with h.db.session() as s:
+        assert pel.get_case(s, PERSON) is None
+    assert not h.chat_data(PERSON).get("pelimpahan")
