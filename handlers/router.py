@@ -64,6 +64,13 @@ async def route_text(update: Update, context: CallbackContext, *,
         mark(update, context, topic="menu")
         await show_menu(update, context)
         return
+    if not any(ch.isalnum() for ch in text):
+        # "👍", "🙏", "?", "...": nothing to match; thanks or "ok" get a nod, the rest the menu
+        mark(update, context, topic="menu")
+        nod = "thanks" if any(e in text for e in THANKS_SIGNS) else (
+            "ok" if any(e in text for e in OK_SIGNS) else None)
+        await show_menu(update, context, "router_symbols.j2", nod=nod)
+        return
     parsed = parse_porsi(text)
     if parsed.ok:
         await status.lookup_and_reply(update, context, parsed.porsi)
@@ -100,6 +107,9 @@ async def route_text(update: Update, context: CallbackContext, *,
     await not_understood(update, context)
 
 
+THANKS_SIGNS = ("🙏", "🤲")
+OK_SIGNS = ("👍", "👌", "🆗", "✅", "❤", "♥", "😊", "🙂", "☺", "😀", "😁", "🥰", "👏")
+
 # The helpdesk's flow carries the person's words to the agents: nothing is taken out of it.
 HELPDESK_FLOW = "helpdesk"
 
@@ -126,7 +136,7 @@ MAX_NUMBER_WORDS = 6
 
 # A message with a porsi is also a question for the FAQ when it has this many other words, a
 # question in them, and no word of the status card's own subject (when it departs, its place).
-MIN_QUESTION_WORDS = 5
+MIN_QUESTION_WORDS = 3
 STATUS_WORDS = frozenset(
     "berangkat keberangkatan status cek check estimasi perkiraan antrean antrian antri posisi "
     "tunggu depart departure leave leaving look lookup queue go going estimate estimated position "

@@ -289,6 +289,9 @@ async def test_pelimpahan_reads_two_digit_years_and_pauses_for_a_question(wizard
     f"Budi tanya, brp kali porsi {A} bs dilimpahkan",
     f"porsi {A} sudah wafat, bagaimana syarat pelimpahannya?",
     f"my father's porsi {A}, can his son take it over if he dies?",
+    # short questions too ("berapa biaya pelunasannya" is about the season, not the card)
+    f"porsi {A} berapa biaya pelunasannya",
+    f"{A} apa syarat pelimpahan?",
 ])
 async def test_a_question_beside_the_porsi_is_answered_after_its_card(bot, text):
     r = await bot.send(111, text)
@@ -308,3 +311,12 @@ async def test_a_question_beside_the_porsi_is_answered_after_its_card(bot, text)
 async def test_a_question_about_the_porsi_itself_is_the_card_alone(bot, text):
     r = await bot.send(111, text)
     assert len(r) == 1 and bot.outcome()["topic"] == "status"
+
+
+@pytest.mark.parametrize("text, said", [
+    ("👍", "Baik."), ("🙏🙏", "Sama-sama"), ("?", "belum mengerti"), ("...", "belum mengerti"),
+])
+async def test_signs_alone_get_a_nod_or_the_menu_never_out_of_scope(bot, text, said):
+    r = await bot.send(111, text)
+    assert said in r.text and "Cek status porsi" in r.buttons
+    assert "tidak bisa menjawab" not in r.text and bot.gateway.lookups == []
