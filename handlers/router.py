@@ -27,7 +27,7 @@ from handlers.base import (
     render,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
-from knowledge.chat_words import MENU_WORDS, asks_erasure
+from knowledge.chat_words import CANCEL_WORDS, MENU_WORDS, asks_erasure
 from knowledge.human_request import asks_for_human
 from knowledge.normalize import normalize
 from knowledge.porsi import (
@@ -60,9 +60,14 @@ async def route_text(update: Update, context: CallbackContext, *,
             await handler(update, context)
             return
         end_flow(context)  # left over from a feature that is no longer installed
-    if text.strip().strip("/!.").casefold() in MENU_WORDS:
+    word = text.strip().strip("/!.").casefold()
+    if word in MENU_WORDS:
         mark(update, context, topic="menu")
         await show_menu(update, context)
+        return
+    if word in CANCEL_WORDS:  # "batal" with no guide running: nothing to stop
+        mark(update, context, topic="menu")
+        await show_menu(update, context, "router_flow_ended.j2", ended=False)
         return
     if not any(ch.isalnum() for ch in text):
         # "👍", "🙏", "?", "...": nothing to match; thanks or "ok" get a nod, the rest the menu
@@ -173,6 +178,15 @@ async def on_command(update: Update, context: CallbackContext) -> None:
     lang = lang_of(update, context)
     if name == "petugas":
         await offer_handoff(update, context, forced=True)
+    elif name == "batal":
+        # every guide's "Ketik /batal untuk berhenti": the guide stops itself on it
+        flow = active_flow(context)
+        handler = context.application.bot_data.flows.get(flow or "")
+        if handler is not None and flow != HELPDESK_FLOW:
+            await handler(update, context)
+        else:
+            await show_menu(update, context, "router_flow_ended.j2", ended=False,
+                            helpdesk=flow == HELPDESK_FLOW)
     elif name == "selesai":
         ended = active_flow(context) is not None
         end_flow(context)

@@ -26,7 +26,8 @@ from handlers.base import (
     services,
     start_flow,
 )
-from handlers.menu import answer_callback, keyboard, send
+from handlers.menu import answer_callback, keyboard, send, show_menu
+from knowledge.chat_words import CANCEL_WORDS
 from knowledge.dates import local_today
 from knowledge.notify import estimate_move
 from knowledge.porsi import (
@@ -213,6 +214,11 @@ async def reply_number_kind(update: Update, context: CallbackContext, number: Fo
 async def flow_text(update: Update, context: CallbackContext) -> None:
     """Text while waiting for a porsi: a number (even a wrong one) is ours, anything else is not."""
     text = update.effective_message.text if update.effective_message else None
+    if (text or "").strip().strip("/!.").casefold() in CANCEL_WORDS:
+        end_flow(context)
+        mark(update, context, topic=TOPIC)
+        await show_menu(update, context, "router_flow_ended.j2", ended=True)
+        return
     parsed = parse_porsi(text)
     scan = scan_numbers(text)
     if parsed.ok or scan.porsi:

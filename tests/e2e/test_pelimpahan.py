@@ -489,3 +489,11 @@ async def test_asking_for_a_person_at_a_typed_step_pauses_the_guide(bot, text):
     assert bot.chat_data(CHAT).get("flow") is None
     r = await bot.send(CHAT, "/pelimpahan")  # the answers stayed: it resumes
     assert "2/6" in r.text and "kita lanjutkan" in r.text
+
+
+async def test_the_batal_command_stops_the_guide(bot):
+    await bot.send(CHAT, "/pelimpahan")
+    await bot.press("Meninggal dunia")
+    r = await bot.send(CHAT, "/batal")  # as every guide's "ketik /batal" says
+    assert "dibatalkan" in r.text and "tidak dikenal" not in r.text
+    assert bot.chat_data(CHAT).get("flow") is None

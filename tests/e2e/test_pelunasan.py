@@ -340,7 +340,7 @@ async def test_stray_word_while_waiting_for_the_porsi_keeps_the_flow(h):
 async def test_question_while_waiting_for_the_porsi_leaves_the_flow_and_is_answered(h):
     await h.send(CHAT, "/pelunasan")
     r = await h.send(CHAT, "apa itu lunas tunda?")
-    assert "Cek pelunasan saya hentikan" in r.text
+    assert "Pengecekan pelunasan saya hentikan" in r.text
     assert "flow" not in h.chat_data(CHAT)
     assert h.outcome()["topic"] == "lunas-tunda"
 

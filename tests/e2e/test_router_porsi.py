@@ -269,7 +269,7 @@ async def test_pelunasan_birth_step_left_for_a_new_question(wizard):
     if wizard.channel_name == "telegram":  # WhatsApp: the sender's number, no contact
         await wizard.press(SHARE)
     r = await wizard.send(111, "kenapa harus tanggal lahir?")
-    assert "Cek pelunasan saya hentikan" in r.text and "flow" not in wizard.chat_data(111)
+    assert "Pengecekan pelunasan saya hentikan" in r.text and "flow" not in wizard.chat_data(111)
     if wizard.channel_name == "telegram":
         assert r[0].reply_markup == {"remove_keyboard": True}
 
@@ -320,3 +320,20 @@ async def test_signs_alone_get_a_nod_or_the_menu_never_out_of_scope(bot, text, s
     r = await bot.send(111, text)
     assert said in r.text and "Cek status porsi" in r.buttons
     assert "tidak bisa menjawab" not in r.text and bot.gateway.lookups == []
+
+
+@pytest.mark.parametrize("text", ["/batal", "batal", "cancel"])
+async def test_cancel_while_waiting_for_a_porsi_stops_the_wait(bot, text):
+    await bot.send(111, "/porsi")
+    assert bot.chat_data(111).get("flow") == "status"
+    r = await bot.send(111, text)
+    assert "sudah diakhiri" in r.text and "Cek status porsi" in r.buttons
+    assert "flow" not in bot.chat_data(111) and bot.gateway.lookups == []
+    assert "membatalkan pendaftaran" not in r.text  # not the FAQ on cancelling a registration
+
+
+@pytest.mark.parametrize("text", ["/batal", "batal"])
+async def test_cancel_with_nothing_running_says_so(bot, text):
+    r = await bot.send(111, text)
+    assert "Tidak ada percakapan yang sedang berjalan" in r.text and "Cek status porsi" in r.buttons
+    assert "tidak dikenal" not in r.text
