@@ -274,6 +274,7 @@ def register_pantau(app: Application) -> None:
     """/pantau: watch a porsi (the list, its stop buttons, the status card's watch button)."""
     app.add_handler(CommandHandler("pantau", pantau.pantau_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(pantau.on_callback, pattern=r"^pantau:"))
+    register_flow(app, pantau.FLOW, pantau.flow_text)
 
 
 def register_pelunasan(app: Application) -> None:

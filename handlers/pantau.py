@@ -20,16 +20,28 @@ from telegram.ext import CallbackContext
 
 from db import repos_notify
 from db.repos_whatsapp import is_whatsapp
-from handlers.base import count_lookup, labels, lang_of, mark, render, services
-from handlers.menu import answer_callback, send
+from handlers.base import (
+    count_lookup,
+    end_flow,
+    labels,
+    lang_of,
+    mark,
+    render,
+    route_free_text,
+    services,
+    start_flow,
+)
+from handlers.menu import answer_callback, send, show_menu
 from handlers.status import reply_format
+from knowledge.chat_words import CANCEL_WORDS
 from knowledge.masking import mask_porsi
 from knowledge.notify import SENSITIVE_KINDS
-from knowledge.porsi import parse_porsi
+from knowledge.porsi import PorsiProblem, looks_like_porsi_attempt, parse_porsi, scan_numbers
 
 log = logging.getLogger(__name__)
 
 TOPIC = "pantau"
+FLOW = "pantau"  # waiting for the porsi to watch, after "/pantau" with nothing watched
 label = labels("pantau_label.j2")
 
 
@@ -101,8 +113,8 @@ async def subscribe(update: Update, context: CallbackContext, porsi: str) -> Non
         await _reply(update, context, outcome, p=porsi, quiet=_quiet_text(lang, quiet))
 
 
-async def show_list(update: Update, context: CallbackContext) -> None:
-    """The porsi this chat watches, each with a stop button."""
+async def show_list(update: Update, context: CallbackContext) -> int:
+    """The porsi this chat watches, each with a stop button; returns how many."""
     svc = services(context)
     lang = lang_of(update, context)
     limit, _ = _settings(context)
@@ -114,19 +126,43 @@ async def show_list(update: Update, context: CallbackContext) -> None:
         [InlineKeyboardButton(label(lang, "stop", p=p), callback_data=f"pantau:stop:{p}")]
         for p in items]) if items else None
     await _reply(update, context, "list", markup, items=items, limit=limit)
+    return len(items)
 
 
 async def pantau_command(update: Update, context: CallbackContext) -> None:
-    """/pantau: the list; /pantau PORSI: watch it."""
+    """/pantau: the list (when it is empty, the next porsi sent is the one to watch);
+    /pantau PORSI: watch it."""
     text = " ".join(context.args or [])
     if not text.strip():
-        await show_list(update, context)
+        if not await show_list(update, context):
+            start_flow(context, FLOW)  # "/pantau", then the number: the one to watch
         return
     parsed = parse_porsi(text)
     if not parsed.ok:
         await reply_format(update, context, text)
         return
     await subscribe(update, context, parsed.porsi)
+
+
+async def flow_text(update: Update, context: CallbackContext) -> None:
+    """Text after "/pantau" with nothing watched yet: a porsi is the one to watch; "batal"
+    stops; a wrong number is told its format (still waiting); anything else is a question
+    for the router."""
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    if text.strip().strip("/!.").casefold() in CANCEL_WORDS:
+        end_flow(context)
+        await show_menu(update, context, "router_flow_ended.j2", ended=True)
+        return
+    parsed = parse_porsi(text)
+    porsi = parsed.porsi if parsed.ok else next(iter(scan_numbers(text).porsi), None)
+    if porsi is not None:
+        end_flow(context)
+        await subscribe(update, context, porsi)
+    elif parsed.problem is PorsiProblem.LENGTH or looks_like_porsi_attempt(text):
+        await reply_format(update, context, text)
+    else:
+        end_flow(context)
+        await route_free_text(update, context)
 
 
 async def on_callback(update: Update, context: CallbackContext) -> None:

@@ -103,6 +103,30 @@ async def test_pantau_bad_input_same_replies_as_status_and_limit(tmp_path):
         assert "is now watched" in english.text
 
 
+async def test_pantau_alone_then_the_number_watches_it(tmp_path):
+    async with _harness() as h:
+        _seed(h, tmp_path)
+        r = await h.send(24, "/pantau")
+        assert "belum memantau" in r.text and "Kirim nomor porsi" in r.text
+        r = await h.send(24, f"porsi ibu saya {P1}")
+        assert "sekarang dipantau" in r.text and P1 in r.text
+        r = await h.send(24, P2)  # the wait is over: a porsi now is a status check
+        assert "sekarang dipantau" not in r.text
+        await h.send(24, "/pantau")  # watching one: the list, and no wait for a number
+        r = await h.send(24, P2)
+        assert "sekarang dipantau" not in r.text
+        with h.db.session() as s:
+            assert [w.porsi for w in repos_notify.subscriptions(s, 24)] == [P1]
+        await h.send(25, "/pantau")
+        r = await h.send(25, "batal")
+        assert "sudah diakhiri" in r.text
+        await h.send(25, "/pantau")
+        r = await h.send(25, "apa itu living cost?")  # a question: answered, the wait ends
+        assert h.outcome()["topic"] == "living-cost"
+        with h.db.session() as s:
+            assert repos_notify.subscriptions(s, 25) == []
+
+
 async def test_sync_change_reaches_the_subscriber_once(tmp_path):
     async with _harness() as h:
         _seed(h, tmp_path)
