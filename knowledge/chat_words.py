@@ -43,7 +43,8 @@ _BOT_QUESTION = re.compile(
 
 def asks_if_bot(text: str) -> bool:
     """Whether a short message only asks whether the bot is a bot (or a person)."""
-    return bool(_BOT_QUESTION.match(" ".join(text.casefold().split())))
+    # emoji and other signs around the words ("halo, ini bot ya? 😅") say nothing here
+    return bool(_BOT_QUESTION.match(" ".join(re.sub(r"[^\w\s?!.,]", " ", text.casefold()).split())))
 
 
 # "hapus data saya", "tolong hapus semua data pribadi saya", "delete my data": a request to

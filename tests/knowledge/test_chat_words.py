@@ -23,3 +23,10 @@ def test_asks_erasure(text):
 ])
 def test_not_an_erasure_request(text):
     assert not asks_erasure(text)
+
+
+@pytest.mark.parametrize("text", ["halo, ini bot ya? 😅", "are you a bot? 🤖", "kamu manusia atau robot 🙏"])
+def test_asking_if_it_is_a_bot_with_an_emoji(text):
+    from knowledge.chat_words import asks_if_bot
+
+    assert asks_if_bot(text)
