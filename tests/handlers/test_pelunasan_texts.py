@@ -123,7 +123,8 @@ def test_personal_reply_fits_a_phone_and_leads_with_the_verdict(label):
 def test_blocked_age_date_carries_the_placeholder_disclaimer(lang):
     verdict, text = _personal("minor", lang)
     assert verdict == "blocked_age"
-    assert ("pengaturan bot" if lang == "id" else "the bot's setting") in text
+    assert ("pengaturan bot, belum diumumkan resmi" if lang == "id"
+            else "the bot's setting, not yet officially announced") in text
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
