@@ -39,7 +39,7 @@ from bot.runtime import PREFILTER_GROUP, HajiApplication, prefilter
 from bot.sends import CURRENT, ThreadedHTTPRequest, journaled
 from bot.settings import Settings
 from handlers import akun, faq, pantau, router, start, status
-from handlers.base import BotData, Services, lang_of, register_flow, render
+from handlers.base import LANGS, BotData, Services, lang_of, register_flow, register_typed, render
 from handlers.helpdesk import agents as helpdesk_agents
 from handlers.helpdesk import edits as helpdesk_edits
 from handlers.helpdesk import jobs as helpdesk_jobs
@@ -139,6 +139,11 @@ async def open_services(settings: Settings, stack: AsyncExitStack, *,
     stack.callback(gateway.close)
     return Services(settings=settings, db=db, gateway=gateway,
                     clock=clock or default_clock(settings), extras={"siskohat": client})
+
+
+def _labels(*keys: tuple[str, str]) -> list[tuple[str, str]]:
+    """(language, text) of buttons ((label template, key) pairs) in every language."""
+    return [(lang, render(lang, template, key=key)) for template, key in keys for lang in LANGS]
 
 
 def _commands(lang: str) -> list[BotCommand]:
@@ -268,6 +273,8 @@ def register_status(app: Application) -> None:
     app.add_handler(CommandHandler("porsi", status.porsi_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(status.start_button, pattern=r"^status:start$"))
     register_flow(app, status.FLOW, status.flow_text, status.reask)
+    register_typed(app, _labels(("common_label.j2", "status"), ("faq_label.j2", "start_status")),
+                   status.porsi_command)
 
 
 def register_pantau(app: Application) -> None:
@@ -288,6 +295,8 @@ def register_pelunasan(app: Application) -> None:
                                    pelunasan_verify.on_contact))
     app.add_handler(CallbackQueryHandler(pelunasan.on_callback, pattern=r"^pelunasan:"))
     register_flow(app, pelunasan.FLOW, pelunasan.flow_text, pelunasan.reask)
+    register_typed(app, _labels(("common_label.j2", "pelunasan"),
+                                ("faq_label.j2", "start_pelunasan")), pelunasan.pelunasan_command)
 
 
 def register_akun(app: Application) -> None:
@@ -305,6 +314,8 @@ def register_pelimpahan(app: Application) -> None:
                                    filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(pelimpahan.on_button, pattern=rf"^{pelimpahan.FLOW}:"))
     register_flow(app, pelimpahan.FLOW, pelimpahan.on_text, pelimpahan.reask)
+    register_typed(app, _labels(("common_label.j2", "pelimpahan"),
+                                ("faq_label.j2", "start_pelimpahan")), pelimpahan.start_command)
 
 
 def register_faq(app: Application) -> None:
@@ -312,6 +323,7 @@ def register_faq(app: Application) -> None:
     faq.matcher()  # build the indexes at start-up, not on the first question
     app.bot_data.hooks.free_text = faq.answer
     app.add_handler(CallbackQueryHandler(faq.on_callback, pattern=r"^faq:"))
+    register_typed(app, _labels(("common_label.j2", "faq")), faq.ask_prompt)
 
 
 def register_router(app: Application) -> None:

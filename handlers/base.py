@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, cached_property, lru_cache
@@ -125,6 +125,9 @@ class BotData:
     throttle: bool = True  # per-user burst throttling (off for console/ask)
     flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> its text handler
     reasks: dict[str, Handler] = field(default_factory=dict)  # flow name -> "ask again"
+    # a button's label typed instead of pressed (`plain_label` of it) -> what the button does,
+    # and the label's language (None when both languages write it the same)
+    typed: dict[str, tuple[Handler, str | None]] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)
     # update id -> what its reply was about (`mark`), dropped by the runtime after the update
     outcomes: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -181,6 +184,26 @@ def _template(lang: str, name: str) -> jinja2.Template:
 def render(lang: str, name: str, **values: Any) -> str:
     """Render `handlers/templates/<lang>/<name>`; falls back to Indonesian when not translated."""
     return _template(lang if lang in LANGS else "id", name).render(**values).strip()
+
+
+def plain_label(text: str) -> str:
+    """A label or a typed message as compared with each other: case, emoji and punctuation
+    aside ("🔔 Pantau porsi ini" = "pantau porsi ini")."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def register_typed(app: Application, labels_by_lang: Iterable[tuple[str, str]],
+                   handler: Handler) -> None:
+    """People type a button's label instead of pressing it (WhatsApp users above all, and
+    anyone who sees the menu as a list of words): a whole message equal to one of the
+    (language, label) pairs does what the button does, answered in the label's language.
+    `handler` takes an ordinary message update."""
+    langs: dict[str, set[str]] = {}
+    for lang, text in labels_by_lang:
+        if plain_label(text):
+            langs.setdefault(plain_label(text), set()).add(lang)
+    for said, where in langs.items():
+        app.bot_data.typed[said] = (handler, next(iter(where)) if len(where) == 1 else None)
 
 
 def labels(template: str, **defaults: Any) -> Callable[..., str]:
@@ -374,10 +397,15 @@ def note_message_lang(update: Update, context: CallbackContext, text: str) -> st
     for the chat's next messages that say nothing either way ("3509412276", "ok")."""
     detected = detect(text)
     if detected is not None:
-        set_reply_lang(update, context, detected)
-        if context.chat_data is not None:
-            context.chat_data[WRITTEN_LANG_KEY] = detected
+        note_written_lang(update, context, detected)
     return detected
+
+
+def note_written_lang(update: Update, context: CallbackContext, lang: str) -> None:
+    """The person wrote this update in `lang`: answer it so, and remember it for the chat."""
+    set_reply_lang(update, context, lang)
+    if context.chat_data is not None:
+        context.chat_data[WRITTEN_LANG_KEY] = lang
 
 
 def lang_of(update: Update | None, context: CallbackContext) -> str:

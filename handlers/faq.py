@@ -289,6 +289,12 @@ async def _out_of_scope(update: Update, context: CallbackContext, text: str, lan
                                        offered=False))
 
 
+async def ask_prompt(update: Update, context: CallbackContext) -> None:
+    """The menu's "Tanya jawab": an invitation to type the question."""
+    mark(update, context, topic="faq")
+    await send(update, context, render(lang_of(update, context), "faq_ask.j2"))
+
+
 async def respond(update: Update, context: CallbackContext, text: str) -> None:
     """Answer one free-text question (the decision is the matcher's, the wording templates')."""
     lang = question_lang(update, context)
@@ -346,8 +352,7 @@ async def on_callback(update: Update, context: CallbackContext) -> None:
     action = parts[1] if len(parts) > 1 else ""
     entry = kb().get(parts[2]) if len(parts) > 2 else None
     if action == "start":
-        mark(update, context, topic="faq")
-        await send(update, context, render(lang, "faq_ask.j2"))
+        await ask_prompt(update, context)
     elif action == "pick" and entry is not None:
         await send_answer(update, context, entry, None)
     elif action in ("yes", "no") and entry is not None:

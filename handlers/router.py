@@ -23,7 +23,9 @@ from handlers.base import (
     mark,
     message_kind,
     note_message_lang,
+    note_written_lang,
     parse_command,
+    plain_label,
     render,
 )
 from handlers.menu import answer_callback, offer_handoff, send, show_menu
@@ -68,6 +70,8 @@ async def route_text(update: Update, context: CallbackContext, *,
     if word in CANCEL_WORDS:  # "batal" with no guide running: nothing to stop
         mark(update, context, topic="menu")
         await show_menu(update, context, "router_flow_ended.j2", ended=False)
+        return
+    if await _typed_button(update, context, text):  # "Cek status porsi" off the menu
         return
     if not any(ch.isalnum() for ch in text):
         # "👍", "🙏", "?", "...": nothing to match; thanks or "ok" get a nod, the rest the menu
@@ -119,11 +123,27 @@ OK_SIGNS = ("👍", "👌", "🆗", "✅", "❤", "♥", "😊", "🙂", "☺", 
 HELPDESK_FLOW = "helpdesk"
 
 
+async def _typed_button(update: Update, context: CallbackContext, text: str) -> bool:
+    """A button's label typed instead of pressed (`register_typed`): what the button does, in
+    the label's language. False when the text is no label."""
+    found = context.application.bot_data.typed.get(plain_label(text))
+    if found is None:
+        return False
+    handler, lang = found
+    if lang is not None:
+        note_written_lang(update, context, lang)
+    await handler(update, context)
+    return True
+
+
 async def _leaves_flow(update: Update, context: CallbackContext, text: str, flow: str) -> bool:
-    """A request for a person or for erasure typed at any step of a guide (a date, a name, a
-    button question) is that request, not a wrong answer: the guide pauses (its answers stay,
-    its command resumes it) and the request is served."""
+    """A menu button's label, a request for a person or for erasure typed at any step of a
+    guide (a date, a name, a button question) is that, not a wrong answer: the guide pauses
+    (its answers stay, its command resumes it) and the request is served."""
     hooks = context.application.bot_data.hooks
+    if plain_label(text) in context.application.bot_data.typed:
+        end_flow(context)  # a menu button's label typed: that button, as if pressed
+        return await _typed_button(update, context, text)
     if hooks.erase is not None and asks_erasure(text):
         end_flow(context)
         await hooks.erase(update, context)

@@ -11,7 +11,6 @@ the letters are sent.
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackContext
@@ -24,6 +23,7 @@ from handlers.base import (
     lang_of,
     looks_like_new_question,
     mark,
+    plain_label,
     render,
     route_free_text,
     services,
@@ -299,11 +299,11 @@ async def _lookup_porsi(update: Update, context: CallbackContext, porsi: str) ->
 
 def _typed_button(text: str, step: str, lang: str, policy: dict) -> str | None:
     """The callback data of the button the typed text means at `step`, or None."""
-    said = _plain_label(text)
+    said = plain_label(text)
     markup = _step_markup(step, lang, policy, first=False) if step in WIZARD_STEPS else None
     for row in markup.inline_keyboard if markup else ():
         for button in row:
-            if said and _plain_label(button.text) == said:
+            if said and plain_label(button.text) == said:
                 return button.callback_data
     code: str | None = None
     if step == "cause":
@@ -316,10 +316,6 @@ def _typed_button(text: str, step: str, lang: str, policy: dict) -> str | None:
         code = living_cost_in(text)
         return f"{FLOW}:lc:{code}" if code else None
     return None
-
-
-def _plain_label(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
 async def on_button(update: Update, context: CallbackContext) -> None:

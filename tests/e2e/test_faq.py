@@ -143,7 +143,7 @@ async def test_request_for_a_human_is_handed_off(harness):
 
 
 async def test_clarify_then_pick(harness):
-    r = await harness.send(111, "pelimpahan")
+    r = await harness.send(111, "pelimpahan porsi")  # ("pelimpahan" alone is the menu's button)
     assert "belum yakin" in r.text
     assert "Bukan semuanya" in r.buttons and len(r.buttons) >= 2
     assert harness.outcome()["topic"] is None and harness.outcome()["handoff"] is False
@@ -153,13 +153,13 @@ async def test_clarify_then_pick(harness):
 
 
 async def test_two_clarifications_in_a_row_offer_a_human(harness):
-    await harness.send(111, "pelimpahan")
+    await harness.send(111, "pelimpahan porsi")
     assert harness.outcome()["handoff"] is False
     await harness.send(111, "kloter")
     assert harness.outcome()["handoff"] is True
     assert _gaps(harness)[0][0] == "clarify_failed"
     # the count starts again afterwards
-    await harness.send(111, "pelunasan")
+    await harness.send(111, "info pelunasan")
     assert harness.outcome()["handoff"] is False
 
 
