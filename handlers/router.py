@@ -10,6 +10,7 @@ offer of a human. Nothing a person sends in a private chat goes unanswered.
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from telegram import Update
 from telegram.ext import CallbackContext
@@ -109,11 +110,21 @@ async def route_text(update: Update, context: CallbackContext, *,
     if (attempt := scan.porsi_attempt) is not None:  # "porsi saya 350941227 pak"
         await status.reply_format(update, context, attempt.text)
         return
+    if _mostly_other_script(text):  # Arabic, Chinese ...: not a language the bot reads
+        mark(update, context, topic="menu")
+        await show_menu(update, context, "router_other_script.j2", salam="السلام" in text)
+        return
     hook = context.application.bot_data.hooks.free_text
     if hook is not None:
         await hook(update, context)
         return
     await not_understood(update, context)
+
+
+def _mostly_other_script(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    other = sum(not ch.isascii() and "LATIN" not in unicodedata.name(ch, "") for ch in letters)
+    return len(letters) >= 2 and other * 2 > len(letters)
 
 
 THANKS_SIGNS = ("🙏", "🤲")

@@ -14,6 +14,7 @@ PORSI_DIGITS = 10
 # Below this many digits a bare number is more likely a menu choice or an amount than a porsi.
 MIN_ATTEMPT_DIGITS = 6
 MAX_ATTEMPT_DIGITS = 20
+MAX_GLUED_DIGITS = 100  # ten porsi pasted together, at most
 
 # An optional lead-in people type before the number: "porsi 13...", "no. porsi: 13...",
 # "nomor porsi saya 13...", "cek porsi 13...".
@@ -113,7 +114,9 @@ def looks_like_porsi_attempt(text: str | None) -> bool:
     if result.ok or result.problem is PorsiProblem.EMPTY:
         return False
     if result.problem is PorsiProblem.LENGTH:
-        return MIN_ATTEMPT_DIGITS <= result.digits <= MAX_ATTEMPT_DIGITS
+        # several porsi pasted without a space ("35094122763309381154...") are attempts too
+        return MIN_ATTEMPT_DIGITS <= result.digits <= MAX_ATTEMPT_DIGITS or (
+            result.digits % 10 == 0 and result.digits <= MAX_GLUED_DIGITS)
     core = _core(text)
     # a single token made mostly of digits: "13004772l9", "1300-477-21O"
     if len(core.split()) != 1:

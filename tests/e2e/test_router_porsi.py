@@ -337,3 +337,21 @@ async def test_cancel_with_nothing_running_says_so(bot, text):
     r = await bot.send(111, text)
     assert "Tidak ada percakapan yang sedang berjalan" in r.text and "Cek status porsi" in r.buttons
     assert "tidak dikenal" not in r.text
+
+
+@pytest.mark.parametrize("text, said", [
+    ("مرحبا كيف حالك", "hanya memahami bahasa Indonesia dan bahasa Inggris"),
+    ("السلام عليكم", "Wa'alaikumussalam"),
+    ("你好", "I understand only Indonesian and English"),
+])
+async def test_another_script_is_told_which_languages_the_bot_reads(bot, text, said):
+    r = await bot.send(111, text)
+    assert said in r.text and "Cek status porsi" in r.buttons
+    assert "tidak bisa menjawab" not in r.text
+
+
+@pytest.mark.parametrize("glued, digits", [(A + B, 20), (A * 5, 50)])
+async def test_porsi_pasted_together_are_told_to_separate_them(bot, glued, digits):
+    r = await bot.send(111, glued)
+    assert f"yang Anda kirim {digits} angka" in r.text and "Pisahkan dengan spasi" in r.text
+    assert bot.gateway.lookups == []
