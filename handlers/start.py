@@ -6,8 +6,10 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import CallbackContext
 
+from handlers import status
 from handlers.base import LANGS, active_flow, lang_of, mark, reask, render
 from handlers.menu import answer_callback, keyboard, menu_markup, send, show_menu
+from knowledge.porsi import parse_porsi
 
 TOPIC = "menu"
 # What people type after /bahasa
@@ -18,13 +20,17 @@ _LANG_WORDS = {
 
 
 async def start(update: Update, context: CallbackContext) -> None:
-    """/start: says it is a bot, what it can do, and shows the menu."""
+    """/start: says it is a bot, what it can do, and shows the menu. A link that opens the bot
+    with a porsi (t.me/<bot>?start=1234567890) shows that porsi's status card after it."""
     lang = lang_of(update, context)
     user = update.effective_user
     mark(update, context, topic=TOPIC)
     await send(update, context,
                render(lang, "start_welcome.j2", first_name=user.first_name if user else None),
                menu_markup(lang))
+    parsed = parse_porsi(" ".join(context.args or []))
+    if parsed.ok:
+        await status.lookup_and_reply(update, context, parsed.porsi)
 
 
 async def help_command(update: Update, context: CallbackContext) -> None:

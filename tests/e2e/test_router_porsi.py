@@ -355,3 +355,11 @@ async def test_porsi_pasted_together_are_told_to_separate_them(bot, glued, digit
     r = await bot.send(111, glued)
     assert f"yang Anda kirim {digits} angka" in r.text and "Pisahkan dengan spasi" in r.text
     assert bot.gateway.lookups == []
+
+
+async def test_a_start_link_with_a_porsi_shows_its_card_after_the_welcome(bot):
+    r = await bot.send(111, f"/start {A}")  # t.me/<bot>?start=3509412276
+    assert "asisten otomatis" in r[0].text and CARD_ID in r[-1].text
+    assert bot.gateway.lookups == [A]
+    r = await bot.send(111, "/start campaign_x")  # any other start parameter: the welcome
+    assert len(r) == 1 and bot.gateway.lookups == [A]
