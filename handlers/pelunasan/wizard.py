@@ -185,8 +185,11 @@ async def cancel_command(update: Update, context: CallbackContext) -> None:
     await cancel(update, context)
 
 
+# At the card's offer to verify: its label's words, or a plain yes to it ("ok" is left out:
+# it as often means "fine, that is all")
 VERIFY_WORDS = frozenset({"verifikasi", "verify", "verifikasi dulu", "mau verifikasi",
-                          "lanjut verifikasi", "rincian"})
+                          "lanjut verifikasi", "rincian", "ya", "iya", "y", "yes", "yup", "mau", "iya mau",
+                          "ya mau", "mau dong", "boleh", "lanjut", "lanjutkan", "yes please"})
 
 
 async def flow_text(update: Update, context: CallbackContext) -> None:

@@ -261,6 +261,14 @@ async def test_pelunasan_verification_label_typed_instead_of_pressed(wizard):
     assert f"Verifikasi pemilik nomor porsi {C}" in r.text, r.text[:300]
 
 
+@pytest.mark.parametrize("yes", ["ya", "iya mau", "Mau", "yes"])
+async def test_pelunasan_a_plain_yes_to_the_offer_starts_verification(wizard, yes):
+    await wizard.send(111, f"/pelunasan {C}")
+    r = await wizard.send(111, yes)
+    assert "nomor porsi " + C in r.text and ("Verifikasi pemilik" in r.text
+                                             or "Verify the holder" in r.text), r.text[:300]
+
+
 async def test_pelunasan_birth_step_left_for_a_new_question(wizard):
     from tests.e2e.test_pelunasan import SHARE, VERIFY
 
