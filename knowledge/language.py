@@ -92,12 +92,18 @@ def _english_extra() -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha() and w not in INDONESIAN)
 
 
+@cache
+def _english_all() -> frozenset[str]:
+    # built once: the union of a few thousand words was made again for every message
+    return ENGLISH | _english_extra()
+
+
 def votes(text: str) -> tuple[int, int]:
     """(English votes, Indonesian votes) of the words of `text`."""
     en = idn = 0
     roots = root_words()
     extra = _indonesian_extra()
-    english = ENGLISH | _english_extra()
+    english = _english_all()
     for word in _WORD.findall(text.casefold().replace("’", "'")):
         if word in SHARED:
             continue
