@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -66,7 +67,35 @@ async def send(update: Update, context: CallbackContext, text: str,
     await bot.do_api_request("sendMessage", {
         "chat_id": chat.id, "text": text,
         "parse_mode": defaults.parse_mode if defaults is not None else None,
-        "reply_markup": markup})
+        "reply_markup": markup_json(markup)})
+
+
+# The JSON of the buttons last sent, by identity (buttons are immutable; most replies reuse
+# the same few, cached per language): PTB's `to_dict` of a whole keyboard cost as much as
+# reading the porsi from the mirror. A strong reference is kept with each, so an id is never
+# reused while it is cached.
+_BUTTONS_KEPT = 256
+_button_json: OrderedDict[int, tuple[InlineKeyboardButton, dict]] = OrderedDict()
+
+
+def _button(button: InlineKeyboardButton) -> dict:
+    hit = _button_json.get(id(button))
+    if hit is not None and hit[0] is button:
+        _button_json.move_to_end(id(button))
+        return hit[1]
+    out = button.to_dict()
+    _button_json[id(button)] = (button, out)
+    if len(_button_json) > _BUTTONS_KEPT:
+        _button_json.popitem(last=False)
+    return out
+
+
+def markup_json(markup: object) -> object:
+    """What PTB would send for `markup` (its `to_dict()`), the buttons' JSON reused; any
+    markup but a plain inline keyboard is left to PTB."""
+    if type(markup) is not InlineKeyboardMarkup or markup.api_kwargs:
+        return markup
+    return {"inline_keyboard": [[_button(b) for b in row] for row in markup.inline_keyboard]}
 
 
 async def answer_callback(update: Update) -> None:

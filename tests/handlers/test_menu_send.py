@@ -68,3 +68,21 @@ async def test_send_without_a_chat_sends_nothing(api_bot):
     api, bot = api_bot
     await send(*_ctx(bot, None), "halo")
     assert not api.calls("sendMessage")
+
+
+def test_markup_json_is_ptbs_to_dict():
+    from telegram import CopyTextButton, ReplyKeyboardMarkup
+
+    from handlers.menu import markup_json, menu_markup
+
+    plain = InlineKeyboardButton("Salin", copy_text=CopyTextButton("1111111111"))
+    copy = InlineKeyboardButton("Salin", copy_text=CopyTextButton("2222222222"))
+    assert plain == copy  # equal for PTB (copy_text is not compared): cached by identity
+    keyboards = [menu_markup("id"), menu_markup("en"), MARKUP,
+                 InlineKeyboardMarkup([[plain], [copy]]),
+                 InlineKeyboardMarkup([[InlineKeyboardButton("Situs", url="https://x.id")]])]
+    for _ in range(2):  # computed, then from the cache
+        for markup in keyboards:
+            assert markup_json(markup) == markup.to_dict()
+    reply = ReplyKeyboardMarkup([["Ya"]])
+    assert markup_json(reply) is reply and markup_json(None) is None
