@@ -161,7 +161,7 @@ def services(context: CallbackContext) -> Services:
 
 @cache
 def _env(lang: str) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([TEMPLATES / lang, TEMPLATES / "id"]),
         autoescape=True,  # data (names, free text) can never inject markup
         trim_blocks=True,
@@ -172,6 +172,36 @@ def _env(lang: str) -> jinja2.Environment:
         # template (common_macros.j2) on every render to see whether it changed
         auto_reload=False,
     )
+    # The number and date formats of common_macros.j2 are globals of every template too (no
+    # import needed), their results kept: a status card calls them with the same few values
+    # (the mirror's sync time, a province's quota), and a macro call cost as much as the rest
+    # of the card's formatting.
+    macros = env.get_template("common_macros.j2").module
+    env.globals.update({name: _kept(getattr(macros, name)) for name in FORMAT_MACROS})
+    return env
+
+
+FORMAT_MACROS = ("angka", "tanggal", "waktu")
+
+
+def _kept(macro: Callable[..., str]) -> Callable[..., str]:
+    """`macro` with its results kept per argument value, type and time zone (equal datetimes
+    of other zones or a date and a datetime are told apart)."""
+
+    @lru_cache(maxsize=4096, typed=True)
+    def run(_zones: tuple, *args: Any) -> str:
+        return macro(*args)
+
+    def call(*args: Any, **kwargs: Any) -> str:
+        if kwargs:
+            return macro(*args, **kwargs)
+        zones = tuple((getattr(a, "tzinfo", None), getattr(a, "fold", 0)) for a in args)
+        try:
+            return run(zones, *args)
+        except TypeError:  # an unhashable argument: the macro decides
+            return macro(*args)
+
+    return call
 
 
 @cache
