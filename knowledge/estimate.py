@@ -48,6 +48,7 @@ def season_to_masehi(season_hijri: int) -> int:
     return season_day(season_hijri).year
 
 
+@lru_cache(maxsize=64)  # one date a day, asked for every status card
 def current_season(today: date) -> int:
     """The Hijri year of the next season whose 10 Dzulhijjah is on or after `today`."""
     hijri_year = Gregorian(today.year, today.month, today.day).to_hijri().year
