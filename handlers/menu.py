@@ -58,7 +58,8 @@ async def send(update: Update, context: CallbackContext, text: str,
     sixth of a status answer's CPU). The request is the one `send_message` makes: the same
     fields (`do_api_request` inserts no `Defaults`, so the parse mode is the bot's default,
     given here), the same serialisation, the same request layer (journal, rate limiter, retry)
-    and errors (a refused request raises the same `TelegramError`)."""
+    and errors (a refused request raises the same `TelegramError`). (PTB's arbitrary callback
+    data, which this path would bypass, is not used by this application.)"""
     chat = update.effective_chat
     if chat is None:  # e.g. a button under an inline-mode message: nowhere to write
         return
