@@ -26,7 +26,8 @@ from knowledge.matcher import (
     Thresholds,
     _ngrams,
 )
-from knowledge.normalize import FUNCTION_WORDS, correct_words, normalize_words
+from knowledge.normalize import FUNCTION_WORDS, normalize_words
+from knowledge.spelling import correct_words
 
 
 class ReferenceMatcher(Matcher):
