@@ -15,7 +15,7 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
     # "butuh bantuan orang langsung", "ngomong sama orangnya langsung": a person, not the bot
     re.compile(r"\b(bantuan|dibantu|dilayani|ngomong|bicara|tanya|ketemu|butuh|mau|ingin) (sama |dengan |ke )?(orang|orangnya|manusia) langsung\b"),
-    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak|call|whatsapp|wa|contact|reach|talk|speak)\b"),
+    re.compile(r"\b(ada|adakah)\b.{0,20}\b" + _AGENT + r"\b.{0,40}\b(bantu|membantu|bantuin|layani|melayani|jawab|menjawab|ditanya|ditanyai|dihubungi|ditelepon|telepon|hubungi|chat|dichat|kontak|dikontak|call|whatsapp|wa|contact|reach|talk|speak)\b"),
     re.compile(r"\b(bukan|jangan|tanpa|selain|not|no)\b( (sama|dengan|ke|a|the))? (bot|robot|mesin|chatbot|machine)\b"),
     re.compile(r"\b(orang|manusia) (beneran|benaran|benar|asli|sungguhan|nyata)\b"),
     # ("officer" and "operator" read as "petugas")
@@ -25,6 +25,9 @@ _HUMAN_PATTERNS = [
     re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
                r"mengeluh|mengadu|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|pls|plz|mohon|saja|aja))?$"),
+    # a message opening with a request for "the operator" ("tolong operatornya saja, saya
+    # sudah tua"); elsewhere "petugasnya" is mostly someone in the story ("petugasnya ketus")
+    re.compile(r"^(tolong|minta|mohon|mau|ingin)( (sama|dengan|ke))? (petugasnya|operatornya|adminnya)\b"),
     # "operator manusia", "petugas asli": an agent who is a person
     re.compile(r"\b(petugas|admin|operator|cs|agen|staf|staff|pegawai) (manusia|asli|beneran)\b"),
     # being called back ("call me back", "telepon saya balik"): only a person can do that

@@ -313,6 +313,21 @@ def _read_number(words: list[str], i: int) -> tuple[int, int]:
     return value, i - start
 
 
+def _read_year(words: list[str], i: int) -> tuple[int, int]:
+    """(year, words used) of a year written out from `words[i]` ("dua ribu dua belas" ->
+    2012, "seribu sembilan ratus delapan puluh" -> 1980), or (0, 0). Only a thousand with
+    more after it in the years people register and die in: "dua ribu" alone is an amount."""
+    if i < len(words) and words[i] == "seribu":
+        thousands, j = 1, i + 1
+    elif i + 1 < len(words) and words[i] in ("satu", "dua") and words[i + 1] == "ribu":
+        thousands, j = _UNIT_WORDS[words[i]], i + 2
+    else:
+        return 0, 0
+    rest, used = _read_number(words, j)
+    year = thousands * 1000 + rest
+    return (year, j + used - i) if used and 1900 <= year <= 2099 else (0, 0)
+
+
 def _apply_numbers(words: list[str]) -> list[str]:
     """Numbers written out as words become digits: "dua puluh lima juta" -> "25 juta".
 
@@ -321,6 +336,11 @@ def _apply_numbers(words: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(words):
+        year, used = _read_year(words, i)
+        if used:
+            out.append(str(year))
+            i += used
+            continue
         value, used = _read_number(words, i)
         nxt = words[i + used] if i + used < len(words) else ""
         if used > 1 or (used == 1 and (words[i] in _SE_WORDS or nxt in _COUNTED)):

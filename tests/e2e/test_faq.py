@@ -243,3 +243,11 @@ async def test_how_to_reach_a_person_comes_with_the_way_to_one(make_harness):
         assert "Hubungi petugas" in r.buttons
         r = await h.press("Hubungi petugas")
         assert {"Status porsi", "Pelunasan", "Lainnya"} <= set(r.buttons)  # the ticket's reasons
+
+
+async def test_greetings_one_after_another_and_the_admin_addressed_are_small_talk(harness):
+    for text in ("assalamualaikum min", "Hi admin good morning", "halo selamat pagi"):
+        r = await harness.send(111, text)
+        out = harness.outcome()
+        assert out["topic"] is None and not out["handoff"], text
+        assert {"Hubungi petugas", "Contact an officer"} & set(r.buttons), text  # the menu

@@ -1,0 +1,51 @@
+"""Issue 15, fifth round: what the two development sets written blind by other helpers
+(faq_elderly_dev5, faq_mixed_dev5) showed the reading of a message missed."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.chat_words import asks_if_bot
+from knowledge.human_request import asks_for_human
+from knowledge.normalize import YEAR_TOKEN, normalize, normalize_words
+
+
+@pytest.mark.parametrize("text", ["daftar tahun dua ribu dua belas",
+                                  "meninggal tahun dua ribu tujuh belas",
+                                  "lahir seribu sembilan ratus lima puluh"])
+def test_a_year_written_out_is_a_year(text):
+    words = normalize_words(text)
+    assert YEAR_TOKEN in words and "ribu" not in words, words
+
+
+def test_a_thousand_that_is_no_year_stays_an_amount():
+    assert normalize("uang dua ribu rupiah") == "uang 2 ribu rupiah"
+    assert YEAR_TOKEN not in normalize_words("dua ribu")
+
+
+def test_the_words_said_on_a_death_are_no_whatsapp():
+    words = normalize_words("innalillahi wa inna ilaihi rojiun almarhumah ibu sudah daftar haji")
+    assert "whatsapp" not in words
+
+
+def test_istithaah_typed_syllable_by_syllable():
+    assert "istithaah" in normalize_words("is ti tha ah itu artinya apa pak")
+    assert "istithaah" in normalize_words("katanya belum is ti ta ah maksudnya gimana")
+
+
+@pytest.mark.parametrize("text", [
+    "tolong operatornya aja mbak saya udah tua ga bisa ngetik banyak",
+    "uda ado urang petugas nan bisa ditanyo langsung soal porsi mertua ambo",
+])
+def test_asking_for_the_operator_or_someone_to_ask(text):
+    assert asks_for_human(normalize(text)), normalize(text)
+
+
+def test_the_officer_in_a_story_is_no_request():
+    text = ("Pak, kemarin saya ke kantor kemenag kabupaten mau urus pelimpahan porsi ayah, tapi "
+            "petugasnya ketus dan minta uang tambahan. Kemana saya bisa lapor pelayanan ini?")
+    assert not asks_for_human(normalize(text))
+
+
+def test_asking_if_it_is_a_bot_with_an_emoji():
+    assert asks_if_bot("halo, ini bot ya? 😅")
