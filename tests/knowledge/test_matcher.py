@@ -303,8 +303,10 @@ def test_the_fitted_line_answers_a_clear_lead_at_a_modest_score(m):
     text = "estimasi bisa lebih cepat kalau kuota bertambah ya"
     r = m.match(text)
     assert (r.decision, r.entry_id) == ("answer", "estimasi-keberangkatan"), r
-    assert m.t.clear <= r.score < 0.50 and r.score - r.candidates[1].score < m.t.clear_margin
-    old = Matcher(default_kb(), Thresholds(clear=0.50))
+    assert m.t.clear <= r.score < 0.52 and r.score - r.candidates[1].score < m.t.clear_margin
+    # a line at the old height (just above this score; word weights move it a little as the
+    # knowledge base grows), without the later "likely" answers, asks instead
+    old = Matcher(default_kb(), Thresholds(clear=0.52, likely_margin=1.0))
     assert old.match(text).decision == "clarify"
 
 
