@@ -311,8 +311,10 @@ def parse_command(text: str | None, bot_username: str | None = None) -> tuple[st
 
 
 def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
-         score: float | None = None, handoff: bool | None = None) -> None:
-    """Record what this update's reply was about (read by `hajibot ask --json`)."""
+         score: float | None = None, handoff: bool | None = None,
+         mode: str | None = None) -> None:
+    """Record what this update's reply was about (read by `hajibot ask --json`); `mode`: how
+    sure a knowledge-base answer was ("confident", or "likely": with "Bukan ini?" beside it)."""
     outcomes = context.application.bot_data.outcomes
     out = outcomes.setdefault(update.update_id, {"topic": None, "score": None, "handoff": False})
     if topic is not None:
@@ -321,6 +323,8 @@ def mark(update: Update, context: CallbackContext, *, topic: str | None = None,
         out["score"] = score
     if handoff is not None:
         out["handoff"] = handoff
+    if mode is not None:
+        out["mode"] = mode
 
 
 # The status check and /pelunasan both look a porsi up, so they share one hourly allowance

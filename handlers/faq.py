@@ -313,6 +313,7 @@ async def respond(update: Update, context: CallbackContext, text: str) -> None:
         if match.reason == "likely":  # answered, with the way out beside it
             others = tuple(e for c in match.candidates[1:]
                            if (e := kb().get(c.entry_id)) is not None)
+        mark(update, context, mode=match.reason)
         await send_answer(update, context, kb()[match.entry_id], match.score, others)
         return
     if match.decision == "clarify":

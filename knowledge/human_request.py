@@ -33,6 +33,9 @@ _HUMAN_PATTERNS = [
     # being called back ("call me back", "telepon saya balik"): only a person can do that
     re.compile(r"\b(call|ring|phone) (saya|kami|us|him|her)( back)?\b|\bcall back\b"),
     re.compile(r"\b(telepon|hubungi|chat) (saya|kami|aku) (balik|kembali)\b"),
+    # asking to be phoned ("minta tolong telponin saya", "bisa telepon saya?")
+    re.compile(r"\b(minta|tolong|mohon|bisa|bisakah)\b.{0,20}\b(telepon|telpon|telponin|"
+               r"teleponin|telfon|telfonin)\b (saya|aku|kami)\b"),
     # who to contact, someone to write to, "give me an officer", "forward my case to a staff
     # member": a person is what the message asks for (English of people who never saw the bot)
     re.compile(r"\bsiapa\b.{0,25}\b(can|could|should|do) (i|we)\b.{0,15}\b(kontak|contact|call|hubungi|telepon|whatsapp)\b"),

@@ -69,6 +69,7 @@ class Reply:
     handoff: bool
     buttons: tuple[str, ...] = ()
     seconds: float = 0.0
+    mode: str | None = None  # an answer's: "confident", "likely" (with "Bukan ini?"), ...
 
 
 def load_items(path: Path) -> list[dict]:
@@ -114,6 +115,10 @@ def score(items: list[dict], replies: list[Reply]) -> dict:
     # an entry's answer given (topic set, no handoff) that does not hold what was asked for
     confident_wrong = sum(1 for i, r in in_scope
                           if r.topic and not r.handoff and not passes(i, r))
+    # of those, the ones answered as "likely" (the runner-ups offered beside the answer): still
+    # counted as confident wrong above, and shown apart so the two kinds can be told apart
+    likely = [(i, r) for i, r in in_scope if r.topic and not r.handoff and r.mode == "likely"]
+    likely_wrong = sum(1 for i, r in likely if not passes(i, r))
     clarified = sum(1 for _, r in zip(items, replies, strict=True)
                     if r.topic is None and not r.handoff and r.buttons)
     latencies = [r.seconds * 1000 for r in replies]
@@ -126,6 +131,8 @@ def score(items: list[dict], replies: list[Reply]) -> dict:
         "escalate": len(esc), "chat": len(chat),
         "top1_accuracy": rate(correct, len(in_scope)),
         "confident_wrong_rate": rate(confident_wrong, len(in_scope)) if in_scope else 0.0,
+        "likely_answer_rate": rate(len(likely), len(in_scope)) if in_scope else 0.0,
+        "likely_wrong_rate": rate(likely_wrong, len(in_scope)) if in_scope else 0.0,
         "oos_handled_rate": rate(sum(passes(i, r) for i, r in oos), len(oos)),
         "handoff_handled_rate": rate(sum(passes(i, r) for i, r in esc), len(esc)),
         "chat_handled_rate": rate(sum(passes(i, r) for i, r in chat), len(chat)),
@@ -146,7 +153,8 @@ def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
         t0 = time.perf_counter()
         match = m.match(q)
         if match.decision == "answer" and match.entry_id:
-            reply = Reply(answer_text(m.kb[match.entry_id], lang), match.entry_id, False)
+            reply = Reply(answer_text(m.kb[match.entry_id], lang), match.entry_id, False,
+                          mode=match.reason)
         elif match.decision == "clarify":
             reply = Reply("", None, False, tuple(c.entry_id for c in match.candidates))
         elif match.reason == "human_request":
@@ -154,7 +162,7 @@ def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
         else:  # out of scope: told where to go, /petugas on request (the handler's wording)
             reply = Reply("/petugas", None, False)
         out.append(Reply(reply.text, reply.topic, reply.handoff, reply.buttons,
-                         time.perf_counter() - t0))
+                         time.perf_counter() - t0, reply.mode))
     return out
 
 
@@ -184,7 +192,8 @@ async def _ask_each(questions: Iterable[str], settings, lang: str) -> list[Reply
             turn = await bot.send(q)
             elapsed = time.perf_counter() - t0
             out.append(Reply(turn.text, turn.outcome.get("topic"),
-                             bool(turn.outcome.get("handoff")), tuple(turn.buttons), elapsed))
+                             bool(turn.outcome.get("handoff")), tuple(turn.buttons), elapsed,
+                             turn.outcome.get("mode")))
     return out
 
 
@@ -217,7 +226,9 @@ def _print_figures(f: dict, out: Callable[[str], None]) -> None:
     out(f"questions            {f['questions']} (in scope {f['in_scope']}, out of scope "
         f"{f['oos']}, asks for a human {f['escalate']}); path: {f['via']}")
     out(f"top-1 accuracy       {f['top1_accuracy']:.1%}")
-    out(f"confident wrong      {f['confident_wrong_rate']:.1%}")
+    out(f"confident wrong      {f['confident_wrong_rate']:.1%} (of which answered as likely, "
+        f"with the runner-ups beside: {f['likely_wrong_rate']:.1%}; likely answers "
+        f"{f['likely_answer_rate']:.1%})")
     out(f"out of scope handled {f['oos_handled_rate']:.1%}")
     out(f"human requests       {f['handoff_handled_rate']:.1%}")
     if f.get("chat"):

@@ -36,9 +36,14 @@ def test_istithaah_typed_syllable_by_syllable():
 @pytest.mark.parametrize("text", [
     "tolong operatornya aja mbak saya udah tua ga bisa ngetik banyak",
     "uda ado urang petugas nan bisa ditanyo langsung soal porsi mertua ambo",
+    "min minta tlg telponin sy dong, sy di malaysia gk bs ke kantor. soal pembatalan porsi",
 ])
 def test_asking_for_the_operator_or_someone_to_ask(text):
     assert asks_for_human(normalize(text)), normalize(text)
+
+
+def test_a_new_phone_number_is_no_request_to_be_phoned():
+    assert not asks_for_human(normalize("nomor telepon saya ganti, gimana"))
 
 
 def test_the_officer_in_a_story_is_no_request():
@@ -49,3 +54,32 @@ def test_the_officer_in_a_story_is_no_request():
 
 def test_asking_if_it_is_a_bot_with_an_emoji():
     assert asks_if_bot("halo, ini bot ya? 😅")
+
+
+def test_the_eval_tells_likely_answers_apart_but_counts_a_wrong_one_as_wrong():
+    from bot.commands.kb import Reply, score
+
+    items = [{"q": "a", "entry": ["kloter"]}, {"q": "b", "entry": ["kloter"]},
+             {"q": "c", "entry": ["kloter"]}, {"q": "d", "entry": ["kloter"]}]
+    replies = [Reply("", "kloter", False, mode="confident"), Reply("", "kloter", False, mode="likely"),
+               Reply("", "biaya-haji", False, mode="likely"), Reply("", "biaya-haji", False,
+                                                                   mode="confident")]
+    f = score(items, replies)
+    assert f["top1_accuracy"] == 0.5
+    assert f["confident_wrong_rate"] == 0.5  # a wrong "likely" answer is still a wrong answer
+    assert f["likely_answer_rate"] == 0.5 and f["likely_wrong_rate"] == 0.25
+
+
+def test_a_likely_answer_is_marked_as_such_through_the_bot(tmp_path):
+    import asyncio
+
+    from bot.commands.kb import run_ask
+    from bot.settings import Settings
+    from handlers.faq import matcher
+
+    text = "daftar haji hrs punya bpjs kah"
+    assert matcher().match(text).reason == "likely"
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/kb.sqlite3", embedded_simulator=False)
+    (reply,) = asyncio.run(run_ask([text], settings))
+    assert reply.topic == matcher().match(text).entry_id and reply.mode == "likely"
+    assert "Bukan ini?" in reply.text or len(reply.buttons) > 2  # the runner-ups beside it
