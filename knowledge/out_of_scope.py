@@ -138,7 +138,9 @@ def asks_about_gap(text: str, words: list[str] | None = None) -> bool:
         present = set(words)
         if not any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):
             return False  # nowhere in the message: no sentence of it names one either
-    for sentence in asking_sentences(text):
+    # a message in which no sentence is marked as asking ("paspor haji diurus sendiri atau
+    # dari kemenag") is its own question: people type questions as statements
+    for sentence in asking_sentences(text) or [text]:
         words = normalize_words(sentence)
         present = set(words)
         if any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):

@@ -83,3 +83,20 @@ def test_a_likely_answer_is_marked_as_such_through_the_bot(tmp_path):
     (reply,) = asyncio.run(run_ask([text], settings))
     assert reply.topic == matcher().match(text).entry_id and reply.mode == "likely"
     assert "Bukan ini?" in reply.text or len(reply.buttons) > 2  # the runner-ups beside it
+
+
+def test_a_question_typed_as_a_statement_about_a_gap_is_out_of_scope():
+    from knowledge.out_of_scope import asks_about_gap
+
+    assert asks_about_gap("paspor haji diurus sendiri atau dari kemenag")
+    # named in the telling while another sentence asks: no gap
+    assert not asks_about_gap("paspor sudah jadi. kapan jadwal pelunasan?")
+
+
+def test_a_lost_marriage_book_is_pointed_to_the_kua_but_not_a_document_question():
+    from knowledge.out_of_scope import out_of_scope_pointer
+
+    pointer = out_of_scope_pointer(normalize_words("buku nikah saya hilang urusnya ke kua gimana"))
+    assert pointer is not None and "KUA" in pointer["id"]
+    assert out_of_scope_pointer(normalize_words(
+        "mbah saya ga punya akta kelahiran apa bisa pake buku nikah aja")) is None
