@@ -77,7 +77,7 @@ def test_a_likely_answer_is_marked_as_such_through_the_bot(tmp_path):
     from bot.settings import Settings
     from handlers.faq import matcher
 
-    text = "daftar haji hrs punya bpjs kah"
+    text = "website resmi haji yg baru apa ya min? takut ketipu web palsu"
     assert matcher().match(text).reason == "likely"
     settings = Settings(database_url=f"sqlite:///{tmp_path}/kb.sqlite3", embedded_simulator=False)
     (reply,) = asyncio.run(run_ask([text], settings))

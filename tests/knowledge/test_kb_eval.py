@@ -1,4 +1,4 @@
-"""`hajibot kb eval` floors on the shared dev set and on our own seventeen sets.
+"""`hajibot kb eval` floors on the shared dev set and on our own sets.
 
 Both run through the real Application (the `hajibot ask` path), one fresh chat per question.
 The held-out set (faq_holdout.jsonl) was written before looking at matcher output and is never
@@ -87,6 +87,8 @@ STORIES_DEV = Path(__file__).with_name("faq_stories_dev.jsonl")
 ENGLISH_DEV3 = Path(__file__).with_name("faq_english_dev3.jsonl")
 ENGLISH_DEV4 = Path(__file__).with_name("faq_english_dev4.jsonl")
 INDO_DEV4 = Path(__file__).with_name("faq_indo_dev4.jsonl")
+ELDERLY_DEV5 = Path(__file__).with_name("faq_elderly_dev5.jsonl")
+MIXED_DEV5 = Path(__file__).with_name("faq_mixed_dev5.jsonl")
 
 
 @pytest.fixture
@@ -155,8 +157,9 @@ SETS = {
     # story blended in: 94.0% / 0% and 91.4% / 2.5%
     "english_dev2": Floors(ENGLISH_DEV2, {"in_scope": 80, "oos": 6, "escalate": 3}, top1=0.90,
                            confident_wrong=0.02, clarify=0.09),
+    # (clarify 0.10 since the fifth round: a confident wrong answer became a choice)
     "stories_dev": Floors(STORIES_DEV, {"in_scope": 78, "oos": 5, "escalate": 2}, top1=0.87,
-                          confident_wrong=0.04, clarify=0.09),
+                          confident_wrong=0.04, clarify=0.10),
     # TUNING set of issue 15's third round: 150 English messages written by someone who never
     # saw the knowledge base (labelled with entry ids afterwards; small talk as "chat", matters
     # the knowledge base lacks as out of scope). First scored, untouched: 69.2% top-1, 13.2%
@@ -170,11 +173,21 @@ SETS = {
     # First scored, untouched: English 49.3% top-1, 8.0% confident wrong, 62.5% out of scope,
     # 86.7% human requests, 90% small talk; Indonesian 61.5%, 10.3%, 56.8%, 86.7%, 90%. After
     # this round's general fixes: 68.0% / 1.3% / 90.0% / 100% / 100% and 76.9% / 1.3% / 89.2% /
-    # 100% / 100%
+    # 100% / 100%; after the fifth round's 84.0% / 1.3% / 90.0% and 78.2% / 1.3% / 94.6%
     "english_dev4": Floors(ENGLISH_DEV4, {"in_scope": 70, "oos": 35, "escalate": 15, "chat": 10},
-                           top1=0.65, confident_wrong=0.03, oos_handled=0.85, clarify=0.21),
+                           top1=0.80, confident_wrong=0.03, oos_handled=0.85, clarify=0.16),
     "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 35, "escalate": 15, "chat": 10},
-                        top1=0.73, confident_wrong=0.03, oos_handled=0.85, clarify=0.20),
+                        top1=0.75, confident_wrong=0.03, oos_handled=0.88, clarify=0.20),
+    # TUNING sets of issue 15's fifth round, 120 messages each written blind by other helpers
+    # (elderly pilgrims typing, with regional words; a mix of English, Indonesian chat and
+    # families abroad) and labelled by the lead. First scored, untouched: elderly 73.8% top-1,
+    # 2.5% confident wrong, 75.0% out of scope, 83.3% human requests, 100% small talk; mixed
+    # 69.9%, 1.4%, 66.7%, 91.7%, 62.5%. After this round's general fixes and paraphrases:
+    # 82.5% / 1.3% / 85.0% / 100% / 100% and 76.7% / 1.4% / 66.7% / 100% / 100%
+    "elderly_dev5": Floors(ELDERLY_DEV5, {"in_scope": 75, "oos": 18, "escalate": 10, "chat": 6},
+                           top1=0.80, confident_wrong=0.03, oos_handled=0.80, clarify=0.14),
+    "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 25, "escalate": 10, "chat": 6},
+                         top1=0.74, confident_wrong=0.03, oos_handled=0.62, clarify=0.24),
 }
 
 
