@@ -100,3 +100,17 @@ def test_a_lost_marriage_book_is_pointed_to_the_kua_but_not_a_document_question(
     assert pointer is not None and "KUA" in pointer["id"]
     assert out_of_scope_pointer(normalize_words(
         "mbah saya ga punya akta kelahiran apa bisa pake buku nikah aja")) is None
+
+
+def test_no_keyword_is_only_a_year_or_a_word_asking_for_a_meaning():
+    # a year is read as one token for any year ("2025" held the new-rules entry up for every
+    # question naming a year), and "arti"/"maksud" are in every "what does X mean": as an
+    # entry's keyword they pulled such questions to it whatever X was
+    from knowledge.kb_schema import default_kb
+
+    asking = {"arti", "artinya", "maksud", "maksudnya", "meaning", "pengertian"}
+    for entry in default_kb().entries:
+        for kw in entry.keywords:
+            words = normalize_words(kw)
+            assert words != [YEAR_TOKEN], (entry.id, kw)
+            assert not set(words) <= asking, (entry.id, kw)
