@@ -79,11 +79,21 @@ _BUTTONS_KEPT = 256
 _button_json: OrderedDict[int, tuple[InlineKeyboardButton, dict]] = OrderedDict()
 
 
+# Every field of a button but its text and callback data: a button with none of them set (the
+# status card's, built afresh for each card) is written directly, as PTB's `to_dict` would.
+_OTHER_FIELDS = tuple(f for f in InlineKeyboardButton.__slots__
+                      if f not in ("text", "callback_data"))
+
+
 def _button(button: InlineKeyboardButton) -> dict:
     hit = _button_json.get(id(button))
     if hit is not None and hit[0] is button:
         _button_json.move_to_end(id(button))
         return hit[1]
+    if (type(button) is InlineKeyboardButton and isinstance(button.callback_data, str)
+            and not button.api_kwargs
+            and all(getattr(button, f) is None for f in _OTHER_FIELDS)):
+        return {"callback_data": button.callback_data, "text": button.text}
     out = button.to_dict()
     _button_json[id(button)] = (button, out)
     if len(_button_json) > _BUTTONS_KEPT:

@@ -86,3 +86,17 @@ def test_markup_json_is_ptbs_to_dict():
             assert markup_json(markup) == markup.to_dict()
     reply = ReplyKeyboardMarkup([["Ya"]])
     assert markup_json(reply) is reply and markup_json(None) is None
+
+
+def test_a_fresh_plain_button_is_written_as_ptb_writes_it():
+    from telegram import LoginUrl
+
+    from handlers.menu import markup_json
+
+    fresh = [InlineKeyboardButton(f"🔔 Pantau {n}", callback_data=f"pantau:add:{n}")
+             for n in ("3509412276", "3309381154")]
+    others = [InlineKeyboardButton("Masuk", login_url=LoginUrl("https://x.id")),
+              InlineKeyboardButton("Cari", switch_inline_query_current_chat="porsi"),
+              InlineKeyboardButton("Ikon", callback_data="a:b", icon_custom_emoji_id="5368")]
+    for markup in (InlineKeyboardMarkup([fresh]), InlineKeyboardMarkup([others])):
+        assert markup_json(markup) == markup.to_dict()
