@@ -87,6 +87,7 @@ class Matcher:
             self._concept_cues.append(frozenset(rare))
         # the matter of an entry's group, named in a question (lexicon/domain.yaml `group_cues`)
         cues = _read_yaml("domain.yaml").get("group_cues") or {}
+        self._groups = [e.group for e in kb.entries]
         self._group_cues = [frozenset(self.stem(w) for c in cues.get(e.group) or ()
                                       for w in normalize_words(str(c))) for e in kb.entries]
         # A one-word question ("kloter?") is answered, not clarified, when the word is the whole
@@ -433,6 +434,10 @@ class Matcher:
             and self._only_distinctive(words, top, order, combined))
         likely = not sure and (best >= self.t.clear and coverage >= self.t.likely_coverage
                                and best - second >= self.t.likely_margin)
+        if not sure and not likely and self._one_group(order[:3]) and (
+                best >= max(self.t.clear, self.t.group_floor)
+                and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
+            likely = True  # the matter is sure (one group), the part of it is the top one
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(
@@ -441,6 +446,11 @@ class Matcher:
                          **common)
         return Match("answer", self.ids[top], round(best, 4), cands,
                      "confident" if sure else "likely", **common)
+
+    def _one_group(self, top: list[int]) -> bool:
+        """Whether the top entries (at least three) all belong to one group."""
+        return len(top) >= 3 and bool(self._groups[top[0]]) and len(
+            {self._groups[i] for i in top}) == 1
 
     def _margin_needed(self, best: float) -> float:
         """The lead over the runner-up a score between `clear` and `confident` needs."""

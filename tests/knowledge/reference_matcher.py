@@ -161,6 +161,10 @@ class ReferenceMatcher(Matcher):
         # so that the two still compare scores through the same decisions
         likely = not sure and (best >= self.t.clear and coverage >= self.t.likely_coverage
                                and best - second >= self.t.likely_margin)
+        if not sure and not likely and self._one_group(order[:3]) and (
+                best >= max(self.t.clear, self.t.group_floor)
+                and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
+            likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(

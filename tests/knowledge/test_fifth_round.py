@@ -114,3 +114,26 @@ def test_no_keyword_is_only_a_year_or_a_word_asking_for_a_meaning():
             words = normalize_words(kw)
             assert words != [YEAR_TOKEN], (entry.id, kw)
             assert not set(words) <= asking, (entry.id, kw)
+
+
+# --- one group at the top: the matter is sure, its part answered with the others beside it --
+@pytest.mark.parametrize("text, entry", [
+    ("assalamualaikum bapak saya sdh meninggal bulan kemarin porsi hajinya bisa diganti sama "
+     "anaknya ga", "pelimpahan-apa"),
+    ("my grandmother died in 2018, family told me pelimpahan only for after 2019. is that "
+     "true?? its not fair", "pelimpahan-batas-waktu"),
+])
+def test_three_entries_of_one_group_at_the_top_are_a_likely_answer(text, entry):
+    from handlers.faq import matcher
+
+    found = matcher().match(text)
+    assert (found.decision, found.reason, found.entry_id) == ("answer", "likely", entry)
+    lead = found.candidates[0].score - found.candidates[1].score
+    assert lead < matcher().t.likely_margin  # the ordinary "likely" line would not answer it
+
+
+def test_entries_of_several_groups_close_at_the_top_still_ask():
+    from handlers.faq import matcher
+
+    found = matcher().match("bisa lunasi tahun ini?")
+    assert found.decision == "clarify"
