@@ -135,13 +135,15 @@ HELPDESK_FLOW = "helpdesk"
 
 
 async def _typed_button(update: Update, context: CallbackContext, text: str) -> bool:
-    """A button's label typed instead of pressed (`register_typed`): what the button does, in
-    the label's language. False when the text is no label."""
+    """A button's label typed instead of pressed (`register_typed`): what the button does; an
+    English label answered in English. (An Indonesian one keeps the chat's language: "Pelunasan"
+    and "Pelimpahan" are the words English speakers use too.) False when the text is no
+    label."""
     found = context.application.bot_data.typed.get(plain_label(text))
     if found is None:
         return False
     handler, lang = found
-    if lang is not None:
+    if lang == "en":
         note_written_lang(update, context, lang)
     await handler(update, context)
     return True

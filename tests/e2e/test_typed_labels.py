@@ -60,3 +60,9 @@ async def test_a_menu_label_typed_inside_a_guide_leaves_it_for_that_button(bot):
 async def test_the_words_inside_a_sentence_are_a_question_not_a_button(bot):
     await bot.send(111, "pelimpahan itu apa sih")
     assert bot.chat_data(111).get("flow") is None
+
+
+async def test_an_indonesian_label_keeps_an_english_chat_english(bot):
+    await bot.callback(111, "bahasa:set:en", 1)
+    r = await bot.send(111, "Pelimpahan", language_code="en")
+    assert "What happened to the pilgrim" in r.text
