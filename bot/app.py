@@ -246,7 +246,7 @@ def register_helpdesk(app: Application) -> None:
     app.add_handler(CommandHandler("selesai", helpdesk.selesai_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(helpdesk.on_callback, pattern=r"^helpdesk:"))
     app.add_handler(MessageHandler(PRIVATE, helpdesk.remember), group=helpdesk.RECORD_GROUP)
-    register_flow(app, helpdesk.FLOW, helpdesk.flow_text, helpdesk.reask)
+    register_flow(app, helpdesk.FLOW, helpdesk.flow_text, helpdesk.reask, carries_words=True)
     hooks = app.bot_data.hooks
     hooks.edit = helpdesk_edits.on_person_edit  # a person's correction of a relayed message
     hooks.throttle = helpdesk.keep_for_agents  # words for an agent are never dropped

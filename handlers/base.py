@@ -125,6 +125,9 @@ class BotData:
     throttle: bool = True  # per-user burst throttling (off for console/ask)
     flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> its text handler
     reasks: dict[str, Handler] = field(default_factory=dict)  # flow name -> "ask again"
+    # flows whose every word goes on as it is (the helpdesk's, to the agents): the router
+    # takes no menu label, "batal" or request out of them
+    carrying: set[str] = field(default_factory=set)
     # a button's label typed instead of pressed (`plain_label` of it) -> what the button does,
     # and the label's language (None when both languages write it the same)
     typed: dict[str, tuple[Handler, str | None]] = field(default_factory=dict)
@@ -230,8 +233,8 @@ def register_typed(app: Application, labels_by_lang: Iterable[tuple[str, str]],
     `handler` takes an ordinary message update."""
     langs: dict[str, set[str]] = {}
     for lang, text in labels_by_lang:
-        if plain_label(text):
-            langs.setdefault(plain_label(text), set()).add(lang)
+        if said := plain_label(text):
+            langs.setdefault(said, set()).add(lang)
     for said, where in langs.items():
         app.bot_data.typed[said] = (handler, next(iter(where)) if len(where) == 1 else None)
 
@@ -354,13 +357,16 @@ def count_lookup(context: CallbackContext, limit: int, now: float) -> float | No
 # imports another one.
 
 def register_flow(app: Application, name: str, text_handler: Handler,
-                  reask: Handler | None = None) -> None:
+                  reask: Handler | None = None, *, carries_words: bool = False) -> None:
     """A multi-step flow (wizard) that wants the person's free text while it is active, and
     how it repeats the question of its current step (e.g. after /bahasa switched the language
-    mid-flow), so the person is not left guessing what the wizard waits for."""
+    mid-flow), so the person is not left guessing what the wizard waits for. A flow that
+    `carries_words` gets every message as it is (see `BotData.carrying`)."""
     app.bot_data.flows[name] = text_handler
     if reask is not None:
         app.bot_data.reasks[name] = reask
+    if carries_words:
+        app.bot_data.carrying.add(name)
 
 
 def start_flow(context: CallbackContext, name: str, **state: Any) -> None:

@@ -58,7 +58,8 @@ async def route_text(update: Update, context: CallbackContext, *,
     if flow:
         handler = context.application.bot_data.flows.get(flow)
         if handler is not None:
-            if flow != HELPDESK_FLOW and await _leaves_flow(update, context, text, flow):
+            carrying = flow in context.application.bot_data.carrying
+            if not carrying and await _leaves_flow(update, context, text, flow):
                 return
             await handler(update, context)
             return
@@ -129,10 +130,6 @@ def _mostly_other_script(text: str) -> bool:
 
 THANKS_SIGNS = ("🙏", "🤲")
 OK_SIGNS = ("👍", "👌", "🆗", "✅", "❤", "♥", "😊", "🙂", "☺", "😀", "😁", "🥰", "👏")
-
-# The helpdesk's flow carries the person's words to the agents: nothing is taken out of it.
-HELPDESK_FLOW = "helpdesk"
-
 
 async def _typed_button(update: Update, context: CallbackContext, text: str) -> bool:
     """A button's label typed instead of pressed (`register_typed`): what the button does; an
@@ -215,11 +212,10 @@ async def on_command(update: Update, context: CallbackContext) -> None:
         # every guide's "Ketik /batal untuk berhenti": the guide stops itself on it
         flow = active_flow(context)
         handler = context.application.bot_data.flows.get(flow or "")
-        if handler is not None and flow != HELPDESK_FLOW:
+        if handler is not None and flow not in context.application.bot_data.carrying:
             await handler(update, context)
-        else:
-            await show_menu(update, context, "router_flow_ended.j2", ended=False,
-                            helpdesk=flow == HELPDESK_FLOW)
+        else:  # (the helpdesk answers its own /batal before this: handlers/helpdesk/person.py)
+            await show_menu(update, context, "router_flow_ended.j2", ended=False)
     elif name == "selesai":
         ended = active_flow(context) is not None
         end_flow(context)

@@ -313,6 +313,25 @@ async def _acknowledge(update: Update, context: CallbackContext) -> None:
         log.debug("helpdesk: receipt not sent: %s", exc)
 
 
+async def _batal(update: Update, context: CallbackContext, flow: str | None) -> bool:
+    """/batal of the helpdesk's: before the message is written it cancels the request (as the
+    "Batal" button); in an open ticket it says how the conversation ends (/selesai). False
+    when neither applies (another guide's /batal, or nothing running: the router's)."""
+    if flow == FLOW:
+        end_flow(context)
+        mark(update, context, topic=TOPIC)
+        await show_menu(update, context, "helpdesk_cancelled.j2")
+        return True
+    if flow is None and configured(context):
+        ticket = _maybe_open_ticket(context, update.effective_chat.id)
+        if ticket is not None:
+            mark(update, context, topic=TOPIC)
+            await send(update, context, render(lang_of(update, context),
+                                               "helpdesk_already_open.j2", code=ticket.code))
+            return True
+    return False
+
+
 async def on_private(update: Update, context: CallbackContext) -> None:
     """Group -5: a new private message goes to the agents while a ticket is open, or opens
     one in the helpdesk flow; everything else continues to the bot's features."""
@@ -322,6 +341,8 @@ async def on_private(update: Update, context: CallbackContext) -> None:
         return
     command = _command(msg.text)
     flow = active_flow(context)
+    if command == "batal" and await _batal(update, context, flow):
+        raise ApplicationHandlerStop
     if command is not None:
         if flow == FLOW and command not in OWN_COMMANDS | KEEP_FLOW_COMMANDS:
             end_flow(context)  # the person moved on to something else

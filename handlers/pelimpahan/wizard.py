@@ -305,7 +305,6 @@ def _typed_button(text: str, step: str, lang: str, policy: dict) -> str | None:
         for button in row:
             if said and plain_label(button.text) == said:
                 return button.callback_data
-    code: str | None = None
     if step == "cause":
         code = cause_in(text)
         return f"{FLOW}:cause:{code}" if code else None

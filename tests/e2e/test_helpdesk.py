@@ -823,3 +823,26 @@ async def test_helpdesk_on_postgres(make_harness, pg_url, clock, sleeper):
         assert (await tick(hh.app))["sent"] == 0
         await open_ticket(hh, 222)
         assert ticket_of(hh, 222).code == "HD-2503-0002"
+
+
+async def test_the_words_for_the_agents_are_never_taken_for_a_menu_label(h):
+    await h.send(PERSON, "/petugas")
+    await h.press("Pelunasan", chat_id=PERSON)
+    r = await h.send(PERSON, "Pelunasan")  # the person's message, though a menu label too
+    assert r.to(AGENTS_CHAT_ID) and "Kirim nomor porsi yang ingin dicek" not in r.text
+    assert ticket_of(h) is not None
+
+
+async def test_batal_during_a_ticket_points_to_selesai_and_reaches_no_agent(h):
+    _, _thread = await open_ticket(h)
+    r = await h.send(PERSON, "/batal")
+    assert "/selesai" in r.text and not r.to(AGENTS_CHAT_ID)
+    assert ticket_of(h) is not None  # still open
+
+
+async def test_batal_before_the_message_cancels_the_request(h):
+    await h.send(PERSON, "/petugas")
+    await h.press("Pelunasan", chat_id=PERSON)
+    r = await h.send(PERSON, "/batal")
+    assert "dibatalkan" in r.text and not r.to(AGENTS_CHAT_ID)
+    assert ticket_of(h) is None and h.chat_data(PERSON).get("flow") is None
