@@ -79,8 +79,8 @@ async def test_a_likely_match_is_answered_with_the_way_out_beside_it(harness):
     # runner-ups as "Bukan ini?" buttons and a person; scored as an answer (topic set)
     from handlers.faq import kb, matcher
 
-    question = ("The doctor put mum in the with-companion category. "
-                "May she still make the final payment?")
+    question = ("Is meningitis vaccine compulsory for hajj? my mom very scared of injection, "
+                "what happen if she dont want?")
     match = matcher().match(question)
     assert match.decision == "answer" and match.reason == "likely", match
     r = await harness.send(111, question)
