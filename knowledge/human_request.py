@@ -11,7 +11,7 @@ import re
 # --- asking for a human ----------------------------------------------------------------------
 _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
 _HUMAN_PATTERNS = [
-    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani)\b.{0,40}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b.{0,40}\b" + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
     # "butuh bantuan orang langsung", "ngomong sama orangnya langsung": a person, not the bot
     re.compile(r"\b(bantuan|dibantu|dilayani|ngomong|bicara|tanya|ketemu|butuh|mau|ingin) (sama |dengan |ke )?(orang|orangnya|manusia) langsung\b"),
@@ -44,6 +44,9 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(transfer|oper|operkan|alihkan|sambungkan|pass) (saya|aku|kami|me|us)\b.{0,20}\b" + _AGENT + r"\b"),
     re.compile(r"\b(nomor|number|kontak|contact)\b.{0,30}\b(person|someone|somebody|seseorang)\b"),
     re.compile(r"\b(forward|escalate|teruskan)\b.{0,40}\b(staff|staf|petugas|officer|agent|supervisor|atasan)\b"),
+    # the agent first, then being contacted ("petugas tolong hubungi saya", "admin, telpon kami")
+    re.compile(r"\b" + _AGENT + r",? (tolong |mohon |bisa |please |pls )?(hubungi|hubungin|telepon|"
+               r"telpon|telponin|kontak|contact|call) (saya|aku|kami|me|us)\b"),
     # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
     re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
 ]

@@ -10,7 +10,7 @@ from knowledge.human_request import asks_for_human
 from knowledge.normalize import YEAR_TOKEN, normalize, normalize_words
 
 
-@pytest.mark.parametrize("text", ["daftar tahun dua ribu dua belas",
+@pytest.mark.parametrize("text", ["antre dari tahun dua ribu dua belas",
                                   "meninggal tahun dua ribu tujuh belas",
                                   "lahir seribu sembilan ratus lima puluh"])
 def test_a_year_written_out_is_a_year(text):

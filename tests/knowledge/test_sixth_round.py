@@ -1,0 +1,70 @@
+"""Issue 15, sixth round: what the development set written blind in regional chat styles
+(faq_wa_dev6) showed the reading of a message missed."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.faq import matcher
+from knowledge.human_request import asks_for_human
+from knowledge.normalize import YEAR_TOKEN, normalize, normalize_words
+from knowledge.out_of_scope import asks_about_gap
+
+
+@pytest.mark.parametrize("text", ["saya daftar haji tahun 2012 kapan berangkat",
+                                  "ibu daftar 2014 di kab pati",
+                                  "my father registered in 2011, when will he go",
+                                  "bapak daftar haji sejak tahun 2010"])
+def test_the_year_of_registration_only_sets_the_scene(text):
+    # a bare year leans on the entries holding a year of their own (the 2019 pelimpahan rule)
+    words = normalize_words(text)
+    assert YEAR_TOKEN not in words and "daftar" in words, words
+
+
+def test_a_year_that_is_not_a_registration_stays_a_year():
+    assert YEAR_TOKEN in normalize_words("bapak meninggal tahun 2017")
+    assert YEAR_TOKEN in normalize_words("pelunasan haji 2026 brp")
+
+
+@pytest.mark.parametrize("text", ["kira2 kapan berangkat", "kapan kira-kira saya berangkat",
+                                  "perkiraan kapan berangkatnya"])
+def test_roughly_when_asks_for_the_estimate(text):
+    assert "estimasi" in normalize_words(text)
+
+
+@pytest.mark.parametrize("text", [
+    "assalamualaikum pak saya daftar haji thn 2012 di kab pati kira2 berangkat tahun brp ya",
+    "kulo daftar haji taun 2012 teng kebumen, kinten2 budal taun pinten nggih",
+    "hello admin, my father register hajj in 2011, when he will depart?",
+])
+def test_registered_in_a_year_when_do_we_leave_is_the_status_check(text):
+    match = matcher().match(text)
+    assert match.decision == "answer" and match.entry_id == "cek-status", match
+
+
+@pytest.mark.parametrize("text,human", [
+    ("mohon dihubungi petugas, data tanggal lahir ibu saya salah", True),
+    ("petugas tolong hubungi saya", True),
+    ("admin, telpon kami ya", True),
+    ("petugas bilang hubungi saya nanti", False),  # someone in the story
+    ("kata petugas wa saya belum masuk", False),
+])
+def test_asking_to_be_contacted_by_an_officer(text, human):
+    assert asks_for_human(normalize(text)) is human
+
+
+def test_a_migrant_worker_asking_about_the_porsi_is_no_gap():
+    text = "Sy TKI di malaysia, dulu daftar haji di kampung thn 2012, gmn cara cek kapan berangkat"
+    assert not asks_about_gap(text)
+    assert asks_about_gap("pak sy TKI di saudi bisa ga sy haji dr sini pake porsi sy")
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("mbah lanang umure 78 tahun iso diduluke", "mbah laki umur 78 tahun bisa didahulukan"),
+    ("abah ulun handak badaftar haji", "bapak saya mau daftar haji"),
+    ("amak ambo lah maningga baa caro maurus porsi hajinyo",
+     "ibu saya lah meninggal bagaimana cara urus porsi haji"),
+    ("iye pak mau tanya ki", "iya bapak mau tanya"),
+])
+def test_regional_words(typed, meant):
+    assert normalize(typed) == meant
