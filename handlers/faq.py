@@ -213,7 +213,8 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
     """Typed Ya/Tidak after an answer, a greeting or thanks: True when handled here."""
     pending = context.chat_data.pop(FEEDBACK_KEY, None)
     words = _plain_words(text)
-    if not words or len(words) > 40:
+    bot_question = asks_if_bot(text)  # "are you a bot?": the greeting says so
+    if not words or (len(words) > 40 and not bot_question):
         return False
     entry = kb().get(pending) if pending else None
     # People type their answer to "Apakah jawaban ini membantu?" instead of pressing the button,
@@ -225,7 +226,6 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
         await _feedback(update, context, entry, helpful=words in yes)
         return True
     lang = lang_of(update, context)
-    bot_question = asks_if_bot(text)  # "are you a bot?": the greeting says so
     # "halo admin selamat pagi": greetings one after the other are a greeting
     greeting = words in greetings or set(words.split()) <= _greeting_words()
     asking = words in _squashed(ASK_INTRO)  # "min mau tanya": go ahead

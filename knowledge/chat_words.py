@@ -41,10 +41,25 @@ _BOT_QUESTION = re.compile(
     r"[\s?!.]*$")
 
 
+# ... also as the one question of a longer message ("maaf, sebelum cerita panjang, ini yang
+# balas orang beneran atau robot ya? soalnya dulu tidak dibalas"): who answers, a person or a bot
+_WHO_ANSWERS = re.compile(
+    r"\b(?:ini|yang (?:balas|bales|jawab)|yg (?:balas|bales|jawab)|is this|am i talking to)"
+    r"(?: (?:a|an|dengan|sama))? (?:orang beneran|orang asli|manusia|bot|robot|human|real person"
+    r"|person)\b(?: (?:atau|or)(?: a| an)? (?:robot|bot|mesin|manusia|orang(?: beneran| asli)?"
+    r"|human|machine|person))(?: (?:ya|kah|sih))?[\s?!.,]*$")
+
+
 def asks_if_bot(text: str) -> bool:
-    """Whether a short message only asks whether the bot is a bot (or a person)."""
+    """Whether a message only asks whether the bot is a bot (or a person)."""
     # emoji and other signs around the words ("halo, ini bot ya? 😅") say nothing here
-    return bool(_BOT_QUESTION.match(" ".join(re.sub(r"[^\w\s?!.,]", " ", text.casefold()).split())))
+    plain = " ".join(re.sub(r"[^\w\s?!.,]", " ", text.casefold()).split())
+    if _BOT_QUESTION.match(plain):
+        return True
+    if plain.count("?") != 1 or len(plain.split()) > 40:
+        return False  # several questions: the others are what the message is about
+    asked = plain.split("?")[0]
+    return bool(_WHO_ANSWERS.search(asked + "?"))
 
 
 # "hapus data saya", "tolong hapus semua data pribadi saya", "delete my data": a request to

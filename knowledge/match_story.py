@@ -39,11 +39,11 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
     n_words = len(text.split())
     parts = [p for p in ([focus] if focus else []) + _tails(text)
              if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
-             and sum(w not in FUNCTION_WORDS for w in normalize_words(p)) >= (
-                 2 if p is focus else 3)]
+             and _weight(p, p is focus) >= (2 if p is focus or _one_question(p) else 3)]
     story = np.asarray(m.scores(text)[1]) if parts else None  # exact, for the blend
     told = normalize_words(text)
-    asked = None  # the asking sentences put first: an ending may not overrule it
+    asked = None  # the asking sentences put first: an ending may not overrule it ...
+    asked_sure = False  # ... unless they were unsure and the ending is one question, sure
     for part in parts:
         if part is not focus and focus is not None and not asking_sentences(part):
             # an ending that asks nothing while the message asks elsewhere ("... cancelled?
@@ -52,10 +52,15 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
         at = m._match_text(part, context=story, told=told)
         if found.decision == "answer" and at.entry_id != found.entry_id:
             continue  # the whole message's own "likely" answer stands against a part
-        if asked is not None and at.entry_id != asked:
-            continue  # an ending drops the context the asking sentences kept
+        if asked is not None and at.entry_id != asked and not (
+                not asked_sure and at.reason == "confident" and _one_question(part)):
+            # an ending drops the context the asking sentences kept; but when they only gave
+            # a menu, the last question on its own ("... takut nanti bermasalah waktu bikin
+            # paspor. Bagaimana cara membetulkan datanya?") is what is asked
+            continue
         if part is focus and at.decision != "handoff":
             asked = at.entry_id
+            asked_sure = at.decision == "answer"
         if at.reason == "confident":
             return at
         # a story out of scope as a whole may still ask a hajj question, but a part's menu
@@ -66,6 +71,22 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
                 and at.score >= m.t.clear):
             found = at
     return found
+
+
+# In the sentence that asks, a word asking for one fact counts as a content word: "kira-kira
+# bapak berangkat tahun berapa ya?" asks when (one content word and "kapan"), while "jadi bisa
+# atau tidak ya" asks nothing of its own and needs the sentence before it.
+_FACT_WORDS = frozenset({"kapan", "berapa", "dimana", "kemana", "siapa"})
+
+
+def _weight(part: str, asking: bool) -> int:
+    words = normalize_words(part)
+    return sum(w not in FUNCTION_WORDS or (asking and w in _FACT_WORDS) for w in words)
+
+
+def _one_question(part: str) -> bool:
+    """Whether `part` is one sentence, and it asks."""
+    return asking_sentences(part) == [part.strip()]
 
 
 def asks_elsewhere(m: Matcher, sentence: str) -> bool:

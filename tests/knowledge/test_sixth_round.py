@@ -68,3 +68,36 @@ def test_a_migrant_worker_asking_about_the_porsi_is_no_gap():
 ])
 def test_regional_words(typed, meant):
     assert normalize(typed) == meant
+
+
+@pytest.mark.parametrize("text,asks", [
+    ("Maaf saya mau tanya dulu sebelum cerita panjang, ini yang balas orang beneran atau robot "
+     "ya? Soalnya saya sudah pernah chat ke nomor lain tapi tidak pernah dibalas.", True),
+    ("hello, am I talking to a human or a machine? thanks", True),
+    ("saya mau bicara dengan orang beneran", False),  # a request for a person
+    ("ini robot atau manusia? bapak saya meninggal, porsinya bagaimana?", False),  # two questions
+])
+def test_who_answers_asked_inside_a_longer_message(text, asks):
+    from knowledge.chat_words import asks_if_bot
+
+    assert asks_if_bot(text) is asks
+
+
+def test_a_story_asking_when_in_few_words_is_matched_on_that_question():
+    # "kira-kira bapak berangkat tahun berapa ya?" holds one content word besides "kapan": it is
+    # still the question, not a sentence leaning on the one before
+    text = ("Assalamualaikum. Bapak saya daftar haji tahun 2011 di Kemenag Kabupaten Bojonegoro, "
+            "waktu itu beliau masih kuat, masih ke sawah tiap hari. Sekarang umurnya sudah 74, "
+            "sering sesak napas. Kami anak-anaknya sudah patungan buat pelunasan nanti. Yang mau "
+            "saya tanyakan, kira-kira bapak berangkat tahun berapa ya? Kami takut tidak keburu.")
+    match = matcher().match(text)
+    assert match.reason != "out_of_scope" and match.candidates[0].entry_id == "cek-status", match
+
+
+def test_the_last_question_of_a_story_wins_when_the_asking_part_is_unsure():
+    text = ("Waktu daftar dulu petugas salah ketik tanggal lahir ibu saya, harusnya 12-03-1955 "
+            "tapi tertulis 21-03-1955. Dulu kami tidak sadar, baru ketahuan waktu cek di "
+            "aplikasi. Sekarang ibu sudah masuk perkiraan berangkat dua tahun lagi dan kami takut "
+            "nanti bermasalah waktu bikin paspor. Bagaimana cara membetulkan datanya?")
+    match = matcher().match(text)
+    assert (match.decision, match.entry_id) == ("answer", "data-salah"), match
