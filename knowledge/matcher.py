@@ -38,7 +38,13 @@ from knowledge.match_index import (
 from knowledge.match_result import Candidate, Match
 from knowledge.match_story import match_story
 from knowledge.match_thresholds import Thresholds
-from knowledge.normalize import FUNCTION_WORDS, _read_yaml, normalize_words, root_words
+from knowledge.normalize import (
+    FUNCTION_WORDS,
+    YEAR_TOKEN,
+    _read_yaml,
+    normalize_words,
+    root_words,
+)
 from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
 from knowledge.spelling import Vocabulary, correct_words
 
@@ -90,6 +96,8 @@ class Matcher:
         self._groups = [e.group for e in kb.entries]
         self._group_cues = [frozenset(self.stem(w) for c in cues.get(e.group) or ()
                                       for w in normalize_words(str(c))) for e in kb.entries]
+        overviews = set((_read_yaml("domain.yaml").get("group_overviews") or {}).values())
+        self._overview = [e.id in overviews for e in kb.entries]
         # A one-word question ("kloter?") is answered, not clarified, when the word is the whole
         # of one entry's canonical question ("Apa itu kloter?") and of no other canonical
         # question: that entry defines the term, every other entry merely uses it. Only when it
@@ -438,6 +446,12 @@ class Matcher:
                 best >= max(self.t.clear, self.t.group_floor)
                 and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
             likely = True  # the matter is sure (one group), the part of it is the top one
+        if not sure and not likely and self._one_group(order[:3]) and self._overview[top] and (
+                best >= max(self.t.clear, self.t.group_floor)
+                and coverage >= self.t.likely_coverage and YEAR_TOKEN not in words):
+            # the matter is sure, and the top one is the matter as a whole; a year named (a
+            # death in March 2019) may decide the case, and the overview does not say it
+            likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(

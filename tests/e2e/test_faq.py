@@ -143,7 +143,8 @@ async def test_request_for_a_human_is_handed_off(harness):
 
 
 async def test_clarify_then_pick(harness):
-    r = await harness.send(111, "pelimpahan porsi")  # ("pelimpahan" alone is the menu's button)
+    # death or illness decides which documents: a choice ("pelimpahan" alone is the menu's button)
+    r = await harness.send(111, "syarat pelimpahan")
     assert "belum yakin" in r.text
     assert "Bukan semuanya" in r.buttons and len(r.buttons) >= 2
     assert harness.outcome()["topic"] is None and harness.outcome()["handoff"] is False
@@ -153,7 +154,7 @@ async def test_clarify_then_pick(harness):
 
 
 async def test_two_clarifications_in_a_row_offer_a_human(harness):
-    await harness.send(111, "pelimpahan porsi")
+    await harness.send(111, "syarat pelimpahan")
     assert harness.outcome()["handoff"] is False
     await harness.send(111, "kloter")
     assert harness.outcome()["handoff"] is True

@@ -748,7 +748,7 @@ async def test_a_worker_killed_while_copying_is_taken_over_within_30_s(h, clock,
 
 
 async def test_two_failed_clarifications_offer_a_human(h):
-    await h.send(PERSON, "pelimpahan porsi")
+    await h.send(PERSON, "syarat pelimpahan")
     r = await h.send(PERSON, "kloter")
     assert "Hubungi petugas" in r.buttons and h.outcome()["handoff"] is True
 

@@ -26,7 +26,7 @@ from knowledge.matcher import (
     Thresholds,
     _ngrams,
 )
-from knowledge.normalize import FUNCTION_WORDS, normalize_words
+from knowledge.normalize import FUNCTION_WORDS, YEAR_TOKEN, normalize_words
 from knowledge.spelling import correct_words
 
 
@@ -164,6 +164,10 @@ class ReferenceMatcher(Matcher):
         if not sure and not likely and self._one_group(order[:3]) and (
                 best >= max(self.t.clear, self.t.group_floor)
                 and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
+            likely = True
+        if not sure and not likely and self._one_group(order[:3]) and self._overview[top] and (
+                best >= max(self.t.clear, self.t.group_floor)
+                and coverage >= self.t.likely_coverage and YEAR_TOKEN not in words):
             likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

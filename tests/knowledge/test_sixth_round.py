@@ -101,3 +101,19 @@ def test_the_last_question_of_a_story_wins_when_the_asking_part_is_unsure():
             "nanti bermasalah waktu bikin paspor. Bagaimana cara membetulkan datanya?")
     match = matcher().match(text)
     assert (match.decision, match.entry_id) == ("answer", "data-salah"), match
+
+
+def test_the_group_overview_answers_a_question_about_the_whole_matter():
+    # three pelimpahan entries at the top, the overview first: the matter as a whole is asked
+    match = matcher().match("bapak sy meninggal, porsi hajinya bisa dilanjut sama sy gk")
+    assert (match.decision, match.reason, match.entry_id) == ("answer", "likely",
+                                                             "pelimpahan-apa"), match
+    assert {c.entry_id for c in match.candidates[1:3]} <= {
+        "pelimpahan-batas-waktu", "pelimpahan-penerima", "pelimpahan-dokumen-wafat"}
+
+
+def test_a_year_keeps_the_overview_out():
+    # a death in March 2019 is decided by the date rule, which the overview does not state
+    match = matcher().match("suami sy wafat maret 2019, udh daftar haji dr 2011. porsinya masih "
+                            "bisa sy lanjutkan ga?")
+    assert not (match.decision == "answer" and match.entry_id == "pelimpahan-apa"), match
