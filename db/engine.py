@@ -13,6 +13,16 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import checkpoint
+
+
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL (None: another database, or in memory)."""
+    if not url.startswith("sqlite") or "///" not in url:
+        return None
+    path = url.split("///", 1)[1].split("?", 1)[0]
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
 
 def ensure_sqlite_dir(url: str) -> None:
     """SQLite creates the file but not its folder (./var/ on a fresh clone)."""
@@ -37,6 +47,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Checkpoints run in db/checkpoint.py's thread, not inside a commit; this only
+            # bounds the log if that thread falls behind.
+            cur.execute(f"PRAGMA wal_autocheckpoint={checkpoint.BACKSTOP_PAGES}")
             cur.close()
 
         return engine
@@ -49,6 +62,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._checkpointed = sqlite_file(url)
+        if self._checkpointed is not None:
+            checkpoint.watch(self._checkpointed)
 
     def session(self) -> AbstractContextManager[Session]:
         """The unit of work: commits when the block ends, rolls back on any exception, closes."""
@@ -56,3 +72,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._checkpointed is not None:
+            checkpoint.unwatch(self._checkpointed)
+            self._checkpointed = None

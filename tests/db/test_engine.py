@@ -32,3 +32,41 @@ def test_a_migrated_sqlite_file_is_already_in_wal_mode(tmp_path):
     # Set once here, so that several workers' first connections never race to switch it.
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_commits_leave_the_checkpoint_to_the_thread_which_does_it(tmp_path, monkeypatch):
+    """A commit never runs SQLite's checkpoint (it would wait for the disk on the event loop);
+    db/checkpoint.py's thread moves the log into the database file instead."""
+    import os
+    import sqlite3
+    import time
+
+    from db import checkpoint
+
+    path = tmp_path / "wal.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    try:
+        with db.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == \
+                checkpoint.BACKSTOP_PAGES
+        with db.session() as s:
+            s.execute(text("CREATE TABLE blob (id INTEGER PRIMARY KEY, body TEXT)"))
+        # stop the thread's looks while writing: the commits alone must leave it all in the log
+        monkeypatch.setattr(checkpoint, "_watched", {})
+        before = os.path.getsize(path)
+        for i in range(1500):  # > 1,000 pages: SQLite's own default would have checkpointed
+            with db.session() as s:
+                s.execute(text("INSERT INTO blob (body) VALUES (:b)"), {"b": f"{i:04d}" * 1024})
+        assert os.path.getsize(path) == before  # every new page still only in the log
+        monkeypatch.undo()  # the thread looks again
+        checkpoint._wake.set()
+        deadline = time.monotonic() + 10
+        while os.path.getsize(path) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(path) > before + 1500 * 4096  # moved into the database file
+        with sqlite3.connect(path) as other:  # and readable from it, log or not
+            assert other.execute("SELECT count(*) FROM blob").fetchone()[0] == 1500
+    finally:
+        db.dispose()
+    assert str(path) not in checkpoint._watched
