@@ -112,7 +112,7 @@ class MeteredRequest(BaseRequest):
                                           write_timeout, connect_timeout, pool_timeout)
         code, payload = await journaled(api_method, send, sync)
         if 200 <= code < 300 and api_method in self._COUNTED:
-            metrics.REPLIES.labels(api_method).inc()
+            metrics.replies(api_method).inc()
         return code, payload
 
 

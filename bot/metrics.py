@@ -6,6 +6,8 @@ integration/metrics.py on the same registry.
 
 from __future__ import annotations
 
+from functools import cache
+
 from prometheus_client import Counter, Histogram
 
 UPDATES = Counter("hajibot_updates", "Telegram updates received, by kind", ["kind"])
@@ -46,3 +48,16 @@ WA_RETRIES = Counter("hajibot_whatsapp_send_retries",
                      ["code"])
 WA_WINDOW_CLOSED = Counter("hajibot_whatsapp_window_closed",
                            "Free-form sends refused: the 24-hour window was closed")
+
+
+# The labelled children counted on every update, looked up once (`labels()` takes a lock and
+# hashes its values on each call). The method is the Bot API's, the kind update_kind's: both
+# come from short fixed lists.
+@cache
+def updates(kind: str):
+    return UPDATES.labels(kind)
+
+
+@cache
+def replies(method: str):
+    return REPLIES.labels(method)

@@ -40,10 +40,14 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 600.0
 PREFILTER_GROUP = -10
 
+# One encoder for every state written (json.dumps with options builds a new one per call,
+# three times an update).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
 
 def _dumps(data: Any, what: str) -> str | None:
     try:
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _ENCODE(data)
     except (TypeError, ValueError):
         # Keys and types only: values may be personal data.
         kinds = {str(k): type(v).__name__ for k, v in dict(data).items()}
@@ -244,7 +248,7 @@ class HajiApplication(Application):
             if worker is not None:
                 return await self._finish_quietly(store, uid, chat_id, user_id)
             return False
-        metrics.UPDATES.labels(update_kind(update)).inc()
+        metrics.updates(update_kind(update)).inc()
         try:
             await super().process_update(update)
         except Exception as exc:  # noqa: BLE001 - PTB hands handler errors to on_error; this is the rest

@@ -239,12 +239,13 @@ class StateStore:
             if raw is None:
                 raw = self.engine.raw_connection()
             try:
-                cur = raw.cursor()
+                dbapi = raw.dbapi_connection  # past the pool's proxy: this runs twice an update
+                cur = dbapi.cursor()
                 try:
                     out = work(cur)
                 finally:
                     cur.close()
-                raw.commit()
+                dbapi.commit()
             except self._dbapi_error as exc:
                 disconnected = self.engine.dialect.is_disconnect(exc, raw.dbapi_connection, None)
                 _discard(raw, disconnected)
