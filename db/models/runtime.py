@@ -14,6 +14,7 @@ class ChatState(Base):
     """`context.chat_data` of one chat, as JSON (loaded before and saved after each update)."""
 
     __tablename__ = "runtime_chat_state"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree on SQLite (migration 0015)
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
@@ -24,6 +25,7 @@ class UserState(Base):
     """`context.user_data` of one user, plus runtime bookkeeping (`meta`: throttle window)."""
 
     __tablename__ = "runtime_user_state"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
@@ -39,7 +41,8 @@ class ProcessedUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),
+                      {"sqlite_with_rowid": False})
 
 
 class AbuseCounter(Base):
