@@ -19,6 +19,7 @@ import logging
 import os
 import sqlite3
 import threading
+from urllib.request import pathname2url
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def checkpoint(path: str) -> tuple[int, int, int] | None:
         return None
     # A fresh connection each time: a file replaced at the same path (tests) is never
     # checkpointed through a stale handle, and an idle database holds no extra connection.
-    con = sqlite3.connect(path, timeout=0, check_same_thread=False)
+    # mode=rw: a database removed meanwhile is never created again, empty, by this look
+    con = sqlite3.connect(f"file:{pathname2url(path)}?mode=rw", uri=True, timeout=1,
+                          check_same_thread=False)
     try:
         return tuple(con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
     finally:
@@ -91,6 +94,7 @@ def _serve() -> None:
             try:
                 checkpoint(path)
             except Exception as exc:  # noqa: BLE001 - the connections' backstop still bounds the log
-                log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+                if os.path.exists(path):  # (a database removed meanwhile needs none)
+                    log.warning("WAL checkpoint failed: %s", type(exc).__name__)
                 continue
             seen[path] = mtime
