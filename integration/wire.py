@@ -253,11 +253,19 @@ def _enum(cls: type[CodedEnum], raw: Any, path: str, unknown: dict[str, str]):
     return member
 
 
+_FLAG_CACHE: dict[str, bool | None] = {}
+
+
 def _flag(raw: Any, path: str, unknown: dict[str, str]) -> bool | None:
     text = blank(raw)
     if text is None:
         return None
-    value = parse_flag(text)
+    try:
+        value = _FLAG_CACHE[text]
+    except KeyError:
+        value = parse_flag(text)
+        if len(_FLAG_CACHE) < _ENUM_CACHE_MAX:
+            _FLAG_CACHE[text] = value
     if value is None:
         unknown[path] = text
     return value

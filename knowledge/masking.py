@@ -20,6 +20,8 @@ _RUN = re.compile(r"\w+", re.UNICODE)
 def _mask_word(word: str) -> str:
     if word.replace(".", "").casefold() in TITLES:
         return word
+    if word.isascii() and word.isalnum():  # the usual word: one run of \w, the whole word
+        return word[0] + "*" * (len(word) - 1)
     first = True
 
     def repl(m: re.Match) -> str:
@@ -37,12 +39,17 @@ def mask_name(name: str | None) -> str:
     """First letter of each word, the rest as `*`; "" for no name. Never raises."""
     if name is None:
         return ""
-    text = unicodedata.normalize("NFC", str(name))
+    text = str(name)
+    if not text.isascii():  # (ASCII is its own NFC)
+        text = unicodedata.normalize("NFC", text)
     # drop control and format characters (zero-width spaces, RTL marks) that could hide letters
-    text = "".join(
-        "" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c) in _BREAKS else c
-        for c in text
-    )
+    # (printable ASCII has none of them)
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(
+            "" if unicodedata.category(c) == "Cf" else " " if unicodedata.category(c) in _BREAKS
+            else c
+            for c in text
+        )
     return " ".join(_mask_word(w) for w in text.split())
 
 

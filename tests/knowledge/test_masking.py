@@ -19,6 +19,9 @@ from knowledge.masking import mask_name
         ("Nur'aini", "N**'****"),
         ("Ölçer Ñandú", "Ö**** Ñ****"),
         ("Zul\u200bkifli", "Z*******"),  # a zero-width space cannot hide letters
+        ("Siti\tAminah\nBinti", "S*** A***** B****"),  # control characters break words
+        ("Budi_Santoso 2nd", "B*********** 2**"),  # an underscore is part of a word; digits
+        ("Ahmad\u2028Dahlan", "A**** D*****"),  # a line separator is a break, not a letter
         ("", ""),
         ("   ", ""),
         (None, ""),
