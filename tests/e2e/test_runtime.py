@@ -41,6 +41,49 @@ async def test_duplicate_update_id_answered_once(make_harness):
         assert h.chat_data(111)["n"] == 1
 
 
+async def test_the_update_id_is_committed_before_the_answer_leaves(make_harness, monkeypatch):
+    """Dedupe is claimed in its own transaction, committed before any handler runs: when the
+    answer reaches Telegram, another process (a fresh connection) already sees the id taken,
+    so a redelivery racing this one is dropped there (not only after the state save)."""
+    import sqlite3
+
+    seen = []
+    async with make_harness(features=SAMPLE) as h:
+        path = h.db_url.split("///", 1)[1]
+        update = h.api.make_message(111, None, "halo")
+
+        def before(method, params):
+            if method == "sendMessage":
+                with sqlite3.connect(path) as other:
+                    seen.append(other.execute("SELECT count(*) FROM processed_updates WHERE "
+                                              "update_id = ?", (update["update_id"],)).fetchone()[0])
+
+        monkeypatch.setattr(h.api, "_before_call", before)
+        assert [s.text for s in await h.feed(update)] == ["n=1"]
+    assert seen == [1]
+
+
+async def test_an_answered_update_whose_state_save_failed_is_not_answered_again(
+        make_harness, monkeypatch):
+    """A process that dies between answering and saving the state (here: the save fails)
+    leaves the update id claimed: Telegram's redelivery is dropped, never answered twice (the
+    claim is not deferred into the save's transaction)."""
+    from db.state_store import StateStore
+
+    async with make_harness(features=SAMPLE) as h:
+        update = h.api.make_message(111, None, "halo")
+
+        def died(self, chat, user):
+            raise RuntimeError("the process died here")
+
+        monkeypatch.setattr(StateStore, "save", died)
+        first = await h.feed(update)
+        monkeypatch.undo()
+        second = await h.feed(update)
+        assert [s.text for s in first] == ["n=1"]
+        assert second == []
+
+
 async def test_burst_gets_exactly_one_please_wait(make_harness, clock):
     async with make_harness(features=SAMPLE, throttle=True,
                             settings_overrides={"throttle_burst": 3,
