@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 
 # concurrent mirror reads/writes of one process; each keeps a connection of the engine's pool
 MIRROR_THREADS = 2
+# SQLite: the kept read connections map the database file (up to SQLite's own cap) instead of
+# copying each page they visit out of the OS page cache: a porsi read walks a few pages of a
+# file of gigabytes, and copying them was most of the read. Reads only (SQLite writes through
+# write() all the same); its own truncations of the file are handled by SQLite itself.
+MIRROR_MMAP_BYTES = 1 << 31
 
 
 class Source(str, Enum):  # noqa: UP042 - str() of a member stays as it was
@@ -116,15 +121,20 @@ class Gateway:
         for attempt in (1, 2):
             raw = getattr(self._local, "raw", None)
             held = raw is not None
-            if raw is None:
-                raw = engine.raw_connection()
             try:
-                cur = raw.cursor()
+                if raw is None:
+                    raw = engine.raw_connection()
+                    if engine.dialect.name == "sqlite":
+                        raw.dbapi_connection.execute(f"PRAGMA mmap_size={MIRROR_MMAP_BYTES}")
+                dbapi = raw.dbapi_connection  # past the pool's proxy: this runs per lookup
+                cur = dbapi.cursor()
                 cur.execute(self._read_sql, (porsi,))
                 row = cur.fetchone()
                 cur.close()
-                raw.rollback()  # end the read transaction (PostgreSQL; a no-op on SQLite)
+                dbapi.rollback()  # end the read transaction (PostgreSQL; a no-op on SQLite)
             except Exception as exc:
+                if raw is None:  # no connection to be had
+                    raise
                 self._drop(raw)
                 broken = isinstance(exc, engine.dialect.loaded_dbapi.Error) and (
                     engine.dialect.is_disconnect(exc, raw.dbapi_connection, None))

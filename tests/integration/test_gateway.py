@@ -116,3 +116,18 @@ async def test_against_the_simulator_live_then_breaker_open(db):
     finally:
         if runner is not None:
             await runner.cleanup()
+
+
+async def test_sqlite_reads_map_the_mirror_file(loaded):
+    """The kept read connection maps the file (no page copied out of the OS cache per read);
+    what it reads is the same record."""
+    if loaded.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's memory-mapped reads")
+    gateway = Gateway(loaded, None, max_age_s=10**9)
+    try:
+        got = await gateway.lookup("1300477219")
+        assert got.record is not None and got.record.porsi == "1300477219"
+        raw = gateway._local.raw.dbapi_connection
+        assert raw.execute("PRAGMA mmap_size").fetchone()[0] > 1 << 30
+    finally:
+        gateway.close()
