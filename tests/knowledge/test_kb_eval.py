@@ -182,7 +182,8 @@ SETS = {
     # 100% / 100%; after the fifth round's 84.0% / 1.3% / 90.0% and 78.2% / 1.3% / 94.6%
     "english_dev4": Floors(ENGLISH_DEV4, {"in_scope": 70, "oos": 35, "escalate": 15, "chat": 10},
                            top1=0.80, confident_wrong=0.03, oos_handled=0.85, clarify=0.16),
-    "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 35, "escalate": 15, "chat": 10},
+    # (oos 33 since issue 15's sixth round: two gaps got an entry and were relabelled to it)
+    "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 33, "escalate": 15, "chat": 10},
                         top1=0.75, confident_wrong=0.03, oos_handled=0.88, clarify=0.20),
     # TUNING sets of issue 15's fifth round, 120 messages each written blind by other helpers
     # (elderly pilgrims typing, with regional words; a mix of English, Indonesian chat and
@@ -192,7 +193,8 @@ SETS = {
     # 82.5% / 1.3% / 85.0% / 100% / 100% and 76.7% / 1.4% / 66.7% / 100% / 100%
     "elderly_dev5": Floors(ELDERLY_DEV5, {"in_scope": 75, "oos": 18, "escalate": 10, "chat": 6},
                            top1=0.80, confident_wrong=0.03, oos_handled=0.80, clarify=0.14),
-    "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 25, "escalate": 10, "chat": 6},
+    # (oos 24 since issue 15's sixth round: a gap got an entry and was relabelled to it)
+    "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 24, "escalate": 10, "chat": 6},
                          top1=0.74, confident_wrong=0.03, oos_handled=0.62, clarify=0.24),
     # Issue 15's sixth round: 170 chat messages written blind by another helper (regional words
     # of seven languages, voice-to-text slips, all-caps elders, migrant workers), labelled
