@@ -191,7 +191,8 @@ SETS = {
     # 2.5% confident wrong, 75.0% out of scope, 83.3% human requests, 100% small talk; mixed
     # 69.9%, 1.4%, 66.7%, 91.7%, 62.5%. After this round's general fixes and paraphrases:
     # 82.5% / 1.3% / 85.0% / 100% / 100% and 76.7% / 1.4% / 66.7% / 100% / 100%
-    "elderly_dev5": Floors(ELDERLY_DEV5, {"in_scope": 75, "oos": 18, "escalate": 10, "chat": 6},
+    # (oos 17 since issue 15's sixth round: a gap got an entry and was relabelled to it)
+    "elderly_dev5": Floors(ELDERLY_DEV5, {"in_scope": 75, "oos": 17, "escalate": 10, "chat": 6},
                            top1=0.80, confident_wrong=0.03, oos_handled=0.80, clarify=0.14),
     # (oos 24 since issue 15's sixth round: a gap got an entry and was relabelled to it)
     "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 24, "escalate": 10, "chat": 6},
