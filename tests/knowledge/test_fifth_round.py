@@ -88,9 +88,10 @@ def test_a_likely_answer_is_marked_as_such_through_the_bot(tmp_path):
 def test_a_question_typed_as_a_statement_about_a_gap_is_out_of_scope():
     from knowledge.out_of_scope import asks_about_gap
 
-    assert asks_about_gap("paspor haji diurus sendiri atau dari kemenag")
+    # (the hajj visa: the passport has had an entry since the sixth round)
+    assert asks_about_gap("visa haji diurus sendiri atau dari kemenag")
     # named in the telling while another sentence asks: no gap
-    assert not asks_about_gap("paspor sudah jadi. kapan jadwal pelunasan?")
+    assert not asks_about_gap("visa sudah jadi. kapan jadwal pelunasan?")
 
 
 def test_a_lost_marriage_book_is_pointed_to_the_kua_but_not_a_document_question():
