@@ -61,6 +61,13 @@ def test_every_entry_has_source_paraphrases_and_an_answer():
         assert e.answer.id.strip() and e.source_line(), e.id
 
 
+def test_every_entry_speaks_english_too():
+    # an English question is answered in English, title and buttons included: no entry may
+    # fall back to its Indonesian question
+    for e in load_kb().entries:
+        assert e.question.en and e.answer.en, e.id
+
+
 def test_silent_sources_point_to_the_office_or_a_human():
     for e in load_kb().entries:
         if e.refers_to_office:
