@@ -108,6 +108,7 @@ async def test_out_of_scope_services_get_a_pointer_and_no_helpdesk_offer(harness
                             ("cara daftar bpjs kesehatan mandiri", "BPJS Kesehatan"),
                             ("berapa harga emas hari ini", "Bank Indonesia"),
                             ("cara ngitung zakat mal emas gimana", "BAZNAS"),
+                            ("mau pinjem uang di bank buat modal usaha, bunganya brp", "OJK"),
                             ("paket umroh plus turki desember brp ya", "PPIU"),
                             ("cara bikin visa turis ke saudi gmn", "Kedutaan")]:
         r = await harness.send(111, question)
