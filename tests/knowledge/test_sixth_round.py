@@ -117,3 +117,10 @@ def test_a_year_keeps_the_overview_out():
     match = matcher().match("suami sy wafat maret 2019, udh daftar haji dr 2011. porsinya masih "
                             "bisa sy lanjutkan ga?")
     assert not (match.decision == "answer" and match.entry_id == "pelimpahan-apa"), match
+
+
+@pytest.mark.parametrize("text", ["berapa bipih tahun ini", "how much is bipih this year"])
+def test_this_seasons_bipih_is_the_cost_not_the_schedule(text):
+    # the schedule's paraphrase "pelunasan bpih tahun ini mulai tanggal berapa" answered it
+    match = matcher().match(text)
+    assert (match.decision, match.entry_id) == ("answer", "biaya-haji"), match
