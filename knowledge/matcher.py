@@ -92,11 +92,13 @@ class Matcher:
             self._concept.append(frozenset(rare & asked & keyed))
             self._concept_cues.append(frozenset(rare))
         # the matter of an entry's group, named in a question (lexicon/domain.yaml `group_cues`)
-        cues = _read_yaml("domain.yaml").get("group_cues") or {}
+        domain = _read_yaml("domain.yaml")
+        cues = domain.get("group_cues") or {}
         self._groups = [e.group for e in kb.entries]
         self._group_cues = [frozenset(self.stem(w) for c in cues.get(e.group) or ()
                                       for w in normalize_words(str(c))) for e in kb.entries]
-        overviews = set((_read_yaml("domain.yaml").get("group_overviews") or {}).values())
+        # each group's overview entry (`group_overviews`): see the "likely" rules in _match_text
+        overviews = set((domain.get("group_overviews") or {}).values())
         self._overview = [e.id in overviews for e in kb.entries]
         # A one-word question ("kloter?") is answered, not clarified, when the word is the whole
         # of one entry's canonical question ("Apa itu kloter?") and of no other canonical
