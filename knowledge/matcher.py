@@ -446,13 +446,12 @@ class Matcher:
                                and best - second >= self.t.likely_margin)
         if not sure and not likely and self._one_group(order[:3]) and (
                 best >= max(self.t.clear, self.t.group_floor)
-                and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
-            likely = True  # the matter is sure (one group), the part of it is the top one
-        if not sure and not likely and self._one_group(order[:3]) and self._overview[top] and (
-                best >= max(self.t.clear, self.t.group_floor)
-                and coverage >= self.t.likely_coverage and YEAR_TOKEN not in words):
-            # the matter is sure, and the top one is the matter as a whole; a year named (a
-            # death in March 2019) may decide the case, and the overview does not say it
+                and coverage >= self.t.likely_coverage) and (
+                best - second >= self.t.group_margin
+                or (self._overview[top] and YEAR_TOKEN not in words)):
+            # the matter is sure (one group): the top one is the part asked about when it leads,
+            # or the matter as a whole when it is the group's overview (unless a year is named:
+            # a death in March 2019 is decided by the date rule, which the overview does not say)
             likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

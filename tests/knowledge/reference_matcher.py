@@ -163,11 +163,9 @@ class ReferenceMatcher(Matcher):
                                and best - second >= self.t.likely_margin)
         if not sure and not likely and self._one_group(order[:3]) and (
                 best >= max(self.t.clear, self.t.group_floor)
-                and coverage >= self.t.likely_coverage and best - second >= self.t.group_margin):
-            likely = True
-        if not sure and not likely and self._one_group(order[:3]) and self._overview[top] and (
-                best >= max(self.t.clear, self.t.group_floor)
-                and coverage >= self.t.likely_coverage and YEAR_TOKEN not in words):
+                and coverage >= self.t.likely_coverage) and (
+                best - second >= self.t.group_margin
+                or (self._overview[top] and YEAR_TOKEN not in words)):
             likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
