@@ -27,6 +27,10 @@ INTERVAL_S = 0.2  # a look at the watched logs this often
 BACKSTOP_PAGES = 10_000  # a connection's own automatic checkpoint, if the log gets this long
 
 _lock = threading.Lock()
+# held by the thread while it checkpoints: `unwatch` waits on it, so that once it returns no
+# connection of this thread is open on the database (a directory removed right after, as the
+# evaluation's throw-away database is, would otherwise get its -wal/-shm files back mid-removal)
+_busy = threading.Lock()
 _watched: dict[str, int] = {}  # database path -> Database objects watching it
 _wake = threading.Event()
 _thread: threading.Thread | None = None
@@ -51,8 +55,10 @@ def unwatch(path: str) -> None:
         left = _watched.get(path, 0) - 1
         if left > 0:
             _watched[path] = left
-        else:
-            _watched.pop(path, None)
+            return
+        _watched.pop(path, None)
+    with _busy:  # a checkpoint of it under way ends first; none starts after
+        pass
 
 
 def checkpoint(path: str) -> tuple[int, int, int] | None:
@@ -91,10 +97,14 @@ def _serve() -> None:
                 continue
             if seen.get(path) == mtime:
                 continue  # nothing written since the last checkpoint
-            try:
-                checkpoint(path)
-            except Exception as exc:  # noqa: BLE001 - the connections' backstop still bounds the log
-                if os.path.exists(path):  # (a database removed meanwhile needs none)
-                    log.warning("WAL checkpoint failed: %s", type(exc).__name__)
-                continue
+            with _busy:
+                with _lock:
+                    if path not in _watched:  # unwatched since the list was taken
+                        continue
+                try:
+                    checkpoint(path)
+                except Exception as exc:  # noqa: BLE001 - the connections' backstop bounds the log
+                    if os.path.exists(path):  # (a database removed meanwhile needs none)
+                        log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+                    continue
             seen[path] = mtime

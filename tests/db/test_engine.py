@@ -70,3 +70,55 @@ def test_commits_leave_the_checkpoint_to_the_thread_which_does_it(tmp_path, monk
     finally:
         db.dispose()
     assert str(path) not in checkpoint._watched
+
+
+def test_once_unwatched_no_checkpoint_touches_the_database(tmp_path, monkeypatch):
+    """`unwatch` returns only when a checkpoint under way has ended, and none starts after it:
+    the evaluation removes its throw-away database's directory right after disposing of it, and
+    a checkpoint's connection opened meanwhile puts the -wal/-shm files back mid-removal."""
+    import threading
+    import time
+
+    from db import checkpoint
+
+    path = str(tmp_path / "gone.sqlite3")
+    started, ended = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow_checkpoint(p):
+        calls.append(p)
+        started.set()
+        time.sleep(0.3)  # a checkpoint waiting for the disk
+        ended.set()
+
+    monkeypatch.setattr(checkpoint, "checkpoint", slow_checkpoint)
+    db = Database(f"sqlite:///{path}")
+    with db.session() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+    checkpoint._wake.set()
+    assert started.wait(5)  # the thread is inside a checkpoint of this database
+    db.dispose()  # unwatches
+    assert ended.is_set()  # ... and waited for it
+    n = len(calls)
+    with db_write(path):  # written again after the unwatch: the thread must not look
+        checkpoint._wake.set()
+        time.sleep(0.5)
+    assert len(calls) == n
+
+
+class db_write:
+    """A write to the database file's log by a plain connection (not a watched Database)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        import sqlite3
+        self.con = sqlite3.connect(self.path)
+        self.con.execute("PRAGMA journal_mode=wal")
+        self.con.execute("INSERT INTO t DEFAULT VALUES")
+        self.con.commit()
+        return self.con
+
+    def __exit__(self, *exc):
+        self.con.close()
