@@ -41,6 +41,7 @@ from knowledge.chat_words import (
     NO_WORDS,
     THANKS,
     YES_WORDS,
+    acknowledges,
     asks_if_bot,
 )
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
@@ -229,7 +230,9 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
     # "halo admin selamat pagi": greetings one after the other are a greeting
     greeting = words in greetings or set(words.split()) <= _greeting_words()
     asking = words in _squashed(ASK_INTRO)  # "min mau tanya": go ahead
-    if greeting or words in thanks or bot_question or asking:
+    # "baik pak, nanti saya coba", "amin, semoga sehat selalu": a nod, like a typed "ok"
+    acked = acknowledges(words.split())
+    if greeting or words in thanks or bot_question or asking or acked:
         # no knowledge-base answer: the menu (which offers a human) instead of "out of scope"
         mark(update, context, topic=None, handoff=False)
         if asking:

@@ -77,9 +77,10 @@ async def route_text(update: Update, context: CallbackContext, *,
         return
     if not any(ch.isalnum() for ch in text):
         # "👍", "🙏", "?", "...": nothing to match; thanks or "ok" get a nod, the rest the menu
-        mark(update, context, topic="menu")
         nod = "thanks" if any(e in text for e in THANKS_SIGNS) else (
             "ok" if any(e in text for e in OK_SIGNS) else None)
+        # a nod is small talk answered (no topic), like a typed "makasih"; the rest is the menu
+        mark(update, context, topic=None if nod else "menu", handoff=False)
         await show_menu(update, context, "router_symbols.j2", nod=nod)
         return
     parsed = parse_porsi(text)
@@ -129,7 +130,8 @@ def _mostly_other_script(text: str) -> bool:
 
 
 THANKS_SIGNS = ("🙏", "🤲")
-OK_SIGNS = ("👍", "👌", "🆗", "✅", "❤", "♥", "😊", "🙂", "☺", "😀", "😁", "🥰", "👏")
+OK_SIGNS = ("👍", "👌", "🆗", "✅", "❤", "♥", "😊", "🙂", "☺", "😀", "😁", "🥰", "👏", "😂", "🤣",
+            "😄", "😃", "😆", "😅")
 
 async def _typed_button(update: Update, context: CallbackContext, text: str) -> bool:
     """A button's label typed instead of pressed (`register_typed`): what the button does; an

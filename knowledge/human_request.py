@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # --- asking for a human ----------------------------------------------------------------------
-_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|human|person|someone|real person|orang asli|officer)"
+_AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|call centre|hotline|helpline|human|person|someone|real person|orang asli|officer|supervisor|manager|representative|atasan|pimpinan)"
 _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b.{0,40}\b" + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
@@ -22,9 +22,12 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(real|actual|live) (person|human|people|agent|officer|petugas)\b"),
     # a complaint is for a person, unless the message asks where to take one: that is the
     # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
-    re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b).*\b(komplain|complain|complaint|keluhan|"
-               r"mengeluh|mengadu|pengaduan)\b"),
-    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia)( (dong|tolong|please|pls|plz|mohon|saja|aja))?$"),
+    # ("bukan mau komplain, cuma tanya ...": a question, said not to be a complaint)
+    re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b)(?!.*\b(bukan|tidak|not|no)( (mau|ingin|untuk|"
+               r"to|a|mean to))? (komplain|complain|complaining|mengeluh)\b).*\b(komplain|complain|"
+               r"complaint|keluhan|"
+               r"mengeluh|mengadu|mengadukan|adukan|aduan|pengaduan)\b"),
+    re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia|representative|supervisor|hotline|call center)( (dong|tolong|please|pls|plz|mohon|saja|aja))?$"),
     # a message opening with a request for "the operator" ("tolong operatornya saja, saya
     # sudah tua"); elsewhere "petugasnya" is mostly someone in the story ("petugasnya ketus")
     re.compile(r"^(tolong|minta|mohon|mau|ingin)( (sama|dengan|ke))? (petugasnya|operatornya|adminnya)\b"),
@@ -49,6 +52,79 @@ _HUMAN_PATTERNS = [
                r"telpon|telponin|kontak|contact|call) (saya|aku|kami|me|us)\b"),
     # a consultation in person ("mau konsultasi langsung"): a person's job, not a bot's
     re.compile(r"\bkonsultasi (langsung|tatap muka|secara langsung)\b"),
+    # a person, bare ("saya mau orang saja", "i want a person"): not "orang tua", not "orang
+    # lain" (someone else in the story), and only at the end of the request
+    re.compile(r"\b(mau|ingin|minta|butuh|perlu|want|need|prefer)( (sama|dengan|ke|to talk to|"
+               r"to speak to|to speak with|to talk with))? (a |an )?(orang|orangnya|manusia|"
+               r"person|human|people|someone|somebody)( (saja|langsung|asli|beneran|please|pls))?"
+               r"(?= *$|[,.!?])"),
+    # "ngomong kalih tiyang", "bicara karo wong": regional "with a person"
+    re.compile(r"\b(bicara|ngomong|matur|nyarios) (kalih|karo|jo|samo|sareng|ka) "
+               r"(orang|orangnya|wong|urang|jalmi|manusia|petugas)\b(?! tua)"),
+    # is anyone there ("halo ada orang?", "kok tidak ada yang balas, ada orang tidak?")
+    re.compile(r"\bada orang(nya)?( (tidak|nggak|enggak))?$|\b(anybody|anyone|somebody|someone) "
+               r"(ada|here)\b"),
+    # the bot failing the person: a person has to take over ("jawabannya tidak nyambung",
+    # "bot bego", "this bot doesn't understand me", "saya kecewa dengan jawabannya")
+    re.compile(r"\b(jawaban|jawabannya|jawabanmu|bot|botnya|robot|robotnya|chatbot|mesin|kamu|"
+               r"anda|you|this|answer|answers)\b.{0,25}\b(tidak|kurang|belum|doesnt|dont|does "
+               r"not|do not|not|nor) (terhubung|membantu|jelas|sesuai|paham|mengerti|tepat|benar|"
+               r"understand|help|helpful|helping|answer|answering|make sense)\b"),
+    re.compile(r"\b(tidak|belum) (mengerti|paham) (botnya|robotnya|bot|robot)\b"),
+    re.compile(r"\b(tidak|belum) (dijawab|dibalas) (dengan )?(benar|jelas|tepat)\b"),
+    # "tidak usah pakai bot, langsung ke manusianya saja", "tolong dicek sama orang"
+    re.compile(r"\b(tidak|nggak|enggak) (usah|perlu|mau) (pakai|dengan|sama|lewat) (bot|robot|mesin|"
+               r"chatbot)\b"),
+    re.compile(r"\b(langsung )?(ke|sama|dengan) (manusianya|orangnya|petugasnya)( (saja|langsung))?$"),
+    re.compile(r"\b(dicek|dicekkan|diperiksa|dilihat|ditangani|diurus|dibantu) (sama|oleh|dengan) "
+               r"(orang|manusia|petugas|admin|operator)\b(?! tua)"),
+    # talking or asking directly ("saya ingin bicara ... kantor kemenag langsung")
+    re.compile(r"\b(bicara|berbicara|ngomong|tanya|bertanya)\b.{0,40}\blangsung$"),
+    # who to contact directly ("siapa yang bisa saya hubungi langsung"; without "langsung" it asks
+    # which office handles a matter, which an entry answers)
+    re.compile(r"\bsiapa\b.{0,25}\b(hubungi|kontak|telepon|telpon|dihubungi|dikontak|ditelepon) "
+               r"langsung\b"),
+    # a bare report ("lapor min", "mau lapor pak")
+    re.compile(r"^((saya )?(mau|ingin) )?(lapor|melapor|report)$"),
+    # an emergency or a pilgrim lost during the season: a person, at once
+    re.compile(r"\b(hotline|helpline)\b"),
+    re.compile(r"\b(darurat|emergency|gawat|sos)\b|\b(tertinggal|ketinggalan) (rombongan|kloter|"
+               r"pesawat)\b|\b(stuck|stranded|lost) (in|di) (jeddah|mekkah|makkah|mecca|madinah|medina|"
+               r"saudi|arab)\b|\bhilang di (mekkah|makkah|madinah|jeddah|arab|tanah suci)\b"),
+    # a private chat ("japri dong", "DM min"), a formal objection ("ajukan keberatan")
+    re.compile(r"^(jalur pribadi|dm|pm|inbox|direct message)( (saya|aku|ya))?$|\bchat pribadi\b|"
+               r"\bprivate (chat|message)\b"),
+    re.compile(r"\b(ajukan|mengajukan|menyampaikan|sampaikan) keberatan\b|\bkeberatan resmi\b"),
+    # tired of the bot ("males sama bot", "capek chat sama robot")
+    re.compile(r"\b(malas|males|capek|lelah|bosan|bosen|kesal|kesel|sebal|sebel|muak)\b( (sama|dengan|"
+               r"chat sama|bicara sama))? (bot|botnya|robot|robotnya|mesin|chatbot)\b"),
+    # asking to be phoned ("nyuwun tulung dipun telpon", "bisakah saya dihubungi melalui telepon")
+    re.compile(r"\b(minta|mohon|tolong|tulung|bisa|bisakah|harap|ingin|mau)\b.{0,20}\b(ditelepon|"
+               r"ditelpon|ditelfon|dihubungi|dikontak|dipun telepon|dipun telpon)\b"),
+    re.compile(r"\b(bicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (petugasnya|adminnya|"
+               r"operatornya)\b"),
+    re.compile(r"\b(bantu|bantuin|tolong|tolongin|layani) (saya|aku|kami) langsung\b"),
+    re.compile(r"\b(can|could|would|will) (someone|somebody|anyone|anybody) (help|assist|call|contact|"
+               r"reach)\b"),
+    re.compile(r"\b(tolong|minta|mohon) (petugasnya|operatornya|adminnya)( (saja|dong|ya))?$"),
+    re.compile(r"\b(bot|botnya|robot|robotnya|mesin|chatbot|you|this)\b( (are|is|adalah|ini))? "
+               r"(bodoh|bego|goblok|tolol|payah|useless|stupid|dumb|tidak berguna)\b"),
+    re.compile(r"\b(kecewa|disappointed|frustrated|frustasi|frustrasi)\b(.{0,30}\b(jawaban|jawabannya|"
+               r"bot|botnya|robot|pelayanan|layanan|petugas|kantor|bank|answer|answers|service|you)\b"
+               r"| *$)"),
+    re.compile(r"\b(tidak|belum) (dibalas|dijawab|direspon|ditanggapi)\b.{0,30}\b(orang|petugas|"
+               r"admin)\b"),
+    # being phoned back ("minta ditelepon balik"), a number to reach an officer on
+    re.compile(r"\b(minta|mohon|tolong|bisa|bisakah|ingin|mau|harap)\b.{0,15}\b(ditelepon|ditelpon|"
+               r"ditelfon|dihubungi|dikontak) (balik|kembali)\b"),
+    re.compile(r"\b(nomor|nomer|kontak|contact|number)( (whatsapp|telepon|telpon|hp|handphone|"
+               r"phone))?\b.{0,12}\b(petugas|admin|cs|operator|officer|staff|staf|pegawai)\b"),
+    # a case passed up or over ("tolong sampaikan ke atasan", "hubungkan saya ke bagian haji",
+    # "please escalate my case"), a dispute for an officer to settle
+    re.compile(r"\b(sampaikan|teruskan|laporkan|naikkan) (ke|kepada) (atasan|pimpinan|kepala)\b"),
+    re.compile(r"\b(hubungkan|sambungkan|alihkan|oper|operkan|transfer) (saya|aku|kami)? ?(ke|dengan|"
+               r"sama) (bagian|seksi|kantor|orang)\b"),
+    re.compile(r"\bescalate\b|\b(mediasi|mediator)\b"),
 ]
 
 

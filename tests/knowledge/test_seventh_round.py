@@ -1,0 +1,107 @@
+"""Issue 15, seventh round: the edges of what the bot does - a request for a person however it
+is put, out of scope told where to go, small talk answered with a nod (faq_edge_dev7 and the
+lead's own phrasings, written before looking at the patterns)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.faq import matcher
+from knowledge.chat_words import acknowledges
+from knowledge.human_request import asks_for_human
+from knowledge.normalize import normalize
+
+
+@pytest.mark.parametrize("text", [
+    # the bot failing the person
+    "saya kecewa, jawabannya tidak membantu sama sekali",
+    "jawaban bot ini ga nyambung",
+    "bot bodoh, saya mau orang",
+    "this bot is useless, i want a person",
+    "this bot doesn't understand me",
+    "sudah tiga kali tanya ga dijawab bener, tolong petugasnya",
+    "gak usah pake bot deh, langsung ke manusianya aja",
+    # a person, bare or in regional words
+    "mau orang aja",
+    "I need to talk to a real person",
+    "kulo pengen ngomong kalih tiyang mawon",
+    "abdi hoyong ngobrol sareng jalmi, sanes robot",
+    "ambo nio bicaro jo urang kantor kemenag langsuang",
+    # is anyone there
+    "halo ada orang?",
+    "kok gak ada yang balas sih, ada orang gak?",
+    "hello anybody there?",
+    # being called back, a number, who to contact
+    "Pak, saya minta ditelepon balik",
+    "berapa nomor wa petugas haji kabupaten",
+    "tanggal lahir bapak di siskohat keliru, siapa yg bisa saya hubungi langsung buat benerin",
+    # a complaint, a case passed up, a dispute
+    "saya ingin mengadukan pelayanan bank penerima setoran",
+    "lapor min",
+    "tolong sampaikan ke atasan",
+    "Please escalate my case",
+    "hubungkan saya ke bagian haji",
+    "keluarga kami bertengkar soal porsi almarhumah, butuh mediasi dari kemenag",
+    "kok porsi saya tiba2 statusnya batal?? saya gak pernah minta batal. tolong dicek sama orang",
+    # a second batch, written before the patterns for it
+    "may I speak to your supervisor", "I want to speak to the manager", "representative",
+    "talk to a representative", "tolong bantu saya, darurat",
+    "emergency, my father collapsed at the airport, who can help",
+    "bapak saya tertinggal rombongan di jeddah, tolong segera bantu", "min japri dong",
+    "DM dong min", "kulo nyuwun tulung dipun telpon", "kek mana cara ngomong sama petugasnya lae",
+    "tolong bantu saya langsung, saya tidak bisa baca tulis",
+    "saya mau ajukan keberatan atas keputusan pembatalan", "males sama bot",
+    "what's the hotline number", "can someone help me please",
+    "Mohon maaf, saya sudah lanjut usia. Apakah saya bisa dihubungi melalui telepon oleh petugas?",
+])
+def test_a_request_for_a_person_however_it_is_put(text):
+    assert asks_for_human(normalize(text)), normalize(text)
+
+
+@pytest.mark.parametrize("text", [
+    # the same words in questions the knowledge base answers
+    "saya kecewa porsi ibu belum berangkat juga, kapan berangkatnya?",
+    "nomor porsi saya sudah dicek petugas, kapan lunas?",
+    "apakah lansia perlu orang pendamping?",
+    "di kampung saya ada orang yang porsinya dilimpahkan, syaratnya apa",
+    "kalau tidak paham cara pelunasan, tanya kemana?",
+    "if my father does not understand the rules can I help him",
+    "ke mana mengadukan pelayanan kantor haji yang buruk?",
+    "where can I complain about the bank",
+    "bapak sudah dihubungi kembali oleh bank untuk pelunasan, apa yang dibawa",
+    "ada orang yang bisa menggantikan porsi ibu?",
+    "berapa orang yang boleh mendampingi lansia",
+    "bukan mau komplain ya, cuma tanya kenapa estimasi keberangkatan saya mundur 2 tahun",
+    "siapa yang bisa saya hubungi untuk ganti data",
+    "manager bank bilang pelunasan belum bisa, kenapa ya",
+    "apakah ada prioritas untuk lansia yang sakit?",
+])
+def test_the_same_words_in_a_question_are_not_a_request_for_a_person(text):
+    assert not asks_for_human(normalize(text)), normalize(text)
+
+
+@pytest.mark.parametrize("text", ["baik pak nanti saya coba", "oh begitu siap",
+                                  "aamiin semoga sehat selalu", "ok i will try later",
+                                  "oalah gitu", "siap insyaallah besok saya ke kantor"])
+def test_an_acknowledgement_is_small_talk(text):
+    assert acknowledges(text.split())
+
+
+@pytest.mark.parametrize("text", ["saya coba", "nanti saya cek dulu porsi", "baik kapan lunas",
+                                  "ok " * 13])
+def test_a_question_or_a_bare_intention_is_not_an_acknowledgement(text):
+    assert not acknowledges(text.split())
+
+
+@pytest.mark.parametrize("text", ["arti mimpi naik haji apa ya", "who is the minister of religious affairs now",
+                                  "what is the price of gold today",
+                                  "ktp elektronik saya rusak, ganti dimana",
+                                  "tolong buatkan puisi untuk ibu saya yang mau haji"])
+def test_other_matters_are_out_of_scope(text):
+    m = matcher().match(text)
+    assert m.decision == "handoff" and m.reason == "out_of_scope", m
+
+
+def test_a_lost_ktp_in_a_registration_question_stays_a_hajj_question():
+    m = matcher().match("ktp saya hilang, apakah masih bisa daftar haji?")
+    assert m.reason != "out_of_scope", m
