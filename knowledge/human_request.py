@@ -72,11 +72,15 @@ _HUMAN_PATTERNS = [
                r"understand|help|helpful|helping|answer|answering|make sense)\b"),
     re.compile(r"\b(tidak|belum) (mengerti|paham) (botnya|robotnya|bot|robot)\b"),
     re.compile(r"\b(tidak|belum) (dijawab|dibalas) (dengan )?(benar|jelas|tepat)\b"),
+    # going round in circles ("dari tadi berputar-putar terus", "jawabannya itu itu saja")
+    re.compile(r"\b(berputar|muter) (berputar |muter )?terus\b|\bjawaban(nya|mu)? (itu itu|sama) "
+               r"(saja|terus|lagi)\b|\b(going|go) (round|around) in circles\b"),
     # "tidak usah pakai bot, langsung ke manusianya saja", "tolong dicek sama orang"
     re.compile(r"\b(tidak|nggak|enggak) (usah|perlu|mau) (pakai|dengan|sama|lewat) (bot|robot|mesin|"
                r"chatbot)\b"),
     re.compile(r"\b(langsung )?(ke|sama|dengan) (manusianya|orangnya|petugasnya)( (saja|langsung))?$"),
-    re.compile(r"\b(dicek|dicekkan|diperiksa|dilihat|ditangani|diurus|dibantu) (sama|oleh|dengan) "
+    re.compile(r"\b(dicek|dicekkan|diperiksa|dilihat|ditangani|diurus|dibantu|dijelaskan|dijelasin|"
+               r"diterangkan) (sama|oleh|dengan) "
                r"(orang|manusia|petugas|admin|operator)\b(?! tua)"),
     # talking or asking directly ("saya ingin bicara ... kantor kemenag langsung")
     re.compile(r"\b(bicara|berbicara|ngomong|tanya|bertanya)\b.{0,40}\blangsung$"),
