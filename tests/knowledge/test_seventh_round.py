@@ -86,7 +86,8 @@ def test_the_same_words_in_a_question_are_not_a_request_for_a_person(text):
 
 @pytest.mark.parametrize("text", ["baik pak nanti saya coba", "oh begitu siap",
                                   "aamiin semoga sehat selalu", "ok i will try later",
-                                  "oalah gitu", "siap insyaallah besok saya ke kantor"])
+                                  "oalah gitu", "siap insyaallah besok saya ke kantor",
+                                  "sehat selalu pak"])
 def test_an_acknowledgement_is_small_talk(text):
     assert acknowledges(text.split())
 
