@@ -24,7 +24,7 @@ _HUMAN_PATTERNS = [
     # knowledge base's question ("kemana lapor pelayanan buruk", "where do I report bad service")
     # ("bukan mau komplain, cuma tanya ...": a question, said not to be a complaint)
     re.compile(r"^(?!.*\b(mana|kemana|dimana|where)\b)(?!.*\b(bukan|tidak|not|no)( (mau|ingin|untuk|"
-               r"to|a|mean to))? (komplain|complain|complaining|mengeluh)\b).*\b(komplain|complain|"
+               r"to|a|mean to))? (komplain|complain|complaining|mengeluh|pengaduan)\b).*\b(komplain|complain|"
                r"complaint|keluhan|"
                r"mengeluh|mengadu|mengadukan|adukan|aduan|pengaduan)\b"),
     re.compile(r"^(petugas|admin|operator|cs|customer service|layanan pelanggan|helpdesk|human|agent|manusia|representative|supervisor|hotline|call center)( (dong|tolong|please|pls|plz|mohon|saja|aja))?$"),
@@ -92,9 +92,17 @@ _HUMAN_PATTERNS = [
     re.compile(r"^((saya )?(mau|ingin) )?(lapor|melapor|report)$"),
     # an emergency or a pilgrim lost during the season: a person, at once
     re.compile(r"\b(hotline|helpline)\b"),
+    # someone to put it right ("siapa yang bisa perbaiki?", "who can fix it"): a person's job
+    re.compile(r"\b(siapa|who)\b.{0,20}\b(bisa|dapat|can|could|will)\b (perbaiki|memperbaiki|betulkan|"
+               r"membetulkan|benerin|bantu|membantu|fix|correct|help)\b"),
+    # help, urgently ("please help urgent"); reporting someone ("i want to report it")
+    re.compile(r"\b(help|tolong|bantu)\b.{0,15}\b(urgent|urgently|darurat)\b|\b(urgent|urgently)\b"
+               r".{0,15}\bhelp\b"),
+    re.compile(r"^(?!.*\b(mana|kemana|dimana|where|how|bagaimana|cara)\b).*\b(mau|ingin|akan|hendak|"
+               r"want to|need to|would like to|will) (lapor|melapor|melaporkan|laporkan|report)\b"),
     re.compile(r"\b(darurat|emergency|gawat|sos)\b|\b(tertinggal|ketinggalan) (rombongan|kloter|"
-               r"pesawat)\b|\b(stuck|stranded|lost) (in|di) (jeddah|mekkah|makkah|mecca|madinah|medina|"
-               r"saudi|arab)\b|\bhilang di (mekkah|makkah|madinah|jeddah|arab|tanah suci)\b"),
+               r"pesawat)\b|\b(stuck|stranded|lost|hilang) (in|di) (jeddah|mekkah|makkah|mecca|madinah|medina|"
+               r"saudi|arab|tanah suci|mina|arafah|arafat|muzdalifah)\b"),
     # a private chat ("japri dong", "DM min"), a formal objection ("ajukan keberatan")
     re.compile(r"^(jalur pribadi|dm|pm|inbox|direct message)( (saya|aku|ya))?$|\bchat pribadi\b|"
                r"\bprivate (chat|message)\b"),
