@@ -1,0 +1,88 @@
+"""How well `knowledge.escalation` finds requests for a person it was never taught.
+
+    .venv/bin/python bench/bench_escalation.py
+
+Leave-one-set-out over the tuned question sets: for each set, the model is taught by the
+other sets' messages (those labelled `escalate` against all the rest) and the knowledge base's
+texts, then scores the held-out set's messages, as the matcher uses it: only a message the
+matcher, without its request patterns, would answer with a menu or as out of scope can be taken
+for a request (a request the matcher answers is out of the model's reach). Prints, per threshold, the held-out requests found without any pattern and
+the other messages taken for one. The untuned sets (faq_blind9 and later) are never read.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._machine import machine  # noqa: E402 - after ROOT is on the path
+
+UNTUNED = re.compile(r"faq_blind(9|1\d)\.jsonl$")
+THRESHOLDS = (-2.0, 0.0, 1.0, 2.0, 4.0)
+
+
+def _without_patterns(m, text: str) -> bool:
+    """Whether the matcher, with no request pattern and no model, would leave `text` without an
+    answer (a menu or out of scope): where the model is asked."""
+    from knowledge.match_story import match_story
+    from knowledge.normalize import normalize_words
+    from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
+
+    raw = normalize_words(text)
+    if not raw or names_out_of_scope(raw) or asks_about_gap(text, raw):
+        return bool(raw)
+    found = m._match_text(text, raw)
+    if len(raw) >= m.t.long_message:
+        found = match_story(m, text, found)
+    return found.decision == "clarify" or found.reason == "out_of_scope"
+
+
+def main() -> None:
+    from bot.commands.kb import load_items
+    from handlers.faq import matcher
+    from knowledge import escalation
+    from knowledge.normalize import normalize_words
+
+    m = matcher()
+    kb_words = [normalize_words(t) for e in m.kb.entries for t in e.texts_for_matching()]
+    sets: dict[str, list[tuple[str, list[str], bool]]] = {}
+    for path in sorted((ROOT / "tests" / "knowledge").glob("faq_*.jsonl")):
+        if UNTUNED.search(path.name):
+            continue
+        rows = []
+        for item in load_items(path):
+            kind = ("person" if item.get("escalate") else "chat" if item.get("chat")
+                    else "oos" if item.get("oos") else "question")
+            reached = _without_patterns(m, item["q"])
+            rows.append((kind, normalize_words(item["q"]), reached))
+        sets[path.stem] = rows
+    counts = {t: Counter() for t in THRESHOLDS}
+    for held in sets:
+        model = escalation.EscalationModel(
+            (w for name, rows in sets.items() if name != held for k, w, _ in rows if k == "person"),
+            [*(w for name, rows in sets.items() if name != held for k, w, _ in rows
+               if k != "person"), *kb_words])
+        for kind, words, reached in sets[held]:
+            score = model.log_odds(words)
+            for t in THRESHOLDS:
+                counts[t][(kind, reached and score > t)] += 1
+    print(f"machine   {machine()}")
+    print(f"sets      {len(sets)} tuned sets, leave-one-set-out; threshold in use "
+          f"{escalation.THRESHOLD}")
+    reach = sum(1 for rows in sets.values() for k, _, r in rows if k == "person" and r)
+    print(f"reach     {reach} of the requests get no answer from the matcher alone (the rest it "
+          f"answers: only a pattern can hand those over)")
+    for t in THRESHOLDS:
+        c = counts[t]
+        n = c[("person", True)] + c[("person", False)]
+        print(f"t={t:>4}  requests found {c[('person', True)]} of {n}; taken for one: "
+              f"questions {c[('question', True)]}, small talk {c[('chat', True)]}, "
+              f"out of scope {c[('oos', True)]}")
+
+
+if __name__ == "__main__":
+    main()
