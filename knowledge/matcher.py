@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from knowledge import escalation
+from knowledge import intent_model
 from knowledge.human_request import asks_for_human
 from knowledge.kb_schema import KnowledgeBase
 from knowledge.match_index import (
@@ -72,7 +72,7 @@ class Matcher:
             entry_words.append(words_here)
             all_words.extend(words_here)
         self.vocab = Vocabulary(all_words)
-        self._escalation = escalation.build(doc_words)
+        self._person_model = intent_model.build(doc_words)
         root_words()  # load the real-word list now, not on the first question
         self.stem = make_stemmer(self.vocab.words)
         entry_stems = [{self.stem(w) for w in ws} for ws in entry_words]
@@ -413,7 +413,7 @@ class Matcher:
         if len(raw) >= self.t.long_message:
             found = match_story(self, text, found)
         if (found.decision == "clarify" or found.reason == "out_of_scope") and (
-                self._escalation.asks_for_person(raw)):
+                intent_model.asks_for_person(self._person_model, raw)):
             # no answer, and worded like the requests for a person people send: offer one
             return Match("handoff", None, found.score, found.candidates, "human_request",
                          coverage=found.coverage, normalized=joined_raw)

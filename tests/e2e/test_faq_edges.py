@@ -31,3 +31,4 @@ async def test_other_matters_are_told_where_to_go(harness):
     r = await h.send(111, "arti mimpi naik haji apa ya")
     assert "menafsirkan mimpi" in r.text and "/petugas" in r.text
     assert h.outcome()["handoff"] is False
+

@@ -1,4 +1,4 @@
-"""The learnt second opinion on requests for a person (knowledge/escalation.py)."""
+"""The learnt second opinion on requests for a person (knowledge/intent_model.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ import pytest
 import yaml
 
 from handlers.faq import matcher
-from knowledge.escalation import EscalationModel
 from knowledge.human_request import asks_for_human
+from knowledge.intent_model import WordModel
 from knowledge.normalize import normalize, normalize_words
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "knowledge" / "lexicon" / "intent_examples.yaml"
 
 
 def _script():
     spec = importlib.util.spec_from_file_location(
-        "escalation_examples", ROOT / "scripts" / "escalation_examples.py")
+        "intent_examples", ROOT / "scripts" / "intent_examples.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -28,17 +29,15 @@ def _script():
 def test_the_examples_are_what_the_script_writes_from_the_tuned_sets(tmp_path):
     out = tmp_path / "examples.yaml"
     _script().main(out)
-    assert out.read_text("utf-8") == (
-        ROOT / "knowledge" / "lexicon" / "escalation_examples.yaml").read_text("utf-8")
+    assert out.read_text("utf-8") == EXAMPLES.read_text("utf-8")
 
 
 def test_every_example_comes_from_a_tuned_set():
-    # the untuned sets (faq_blind9 and later) measure the model on messages it never saw: every
-    # example must be a tuned set's message (a short one may also appear in an untuned set,
-    # written by another writer: "cs"); only counts are compared, no message is printed
-    data = yaml.safe_load((ROOT / "knowledge" / "lexicon" / "escalation_examples.yaml")
-                          .read_text("utf-8"))
-    taught = {" ".join(t.split()) for t in [*data["person"], *data["other"]]}
+    # the untuned sets (faq_blind9 and later) measure the models on messages they never saw:
+    # every example must be a tuned set's message (a short one may also appear in an untuned
+    # set, written by another writer); only counts are compared, no message is printed
+    data = yaml.safe_load(EXAMPLES.read_text("utf-8"))
+    taught = {" ".join(t.split()) for kind in data.values() for t in kind}
     script = _script()
     tuned = set()
     for path in (ROOT / "tests" / "knowledge").glob("faq_*.jsonl"):
@@ -47,7 +46,7 @@ def test_every_example_comes_from_a_tuned_set():
                       for line in path.read_text("utf-8").splitlines() if line.strip()}
     assert script.UNTUNED.search("faq_blind9.jsonl") and script.UNTUNED.search("faq_blind15.jsonl")
     assert not script.UNTUNED.search("faq_blind8.jsonl")
-    assert len(taught - tuned) == 0
+    assert len(taught) > 1000 and len(taught - tuned) == 0
 
 
 @pytest.mark.parametrize("text", ["saya butuh penjelasan resmi dari pihak kemenag",
@@ -62,12 +61,12 @@ def test_a_thank_you_story_is_not_taken_for_a_request():
     # words seen once among the many "other" examples are no evidence of a request
     text = ("Terima kasih banyak ya atas informasinya. Ibu saya senang sekali waktu saya "
             "bacakan jawabannya, beliau sampai menangis. Semoga dibalas Allah. Aamiin.")
-    assert matcher()._escalation.log_odds(normalize_words(text)) < 0
+    assert matcher()._person_model.log_odds(normalize_words(text)) < 0
 
 
 def test_the_model_is_asked_only_when_there_is_no_answer(monkeypatch):
     m = matcher()
-    monkeypatch.setattr(m._escalation, "asks_for_person", lambda words: True)
+    monkeypatch.setattr(m._person_model, "log_odds", lambda words: 99.0)
     answered = m.match("berapa biaya haji tahun ini")
     assert answered.decision == "answer"  # an answer is never turned into a handover
     unclear = m.match("pelimpahan")  # one word: a menu without the model
@@ -77,7 +76,7 @@ def test_the_model_is_asked_only_when_there_is_no_answer(monkeypatch):
 
 
 def test_words_never_seen_say_nothing():
-    model = EscalationModel([["minta", "petugas"]], [["biaya", "haji"], ["kapan", "lunas"]])
+    model = WordModel([["minta", "petugas"]], [["biaya", "haji"], ["kapan", "lunas"]])
     assert model.log_odds(["zzz"]) == model.log_odds([])
     assert model.log_odds(["minta", "petugas"]) > model.log_odds([]) > model.log_odds(
         ["biaya", "haji"])

@@ -1,0 +1,94 @@
+"""Whether a message the knowledge base cannot answer asks for a person, learnt from examples.
+
+The patterns of `knowledge.human_request` catch the ways of asking for a person that were seen
+and written down; people find more ("my mother lost in mina, nobody answering, please help",
+"saya butuh penjelasan resmi dari pihak kemenag"). This model is a second opinion for the
+messages the matcher would only answer with a menu or as out of scope: naive Bayes over the
+message's normalised words and word pairs, taught by `lexicon/intent_examples.yaml` (the tuned
+question sets' messages: requests for a person against small talk and everything else) and by
+every text of the knowledge base (questions, which ask for an answer).
+
+Leave-one-set-out on the tuned sets (the model taught by all sets but one, scored on that one;
+`bench/bench_intent_model.py`), at `PERSON_THRESHOLD`: of 220 requests for a person, 164 are
+found with no pattern at all, while no question, 1 small talk and 1 out-of-scope message are
+taken for one.
+
+The same kind of model for small talk found 62 of 82 small-talk messages left-one-set-out with
+nothing else taken, but on an untuned set it took an out-of-scope question for small talk: a
+question answered "thank you for your message" is worse than a "hehe" told the bot's scope, so
+small talk stays with the chat words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from itertools import pairwise
+from pathlib import Path
+
+import yaml
+
+from knowledge.normalize import normalize_words
+
+_EXAMPLES = Path(__file__).with_name("lexicon") / "intent_examples.yaml"
+# The log-odds a message needs. bench/bench_intent_model.py, requests for a person: at -2, 170
+# found and 6 small talk taken; at 0, 167 and 2; at 1, 164 and 1 (and 1 out of scope); at 2,
+# 162 and 1.
+PERSON_THRESHOLD = 1.0
+# the weight of a word's overall rate in its estimate for each kind (see `log_odds`)
+SMOOTHING = 1.0
+
+
+def features(words: list[str]) -> set[str]:
+    return set(words) | {f"{a}_{b}" for a, b in pairwise(words)}
+
+
+class WordModel:
+    """Naive Bayes over word and word-pair presence: one kind of message against the rest."""
+
+    def __init__(self, kind: Iterable[list[str]], rest: Iterable[list[str]]):
+        self._pos: Counter = Counter()
+        self._neg: Counter = Counter()
+        n_pos = n_neg = 0
+        for words in kind:
+            self._pos.update(features(words))
+            n_pos += 1
+        for words in rest:
+            self._neg.update(features(words))
+            n_neg += 1
+        self._prior = math.log(n_pos / n_neg) if n_pos and n_neg else -math.inf
+        self._n = n_pos + n_neg
+        self._log_pos = math.log(n_pos + SMOOTHING)
+        self._log_neg = math.log(n_neg + SMOOTHING)
+
+    def log_odds(self, words: list[str]) -> float:
+        score = self._prior
+        for f in features(words):
+            pos, neg = self._pos.get(f, 0), self._neg.get(f, 0)
+            if pos or neg:  # a word never seen says nothing either way
+                # smoothed towards the feature's overall rate, not a fixed count: with ten times
+                # more "rest" examples, a fixed count would make a word seen once in a question
+                # evidence of the kind ("senang sekali" in a thank-you story)
+                prior = SMOOTHING * (pos + neg) / self._n
+                score += (math.log(pos + prior) - self._log_pos) - (math.log(neg + prior)
+                                                                    - self._log_neg)
+        return score
+
+
+def read_examples(path: Path = _EXAMPLES) -> dict[str, list[list[str]]]:
+    """The examples' normalised words by kind: `person`, `small_talk` and `other`."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return {kind: [normalize_words(t) for t in data.get(kind) or ()]
+            for kind in ("person", "small_talk", "other")}
+
+
+def build(kb_words: list[list[str]], examples: Path = _EXAMPLES) -> WordModel:
+    """The request-for-a-person model, taught by the examples and the knowledge base's texts."""
+    ex = read_examples(examples)
+    return WordModel(ex["person"], [*ex["small_talk"], *ex["other"], *kb_words])
+
+
+def asks_for_person(model: WordModel, words: list[str]) -> bool:
+    return model.log_odds(words) > PERSON_THRESHOLD
