@@ -92,6 +92,9 @@ _HUMAN_PATTERNS = [
     re.compile(r"^((saya )?(mau|ingin) )?(lapor|melapor|report)$"),
     # an emergency or a pilgrim lost during the season: a person, at once
     re.compile(r"\b(hotline|helpline)\b"),
+    # a report or a case left without follow-up ("laporan saya tidak ditindaklanjuti"), a demand
+    re.compile(r"\b(tidak|belum) (ditindaklanjuti|diproses|ditanggapi|direspon|direspons)\b"),
+    re.compile(r"\b(demand|demanding|menuntut|tuntut)\b"),
     # someone to put it right ("siapa yang bisa perbaiki?", "who can fix it"): a person's job
     re.compile(r"\b(siapa|who)\b.{0,20}\b(bisa|dapat|can|could|will)\b (perbaiki|memperbaiki|betulkan|"
                r"membetulkan|benerin|bantu|membantu|fix|correct|help)\b"),

@@ -62,6 +62,9 @@ from knowledge.normalize import normalize
     "hello sir i am TKI in malaysia, my name spelled wrong in hajj data, who can fix it",
     "my mother lost in mina, nobody from her group answering, please help urgent",
     "the bank charged me a fee on my hajj savings that nobody explained, I want to report it",
+    # a case left without follow-up, a demand
+    "sudah seminggu laporan saya tidak ditindaklanjuti",
+    "my father's data was changed without permission, I demand an explanation",
 ])
 def test_a_request_for_a_person_however_it_is_put(text):
     assert asks_for_human(normalize(text)), normalize(text)
