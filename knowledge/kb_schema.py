@@ -53,6 +53,7 @@ INTERNAL_DOCS = {"DOMAIN.md"}  # summaries no pilgrim can look up: never a sourc
 REGULATIONS = {
     "UU 8/2019": "Undang-Undang Nomor 8 Tahun 2019 tentang Penyelenggaraan Ibadah Haji dan Umrah",
     "UU 14/2025": "Undang-Undang Nomor 14 Tahun 2025 (perubahan ketiga atas UU 8/2019)",
+    "UU 34/2014": "Undang-Undang Nomor 34 Tahun 2014 tentang Pengelolaan Keuangan Haji",
     "Perpres 92/2025": "Peraturan Presiden Nomor 92 Tahun 2025 tentang Kementerian Haji dan Umrah",
     "Kepdirjen PHU 130/2020": "Keputusan Dirjen PHU Nomor 130 Tahun 2020 (pelimpahan nomor porsi)",
     "Permenkes 15/2016": "Peraturan Menteri Kesehatan Nomor 15 Tahun 2016 (istithaah kesehatan)",
