@@ -118,13 +118,22 @@ def test_a_service_word_beside_a_hajj_word_is_the_hajj_question(text):
 
 
 @pytest.mark.parametrize("text", [
-    "cara cek saldo setoran haji di bpkh gmn",
-    "rekening haji bisa pindah bank ga",
-    "lagi hamil 4 bulan boleh berangkat haji ga",
     "my father is a TKI in saudi, can he do hajj from there?",
 ])
 def test_new_gaps_are_not_answered_by_a_neighbour(text):
     assert asks_about_gap(text)
+
+
+# gaps of the fourth round that have entries since the seventh: the question reaches the entry
+@pytest.mark.parametrize("text, entry", [
+    ("cara cek saldo setoran haji di bpkh gmn", "nilai-manfaat-virtual-account"),
+    ("rekening haji bisa pindah bank ga", "bank-setoran-merger"),
+    ("lagi hamil 4 bulan boleh berangkat haji ga", "jemaah-hamil"),
+])
+def test_former_gaps_reach_their_entries(m, text, entry):
+    assert not asks_about_gap(text)
+    got = m.match(text)
+    assert (got.decision, got.entry_id) == ("answer", entry), got
 
 
 # --- a person ------------------------------------------------------------------------------------

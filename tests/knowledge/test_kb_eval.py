@@ -180,10 +180,12 @@ SETS = {
     # 86.7% human requests, 90% small talk; Indonesian 61.5%, 10.3%, 56.8%, 86.7%, 90%. After
     # this round's general fixes: 68.0% / 1.3% / 90.0% / 100% / 100% and 76.9% / 1.3% / 89.2% /
     # 100% / 100%; after the fifth round's 84.0% / 1.3% / 90.0% and 78.2% / 1.3% / 94.6%
-    "english_dev4": Floors(ENGLISH_DEV4, {"in_scope": 70, "oos": 35, "escalate": 15, "chat": 10},
+    # (oos 30 since issue 15's seventh round: five gaps got entries and were relabelled to them)
+    "english_dev4": Floors(ENGLISH_DEV4, {"in_scope": 70, "oos": 30, "escalate": 15, "chat": 10},
                            top1=0.80, confident_wrong=0.03, oos_handled=0.85, clarify=0.16),
-    # (oos 32 since issue 15's sixth round: three gaps got an entry and were relabelled to it)
-    "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 32, "escalate": 15, "chat": 10},
+    # (oos 32 since issue 15's sixth round: three gaps got an entry and were relabelled to it;
+    # 27 since the seventh: five more)
+    "indo_dev4": Floors(INDO_DEV4, {"in_scope": 75, "oos": 27, "escalate": 15, "chat": 10},
                         top1=0.75, confident_wrong=0.03, oos_handled=0.88, clarify=0.20),
     # TUNING sets of issue 15's fifth round, 120 messages each written blind by other helpers
     # (elderly pilgrims typing, with regional words; a mix of English, Indonesian chat and
@@ -194,8 +196,9 @@ SETS = {
     # (oos 16 since issue 15's sixth round: two gaps got an entry and were relabelled to it)
     "elderly_dev5": Floors(ELDERLY_DEV5, {"in_scope": 75, "oos": 16, "escalate": 10, "chat": 6},
                            top1=0.80, confident_wrong=0.03, oos_handled=0.80, clarify=0.14),
-    # (oos 24 since issue 15's sixth round: a gap got an entry and was relabelled to it)
-    "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 24, "escalate": 10, "chat": 6},
+    # (oos 24 since issue 15's sixth round: a gap got an entry and was relabelled to it; 22
+    # since the seventh: two more)
+    "mixed_dev5": Floors(MIXED_DEV5, {"in_scope": 70, "oos": 22, "escalate": 10, "chat": 6},
                          top1=0.74, confident_wrong=0.03, oos_handled=0.62, clarify=0.24),
     # Issue 15's sixth round: 170 chat messages written blind by another helper (regional words
     # of seven languages, voice-to-text slips, all-caps elders, migrant workers), labelled
