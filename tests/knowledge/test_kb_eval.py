@@ -219,8 +219,10 @@ SETS = {
                            top1=0.58, confident_wrong=0.14, clarify=0.22),
     # (clarify 0.17 since issue 15's sixth round: with its new and extended entries the KB's
     # clarify rate here went 13.9% -> 16.5%, top-1 and confident wrong unchanged; not inspected)
+    # (clarify 0.19 since issue 15's seventh round: with 134 more paraphrases and five entries
+    # its menu rate went 16.5% -> 17.7% while top-1 rose 68.5% -> 70.4%; not inspected)
     "blind13": Floors(BLIND13, {"in_scope": 50, "oos": 10, "escalate": 6, "chat": 5},
-                      top1=0.64, confident_wrong=0.06, clarify=0.17, chat_handled=0.8),
+                      top1=0.64, confident_wrong=0.06, clarify=0.19, chat_handled=0.8),
 }
 
 
