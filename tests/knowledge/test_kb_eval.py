@@ -93,6 +93,10 @@ WA_DEV6 = Path(__file__).with_name("faq_wa_dev6.jsonl")
 BLIND12 = Path(__file__).with_name("faq_blind12.jsonl")
 ENSTORY_DEV6 = Path(__file__).with_name("faq_enstory_dev6.jsonl")
 BLIND13 = Path(__file__).with_name("faq_blind13.jsonl")
+EDGE_DEV7 = Path(__file__).with_name("faq_edge_dev7.jsonl")
+BLIND14 = Path(__file__).with_name("faq_blind14.jsonl")
+EDGE_DEV8 = Path(__file__).with_name("faq_edge_dev8.jsonl")
+BLIND15 = Path(__file__).with_name("faq_blind15.jsonl")
 
 
 @pytest.fixture
@@ -223,6 +227,25 @@ SETS = {
     # its menu rate went 16.5% -> 17.7% while top-1 rose 68.5% -> 70.4%; not inspected)
     "blind13": Floors(BLIND13, {"in_scope": 50, "oos": 10, "escalate": 6, "chat": 5},
                       top1=0.64, confident_wrong=0.06, clarify=0.19, chat_handled=0.8),
+    # Issue 15's seventh round: two writers each wrote 200 messages blind about the edges
+    # (requests for a person in every voice, other matters, small talk, hajj questions naming
+    # an officer, a bank or a complaint), split by hash. edge_dev7 / edge_dev8 are TUNED on
+    # (first: 80.0% / 58.3% top-1, human requests 81.8% / 86.7%, out of scope 86.1% / 89.3%,
+    # small talk 90.9% / 94.1%); blind14 / blind15 are NOT (first: 56.5% / 61.9% top-1, human
+    # requests 81.3% / 70.0%, out of scope 76.9% / 90.6%, small talk 84.2% / 94.4%; blind15's
+    # first score came after this round's first request patterns).
+    "edge_dev7": Floors(EDGE_DEV7, {"in_scope": 20, "oos": 30, "escalate": 30, "chat": 10},
+                        top1=0.80, confident_wrong=0.05, oos_handled=0.93, clarify=0.12,
+                        handoff_handled=0.96, chat_handled=0.9),
+    "edge_dev8": Floors(EDGE_DEV8, {"in_scope": 20, "oos": 25, "escalate": 28, "chat": 15},
+                        top1=0.58, confident_wrong=0.05, oos_handled=0.9, clarify=0.24,
+                        handoff_handled=0.96, chat_handled=0.9),
+    "blind14": Floors(BLIND14, {"in_scope": 20, "oos": 24, "escalate": 30, "chat": 17},
+                      top1=0.47, confident_wrong=0.09, oos_handled=0.7, clarify=0.24,
+                      handoff_handled=0.87, chat_handled=0.89),
+    "blind15": Floors(BLIND15, {"in_scope": 19, "oos": 30, "escalate": 28, "chat": 16},
+                      top1=0.52, confident_wrong=0.05, oos_handled=0.8, clarify=0.22,
+                      handoff_handled=0.7, chat_handled=0.83),
 }
 
 
