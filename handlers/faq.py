@@ -242,7 +242,8 @@ async def _small_talk(update: Update, context: CallbackContext, text: str) -> bo
         elif greeting:
             key = "salam" if words.startswith(("asalam", "salam")) else "greeting"
         else:
-            key = "thanks" if any(w in words for w in ("kasih", "thank", "trims", "jazak")) \
+            key = "thanks" if any(w in words for w in ("kasih", "thank", "trims", "jazak", "thx",
+                                                       "mksh", "makasi", "nuhun", "suwun")) \
                 else "ok"
         await send(update, context, render(lang, "faq_small_talk.j2", key=key),
                    menu_markup(lang))

@@ -97,6 +97,7 @@ EDGE_DEV7 = Path(__file__).with_name("faq_edge_dev7.jsonl")
 BLIND14 = Path(__file__).with_name("faq_blind14.jsonl")
 EDGE_DEV8 = Path(__file__).with_name("faq_edge_dev8.jsonl")
 BLIND15 = Path(__file__).with_name("faq_blind15.jsonl")
+LEAD_DEV7 = Path(__file__).with_name("faq_lead_dev7.jsonl")
 
 
 @pytest.fixture
@@ -246,6 +247,12 @@ SETS = {
     "blind15": Floors(BLIND15, {"in_scope": 19, "oos": 30, "escalate": 28, "chat": 16},
                       top1=0.52, confident_wrong=0.05, oos_handled=0.8, clarify=0.22,
                       handoff_handled=0.7, chat_handled=0.83),
+    # TUNED: the lead's own phrasings of the same round (requests for a person in four batches,
+    # other matters, small talk, plain English questions), each batch written before the
+    # patterns it then led to
+    "lead_dev7": Floors(LEAD_DEV7, {"in_scope": 38, "oos": 65, "escalate": 125, "chat": 85},
+                        top1=0.8, confident_wrong=0.08, oos_handled=0.95, clarify=0.19,
+                        handoff_handled=0.97, chat_handled=0.97),
 }
 
 
