@@ -29,16 +29,12 @@ THRESHOLDS = (-4.0, -2.0, 0.0, 1.0, 2.0, 4.0)
 def _without_patterns(m, text: str) -> bool:
     """Whether the matcher, with no request pattern and no model, would leave `text` without an
     answer (a menu or out of scope): where the model is asked."""
-    from knowledge.match_story import match_story
     from knowledge.normalize import normalize_words
-    from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
 
     raw = normalize_words(text)
-    if not raw or names_out_of_scope(raw) or asks_about_gap(text, raw):
-        return bool(raw)
-    found = m._match_text(text, raw)
-    if len(raw) >= m.t.long_message:
-        found = match_story(m, text, found)
+    if not raw:
+        return False
+    found = m.match_question(text, raw)
     return found.decision == "clarify" or found.reason == "out_of_scope"
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -43,6 +42,7 @@ from knowledge.chat_words import (
     YES_WORDS,
     acknowledges,
     asks_if_bot,
+    squash,
 )
 from knowledge.kb_schema import Entry, KnowledgeBase, default_kb
 from knowledge.matcher import Match, Matcher
@@ -187,21 +187,16 @@ FILLERS = frozenset({"pak", "bu", "bapak", "ibu", "kak", "mas", "mbak", "bang", 
                      "all", "there"})
 
 
-def _squash(text: str) -> str:
-    """Repeated letters once ("makasihhh" -> "makasih"; also "assalam" -> "asalam")."""
-    return re.sub(r"(\w)\1+", r"\1", text)
-
-
 def _plain_words(text: str) -> str:
     """Lower case, letters only, repeats squashed, polite fillers dropped (short replies)."""
     kept = "".join(ch if ch.isalpha() else " " for ch in text.lower())
-    words = _squash(" ".join(kept.split())).split()
-    core = [w for w in words if _squash(w) not in FILLERS]
+    words = squash(" ".join(kept.split())).split()
+    core = [w for w in words if squash(w) not in FILLERS]
     return " ".join(core or words)
 
 
 def _squashed(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(_squash(w) for w in words)
+    return frozenset(squash(w) for w in words)
 
 
 @functools.cache

@@ -31,18 +31,19 @@ THANKS = _WORDS["thanks"]
 ASK_INTRO = _WORDS["ask_intro"]
 
 
-def _squash(word: str) -> str:
-    return re.sub(r"(\w)\1+", r"\1", word)  # "aamiin" -> "amin", as the handler squashes
+def squash(text: str) -> str:
+    """Repeated letters once ("makasihhh" -> "makasih"; "aamiin" -> "amin")."""
+    return re.sub(r"(\w)\1+", r"\1", text)
 
 
-_ACK_WORDS = frozenset(_squash(w) for w in _WORDS["ack_words"])
-_ACK_CORE = frozenset(_squash(w) for w in _WORDS["ack_core"])
+_ACK_WORDS = frozenset(squash(w) for w in _WORDS["ack_words"])
+_ACK_CORE = frozenset(squash(w) for w in _WORDS["ack_core"])
 
 
 def acknowledges(words: list[str]) -> bool:
     """Whether a short reply (case-folded, letters only) only acknowledges ("baik pak, nanti
     saya coba", "oh begitu, siap", "amin, semoga sehat selalu")."""
-    said = {_squash(w) for w in words}
+    said = {squash(w) for w in words}
     return 0 < len(words) <= 12 and said <= _ACK_WORDS and bool(said & _ACK_CORE)
 
 # "are you a bot?", "ini bot ya?", "kamu manusia atau robot?": small talk about the bot itself,

@@ -403,20 +403,24 @@ class Matcher:
         joined_raw = " ".join(raw)
         if asks_for_human(joined_raw):
             return Match("handoff", None, 0.0, (), "human_request", normalized=joined_raw)
-        if names_out_of_scope(raw):
-            # haji furoda / haji plus / umrah share "biaya", "daftar", "berapa" with
-            # regular-hajj entries, but none of those answers is true for them
-            return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
-        if asks_about_gap(text, raw):  # the hajj visa, instalments: no entry answers them
-            return Match("handoff", None, 0.0, (), "out_of_scope", normalized=joined_raw)
-        found = self._match_text(text, raw)
-        if len(raw) >= self.t.long_message:
-            found = match_story(self, text, found)
+        found = self.match_question(text, raw)
         if (found.decision == "clarify" or found.reason == "out_of_scope") and (
                 intent_model.asks_for_person(self._person_model, raw)):
             # no answer, and worded like the requests for a person people send: offer one
             return Match("handoff", None, found.score, found.candidates, "human_request",
                          coverage=found.coverage, normalized=joined_raw)
+        return found
+
+    def match_question(self, text: str, raw: list[str]) -> Match:
+        """`text` (normalised words `raw`, not empty) as a question, before any look for a
+        request for a person: an answer, a menu, or out of scope."""
+        if names_out_of_scope(raw) or asks_about_gap(text, raw):
+            # haji furoda / umrah share "biaya", "daftar" with regular-hajj entries but none of
+            # those answers is true for them; the hajj visa, credit cards: no entry answers them
+            return Match("handoff", None, 0.0, (), "out_of_scope", normalized=" ".join(raw))
+        found = self._match_text(text, raw)
+        if len(raw) >= self.t.long_message:
+            found = match_story(self, text, found)
         return found
 
     def _match_text(self, text: str, raw: list[str] | None = None,
