@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from knowledge import intent_model
+from knowledge import entry_model, intent_model
 from knowledge.human_request import asks_for_human
 from knowledge.kb_schema import KnowledgeBase
 from knowledge.match_index import (
@@ -75,6 +75,11 @@ class Matcher:
         self._person_model = intent_model.build(doc_words)
         root_words()  # load the real-word list now, not on the first question
         self.stem = make_stemmer(self.vocab.words)
+        # every text and keyword list of the knowledge base, by entry: what the entry model is
+        # taught besides the examples (kept so the bench can teach one without a set)
+        self.entry_docs = [(self.ids[ei], ws) for ei, ws in zip(doc_entry, doc_words, strict=True)] + [
+            (entry.id, normalize_words(kw)) for entry in kb.entries for kw in entry.keywords]
+        self.entry_model = entry_model.build(self.ids, self.entry_docs, self.stem)
         entry_stems = [{self.stem(w) for w in ws} for ws in entry_words]
         self._doc_text = [" ".join(w) for w in doc_words]
         self._docs_with = {p: frozenset(di for di, ws in enumerate(doc_words) if p in ws)
@@ -463,6 +468,11 @@ class Matcher:
             # the matter is sure (one group): the top one is the part asked about when it leads,
             # or the matter as a whole when it is the group's overview (unless a year is named:
             # a death in March 2019 is decided by the date rule, which the overview does not say)
+            likely = True
+        if not sure and not likely and entry_model.agrees(
+                self.entry_model, [self.stem(w) for w in words], top, self.t.agree):
+            # a menu whose first entry the entry model, taught by how people asked, is all but
+            # sure of too: two different readings agree, so it is answered (as likely)
             likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

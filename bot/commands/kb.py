@@ -143,11 +143,12 @@ def score(items: list[dict], replies: list[Reply]) -> dict:
 
 
 # --- the two paths -----------------------------------------------------------------------------
-def run_matcher(questions: Iterable[str], lang: str = "id") -> list[Reply]:
-    """Matcher + the FAQ answer template (no Telegram): what the FAQ handler would reply."""
+def run_matcher(questions: Iterable[str], lang: str = "id", m=None) -> list[Reply]:
+    """Matcher (`m`, or the bot's) + the FAQ answer template (no Telegram): what the FAQ
+    handler would reply."""
     from handlers.faq import answer_text, matcher
 
-    m = matcher()
+    m = m or matcher()
     out = []
     for q in questions:
         t0 = time.perf_counter()

@@ -32,3 +32,14 @@ async def test_other_matters_are_told_where_to_go(harness):
     assert "menafsirkan mimpi" in r.text and "/petugas" in r.text
     assert h.outcome()["handoff"] is False
 
+
+
+async def test_a_menu_the_entry_model_agrees_with_is_answered_with_the_way_out(harness):
+    # issue 15, eighth round: the matcher alone would show a menu; the entry model, taught by
+    # how people asked, is all but sure of its first entry, so it is answered as likely
+    h = harness
+    r = await h.send(111, "what happens to the money if my father cancels")
+    out = h.outcome()
+    assert out["topic"] == "pembatalan" and out["handoff"] is False
+    assert "Source:" in r.text and "Not what you meant?" in r.text
+    assert r.buttons[-1] == "Contact an officer"

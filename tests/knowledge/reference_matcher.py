@@ -11,6 +11,7 @@ import math
 
 from rapidfuzz import fuzz, process
 
+from knowledge import entry_model
 from knowledge.kb_schema import KnowledgeBase
 from knowledge.matcher import (
     _KEEP_WEIGHT,
@@ -166,6 +167,9 @@ class ReferenceMatcher(Matcher):
                 and coverage >= self.t.likely_coverage) and (
                 best - second >= self.t.group_margin
                 or (self._overview[top] and YEAR_TOKEN not in words)):
+            likely = True
+        if not sure and not likely and entry_model.agrees(
+                self.entry_model, [self.stem(w) for w in words], top, self.t.agree):
             likely = True
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)

@@ -1,0 +1,109 @@
+"""Which entry a question is about, learnt from examples: a second opinion on the matcher's menus.
+
+The matcher scores a question against the knowledge base's own texts. When its top entry is
+ahead but not by enough to answer, it shows a "did you mean" menu, and on the labelled sets the
+first button of that menu is the right entry about two times in three. This model is taught
+by how people actually asked (`lexicon/entry_examples.yaml`: the tuned question sets' questions,
+each under the entries that answer it) as well as by every text of the knowledge base, and it
+reads a question differently from the matcher: naive Bayes over its stems and stem pairs,
+against all entries at once. When it is all but sure of the same entry the matcher put first,
+the two readings agree and the entry is answered, with the runner-ups beside it ("Bukan ini?"),
+like any likely answer.
+
+`bench/bench_entry_model.py` measures it leave-one-set-out: each tuned set scored by a matcher
+whose model never saw that set's questions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from knowledge.normalize import normalize_words
+
+_EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
+# add-alpha smoothing of the counts. Leave-one-set-out (see the bench), 0.03, 0.1 and 0.3 agree
+# on about the same menus; 0.1 took the fewest wrong ones.
+ALPHA = 0.1
+
+
+def features(stems: list[str]) -> set[str]:
+    return set(stems) | {f"{a}_{b}" for a, b in pairwise(stems)}
+
+
+class EntryModel:
+    """Multinomial naive Bayes over feature presence, one class per entry. Kept sparse: for each
+    feature only the entries whose examples hold it (a dense table would hold a number for every
+    feature and entry, 260 MB for a knowledge base ten times today's)."""
+
+    def __init__(self, ids: list[str], docs: Iterable[tuple[str, set[str], float]]):
+        column = {eid: i for i, eid in enumerate(ids)}
+        counts: dict[str, Counter] = defaultdict(Counter)
+        totals = np.zeros(len(ids))
+        for eid, feats, weight in docs:
+            c = column[eid]
+            for f in feats:
+                counts[f][c] += weight
+            totals[c] += weight * len(feats)
+        # log P(f | entry) = log(count + ALPHA) - denom: log(ALPHA) - denom for every entry
+        # (`_base`), plus log(count + ALPHA) - log(ALPHA) for the entries that hold f
+        denom = np.log(totals + ALPHA * max(1, len(counts)))
+        self._base = math.log(ALPHA) - denom
+        self._held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for f, by_entry in counts.items():
+            cols = np.fromiter(by_entry, dtype=np.intp, count=len(by_entry))
+            n = np.fromiter(by_entry.values(), dtype=np.float64, count=len(by_entry))
+            self._held[f] = (cols, np.log(n + ALPHA) - math.log(ALPHA))
+        self._ids = ids
+
+    def probabilities(self, feats: set[str]) -> np.ndarray:
+        """P(entry | features), one per entry in the matcher's order (unknown features left
+        out: a word no example holds says nothing)."""
+        held = [self._held[f] for f in feats if f in self._held]
+        if not held:
+            return np.full(len(self._ids), 1.0 / len(self._ids))
+        score = len(held) * self._base + np.bincount(
+            np.concatenate([c for c, _ in held]), np.concatenate([v for _, v in held]),
+            minlength=len(self._ids))
+        score = np.exp(score - score.max())
+        return score / score.sum()
+
+
+def read_examples(path: Path = _EXAMPLES) -> dict[str, list[str]]:
+    """Entry id -> the questions of the tuned sets it answers."""
+    with path.open(encoding="utf-8") as fh:
+        return {eid: list(qs or ()) for eid, qs in (yaml.safe_load(fh) or {}).items()}
+
+
+def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],
+          stem: Callable[[str], str], examples: dict[str, list[str]] | None = None,
+          leave_out: Callable[[str], bool] = lambda q: False) -> EntryModel:
+    """The model taught by the knowledge base's texts (entry id, normalised words) and by the
+    examples; a question listed under k entries counts 1/k for each. `leave_out` drops
+    examples (the bench leaves one set out)."""
+    if examples is None:
+        examples = read_examples()
+    known = set(ids)
+    listed = Counter(q for eid, qs in examples.items() if eid in known for q in qs)
+
+    def feats(words: list[str]) -> set[str]:
+        return features([stem(w) for w in words])
+
+    docs = [(eid, feats(words), 1.0) for eid, words in kb_docs]
+    docs += [(eid, feats(normalize_words(q)), 1.0 / listed[q])
+             for eid, qs in examples.items() if eid in known
+             for q in qs if not leave_out(q)]
+    return EntryModel(ids, docs)
+
+
+def agrees(model: EntryModel, stems: list[str], top: int, line: float) -> bool:
+    """Whether the model gives entry number `top` a probability of at least `line`
+    (`Thresholds.agree`: all but sure)."""
+    return line <= 1.0 and bool(model.probabilities(features(stems))[top] >= line)
+
