@@ -143,10 +143,12 @@ def score(items: list[dict], replies: list[Reply]) -> dict:
 
 
 # --- the two paths -----------------------------------------------------------------------------
-def run_matcher(questions: Iterable[str], lang: str = "id", m=None) -> list[Reply]:
+def run_matcher(questions: Iterable[str], lang: str | None = None, m=None) -> list[Reply]:
     """Matcher (`m`, or the bot's) + the FAQ answer template (no Telegram): what the FAQ
-    handler would reply."""
+    handler would reply, in `lang` or, by default, in each question's own language (as the
+    bot answers a new chat: Indonesian unless its words say English)."""
     from handlers.faq import answer_text, matcher
+    from knowledge.language import detect
 
     m = m or matcher()
     out = []
@@ -154,7 +156,8 @@ def run_matcher(questions: Iterable[str], lang: str = "id", m=None) -> list[Repl
         t0 = time.perf_counter()
         match = m.match(q)
         if match.decision == "answer" and match.entry_id:
-            reply = Reply(answer_text(m.kb[match.entry_id], lang), match.entry_id, False,
+            reply = Reply(answer_text(m.kb[match.entry_id], lang or detect(q) or "id"),
+                          match.entry_id, False,
                           mode=match.reason)
         elif match.decision == "clarify":
             reply = Reply("", None, False, tuple(c.entry_id for c in match.candidates))

@@ -281,3 +281,13 @@ def test_own_set_floors(name, settings):
 def test_matcher_path_agrees_on_dev():
     figures, _, _ = evaluate(shared_file("eval/faq_dev.jsonl"), "matcher")
     assert figures["top1_accuracy"] >= 0.90 and figures["confident_wrong_rate"] <= 0.03
+
+
+def test_the_matcher_path_answers_each_question_in_its_own_language():
+    # as the bot answers a new chat: English words get the English answer, else Indonesian
+    from bot.commands.kb import run_matcher
+
+    en, idn = run_matcher(["how much is the hajj fee this season", "biaya haji musim ini berapa"])
+    assert en.topic == idn.topic == "biaya-haji"
+    assert "Hajj cost" in en.text and "Biaya haji" in idn.text
+    assert "Biaya haji" in run_matcher(["how much is the hajj fee this season"], "id")[0].text
