@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from knowledge.yaml_load import safe_load
 
 _FILE = Path(__file__).with_name("lexicon") / "chat_words.yaml"
 
 
 def _read() -> dict[str, frozenset[str]]:
     with _FILE.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = safe_load(fh)
     return {str(kind): frozenset(str(word) for word in words) for kind, words in data.items()}
 
 

@@ -23,9 +23,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from knowledge.normalize import normalize_words
+from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
 # add-alpha smoothing of the counts. Leave-one-set-out (see the bench), 0.03, 0.1 and 0.3 agree
@@ -78,7 +78,7 @@ class EntryModel:
 def read_examples(path: Path = _EXAMPLES) -> dict[str, list[str]]:
     """Entry id -> the questions of the tuned sets it answers."""
     with path.open(encoding="utf-8") as fh:
-        return {eid: list(qs or ()) for eid, qs in (yaml.safe_load(fh) or {}).items()}
+        return {eid: list(qs or ()) for eid, qs in (safe_load(fh) or {}).items()}
 
 
 def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],

@@ -27,9 +27,8 @@ from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
-import yaml
-
 from knowledge.normalize import normalize_words
+from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "intent_examples.yaml"
 # The log-odds a message needs. bench/bench_intent_model.py, requests for a person: at -2, 260
@@ -79,7 +78,7 @@ class WordModel:
 def read_examples(path: Path = _EXAMPLES) -> dict[str, list[list[str]]]:
     """The examples' normalised words by kind: `person`, `small_talk` and `other`."""
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = safe_load(fh) or {}
     return {kind: [normalize_words(t) for t in data.get(kind) or ()]
             for kind in ("person", "small_talk", "other")}
 

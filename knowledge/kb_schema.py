@@ -40,6 +40,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from knowledge.yaml_load import safe_load
+
 KB_DIR = Path(__file__).with_name("kb")
 
 # What an answer may rest on: the two seed documents (title, year, section), the regulations below
@@ -319,7 +321,7 @@ def read_dir(path: Path = KB_DIR) -> list[tuple[str, dict]]:
     for f in sorted(path.glob("*.y*ml")):
         with open(f, encoding="utf-8") as fh:
             try:
-                items.append((f.name, yaml.safe_load(fh)))
+                items.append((f.name, safe_load(fh)))
             except yaml.YAMLError as exc:
                 items.append((f.name, {"__yaml_error__": str(exc)}))
     return items

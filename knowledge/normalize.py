@@ -19,7 +19,7 @@ from functools import cache, cached_property
 from heapq import heappop, heappush
 from pathlib import Path
 
-import yaml
+from knowledge.yaml_load import safe_load
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
@@ -127,7 +127,7 @@ class Lexicon:
 
 def _read_yaml(name: str) -> dict:
     with open(LEXICON_DIR / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+        return safe_load(fh) or {}
 
 
 # English function words (lexicon/english.yaml): an English question's "and", "been", "there"

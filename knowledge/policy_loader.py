@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.yaml_load import safe_load
+
 POLICY_DIR = Path(__file__).with_name("policy")
 _PART = re.compile(r"(\d+)")
 
@@ -57,7 +59,7 @@ def load_policy(name: str, version: str | None = None,
     if not path.is_file():
         raise PolicyError(f"policy file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path.name}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
