@@ -140,6 +140,12 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(hubungkan|sambungkan|alihkan|oper|operkan|transfer) (saya|aku|kami)? ?(ke|dengan|"
                r"sama) (bagian|seksi|kantor|orang)\b"),
     re.compile(r"\bescalate\b|\b(mediasi|mediator)\b"),
+    # the message itself handed on ("mohon pertanyaan saya diteruskan kepada petugas yang
+    # berwenang"), not a question about what to hand in ("berkas apa yang disampaikan ke
+    # petugas?": no "apa" between the plea and the verb)
+    re.compile(r"\b(mohon|tolong|minta|harap|bisa|bisakah)\b(?:(?!\bapa\b).){0,25}\b(diteruskan|"
+               r"disampaikan|dioper|diforward|diteruskan) (ke|kepada) (?:(?!\bapa\b).){0,10}\b("
+               r"petugas|pihak yang berwenang|yang berwenang|pejabat|admin|cs|operator)\b"),
 ]
 
 

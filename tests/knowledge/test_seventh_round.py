@@ -65,6 +65,9 @@ from knowledge.normalize import normalize
     # a case left without follow-up, a demand
     "sudah seminggu laporan saya tidak ditindaklanjuti",
     "my father's data was changed without permission, I demand an explanation",
+    # the message handed on (eighth round, faq_formal_dev10)
+    "Mohon pertanyaan saya diteruskan kepada petugas yang berwenang",
+    "mohon disampaikan kepada pihak yang berwenang",
 ])
 def test_a_request_for_a_person_however_it_is_put(text):
     assert asks_for_human(normalize(text)), normalize(text)
@@ -90,6 +93,8 @@ def test_a_request_for_a_person_however_it_is_put(text):
     "not complaining, just asking: why did my departure year change?",
     "mau lapor kemana kalau pelayanan kantor haji buruk?",
     "siapa yang bisa mengurus pelimpahan porsi almarhum?",
+    "dokumen yang disampaikan kepada petugas apa saja",
+    "mohon info apa saja yang diteruskan ke petugas kanwil",
 ])
 def test_the_same_words_in_a_question_are_not_a_request_for_a_person(text):
     assert not asks_for_human(normalize(text)), normalize(text)
