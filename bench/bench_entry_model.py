@@ -5,9 +5,11 @@
 Leave-one-set-out over the tuned question sets: for each set, the matcher's entry model is
 taught by the knowledge base's texts and the other sets' questions only, then the held-out set
 is scored end to end (`hajibot kb eval`'s scoring: the FAQ reply, right or not) at each
-agreement line, against the matcher with no agreement at all. Prints, per line, the in-scope
-questions answered right and answered wrong (confident wrong, which counts likely answers too)
-over all held-out sets. The untuned sets (faq_blind9 and later) are never read.
+agreement line (the menu's first entry answered when the model gives it at least that), then
+with the model's own choice answered too (`pick`, `pick_gap`), against the matcher with no
+second opinion at all. Prints, per setting, the in-scope questions answered right and answered
+wrong (confident wrong, which counts likely answers too) over all held-out sets. The untuned
+sets (faq_blind9 and later) are never read.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ sys.path.insert(0, str(ROOT))
 from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 
 UNTUNED = re.compile(r"faq_blind(9|1\d)\.jsonl$")
-LINES = (0.9, 0.97, 0.99, 0.999)
 NEVER = 2.0  # a probability never reaches it: the matcher without the model
+# (agree, pick, pick_gap)
+SETTINGS = ((NEVER, NEVER, 0.0), (0.9, NEVER, 0.0), (0.97, NEVER, 0.0), (0.99, NEVER, 0.0),
+            (0.999, NEVER, 0.0), (0.97, 0.97, 0.06), (0.97, 0.99, 0.03), (0.97, 0.99, 0.06),
+            (0.97, 0.99, 0.1), (0.97, 0.999, 0.2))
 
 
 def main() -> None:
@@ -35,7 +40,7 @@ def main() -> None:
     m = matcher()
     examples = entry_model.read_examples()
     keep = m.t
-    totals: dict[float, list[int]] = {line: [0, 0] for line in (NEVER, *LINES)}
+    totals: dict[tuple, list[int]] = {setting: [0, 0] for setting in SETTINGS}
     in_scope = 0
     t0 = time.perf_counter()
     try:
@@ -46,11 +51,11 @@ def main() -> None:
             held_out = {" ".join(i["q"].split()) for i in items}
             m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples,
                                               leave_out=held_out.__contains__)
-            for line in totals:
-                m.t = replace(keep, agree=line)
+            for agree, pick, gap in totals:
+                m.t = replace(keep, agree=agree, pick=pick, pick_gap=gap)
                 f = score(items, run_matcher([i["q"] for i in items]))
-                totals[line][0] += round(f["top1_accuracy"] * f["in_scope"])
-                totals[line][1] += round(f["confident_wrong_rate"] * f["in_scope"])
+                totals[agree, pick, gap][0] += round(f["top1_accuracy"] * f["in_scope"])
+                totals[agree, pick, gap][1] += round(f["confident_wrong_rate"] * f["in_scope"])
             in_scope += sum(1 for i in items
                             if not (i.get("oos") or i.get("escalate") or i.get("chat")))
     finally:
@@ -58,11 +63,13 @@ def main() -> None:
         m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples)
     print(f"machine   {machine()}")
     print(f"held-out in-scope questions: {in_scope} ({time.perf_counter() - t0:.0f} s)")
-    base_right, base_wrong = totals[NEVER]
-    print(f"{'line':>8} {'right':>6} {'wrong':>6} {'+right':>7} {'+wrong':>7}")
-    for line, (right, wrong) in totals.items():
-        name = "none" if line == NEVER else f"{line:g}"
-        print(f"{name:>8} {right:6d} {wrong:6d} {right - base_right:+7d} {wrong - base_wrong:+7d}")
+    base_right, base_wrong = totals[NEVER, NEVER, 0.0]
+    print(f"{'agree':>6} {'pick':>6} {'gap':>5} {'right':>6} {'wrong':>6} {'+right':>7} {'+wrong':>7}")
+    for (agree, pick, gap), (right, wrong) in totals.items():
+        a, p = ("-" if x == NEVER else f"{x:g}" for x in (agree, pick))
+        g = f"{gap:g}" if pick != NEVER else "-"
+        print(f"{a:>6} {p:>6} {g:>5} {right:6d} {wrong:6d} {right - base_right:+7d} "
+              f"{wrong - base_wrong:+7d}")
 
 
 if __name__ == "__main__":

@@ -102,8 +102,19 @@ def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],
     return EntryModel(ids, docs)
 
 
-def agrees(model: EntryModel, stems: list[str], top: int, line: float) -> bool:
-    """Whether the model gives entry number `top` a probability of at least `line`
-    (`Thresholds.agree`: all but sure)."""
-    return line <= 1.0 and bool(model.probabilities(features(stems))[top] >= line)
-
+def second_opinion(model: EntryModel, stems: list[str], top: int, scores: list[float],
+                   agree: float, pick: float, pick_gap: float) -> int | None:
+    """Which entry to answer (as likely) where the matcher alone would show a menu: its first
+    entry, number `top`, when the model gives it at least `agree`; else the model's own first
+    choice when the model gives that at least `pick` and the matcher's score for it (`scores`,
+    in entry order) is within `pick_gap` of its first entry's. None: the menu stays. Lines
+    above 1 switch a rule off."""
+    if agree > 1.0 and pick > 1.0:
+        return None
+    p = model.probabilities(features(stems))
+    if p[top] >= agree:
+        return top
+    choice = int(p.argmax())
+    if p[choice] >= pick and scores[top] - scores[choice] <= pick_gap:
+        return choice
+    return None

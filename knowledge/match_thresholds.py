@@ -110,6 +110,13 @@ class Thresholds:
     # the gain for one wrong answer less. The smoothing and the weight of the knowledge base's
     # own texts (0.05-0.2, half to twice) move these by at most three either way.
     agree: float = 0.97
+    # ... or, when it does not agree, the entry the model gives at least `pick` when the matcher
+    # scores that one within `pick_gap` of its first: the matcher nearly ties, the model does
+    # not. Leave-one-set-out on the menus of 25 tuned sets that the model does not agree with,
+    # the model's choice was right / wrong: at 0.97 and a gap of 0.06, 27 / 4; at 0.99, 0.03:
+    # 16 / 1; at 0.99, 0.06: 24 / 2; at 0.99, 0.1: 27 / 5; at 0.999, 0.2: 23 / 1.
+    pick: float = 0.99
+    pick_gap: float = 0.06
     # A long message not answered as a whole is matched on the sentences that ask (then on its
     # endings), each scored with the whole message's scores blended in at `story_weight`: the
     # question sentence says what is asked, the story what case it is ("bapak stroke, tidak

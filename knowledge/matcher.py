@@ -469,11 +469,20 @@ class Matcher:
             # or the matter as a whole when it is the group's overview (unless a year is named:
             # a death in March 2019 is decided by the date rule, which the overview does not say)
             likely = True
-        if not sure and not likely and entry_model.agrees(
-                self.entry_model, [self.stem(w) for w in words], top, self.t.agree):
-            # a menu whose first entry the entry model, taught by how people asked, is all but
-            # sure of too: two different readings agree, so it is answered (as likely)
-            likely = True
+        if not sure and not likely:
+            # a menu, unless the entry model, taught by how people asked, is all but sure of its
+            # first entry (two readings agree), or of another entry the matcher nearly ties
+            chosen = entry_model.second_opinion(
+                self.entry_model, [self.stem(w) for w in words], top, combined, self.t.agree,
+                self.t.pick, self.t.pick_gap)
+            if chosen is not None:
+                likely = True
+                if chosen != top:
+                    top, best = chosen, combined[chosen]
+                    order = [chosen, *(i for i in order if i != chosen)]
+                    cands = tuple(Candidate(self.ids[i], round(combined[i], 4))
+                                  for i in order[: self.t.candidates])
+                    common["signals"] = {k: round(float(v[top]), 4) for k, v in sig.items()}
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(

@@ -168,9 +168,18 @@ class ReferenceMatcher(Matcher):
                 best - second >= self.t.group_margin
                 or (self._overview[top] and YEAR_TOKEN not in words)):
             likely = True
-        if not sure and not likely and entry_model.agrees(
-                self.entry_model, [self.stem(w) for w in words], top, self.t.agree):
-            likely = True
+        if not sure and not likely:
+            chosen = entry_model.second_opinion(
+                self.entry_model, [self.stem(w) for w in words], top, combined, self.t.agree,
+                self.t.pick, self.t.pick_gap)
+            if chosen is not None:
+                likely = True
+                if chosen != top:
+                    top, best = chosen, combined[chosen]
+                    order = [chosen, *(i for i in order if i != chosen)]
+                    cands = tuple(Candidate(self.ids[i], round(combined[i], 4))
+                                  for i in order[: self.t.candidates])
+                    common["signals"] = {k: round(float(v[top]), 4) for k, v in sig.items()}
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(

@@ -57,7 +57,7 @@ def test_a_menu_the_model_agrees_with_is_answered_as_likely(question):
     m = matcher()
     keep = m.t
     try:
-        m.t = replace(keep, agree=2.0)  # no agreement: the matcher alone
+        m.t = replace(keep, agree=2.0, pick=2.0)  # no second opinion: the matcher alone
         alone = m.match(question)
     finally:
         m.t = keep
@@ -99,11 +99,46 @@ def test_left_out_sets_gain_more_right_answers_than_three_times_the_wrong_ones()
         m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples,
                                           leave_out=held_out.__contains__)
         figures = []
-        for line in (2.0, keep.agree):
-            m.t = replace(keep, agree=line)
+        for line in (2.0, None):  # no second opinion, then the default lines
+            m.t = replace(keep, agree=2.0, pick=2.0) if line else keep
             f = score(items, run_matcher([i["q"] for i in items], m=m))
             figures.append((round(f["top1_accuracy"] * f["in_scope"]),
                             round(f["confident_wrong_rate"] * f["in_scope"])))
         gained += figures[1][0] - figures[0][0]
         lost += figures[1][1] - figures[0][1]
+    m.t = keep
     assert gained >= 5 and gained >= 3 * lost, (gained, lost)
+
+
+def test_a_near_tie_the_model_is_sure_of_is_answered_with_its_choice():
+    # the matcher puts another entry first by a hair; the model is all but sure of this one
+    question = "bedanya nomor porsi sama nomor rekening haji apa"
+    m = matcher()
+    keep = m.t
+    try:
+        m.t = replace(keep, pick=2.0)
+        alone = m.match(question)
+        m.t = replace(keep, pick_gap=0.0)  # the matcher must nearly tie: here it does not
+        far = m.match(question)
+    finally:
+        m.t = keep
+    assert alone.decision == "clarify" and alone.entry_id != "nomor-porsi", alone
+    assert far.decision == "clarify"
+    both = m.match(question)
+    assert (both.decision, both.reason, both.entry_id) == ("answer", "likely", "nomor-porsi")
+    # the matcher's own first is offered beside it ("Bukan ini?")
+    assert both.candidates[0].entry_id == "nomor-porsi"
+    assert alone.entry_id in [c.entry_id for c in both.candidates]
+    assert alone.score - both.score <= keep.pick_gap
+
+
+def test_the_second_opinion_rules_on_a_small_model():
+    ids = ["a", "b", "c"]
+    model = entry_model.build(ids, [("a", ["alpha"]), ("b", ["beta"]), ("c", ["gamma"])], str,
+                              {"b": ["beta kata", "kata beta", "beta beta kata", "kata kata beta"]})
+    stems = ["beta", "kata"]  # the model gives b 0.97
+    assert entry_model.second_opinion(model, stems, 1, [0.5, 0.6, 0.1], 0.95, 2.0, 0.0) == 1
+    # not sure of the matcher's first (a); sure of b, which the matcher scores 0.02 below
+    assert entry_model.second_opinion(model, stems, 0, [0.6, 0.58, 0.1], 0.95, 0.95, 0.06) == 1
+    assert entry_model.second_opinion(model, stems, 0, [0.6, 0.5, 0.1], 0.95, 0.95, 0.06) is None
+    assert entry_model.second_opinion(model, stems, 0, [0.6, 0.58, 0.1], 2.0, 2.0, 0.06) is None

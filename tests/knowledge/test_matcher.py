@@ -306,7 +306,7 @@ def test_the_fitted_line_answers_a_clear_lead_at_a_modest_score(m):
     assert m.t.clear <= r.score < 0.52 and r.score - r.candidates[1].score < m.t.clear_margin
     # a line at the old height (just above this score; word weights move it a little as the
     # knowledge base grows), without the later "likely" answers, asks instead
-    old = Matcher(default_kb(), Thresholds(clear=0.52, likely_margin=1.0, agree=2.0))
+    old = Matcher(default_kb(), Thresholds(clear=0.52, likely_margin=1.0, agree=2.0, pick=2.0))
     assert old.match(text).decision == "clarify"
 
 
@@ -384,7 +384,7 @@ def test_a_near_tie_is_not_answered_on_distinctive_words_alone(m):
     # entry model's agreement is left out: this is about the distinctive-word rule alone)
     text = ("bapak udah periksa kesehatan tadi pagi tapi pas di bank katanya data istithaahnya "
             "belum masuk siskohat")
-    strict = Matcher(default_kb(), Thresholds(distinct_margin=0.03, agree=2.0))
+    strict = Matcher(default_kb(), Thresholds(distinct_margin=0.03, agree=2.0, pick=2.0))
     got = strict.match(text)
     assert got.decision == "clarify", got
     assert got.candidates[0].score - got.candidates[1].score < strict.t.distinct_margin
