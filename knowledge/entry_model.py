@@ -8,7 +8,9 @@ each under the entries that answer it) as well as by every text of the knowledge
 reads a question differently from the matcher: naive Bayes over its stems and stem pairs,
 against all entries at once. When it is all but sure of the same entry the matcher put first,
 the two readings agree and the entry is answered, with the runner-ups beside it ("Bukan ini?"),
-like any likely answer.
+like any likely answer; when it is all but sure of another entry the matcher scores almost as
+high, that near tie is broken its way (`second_opinion`; the lines are `Thresholds.agree`,
+`pick` and `pick_gap`).
 
 `bench/bench_entry_model.py` measures it leave-one-set-out: each tuned set scored by a matcher
 whose model never saw that set's questions.
@@ -28,8 +30,8 @@ from knowledge.normalize import normalize_words
 from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
-# add-alpha smoothing of the counts. Leave-one-set-out (see the bench), 0.03, 0.1 and 0.3 agree
-# on about the same menus; 0.1 took the fewest wrong ones.
+# add-alpha smoothing of the counts. Leave-one-set-out (see Thresholds.agree), 0.05, 0.1 and 0.2
+# score within three questions of each other.
 ALPHA = 0.1
 
 
