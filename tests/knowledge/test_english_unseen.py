@@ -125,12 +125,14 @@ def test_a_short_question_leaning_on_the_telling_is_still_answered(m):
 
 
 def test_an_out_of_scope_story_stays_out_of_scope_without_a_parts_clear_evidence(m):
-    # as a whole out of scope; its asking part alone is a weak "did you mean" (below `clear`)
+    # as a whole out of scope; its asking part alone is a weak "did you mean" or out of scope
+    # itself (below `clear` either way; the knowledge base's growth moves it between the two)
     text = ("Hello from Jeddah. I work in Saudi, can I use my porsi to go hajj from here instead "
             "of fly from Indonesia?")
     part = m._match_text("I work in Saudi, can I use my porsi to go hajj from here instead of "
                          "fly from Indonesia?")
-    assert part.decision == "clarify" and part.score < m.t.clear, part
+    assert part.decision in ("clarify", "handoff") and part.score < m.t.clear, part
+    assert part.decision == "clarify" or part.reason == "out_of_scope"
     got = m.match(text)
     assert (got.decision, got.reason) == ("handoff", "out_of_scope"), got
 
