@@ -30,6 +30,10 @@ lock: install
 	printf '%s\n' $(BUILD_TOOLS) | $(BIN)/uv pip compile -q pyproject.toml - --extra dev \
 	  --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' \
 	  -c $(LOCK) $(UPGRADE) -o $(DEV_LOCK)
+	# pip-audit asks for CacheControl[filecache]; pip's hash mode treats that extra as an
+	# unpinned requirement and fails once a newer CacheControl is on the index, unless the
+	# pinned line names the extra too
+	sed -i 's/^cachecontrol==/cachecontrol[filecache]==/' $(DEV_LOCK)
 
 # Known vulnerabilities in the locked versions, from PyPI's advisory data (add `AUDIT=-s osv` for
 # OSV). Needs that service on the network, so it is not part of `make test`; --strict fails the
