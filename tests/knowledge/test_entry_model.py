@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,35 +14,23 @@ from handlers.faq import matcher
 from knowledge import entry_model
 from knowledge.kb_schema import default_kb
 from knowledge.matcher import Matcher
+from tests.knowledge.examples_script import script, tuned_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "knowledge" / "lexicon" / "entry_examples.yaml"
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "intent_examples", ROOT / "scripts" / "intent_examples.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_the_entry_examples_are_what_the_script_writes_from_the_tuned_sets(tmp_path):
     out = tmp_path / "entries.yaml"
-    _script().write_entries(out)
+    script().write_entries(out)
     assert out.read_text("utf-8") == EXAMPLES.read_text("utf-8")
 
 
 def test_every_entry_example_is_a_tuned_question_under_known_entries():
     # counts only: no message of any set is printed
-    script = _script()
     data = yaml.safe_load(EXAMPLES.read_text("utf-8"))
     ids = {e.id for e in default_kb().entries}
-    tuned = set()
-    for path in (ROOT / "tests" / "knowledge").glob("faq_*.jsonl"):
-        if not script.UNTUNED.search(path.name):
-            tuned |= {" ".join(json.loads(line)["q"].split())
-                      for line in path.read_text("utf-8").splitlines() if line.strip()}
+    tuned = tuned_messages()
     taught = {q for qs in data.values() for q in qs}
     assert set(data) <= ids and len(taught) > 1000 and len(taught - tuned) == 0
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
@@ -13,22 +11,15 @@ from handlers.faq import matcher
 from knowledge.human_request import asks_for_human
 from knowledge.intent_model import WordModel
 from knowledge.normalize import normalize, normalize_words
+from tests.knowledge.examples_script import script, tuned_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "knowledge" / "lexicon" / "intent_examples.yaml"
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location(
-        "intent_examples", ROOT / "scripts" / "intent_examples.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_the_examples_are_what_the_script_writes_from_the_tuned_sets(tmp_path):
     out = tmp_path / "examples.yaml"
-    _script().main(out)
+    script().main(out)
     assert out.read_text("utf-8") == EXAMPLES.read_text("utf-8")
 
 
@@ -38,14 +29,10 @@ def test_every_example_comes_from_a_tuned_set():
     # set, written by another writer); only counts are compared, no message is printed
     data = yaml.safe_load(EXAMPLES.read_text("utf-8"))
     taught = {" ".join(t.split()) for kind in data.values() for t in kind}
-    script = _script()
-    tuned = set()
-    for path in (ROOT / "tests" / "knowledge").glob("faq_*.jsonl"):
-        if not script.UNTUNED.search(path.name):
-            tuned |= {" ".join(json.loads(line)["q"].split())
-                      for line in path.read_text("utf-8").splitlines() if line.strip()}
-    assert script.UNTUNED.search("faq_blind9.jsonl") and script.UNTUNED.search("faq_blind15.jsonl")
-    assert not script.UNTUNED.search("faq_blind8.jsonl")
+    script_ = script()
+    tuned = tuned_messages()
+    assert all(script_.UNTUNED.search(f"faq_blind{n}.jsonl") for n in (9, 15, 16, 17))
+    assert not script_.UNTUNED.search("faq_blind8.jsonl")
     assert len(taught) > 1000 and len(taught - tuned) == 0
 
 
