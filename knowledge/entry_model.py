@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.normalize import normalize_words
+from knowledge.normalize import example_words
 from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
@@ -98,7 +98,7 @@ def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],
         return features([stem(w) for w in words])
 
     docs = [(eid, feats(words), 1.0) for eid, words in kb_docs]
-    docs += [(eid, feats(normalize_words(q)), 1.0 / listed[q])
+    docs += [(eid, feats(list(example_words(q))), 1.0 / listed[q])
              for eid, qs in examples.items() if eid in known
              for q in qs if not leave_out(q)]
     return EntryModel(ids, docs)

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
 
-from knowledge.normalize import normalize_words
+from knowledge.normalize import example_words
 from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "intent_examples.yaml"
@@ -79,7 +79,7 @@ def read_examples(path: Path = _EXAMPLES) -> dict[str, list[list[str]]]:
     """The examples' normalised words by kind: `person`, `small_talk` and `other`."""
     with path.open(encoding="utf-8") as fh:
         data = safe_load(fh) or {}
-    return {kind: [normalize_words(t) for t in data.get(kind) or ()]
+    return {kind: [list(example_words(t)) for t in data.get(kind) or ()]
             for kind in ("person", "small_talk", "other")}
 
 

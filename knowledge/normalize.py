@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from heapq import heappop, heappush
 from pathlib import Path
 
@@ -350,6 +350,14 @@ def _apply_numbers(words: list[str]) -> list[str]:
             out.append(words[i])
             i += 1
     return out
+
+
+@lru_cache(maxsize=16384)
+def example_words(text: str) -> tuple[str, ...]:
+    """`normalize_words` of a learnt model's example, cached: every matcher built (the bot's,
+    and the tests' and benches' with other thresholds) teaches its models the same few thousand
+    examples, and normalising them was most of the cost."""
+    return tuple(normalize_words(text))
 
 
 def normalize_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
