@@ -21,11 +21,11 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
+from knowledge.intent_model import features  # words and word pairs, as both models read
 from knowledge.normalize import example_words
 from knowledge.yaml_load import safe_load
 
@@ -33,10 +33,6 @@ _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
 # add-alpha smoothing of the counts. Leave-one-set-out (see Thresholds.agree), 0.05, 0.1 and 0.2
 # score within three questions of each other.
 ALPHA = 0.1
-
-
-def features(stems: list[str]) -> set[str]:
-    return set(stems) | {f"{a}_{b}" for a, b in pairwise(stems)}
 
 
 class EntryModel:

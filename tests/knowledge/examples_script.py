@@ -4,7 +4,6 @@ tuned sets' messages (the only ones the examples may hold)."""
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +19,4 @@ def script():
 
 def tuned_messages() -> set[str]:
     """Every message of a tuned set, spaces folded (the untuned sets are never read)."""
-    untuned = script().UNTUNED
-    tuned: set[str] = set()
-    for path in (ROOT / "tests" / "knowledge").glob("faq_*.jsonl"):
-        if not untuned.search(path.name):
-            tuned |= {" ".join(json.loads(line)["q"].split())
-                      for line in path.read_text("utf-8").splitlines() if line.strip()}
-    return tuned
+    return {" ".join(item["q"].split()) for item in script().tuned_items()}
