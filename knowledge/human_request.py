@@ -10,8 +10,16 @@ import re
 
 # --- asking for a human ----------------------------------------------------------------------
 _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|call centre|hotline|helpline|human|person|someone|real person|orang asli|officer|supervisor|manager|representative|atasan|pimpinan)"
+# A question word between the plea and the agent makes it a question about what to do with an
+# officer ("tolong, berkas apa yang harus disampaikan ke petugas?"), not a request for one
+_NO_QUESTION = (r"(?:(?!\b(?:apa|apakah|bagaimana|gimana|berapa|kapan|kenapa|mengapa|dimana|kemana|"
+                r"mana|what|which|how|when|why|where)\b).)")
 _HUMAN_PATTERNS = [
-    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|butuh|perlu|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b.{0,40}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b" + _NO_QUESTION + r"{0,40}\b" + _AGENT + r"\b"),
+    # needing an officer, unless the message asks whether something of one is needed ("apakah
+    # perlu tanda tangan petugas")
+    re.compile(r"^(?!(apa|apakah|do|does|is|should)\b).*\b(butuh|perlu)\b" + _NO_QUESTION + r"{0,40}\b"
+               + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
     # "butuh bantuan orang langsung", "ngomong sama orangnya langsung": a person, not the bot
     re.compile(r"\b(bantuan|dibantu|dilayani|ngomong|bicara|tanya|ketemu|butuh|mau|ingin) (sama |dengan |ke )?(orang|orangnya|manusia) langsung\b"),
