@@ -37,7 +37,6 @@ def test_every_entry_example_is_a_tuned_question_under_known_entries():
 
 @pytest.mark.parametrize("question", [
     "what happens to the money if my father cancels",
-    "if my dad withdraws from the queue do we get the deposit back",
 ])
 def test_a_menu_the_model_agrees_with_is_answered_as_likely(question):
     m = matcher()
@@ -51,6 +50,24 @@ def test_a_menu_the_model_agrees_with_is_answered_as_likely(question):
     both = m.match(question)
     assert (both.decision, both.reason, both.entry_id) == ("answer", "likely", alone.entry_id)
     assert both.entry_id == "pembatalan"
+
+
+def test_a_menu_the_model_does_not_agree_with_is_answered_with_its_choice():
+    # withdrawing from the queue: the matcher alone puts the payoff-withdrawal entry first (its
+    # words: withdraw, queue, deposit) beside the cancellation entry; the model is sure of the
+    # cancellation and its choice is answered as likely
+    question = "if my dad withdraws from the queue do we get the deposit back"
+    m = matcher()
+    keep = m.t
+    try:
+        m.t = replace(keep, agree=2.0, pick=2.0)  # no second opinion: the matcher alone
+        alone = m.match(question)
+    finally:
+        m.t = keep
+    assert alone.decision == "clarify" and alone.reason == "ambiguous", alone
+    assert "pembatalan" in {c.entry_id for c in alone.candidates}
+    both = m.match(question)
+    assert (both.decision, both.reason, both.entry_id) == ("answer", "likely", "pembatalan")
 
 
 def test_probabilities_are_a_distribution_and_unknown_words_say_nothing():

@@ -267,7 +267,10 @@ SETS = {
     # formal_dev10 are TUNED (first: 73.7% / 63.4% top-1); blind16 / blind17 are NOT (first,
     # with the entry model already in: 78.3% / 67.7% top-1, 7.2% / 9.2% confident wrong, out
     # of scope 78.6% / 100%)
-    "common_dev9": Floors(COMMON_DEV9, {"in_scope": 70, "oos": 10, "escalate": 10, "chat": 6},
+    # (kbgaps9: two of common_dev9's out-of-scope gap questions have entries now and are
+    # relabelled, so its out-of-scope count is 9; blind17's phishing gap question, listed in
+    # gaps_writer10.txt, is answered by pesan-palsu now, so its out-of-scope rate floor is 0.83)
+    "common_dev9": Floors(COMMON_DEV9, {"in_scope": 70, "oos": 9, "escalate": 10, "chat": 6},
                           top1=0.7, confident_wrong=0.05, oos_handled=0.72, clarify=0.25,
                           handoff_handled=0.9, chat_handled=0.8),
     "formal_dev10": Floors(FORMAL_DEV10, {"in_scope": 75, "oos": 10, "escalate": 7, "chat": 3},
@@ -277,7 +280,7 @@ SETS = {
                       top1=0.74, confident_wrong=0.1, oos_handled=0.7, clarify=0.2,
                       chat_handled=0.85),
     "blind17": Floors(BLIND17, {"in_scope": 60, "oos": 10, "escalate": 6, "chat": 10},
-                      top1=0.63, confident_wrong=0.12, oos_handled=0.9, clarify=0.14,
+                      top1=0.63, confident_wrong=0.12, oos_handled=0.83, clarify=0.14,
                       chat_handled=0.8),
     "lead_dev7": Floors(LEAD_DEV7, {"in_scope": 38, "oos": 65, "escalate": 125, "chat": 85},
                         top1=0.8, confident_wrong=0.08, oos_handled=0.95, clarify=0.19,
