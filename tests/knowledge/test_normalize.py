@@ -114,8 +114,16 @@ def test_regional_words_become_indonesian():
     assert normalize("piye carane ngecek porsi, wis lunas opo durung") == (
         "bagaimana caranya cek porsi sudah lunas apa belum")
     assert normalize("kumaha carana daftar, kudu mawa naon wae") == (
-        "bagaimana carana daftar harus bawa apa saja")
+        "bagaimana caranya daftar harus bawa apa saja")
     assert normalize("ambo nio tanyo, amak alah maningga") == "saya ingin tanya ibu sudah meninggal"
+    # Javanese, Sundanese, Madurese, Minang and Banjar words of the ninth round
+    assert normalize("bapak sing wis sedo") == "bapak yang sudah meninggal"
+    assert normalize("pun bapa tos pupus") == "pun bapak sudah meninggal"
+    assert normalize("engkok terro atanya, bileh mangkat ajji") == (
+        "saya ingin tanya kapan berangkat haji")
+    assert normalize("baa caronyo mambayia palunasan") == "bagaimana caranya bayar pelunasan"
+    assert normalize("ulun handak batakun, umak ulun handak bahaji") == (
+        "saya mau tanya ibu saya mau haji")
 
 
 def test_particles_vocatives_and_greetings_are_dropped_but_never_the_whole_message():
