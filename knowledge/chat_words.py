@@ -53,7 +53,8 @@ _BOT_QUESTION = re.compile(
     r"(?:are you|r u|is this|is it|apakah (?:ini|kamu|anda)|apa (?:ini|kamu|anda)|ini|kamu|anda"
     r"|yang jawab|yg jawab)"
     r"(?: (?:a|an|cuma|hanya|itu))? (?:bot|robot|chatbot|machine|mesin|ai|human|manusia|orang)"
-    r"(?: (?:ya|kah|ini|atau (?:manusia|orang|bot|robot)|or (?:a )?(?:human|person|bot|robot)))?"
+    r"(?: (?:ya|kah|ini|pak|bu|min|kak|mas|mbak|bang|atau (?:manusia|orang(?: beneran| asli)?|bot"
+    r"|robot)|or (?:a )?(?:human|person|bot|robot))){0,3}"
     r"[\s?!.]*$")
 
 

@@ -11,9 +11,12 @@ import re
 # --- asking for a human ----------------------------------------------------------------------
 _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia|agen|agent|staf|staff|pegawai|helpdesk|call center|call centre|hotline|helpline|human|person|someone|real person|orang asli|officer|supervisor|manager|representative|atasan|pimpinan)"
 # A question word between the plea and the agent makes it a question about what to do with an
-# officer ("tolong, berkas apa yang harus disampaikan ke petugas?"), not a request for one
+# officer ("tolong, berkas apa yang harus disampaikan ke petugas?"), not a request for one; a
+# complaint word makes it a complaint about one ("mau komplain pelayanan petugas, ke mana ya?"),
+# which the complaint pattern below decides
 _NO_QUESTION = (r"(?:(?!\b(?:apa|apakah|bagaimana|gimana|berapa|kapan|kenapa|mengapa|dimana|kemana|"
-                r"mana|what|which|how|when|why|where)\b).)")
+                r"mana|what|which|how|when|why|where|komplain|complain|mengeluh|mengadu|mengadukan|"
+                r"adukan|lapor|melapor|melaporkan|laporkan|report)\b).)")
 _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b" + _NO_QUESTION + r"{0,40}\b" + _AGENT + r"\b"),
     # needing an officer, unless the message asks whether something of one is needed ("apakah

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.faq import matcher
+from knowledge.chat_words import asks_if_bot
 from knowledge.human_request import asks_for_human
 from knowledge.normalize import normalize
 
@@ -38,3 +39,36 @@ def test_the_same_words_asking_for_an_officer_still_are(text):
 def test_a_question_about_an_officer_gets_an_answer_or_a_menu_not_a_ticket():
     found = matcher().match("tolong, berkas apa yang harus disampaikan ke petugas?")
     assert found.decision != "handoff" and found.reason != "human_request"
+
+
+def test_a_complaint_about_an_officer_asking_where_is_the_knowledge_bases_question():
+    text = "Saya mau komplain pelayanan petugas haji di kantor kabupaten, ke mana ya?"
+    assert not asks_for_human(normalize(text))
+    # the complaint itself, with no "where", is still for a person
+    assert asks_for_human(normalize("saya mau komplain soal petugas kemenag"))
+
+
+@pytest.mark.parametrize("text", ["ini bot ya pak atau orang beneran", "kamu robot kah bu",
+                                  "ini bot ya?"])
+def test_asking_whether_the_bot_is_a_bot_with_a_form_of_address_is_small_talk(text):
+    assert asks_if_bot(text)
+
+
+def test_a_question_to_the_bot_beside_a_real_question_is_not_small_talk():
+    assert not asks_if_bot("ini bot ya pak, saya mau tanya pelunasan")
+
+
+def test_a_voice_typing_filler_is_a_filler():
+    # IndoCollex reads "ee" as slang for filth; in a voice-typed question it is "eh"
+    assert normalize("halo pak eee saya mau tanya") == "halo bapak eh saya mau tanya"
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    # Javanese krama, Madurese and Sundanese words of the regional tuned set (faq_regional_dev11)
+    ("kulo kesupen nomer porsi kulo, saged dipadosi wonten pundi nggih?", "lupa-nomor-porsi"),
+    ("bapak kulo sampun sepuh, pelunasan saged diwakilaken putranipun mboten?",
+     "pelunasan-diwakilkan"),
+])
+def test_regional_questions_reach_their_entry(text, entry):
+    found = matcher().match(text)
+    assert found.decision == "answer" and found.entry_id == entry, found
