@@ -252,7 +252,7 @@ SETS = {
     "edge_dev8": Floors(EDGE_DEV8, {"in_scope": 20, "oos": 25, "escalate": 28, "chat": 15},
                         top1=0.58, confident_wrong=0.05, oos_handled=0.9, clarify=0.24,
                         handoff_handled=0.96, chat_handled=0.9),
-    "blind14": Floors(BLIND14, {"in_scope": 20, "oos": 24, "escalate": 30, "chat": 17},
+    "blind14": Floors(BLIND14, {"in_scope": 20, "oos": 20, "escalate": 30, "chat": 17},
                       top1=0.47, confident_wrong=0.09, oos_handled=0.7, clarify=0.24,
                       handoff_handled=0.87, chat_handled=0.89),
     "blind15": Floors(BLIND15, {"in_scope": 19, "oos": 30, "escalate": 28, "chat": 16},
@@ -268,19 +268,21 @@ SETS = {
     # with the entry model already in: 78.3% / 67.7% top-1, 7.2% / 9.2% confident wrong, out
     # of scope 78.6% / 100%)
     # (kbgaps9: two of common_dev9's out-of-scope gap questions have entries now and are
-    # relabelled, so its out-of-scope count is 9; blind17's phishing gap question, listed in
-    # gaps_writer10.txt, is answered by pesan-palsu now, so its out-of-scope rate floor is 0.83)
+    # relabelled, so its out-of-scope count is 9)
+    # (ninth round: the untuned sets' gap questions that the writers listed in their gaps files
+    # and that an entry answers now were relabelled to it, line by line from the gaps files
+    # without opening the rest: blind14 four, blind15 two, blind16 three, blind17 one)
     "common_dev9": Floors(COMMON_DEV9, {"in_scope": 70, "oos": 9, "escalate": 10, "chat": 6},
                           top1=0.7, confident_wrong=0.05, oos_handled=0.72, clarify=0.25,
                           handoff_handled=0.9, chat_handled=0.8),
     "formal_dev10": Floors(FORMAL_DEV10, {"in_scope": 75, "oos": 10, "escalate": 7, "chat": 3},
                            top1=0.64, confident_wrong=0.06, oos_handled=0.63, clarify=0.22,
                            handoff_handled=0.85),
-    "blind16": Floors(BLIND16, {"in_scope": 60, "oos": 12, "escalate": 3, "chat": 7},
+    "blind16": Floors(BLIND16, {"in_scope": 60, "oos": 10, "escalate": 3, "chat": 7},
                       top1=0.74, confident_wrong=0.1, oos_handled=0.7, clarify=0.2,
                       chat_handled=0.85),
     "blind17": Floors(BLIND17, {"in_scope": 60, "oos": 10, "escalate": 6, "chat": 10},
-                      top1=0.63, confident_wrong=0.12, oos_handled=0.83, clarify=0.14,
+                      top1=0.63, confident_wrong=0.12, oos_handled=0.9, clarify=0.14,
                       chat_handled=0.8),
     "lead_dev7": Floors(LEAD_DEV7, {"in_scope": 38, "oos": 65, "escalate": 125, "chat": 85},
                         top1=0.8, confident_wrong=0.08, oos_handled=0.95, clarify=0.19,
