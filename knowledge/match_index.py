@@ -217,12 +217,11 @@ class _TokenSet:
     known for their entry.
     """
 
-    # m: the knowledge.matcher.Matcher scoring (not imported: matcher imports this module);
-    # factor None: every text's factor is 1 (the question holds no polar word)
-    def __init__(self, m: Any, text: str, factor: np.ndarray | None):
+    # m: the knowledge.matcher.Matcher scoring (not imported: matcher imports this module)
+    def __init__(self, m: Any, text: str, factor: np.ndarray):
         self.m = m
+        self.factor = factor
         n = m._n_docs
-        self.factor = m._ones if factor is None else factor
         tokens = set(text.split())
         self.settled = np.zeros(len(m.ids), dtype=bool)
         self.tightened = np.zeros(len(m.ids), dtype=bool)
@@ -242,12 +241,12 @@ class _TokenSet:
         self.shared = ni_all > 0
         self.lq = lq = float(len(self.q_sorted))
         # a text sharing no word: the Indel ratio of the sorted lists, at most the length ratio
-        high = m._length_bound(lq).copy()
+        ld = m._doc_sorted_len
         low = np.zeros(n)
+        high = 100.0 - 100.0 * np.abs(lq - ld) / (lq + ld)
         known = np.zeros(n, dtype=bool)
-        # texts sharing words (the arithmetic on those only; 0 elsewhere). Their values kept
-        # for `tighten` and `settle` are compact, in the order of `sh` (found by searchsorted)
-        self.sh = sh = np.flatnonzero(ni_all)
+        # texts sharing words (the arithmetic on those only; 0 elsewhere)
+        sh = np.flatnonzero(ni_all)
         ni = ni_all[sh].astype(np.float64)
         li = np.bincount(self.rows, weights=lens, minlength=n)[sh]
         nb, lb = m._doc_ntok[sh], m._doc_toklen[sh]
@@ -266,22 +265,15 @@ class _TokenSet:
         low[sh] = np.where(full, 100.0, lower)
         high[sh] = np.where(full, 100.0, np.maximum(upper, lower))
         known[sh] = full | (upper <= lower)
-        self.ab, self.ba, self.lensum, self.lower = ab, ba, lensum, lower
+        self.ab, self.ba, self.lensum, self.lower = (np.zeros(n) for _ in range(4))
+        self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
         empty = m._doc_empty
         if empty.size:  # token_set_ratio is 0 for an empty side
             low[empty] = high[empty] = 0.0
             known[empty] = True
         self.known = known
-        if factor is None:
-            self.low = low / 100.0
-            self.high = np.where(known, self.low, high / 100.0)
-        else:
-            self.low = low / 100.0 * factor
-            self.high = np.where(known, self.low, high / 100.0 * factor)
-
-    def _at(self, docs: np.ndarray) -> np.ndarray:
-        """Where texts sharing words with the question (`docs`, ascending) are in `sh`."""
-        return np.searchsorted(self.sh, docs)
+        self.low = low / 100.0 * factor
+        self.high = np.where(known, self.low, high / 100.0 * factor)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: a lower and an upper bound of S1 (equal once the entry is settled)."""
@@ -312,11 +304,10 @@ class _TokenSet:
         self.known[alone] = True
         # shared words: a tighter bound on `result`
         some = docs[shared]
-        at = self._at(some)
-        ab, ba = self.ab[at], self.ba[at]
-        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2, np.minimum(ab, ba))
-        upper = 100.0 - 100.0 * (ab + ba - 2 * common) / self.lensum[at]
-        lower = self.lower[at]
+        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2,
+                            np.minimum(self.ab[some], self.ba[some]))
+        upper = 100.0 - 100.0 * (self.ab[some] + self.ba[some] - 2 * common) / self.lensum[some]
+        lower = self.lower[some]
         done = upper <= lower
         self.high[some] = np.where(done, self.low[some],
                                    np.maximum(upper, lower) / 100.0 * factor[some])
@@ -347,10 +338,9 @@ class _TokenSet:
                                                  m._entry_start)
                 todo = np.flatnonzero(open_ & (self.high >= entry_high[entry]))
             if todo.size:
-                at = self._at(todo)
                 result = m._unshared_ratio(todo, self.q_words, self.q_cols, self.rows,
-                                           self.lensum[at])
-                self.low[todo] = np.maximum(result, self.lower[at]) / 100.0 * factor[todo]
+                                           self.lensum)
+                self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
                 self.high[todo] = self.low[todo]
                 self.known[todo] = True
                 open_[todo] = False

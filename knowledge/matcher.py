@@ -49,8 +49,6 @@ from knowledge.normalize import (
 from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
 from knowledge.spelling import Vocabulary, correct_words
 
-# question lengths whose `_length_bound` is kept (each is one float per text)
-_LENGTH_BOUNDS_KEPT = 128
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
@@ -182,8 +180,6 @@ class Matcher:
         self._doc_toklen = np.array([sum(map(len, t)) for t in doc_tokens], dtype=np.float64)
         self._doc_sorted = np.array([" ".join(sorted(t)) for t in doc_tokens], dtype=object)
         self._doc_sorted_len = np.array([len(t) for t in self._doc_sorted], dtype=np.float64)
-        self._length_bounds: dict[float, np.ndarray] = {}
-        self._ones = np.ones(n_docs)
         # how far below the top the decision looks at other entries (`_case_not_named`,
         # `_only_distinctive`); entries further down only need to be known to be there
         self._reach = max(self.t.concept_gap, self.t.clear_margin)
@@ -211,22 +207,20 @@ class Matcher:
 
     # -- signals ------------------------------------------------------------------------------
     # Each returns one score per entry (a numpy array): the best over the entry's texts.
-    def _doc_factors(self, words: list[str]) -> np.ndarray | None:
+    def _doc_factors(self, words: list[str]) -> np.ndarray:
         """Per text: `_POLAR_DOC_PENALTY` where it holds the opposite of a polar word of the
-        question (and not the word), else 1; None when every factor is 1 (most questions: the
-        signals then skip a multiplication over every text)."""
+        question (and not the word), else 1."""
         against = None
         for word, opposite in _POLAR.items():
             if word in words and opposite not in words:
                 hit = self._docs_with_mask[opposite] & ~self._docs_with_mask[word]
                 against = hit if against is None else against | hit
-        if against is None:
-            return None
         factor = np.ones(self._n_docs)
-        factor[against] = _POLAR_DOC_PENALTY
+        if against is not None:
+            factor[against] = _POLAR_DOC_PENALTY
         return factor
 
-    def _char_cosine(self, words: list[str], factor: np.ndarray | None) -> np.ndarray:
+    def _char_cosine(self, words: list[str], factor: np.ndarray) -> np.ndarray:
         grams = self._grams
         rows: list[np.ndarray] = []
         weights: list[np.ndarray] = []
@@ -253,30 +247,16 @@ class Matcher:
                                   minlength=self._n_docs)
         else:
             per_doc = np.zeros(self._n_docs)
-        per_doc = per_doc / norm if factor is None else per_doc / norm * factor
-        return np.maximum.reduceat(per_doc, self._entry_start)
+        return np.maximum.reduceat(per_doc / norm * factor, self._entry_start)
 
-    def _length_bound(self, lq: float) -> np.ndarray:
-        """Per text, the bound on token_set_ratio when it shares no word with a question whose
-        sorted words are `lq` characters long (read-only). Kept per length: questions of a few
-        dozen lengths make most of the traffic, and this is a pass over every text."""
-        bound = self._length_bounds.get(lq)
-        if bound is None:
-            ld = self._doc_sorted_len
-            bound = 100.0 - 100.0 * np.abs(lq - ld) / (lq + ld)
-            bound.flags.writeable = False
-            if len(self._length_bounds) < _LENGTH_BOUNDS_KEPT:
-                self._length_bounds[lq] = bound
-        return bound
-
-    def _token_set(self, text: str, factor: np.ndarray | None) -> _TokenSet:
+    def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:
         return _TokenSet(self, text, factor)
 
     def _unshared_ratio(self, todo: np.ndarray, q_words: list[str], q_cols: list[int],
                         rows: np.ndarray, lensum: np.ndarray) -> np.ndarray:
         """token_set_ratio's `result` for the texts `todo`, which share some words with the
         question: the Indel ratio of (the question's words the text lacks) vs (the text's words
-        the question lacks), sorted and joined, over `lensum` (one per text of `todo`). Both strings are cut out of
+        the question lacks), sorted and joined, over `lensum`. Both strings are cut out of
         code-point arrays by masks, and rapidfuzz's `cpdist` takes the Indel distance of each
         pair in C++ - a fraction of the cost of `token_set_ratio` itself, which splits, sorts
         and joins both texts again for every pair. Each word keeps a trailing space on both
@@ -325,7 +305,7 @@ class Matcher:
                             dtype=object)
         xs = x_unique[inverse.reshape(-1)]
         dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
-        result = 100.0 - 100.0 * dist / lensum
+        result = 100.0 - 100.0 * dist / lensum[todo]
         return np.where(result >= 1, result, 0.0)
 
     def _stem_share(self, words: list[str]) -> np.ndarray:
