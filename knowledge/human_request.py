@@ -14,14 +14,14 @@ _AGENT = r"(petugas|admin|operator|cs|customer service|layanan pelanggan|manusia
 # officer ("tolong, berkas apa yang harus disampaikan ke petugas?"), not a request for one; a
 # complaint word makes it a complaint about one ("mau komplain pelayanan petugas, ke mana ya?"),
 # which the complaint pattern below decides
-_NO_QUESTION = (r"(?:(?!\b(?:apa|apakah|bagaimana|gimana|berapa|kapan|kenapa|mengapa|dimana|kemana|"
+_PLEA_GAP = (r"(?:(?!\b(?:apa|apakah|bagaimana|gimana|berapa|kapan|kenapa|mengapa|dimana|kemana|"
                 r"mana|what|which|how|when|why|where|komplain|complain|mengeluh|mengadu|mengadukan|"
                 r"adukan|lapor|melapor|melaporkan|laporkan|report)\b).)")
 _HUMAN_PATTERNS = [
-    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b" + _NO_QUESTION + r"{0,40}\b" + _AGENT + r"\b"),
+    re.compile(r"\b(bicara|berbicara|ngomong|chat|hubungkan|dihubungkan|sambungkan|disambungkan|hubungi|terhubung|sambung|minta|mau|ingin|panggil|panggilkan|tolong|talk|speak|connect|dibantu|dilayani|ditangani|dihubungi|dihubungin|dikontak|ditelepon|ditelpon)\b" + _PLEA_GAP + r"{0,40}\b" + _AGENT + r"\b"),
     # needing an officer, unless the message asks whether something of one is needed ("apakah
     # perlu tanda tangan petugas")
-    re.compile(r"^(?!(apa|apakah|do|does|is|should)\b).*\b(butuh|perlu)\b" + _NO_QUESTION + r"{0,40}\b"
+    re.compile(r"^(?!(apa|apakah|do|does|is|should)\b).*\b(butuh|perlu)\b" + _PLEA_GAP + r"{0,40}\b"
                + _AGENT + r"\b"),
     re.compile(r"\b(bicara|berbicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (orang|orangnya|seseorang)\b(?! tua)"),
     # "butuh bantuan orang langsung", "ngomong sama orangnya langsung": a person, not the bot
