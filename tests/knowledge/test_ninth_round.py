@@ -72,3 +72,24 @@ def test_a_voice_typing_filler_is_a_filler():
 def test_regional_questions_reach_their_entry(text, entry):
     found = matcher().match(text)
     assert found.decision == "answer" and found.entry_id == entry, found
+
+
+@pytest.mark.parametrize("text", ["embarkasi itu apa ya pak", "nanti berangkat dari embarkasi mana",
+                                  "what is embarkasi on my mother's papers"])
+def test_the_embarkation_is_explained(text):
+    found = matcher().match(text)
+    assert (found.decision, found.entry_id) == ("answer", "embarkasi"), found
+
+
+@pytest.mark.parametrize(("text", "entry"), [("apa itu kloter", "kloter"),
+                                             ("saya pindah ke kota lain setelah daftar haji",
+                                              "pindah-domisili")])
+def test_the_embarkation_entry_leaves_its_neighbours_questions_alone(text, entry):
+    assert matcher().match(text).entry_id == entry
+
+
+def test_the_embarkation_answer_names_its_sources_and_what_they_do_not_say():
+    from knowledge.kb_schema import default_kb
+    entry = next(e for e in default_kb().entries if e.id == "embarkasi")
+    assert "14 embarkasi" in entry.answer.id and "tidak disebut sumber kami" in entry.answer.id
+    assert all(getattr(s, "checked", None) or getattr(s, "doc", None) for s in entry.source)
