@@ -35,17 +35,22 @@ def test_every_entry_example_is_a_tuned_question_under_known_entries():
     assert set(data) <= ids and len(taught) > 1000 and len(taught - tuned) == 0
 
 
+def _matcher_alone(m, question):
+    """The matcher's own decision on `question`, with no second opinion from the model."""
+    keep = m.t
+    try:
+        m.t = replace(keep, agree=2.0, pick=2.0)
+        return m.match(question)
+    finally:
+        m.t = keep
+
+
 @pytest.mark.parametrize("question", [
     "what happens to the money if my father cancels",
 ])
 def test_a_menu_the_model_agrees_with_is_answered_as_likely(question):
     m = matcher()
-    keep = m.t
-    try:
-        m.t = replace(keep, agree=2.0, pick=2.0)  # no second opinion: the matcher alone
-        alone = m.match(question)
-    finally:
-        m.t = keep
+    alone = _matcher_alone(m, question)
     assert alone.decision == "clarify" and alone.reason == "ambiguous", alone
     both = m.match(question)
     assert (both.decision, both.reason, both.entry_id) == ("answer", "likely", alone.entry_id)
@@ -58,12 +63,7 @@ def test_a_menu_the_model_does_not_agree_with_is_answered_with_its_choice():
     # cancellation and its choice is answered as likely
     question = "if my dad withdraws from the queue do we get the deposit back"
     m = matcher()
-    keep = m.t
-    try:
-        m.t = replace(keep, agree=2.0, pick=2.0)  # no second opinion: the matcher alone
-        alone = m.match(question)
-    finally:
-        m.t = keep
+    alone = _matcher_alone(m, question)
     assert alone.decision == "clarify" and alone.reason == "ambiguous", alone
     assert "pembatalan" in {c.entry_id for c in alone.candidates}
     both = m.match(question)
