@@ -8,6 +8,7 @@ n-gram counter, the column-kept sparse matrix `_Postings` and the token-set-rati
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from typing import Any
 
@@ -195,6 +196,72 @@ class _Postings:
         rows, weight = self.gather(cols, values)
         return np.bincount(rows, weights=weight, minlength=n_rows)
 
+
+class _WordColumns:
+    """The character n-gram product of whole words, precomputed for the knowledge base's
+    commonest words.
+
+    A question's n-gram vector is the sum of its words' grams, so its product with the texts is
+    the sum of each word's product - exactly so for a gram the question holds once, whose value
+    is its IDF (1 + log 1 = 1). A common word's grams are common too ("saya": " sa", "ay", "ya "
+    in hundreds of words): their columns overlap, and the word's own product, kept as one
+    column of the texts it touches, is half as long as its grams' columns together. A question
+    word with a kept column adds that column; `coefficient` then says what each gram still
+    needs: (1 + log c) for count c, minus once per kept word holding it - 0 for most grams.
+    Words are kept by how many texts hold them (the words questions share with the knowledge
+    base), up to as many postings as the gram columns hold: memory at most doubles."""
+
+    def __init__(self, grams: _Postings, gram_at: dict[str, tuple[int, float]],
+                 idf_weights: list[np.ndarray], doc_words: list[list[str]], n_docs: int,
+                 budget: int | None = None):
+        df: Counter = Counter()
+        for words in doc_words:
+            df.update(set(words))
+        budget = int(grams.row.size) if budget is None else budget
+        columns: dict[str, list[tuple[int, float]]] = {}
+        self.grams_of: dict[str, tuple[str, ...]] = {}
+        for word, count in df.most_common():
+            if count < 2 or budget <= 0:
+                break
+            own = tuple(g for g in _ngrams([word]) if g in gram_at)
+            cols = [gram_at[g][0] for g in own]
+            if len(cols) < 2:
+                continue
+            per_doc = np.bincount(np.concatenate([grams.rows_of[c] for c in cols]),
+                                  weights=np.concatenate([idf_weights[c] for c in cols]),
+                                  minlength=n_docs)
+            rows = np.flatnonzero(per_doc)
+            columns[word] = list(zip(rows.tolist(), per_doc[rows].tolist(), strict=True))
+            self.grams_of[word] = own
+            budget -= rows.size
+        self.columns = _Postings(columns)
+
+
+class _Scratch(threading.local):
+    """Reused output arrays for joining a question's posting slices, one pair per thread.
+
+    Joining into a fresh array costs more than the join: at `--kb-scale 10` a question's
+    n-gram postings are about 100,000 rows and weights (1.5 MB), and a new array that size is
+    fresh memory from the system each time, its pages faulted in one by one. Kept arrays grow
+    to the largest question seen and are then only written to. Per thread, because two threads
+    matching at once must not write into each other's rows."""
+
+    def __init__(self) -> None:
+        self.rows = np.empty(0, dtype=np.intp)
+        self.weights = np.empty(0, dtype=np.float64)
+
+    def join(self, rows: list[np.ndarray], weights: list[np.ndarray]):
+        """`np.concatenate` of each list, as views of the kept arrays (valid until the next
+        join on this thread)."""
+        n = sum(map(len, rows))
+        if n > self.rows.size:
+            self.rows = np.empty(2 * n, dtype=np.intp)
+            self.weights = np.empty(2 * n, dtype=np.float64)
+        return (np.concatenate(rows, out=self.rows[:n]),
+                np.concatenate(weights, out=self.weights[:n]))
+
+
+SCRATCH = _Scratch()
 
 _ONE_PASS = 400  # open texts below which `_TokenSet.settle` makes one pass, not two
 

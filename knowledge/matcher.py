@@ -31,9 +31,11 @@ from knowledge.match_index import (
     _POLAR,
     _POLAR_DOC_PENALTY,
     _POLAR_PENALTY,
+    SCRATCH,
     _ngrams,
     _Postings,
     _TokenSet,
+    _WordColumns,
     make_stemmer,
 )
 from knowledge.match_result import Candidate, Match
@@ -149,6 +151,8 @@ class Matcher:
         # value (1 + log 1) x IDF = IDF, so its products are these, computed once
         self._gram_idf_weights = [self._grams.weights_of[c] * idf
                                   for c, idf in sorted(self._gram_at.values())]
+        self._word_columns = _WordColumns(self._grams, self._gram_at, self._gram_idf_weights,
+                                          doc_words, n_docs)
         # texts are stored entry after entry: an entry's best text is one `maximum.reduceat`
         self._doc_entry_arr = np.array(doc_entry, dtype=np.intp)
         self._entry_start = np.searchsorted(self._doc_entry_arr, np.arange(n_entries))
@@ -224,6 +228,15 @@ class Matcher:
         grams = self._grams
         rows: list[np.ndarray] = []
         weights: list[np.ndarray] = []
+        # the kept words' own columns first (see `_WordColumns`): each counts its grams once
+        kept = self._word_columns
+        held: Counter = Counter()
+        for w in dict.fromkeys(words):
+            col = kept.columns.col.get(w)
+            if col is not None:
+                rows.append(kept.columns.rows_of[col])
+                weights.append(kept.columns.weights_of[col])
+                held.update(kept.grams_of[w])
         sq = 0.0
         # unknown grams still count in the query norm: text the KB never saw lowers similarity
         unknown = 0.0
@@ -233,21 +246,26 @@ class Matcher:
                 unknown += ((1.0 + math.log(c)) * 3.0) ** 2
                 continue
             col, idf = at
-            rows.append(grams.rows_of[col])
-            if c == 1:
-                value = idf
-                weights.append(self._gram_idf_weights[col])
-            else:
-                value = (1.0 + math.log(c)) * idf
-                weights.append(grams.weights_of[col] * value)
+            coefficient = 1.0 if c == 1 else 1.0 + math.log(c)
+            value = coefficient * idf
             sq += value * value
+            rest = coefficient - held[g]  # what the kept words' columns did not add
+            if rest == 1.0:
+                rows.append(grams.rows_of[col])
+                weights.append(self._gram_idf_weights[col])
+            elif rest != 0.0:
+                rows.append(grams.rows_of[col])
+                weights.append(grams.weights_of[col] * (rest * idf))
         norm = math.sqrt(sq + unknown) or 1.0
         if rows:
-            per_doc = np.bincount(np.concatenate(rows), weights=np.concatenate(weights),
-                                  minlength=self._n_docs)
+            joined_rows, joined_weights = SCRATCH.join(rows, weights)
+            per_doc = np.bincount(joined_rows, weights=joined_weights, minlength=self._n_docs)
         else:
             per_doc = np.zeros(self._n_docs)
-        return np.maximum.reduceat(per_doc / norm * factor, self._entry_start)
+        # Rounded to 12 decimals: the same grams added in another order (the same words in
+        # another order) differ in the last bit, and two texts that say the same thing should
+        # tie exactly - the knowledge base's order then ranks them, not rounding noise.
+        return np.round(np.maximum.reduceat(per_doc / norm * factor, self._entry_start), 12)
 
     def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:
         return _TokenSet(self, text, factor)

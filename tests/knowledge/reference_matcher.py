@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import entry_model
@@ -63,7 +64,8 @@ class ReferenceMatcher(Matcher):
             s = s / norm * (_POLAR_DOC_PENALTY if di in against else 1.0)
             if s > best[ei]:
                 best[ei] = s
-        return best
+        # to 12 decimals, as `Matcher._char_cosine` rounds them
+        return np.round(np.array(best), 12).tolist()
 
     def _contradicting_docs(self, words: list[str]) -> frozenset[int]:
         """Texts that hold the opposite of a polar word of the question (and not the word)."""

@@ -16,6 +16,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge.kb_schema import default_kb
@@ -107,3 +108,20 @@ def test_same_on_questions_of_many_distinct_words(pair, size):
                                for w in (e.question.id + " " + " ".join(e.paraphrases)).split()))
     for start in (0, 100, 300):
         _assert_same(new, old, " ".join(words[start:start + size]))
+
+
+def test_word_columns_are_the_commonest_words_within_the_memory_of_the_gram_columns(pair):
+    # `_WordColumns` keeps whole-word products for the words most texts hold, as long as the
+    # gram columns are long at most: the matcher's memory for them at most doubles
+    new, _ = pair
+    kept = new._word_columns
+    assert {"saya", "haji", "porsi"} <= set(kept.grams_of)
+    longest = int(kept.columns.len.max())
+    assert kept.columns.row.size <= new._grams.row.size + longest
+    # each kept column is exactly its grams' columns added up (IDF-weighted)
+    col = kept.columns.col["porsi"]
+    grams = [new._gram_at[g] for g in kept.grams_of["porsi"]]
+    dense = sum(np.bincount(new._grams.rows_of[c], weights=new._grams.weights_of[c] * idf,
+                            minlength=new._n_docs) for c, idf in grams)
+    assert np.allclose(dense[kept.columns.rows_of[col]], kept.columns.weights_of[col])
+    assert np.count_nonzero(dense) == kept.columns.rows_of[col].size
