@@ -49,6 +49,7 @@ from knowledge.normalize import (
     root_words,
 )
 from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
+from knowledge.question_type import apply_asked, asked_masks
 from knowledge.spelling import Vocabulary, correct_words
 
 
@@ -170,6 +171,7 @@ class Matcher:
         self._stems = _Postings(by_stem)
         self._stem_has = {p: np.array([p in st for st in entry_stems]) for p in
                           {*_POLAR, *(w for pair in _PAIRED for w in pair)}}
+        self._asked_has = asked_masks(entry_words, doc_words, doc_entry)  # "kapan" asked: see question_type.py
         # S1 (token_set_ratio): each text's distinct words, for set sizes and lengths without
         # splitting texts per question, and the words sorted and joined (what token_set_ratio
         # compares when a text shares no word with the question)
@@ -360,6 +362,7 @@ class Matcher:
             if asked:
                 held = has[a].astype(np.intp) + has[b]
                 combined[(held > 0) & (held != asked)] *= _PAIRED_PENALTY
+        apply_asked(words, combined, self._asked_has)
         return combined
 
     def _signals(self, text: str, every_entry: bool = False, raw: list[str] | None = None,
