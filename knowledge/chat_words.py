@@ -67,11 +67,33 @@ _WHO_ANSWERS = re.compile(
     r"|human|machine|person))(?: (?:ya|kah|sih))?[\s?!.,]*$")
 
 
+# ... or asks the bot about itself ("kamu udah pernah haji belum bot?", "bot, umur kamu
+# berapa?"): the bot named, spoken to ("kamu", "you"), a word about its own life, and nothing of
+# the person's own matter (no "saya"/"my") nor a request ("cek", "tolong") nor a question of
+# fact put to it ("bot, kamu tahu orang yang pernah haji bisa daftar lagi?" asks the FAQ). The
+# matcher answered the first with haji-ulang (it shares "pernah haji belum").
+_BOT_NAMES = frozenset("bot robot chatbot bott".split())
+_YOU = frozenset("kamu km kmu anda kau engkau lu lo elu you u".split())
+_ME = frozenset("saya sy aku ak gue gw gua kami kita i my me we our mine".split())
+_NOT_ABOUT_ITSELF = frozenset("tahu tau tw know ngerti paham cek cekin check bantu bantuin help "
+                              "tolong jelaskan jelasin jawab explain info".split())
+_ITS_LIFE = frozenset("pernah ever umur umurmu usia usiamu nama namamu name capek cape lelah "
+                      "tired tidur sleep makan eat menikah nikah married ngaji sholat shalat "
+                      "asli".split())
+
+
+def _asks_about_itself(words: list[str]) -> bool:
+    said = set(words)
+    return (len(words) <= 12 and bool(said & _BOT_NAMES) and bool(said & _YOU)
+            and bool(said & _ITS_LIFE) and not said & (_ME | _NOT_ABOUT_ITSELF))
+
+
 def asks_if_bot(text: str) -> bool:
-    """Whether a message only asks whether the bot is a bot (or a person)."""
+    """Whether a message only asks whether the bot is a bot (or a person), or asks the bot
+    about itself."""
     # emoji and other signs around the words ("halo, ini bot ya? 😅") say nothing here
     plain = " ".join(re.sub(r"[^\w\s?!.,]", " ", text.casefold()).split())
-    if _BOT_QUESTION.match(plain):
+    if _BOT_QUESTION.match(plain) or _asks_about_itself(re.findall(r"[^\W\d_]+", plain)):
         return True
     if plain.count("?") != 1 or len(plain.split()) > 40:
         return False  # several questions: the others are what the message is about
