@@ -29,6 +29,7 @@ from knowledge.matcher import (
     _ngrams,
 )
 from knowledge.normalize import FUNCTION_WORDS, YEAR_TOKEN, normalize_words
+from knowledge.question_type import apply_asked
 from knowledge.spelling import correct_words
 
 
@@ -124,6 +125,10 @@ class ReferenceMatcher(Matcher):
                     held = (a in stems) + (b in stems)
                     if held and held != asked:
                         combined[i] *= _PAIRED_PENALTY
+        # "kapan" / "siapa" asked (knowledge/question_type.py), entry by entry
+        as_array = np.array(combined)
+        apply_asked(words, as_array, self._asked_has)
+        combined = as_array.tolist()
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
 
     def _match_text(self, text: str, raw: list[str] | None = None, context=None,
