@@ -49,7 +49,7 @@ from knowledge.normalize import (
     root_words,
 )
 from knowledge.out_of_scope import asks_about_gap, names_out_of_scope
-from knowledge.question_type import apply_asked, asked_masks
+from knowledge.question_type import apply_asked, asked_masks, asked_words
 from knowledge.spelling import Vocabulary, correct_words
 
 
@@ -351,7 +351,7 @@ class Matcher:
 
     # -- the decision ------------------------------------------------------------------------
     def _combine(self, words: list[str], s1: np.ndarray, s2: np.ndarray,
-                 s3: np.ndarray) -> np.ndarray:
+                 s3: np.ndarray, asking: tuple[str, ...] = ()) -> np.ndarray:
         combined = 0.3 * s1 + 0.35 * s2 + 0.35 * s3
         has = self._stem_has
         for word, opposite in _POLAR.items():
@@ -362,7 +362,7 @@ class Matcher:
             if asked:
                 held = has[a].astype(np.intp) + has[b]
                 combined[(held > 0) & (held != asked)] *= _PAIRED_PENALTY
-        apply_asked(words, combined, self._asked_has)
+        apply_asked(asking, words, combined, self._asked_has)
         return combined
 
     def _signals(self, text: str, every_entry: bool = False, raw: list[str] | None = None,
@@ -384,6 +384,7 @@ class Matcher:
         s1_of = self._token_set(joined, factor)
         s2 = self._char_cosine(words, factor)
         s3 = self._stem_share(words)
+        asking = asked_words(text, words)  # "kapan" / "siapa": see question_type.py
         if every_entry:
             s1_of.settle(np.ones(len(self.ids), dtype=bool))
         # The combination only multiplies by positive factors, so bounds of S1 bound the
@@ -393,10 +394,10 @@ class Matcher:
         # every floor the decision uses, and the ranking above them is exact.
         while True:
             s1, s1_high = s1_of.bounds()
-            combined = self._blend(self._combine(words, s1, s2, s3), context)
+            combined = self._blend(self._combine(words, s1, s2, s3, asking), context)
             if s1_of.settled.all():
                 break
-            high = self._blend(self._combine(words, s1_high, s2, s3), context)
+            high = self._blend(self._combine(words, s1_high, s2, s3, asking), context)
             shown = min(len(combined), max(2, self.t.candidates))  # the buttons, the runner-up
             last_shown = np.partition(combined, -shown)[-shown]
             line = min(last_shown, combined.max() - self._reach) - 1e-9

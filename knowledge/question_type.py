@@ -12,6 +12,8 @@ for such a question: a tie-breaker between close entries, not a veto.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 # Question words that ask for one kind of fact. "berapa" (how much / how many / which stage)
@@ -40,11 +42,34 @@ _STAGE = "_stage"
 _STAGES = ("tahapsatu", "tahapdua")
 
 
-def apply_asked(words: list[str], combined: np.ndarray, masks: dict[str, np.ndarray]) -> None:
-    """Scores down, in place, the entries that never ask what the question asks."""
-    for w in ASKED:
-        if w in words:
-            has = masks[w]
-            if w == "kapan" and not any(s in words for s in _STAGES):
-                has = has | masks[_STAGE]
-            combined[~has] *= ASKED_PENALTY
+# English "when" and "who" are also conjunctions and relative pronouns ("who registered in
+# 2011", "we will know when she is told to pay"), which the normaliser turns into "kapan" and
+# "siapa" all the same: on the tuned sets those were the rule's only wrong moves (a right
+# answer lost, a wrong one made). So a question word counts only when the message holds more of
+# it than English ones inside a sentence; an English one opening a sentence asks ("When do I
+# go???", which the rule then answered right).
+_ENGLISH = {"kapan": frozenset({"when"}), "siapa": frozenset({"who", "whom", "whose"})}
+_TYPED = re.compile(r"[^\W\d_]+")
+_SENTENCES = re.compile(r"[.?!\n]+")
+
+
+def asked_words(text: str, words: list[str]) -> tuple[str, ...]:
+    """The words of `ASKED` that the message (`text`, normalised `words`) asks, in Indonesian."""
+    found = [w for w in ASKED if w in words]
+    if not found:
+        return ()
+    typed = [t for sentence in _SENTENCES.split(text.casefold())
+             for t in _TYPED.findall(sentence)[1:]]
+    return tuple(w for w in found
+                 if words.count(w) > sum(t in _ENGLISH[w] for t in typed))
+
+
+def apply_asked(asked: tuple[str, ...], words: list[str], combined: np.ndarray,
+                masks: dict[str, np.ndarray]) -> None:
+    """Scores down, in place, the entries that never ask what the question asks (`asked`, of
+    `asked_words`; `words`, the question's normalised words)."""
+    for w in asked:
+        has = masks[w]
+        if w == "kapan" and not any(s in words for s in _STAGES):
+            has = has | masks[_STAGE]
+        combined[~has] *= ASKED_PENALTY

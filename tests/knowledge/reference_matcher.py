@@ -29,7 +29,7 @@ from knowledge.matcher import (
     _ngrams,
 )
 from knowledge.normalize import FUNCTION_WORDS, YEAR_TOKEN, normalize_words
-from knowledge.question_type import apply_asked
+from knowledge.question_type import apply_asked, asked_words
 from knowledge.spelling import correct_words
 
 
@@ -127,7 +127,7 @@ class ReferenceMatcher(Matcher):
                         combined[i] *= _PAIRED_PENALTY
         # "kapan" / "siapa" asked (knowledge/question_type.py), entry by entry
         as_array = np.array(combined)
-        apply_asked(words, as_array, self._asked_has)
+        apply_asked(asked_words(text, words), words, as_array, self._asked_has)
         combined = as_array.tolist()
         return words, combined, coverage, {"s1": s1, "s2": s2, "s3": s3}
 

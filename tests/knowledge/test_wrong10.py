@@ -11,7 +11,7 @@ from knowledge.chat_words import asks_if_bot
 from knowledge.kb_schema import default_kb
 from knowledge.matcher import Matcher
 from knowledge.normalize import normalize_words
-from knowledge.question_type import ASKED_PENALTY, apply_asked, asked_masks
+from knowledge.question_type import ASKED_PENALTY, apply_asked, asked_masks, asked_words
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +49,29 @@ def test_apply_asked_scores_down_only_entries_that_never_ask_it():
     masks = {"kapan": np.array([True, False, False]), "siapa": np.array([False, True, False]),
              "_stage": np.array([False, False, True])}
     combined = np.array([0.6, 0.7, 0.5])
-    apply_asked(["lunas", "tahapdua", "kapan"], combined, masks)  # a stage named
+    apply_asked(("kapan",), ["lunas", "tahapdua", "kapan"], combined, masks)  # a stage named
     assert combined.tolist() == pytest.approx([0.6, 0.7 * ASKED_PENALTY, 0.5 * ASKED_PENALTY])
     combined = np.array([0.6, 0.7, 0.5])
-    apply_asked(["lunasnya", "kapan"], combined, masks)  # no stage: "tahap berapa" answers it
+    apply_asked(("kapan",), ["lunasnya", "kapan"], combined, masks)  # no stage: "tahap berapa" answers it
     assert combined.tolist() == pytest.approx([0.6, 0.7 * ASKED_PENALTY, 0.5])
     combined = np.array([0.6, 0.7, 0.5])
-    apply_asked(["biaya", "haji", "berapa"], combined, masks)  # neither asked: unchanged
+    apply_asked((), ["biaya", "haji", "berapa"], combined, masks)  # neither asked: unchanged
     assert combined.tolist() == pytest.approx([0.6, 0.7, 0.5])
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("lunas tahap 2 kapan", ("kapan",)), ("kpn sy berangkat", ("kapan",)),
+    ("uangnya nanti ke siapa", ("siapa",)), ("When do I go???", ("kapan",)),
+    ("I waited since 2011. When will my mother go?", ("kapan",)),
+    ("who pays in stage 2", ("siapa",)),
+    # English conjunctions and relative pronouns inside a sentence ask nothing
+    ("what documents to bring when doing pelunasan at bank", ()),
+    ("my grandmother, who registered in 2011, passed away", ()),
+    ("we will only know when she is told to pay", ()),
+    ("berapa biaya haji", ()),
+])
+def test_asked_words(text, asked):
+    assert asked_words(text, normalize_words(text)) == asked
 
 
 def test_asked_masks_read_texts_and_keywords():
