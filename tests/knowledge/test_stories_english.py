@@ -114,7 +114,10 @@ def test_an_ending_does_not_overrule_the_asking_sentences(m):
     text = ("selamat sore pak. ibu saya sudah pelimpahan dari almarhum bapak bulan lalu. "
             "sekarang ibu berangkatnya kapan? apa ikut tahun bapak atau antri lagi?")
     ending = "sekarang ibu berangkatnya kapan? apa ikut tahun bapak atau antri lagi?"
-    assert m.match(ending).entry_id == "daftar-tunggu"
+    # (the matcher's own first choice for the ending; since the "kapan" rule of
+    # question_type.py the entry model's pick then offers pelimpahan-setelahnya in a menu)
+    combined = m.scores(ending)[1]
+    assert m.ids[combined.index(max(combined))] == "daftar-tunggu"
     got = m.match(text)
     assert got.entry_id == "pelimpahan-setelahnya" and not (
         got.decision == "answer" and got.entry_id == "daftar-tunggu"), got
