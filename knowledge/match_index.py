@@ -8,7 +8,6 @@ n-gram counter, the column-kept sparse matrix `_Postings` and the token-set-rati
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from typing import Any
 
@@ -236,32 +235,6 @@ class _WordColumns:
             budget -= rows.size
         self.columns = _Postings(columns)
 
-
-class _Scratch(threading.local):
-    """Reused output arrays for joining a question's posting slices, one pair per thread.
-
-    Joining into a fresh array costs more than the join: at `--kb-scale 10` a question's
-    n-gram postings are about 100,000 rows and weights (1.5 MB), and a new array that size is
-    fresh memory from the system each time, its pages faulted in one by one. Kept arrays grow
-    to the largest question seen and are then only written to. Per thread, because two threads
-    matching at once must not write into each other's rows."""
-
-    def __init__(self) -> None:
-        self.rows = np.empty(0, dtype=np.intp)
-        self.weights = np.empty(0, dtype=np.float64)
-
-    def join(self, rows: list[np.ndarray], weights: list[np.ndarray]):
-        """`np.concatenate` of each list, as views of the kept arrays (valid until the next
-        join on this thread)."""
-        n = sum(map(len, rows))
-        if n > self.rows.size:
-            self.rows = np.empty(2 * n, dtype=np.intp)
-            self.weights = np.empty(2 * n, dtype=np.float64)
-        return (np.concatenate(rows, out=self.rows[:n]),
-                np.concatenate(weights, out=self.weights[:n]))
-
-
-SCRATCH = _Scratch()
 
 _ONE_PASS = 400  # open texts below which `_TokenSet.settle` makes one pass, not two
 

@@ -31,7 +31,6 @@ from knowledge.match_index import (
     _POLAR,
     _POLAR_DOC_PENALTY,
     _POLAR_PENALTY,
-    SCRATCH,
     _ngrams,
     _Postings,
     _TokenSet,
@@ -260,8 +259,8 @@ class Matcher:
                 weights.append(grams.weights_of[col] * (rest * idf))
         norm = math.sqrt(sq + unknown) or 1.0
         if rows:
-            joined_rows, joined_weights = SCRATCH.join(rows, weights)
-            per_doc = np.bincount(joined_rows, weights=joined_weights, minlength=self._n_docs)
+            per_doc = np.bincount(np.concatenate(rows), weights=np.concatenate(weights),
+                                  minlength=self._n_docs)
         else:
             per_doc = np.zeros(self._n_docs)
         # Rounded to 12 decimals: the same grams added in another order (the same words in
