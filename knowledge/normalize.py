@@ -283,11 +283,13 @@ def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
 
 _UNIT_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
                "delapan": 8, "sembilan": 9}
-_SE_WORDS = {"sepuluh": 10, "sebelas": 11, "seratus": 100,
-             # Javanese teens, one word each ("adhik kulo umur sewelas taun": a child's age is
-             # what the recipient-age entry turns on), and Sundanese "sabelas"
-             "sewelas": 11, "rolas": 12, "telulas": 13, "patbelas": 14, "limolas": 15,
-             "nembelas": 16, "pitulas": 17, "wolulas": 18, "sangalas": 19, "sabelas": 11}
+# the tens and teens written as one word: after hundreds ("seratus sebelas") they add up
+_TEENS = {"sepuluh": 10, "sebelas": 11,
+          # Javanese teens ("adhik kulo umur sewelas taun": a child's age is what the
+          # recipient-age entry turns on), and Sundanese "sabelas"
+          "sewelas": 11, "rolas": 12, "telulas": 13, "patbelas": 14, "limolas": 15,
+          "nembelas": 16, "pitulas": 17, "wolulas": 18, "sangalas": 19, "sabelas": 11}
+_SE_WORDS = {**_TEENS, "seratus": 100}
 # a bare unit word is a number only before a counted thing ("tujuh tahun", "lima juta");
 # elsewhere "satu" stays a word ("salah satu", "satu kali")
 _COUNTED = frozenset("tahun thn th juta jt ribu rb lembar bulan hari minggu digit angka".split())
@@ -304,8 +306,8 @@ def _read_number(words: list[str], i: int) -> tuple[int, int]:
         value, i = 100, i + 1
     elif unit(i) is not None and i + 1 < n and words[i + 1] == "ratus":
         value, i = unit(i) * 100, i + 2
-    if i < n and words[i] in _SE_WORDS and words[i] != "seratus":
-        value, i = value + _SE_WORDS[words[i]], i + 1
+    if i < n and words[i] in _TEENS:
+        value, i = value + _TEENS[words[i]], i + 1
     elif unit(i) is not None and i + 1 < n and words[i + 1] == "belas":
         value, i = value + 10 + unit(i), i + 2
     elif unit(i) is not None and i + 1 < n and words[i + 1] == "puluh":
