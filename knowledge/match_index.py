@@ -357,7 +357,9 @@ class _TokenSet:
         """Make S1 exact for `entries` (a mask over entries)."""
         m = self.m
         entry = m._doc_entry_arr
-        self.tighten(entries & ~self.tightened)
+        fresh = entries & ~self.tightened
+        if fresh.any():
+            self.tighten(fresh)
         self.settled |= entries
         open_ = entries[entry] & ~self.known
         if not open_.any():

@@ -23,8 +23,8 @@ from knowledge.out_of_scope import hajj_words
 Matcher = Any
 
 
-def match_story(m: Matcher, text: str, found: Match) -> Match:
-    """The match of a long message whose whole gave `found`."""
+def match_story(m: Matcher, text: str, found: Match, told: list[str]) -> Match:
+    """The match of a long message whose whole gave `found`; `told`: its normalised words."""
     focus = question_part(text)
     if focus is not None and all(asks_elsewhere(m, p) for p in asking_sentences(text)):
         # "how do I say thank you in arabic? my porsi was transferred from my late mother":
@@ -40,8 +40,7 @@ def match_story(m: Matcher, text: str, found: Match) -> Match:
     parts = [p for p in ([focus] if focus else []) + _tails(text)
              if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
              and _weight(p, p is focus) >= (2 if p is focus or _one_question(p) else 3)]
-    story = np.asarray(m.scores(text)[1]) if parts else None  # exact, for the blend
-    told = normalize_words(text)
+    story = np.asarray(m.scores(text, told)[1]) if parts else None  # exact, for the blend
     asked = None  # the asking sentences put first: an ending may not overrule it ...
     asked_sure = False  # ... unless they were unsure and the ending is one question, sure
     for part in parts:

@@ -416,10 +416,12 @@ class Matcher:
         w = self.t.story_weight
         return (1.0 - w) * combined + w * context
 
-    def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
+    def scores(self, text: str, raw: list[str] | None = None
+               ) -> tuple[list[str], list[float], float, dict]:
         """The normalised words, every entry's combined score, the coverage and the three
-        signals per entry (lists, in the knowledge base's entry order), all exact."""
-        words, combined, coverage, sig = self._signals(text, every_entry=True)
+        signals per entry (lists, in the knowledge base's entry order), all exact. `raw`:
+        `normalize_words(text)` when the caller has it already."""
+        words, combined, coverage, sig = self._signals(text, every_entry=True, raw=raw)
         return words, combined.tolist(), coverage, {k: v.tolist() for k, v in sig.items()}
 
     def match(self, text: str) -> Match:
@@ -446,7 +448,7 @@ class Matcher:
             return Match("handoff", None, 0.0, (), "out_of_scope", normalized=" ".join(raw))
         found = self._match_text(text, raw)
         if len(raw) >= self.t.long_message:
-            found = match_story(self, text, found)
+            found = match_story(self, text, found, raw)
         return found
 
     def _match_text(self, text: str, raw: list[str] | None = None,

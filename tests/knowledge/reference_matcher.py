@@ -103,8 +103,10 @@ class ReferenceMatcher(Matcher):
         return [sum(w for s, w in weights.items() if s in es) / total for es in self._entry_stems]
 
     # -- the decision ------------------------------------------------------------------------
-    def scores(self, text: str) -> tuple[list[str], list[float], float, dict]:
-        raw = normalize_words(text)
+    def scores(self, text: str, raw: list[str] | None = None
+               ) -> tuple[list[str], list[float], float, dict]:
+        if raw is None:
+            raw = normalize_words(text)
         words, content, covered = correct_words(raw, self.vocab)
         coverage = covered / content if content else 0.0
         joined = " ".join(words)
