@@ -270,6 +270,7 @@ class _TokenSet:
             self.low = np.zeros(n)
             self.high = np.zeros(n)
             self.known = np.ones(n, dtype=bool)
+            self._entry_bounds()
             return
         self.q_words = sorted(tokens)
         self.q_sorted = " ".join(self.q_words)
@@ -314,20 +315,41 @@ class _TokenSet:
         self.known = known
         self.low = low / 100.0 * factor
         self.high = np.where(known, self.low, high / 100.0 * factor)
+        self._entry_bounds()
+
+    # Each entry's best `low` and `high`, kept: a pass changes the texts of a few entries, and
+    # one `maximum.reduceat` over every text costs about as much as the pass's own arithmetic.
+    def _entry_bounds(self) -> None:
+        self.entry_low = np.maximum.reduceat(self.low, self.m._entry_start)
+        self.entry_high = np.maximum.reduceat(self.high, self.m._entry_start)
+
+    def _texts_of(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The texts of `entries` (indices), entry after entry; where each entry's texts start
+        among them; and each text's place in `entries`."""
+        size = self.m._entry_size[entries]
+        ends = np.cumsum(size)
+        seg = ends - size
+        docs = np.repeat(self.m._entry_start[entries] - seg, size) + np.arange(ends[-1])
+        return docs, seg, np.repeat(np.arange(entries.size), size)
+
+    def _refresh(self, entries: np.ndarray, docs: np.ndarray, seg: np.ndarray) -> None:
+        self.entry_low[entries] = np.maximum.reduceat(self.low[docs], seg)
+        self.entry_high[entries] = np.maximum.reduceat(self.high[docs], seg)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: a lower and an upper bound of S1 (equal once the entry is settled)."""
-        start = self.m._entry_start
-        low = np.maximum.reduceat(self.low, start)
-        high = np.maximum.reduceat(self.high, start)
-        return low, np.where(self.settled, low, high)
+        return self.entry_low.copy(), np.where(self.settled, self.entry_low, self.entry_high)
 
     def tighten(self, entries: np.ndarray) -> None:
         """Exact S1 for the texts of `entries` sharing no word with the question, a tighter
         bound for the others: the cheap half of `settle`."""
         m = self.m
         self.tightened |= entries
-        docs = np.flatnonzero(entries[m._doc_entry_arr] & ~self.known & ~self.distanced)
+        chosen = np.flatnonzero(entries)
+        if not chosen.size:
+            return
+        texts, seg, _ = self._texts_of(chosen)
+        docs = texts[~self.known[texts] & ~self.distanced[texts]]
         if not docs.size:
             return
         self.distanced[docs] = True
@@ -352,16 +374,20 @@ class _TokenSet:
         self.high[some] = np.where(done, self.low[some],
                                    np.maximum(upper, lower) / 100.0 * factor[some])
         self.known[some[done]] = True
+        self._refresh(chosen, texts, seg)
 
     def settle(self, entries: np.ndarray) -> None:
         """Make S1 exact for `entries` (a mask over entries)."""
         m = self.m
-        entry = m._doc_entry_arr
         fresh = entries & ~self.tightened
         if fresh.any():
             self.tighten(fresh)
         self.settled |= entries
-        open_ = entries[entry] & ~self.known
+        chosen = np.flatnonzero(entries)
+        if not chosen.size:
+            return
+        docs, seg, place = self._texts_of(chosen)
+        open_ = ~self.known[docs]
         if not open_.any():
             return
         factor = self.factor
@@ -370,21 +396,23 @@ class _TokenSet:
         # entry's best: the entry's value is the best `low`). A pass has a fixed cost of about
         # as many texts as `_ONE_PASS`: below that, one pass does all.
         for second in (False, True):
-            entry_low = np.maximum.reduceat(self.low, m._entry_start)
-            open_ &= self.high >= entry_low[entry] - 1e-9
+            high = self.high[docs]
+            entry_low = np.maximum.reduceat(self.low[docs], seg)
+            open_ &= high >= entry_low[place] - 1e-9
             last = second or np.count_nonzero(open_) <= _ONE_PASS
             if last:
-                todo = np.flatnonzero(open_)
+                pick = open_.copy()
             else:
-                entry_high = np.maximum.reduceat(np.where(open_, self.high, -1.0),
-                                                 m._entry_start)
-                todo = np.flatnonzero(open_ & (self.high >= entry_high[entry]))
+                entry_high = np.maximum.reduceat(np.where(open_, high, -1.0), seg)
+                pick = open_ & (high >= entry_high[place])
+            todo = docs[pick]
             if todo.size:
                 result = m._unshared_ratio(todo, self.q_words, self.q_cols, self.rows,
                                            self.lensum)
                 self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
                 self.high[todo] = self.low[todo]
                 self.known[todo] = True
-                open_[todo] = False
+                open_[pick] = False
             if last:
                 break
+        self._refresh(chosen, docs, seg)

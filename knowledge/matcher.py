@@ -159,6 +159,7 @@ class Matcher:
         if n_docs == 0 or np.any(np.diff(self._doc_entry_arr) < 0) or len(
                 set(doc_entry)) != n_entries:
             raise ValueError("every entry needs at least one text")
+        self._entry_size = np.diff(np.append(self._entry_start, n_docs))
         # polar words per text, as masks (a contradicting text is penalised)
         self._docs_with_mask = {p: np.isin(np.arange(n_docs), list(ds)) for p, ds in
                                 self._docs_with.items()}
