@@ -306,15 +306,20 @@ class _TokenSet:
         low[sh] = np.where(full, 100.0, lower)
         high[sh] = np.where(full, 100.0, np.maximum(upper, lower))
         known[sh] = full | (upper <= lower)
-        self.ab, self.ba, self.lensum, self.lower = (np.zeros(n) for _ in range(4))
+        # read only for texts sharing words (`tighten` settles the others by their distance)
+        self.ab, self.ba, self.lensum, self.lower = (np.empty(n) for _ in range(4))
         self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
         empty = m._doc_empty
         if empty.size:  # token_set_ratio is 0 for an empty side
             low[empty] = high[empty] = 0.0
             known[empty] = True
         self.known = known
-        self.low = low / 100.0 * factor
-        self.high = np.where(known, self.low, high / 100.0 * factor)
+        if factor is m._no_penalty:  # x 1 changes nothing
+            self.low = low / 100.0
+            self.high = np.where(known, self.low, high / 100.0)
+        else:
+            self.low = low / 100.0 * factor
+            self.high = np.where(known, self.low, high / 100.0 * factor)
         self._entry_bounds()
 
     # Each entry's best `low` and `high`, kept: a pass changes the texts of a few entries, and

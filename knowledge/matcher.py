@@ -160,6 +160,9 @@ class Matcher:
                 set(doc_entry)) != n_entries:
             raise ValueError("every entry needs at least one text")
         self._entry_size = np.diff(np.append(self._entry_start, n_docs))
+        # the factors of a question penalising no text (most): the signals skip multiplying by 1
+        self._no_penalty = np.ones(n_docs)
+        self._no_penalty.flags.writeable = False
         # polar words per text, as masks (a contradicting text is penalised)
         self._docs_with_mask = {p: np.isin(np.arange(n_docs), list(ds)) for p, ds in
                                 self._docs_with.items()}
@@ -221,9 +224,10 @@ class Matcher:
             if word in words and opposite not in words:
                 hit = self._docs_with_mask[opposite] & ~self._docs_with_mask[word]
                 against = hit if against is None else against | hit
+        if against is None or not against.any():
+            return self._no_penalty
         factor = np.ones(self._n_docs)
-        if against is not None:
-            factor[against] = _POLAR_DOC_PENALTY
+        factor[against] = _POLAR_DOC_PENALTY
         return factor
 
     def _char_cosine(self, words: list[str], factor: np.ndarray) -> np.ndarray:
@@ -267,7 +271,10 @@ class Matcher:
         # Rounded to 12 decimals: the same grams added in another order (the same words in
         # another order) differ in the last bit, and two texts that say the same thing should
         # tie exactly - the knowledge base's order then ranks them, not rounding noise.
-        return np.round(np.maximum.reduceat(per_doc / norm * factor, self._entry_start), 12)
+        per_doc /= norm
+        if factor is not self._no_penalty:  # x 1 changes nothing
+            per_doc *= factor
+        return np.round(np.maximum.reduceat(per_doc, self._entry_start), 12)
 
     def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:
         return _TokenSet(self, text, factor)
