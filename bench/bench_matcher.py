@@ -1,6 +1,7 @@
 """FAQ matcher latency with the whole knowledge base: p50/p99 per question, and the machine.
 
     .venv/bin/python bench/bench_matcher.py [--rounds N] [--kb-scale N] [--compare]
+    .venv/bin/python bench/bench_matcher.py --instructions [--kb-scale N]
 
 Questions: the shared dev set and our held-out set (text only), repeated N rounds; the
 matcher is built once, as in the bot. Targets (issue 15): CPU time p99 <= 2 ms with the
@@ -12,11 +13,16 @@ add texts, words and n-grams the way new entries would rather than exact duplica
 `--compare` also times the matcher as it was before it was vectorised (the reference kept in
 tests/knowledge/reference_matcher.py), round by round in the same run, and counts any question
 the two decide differently.
+`--instructions` counts, with valgrind's callgrind, the instructions of one round of the
+questions (after the warm-up round) instead of timing them: a figure the machine's load does
+not move, to compare two commits on a busy machine (bench/_callgrind.py). It also prints a
+digest of the decisions, equal when two commits decide every question alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -27,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._callgrind import counting, run_counted, under_callgrind  # noqa: E402 - after ROOT
 from bench._machine import machine  # noqa: E402 - after ROOT is on the path
 from knowledge.kb_schema import KnowledgeBase, load_kb  # noqa: E402 - after ROOT is on the path
 from knowledge.matcher import Matcher  # noqa: E402 - after ROOT is on the path
@@ -84,7 +91,11 @@ def main() -> None:
                     help="replicate the knowledge base N times, texts perturbed")
     ap.add_argument("--compare", action="store_true",
                     help="time the pre-vectorisation matcher too, in the same run")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count one round's instructions with callgrind instead of timing")
     args = ap.parse_args()
+    if args.instructions and not under_callgrind():
+        sys.exit(run_counted([__file__, *sys.argv[1:]]))
     questions = [json.loads(line)["q"] for p in SETS if p.exists()
                  for line in p.open(encoding="utf-8") if line.strip()]
     kb = load_kb()
@@ -107,6 +118,14 @@ def main() -> None:
     for q in questions:  # warm caches the bot would also have warm after a few messages
         found = [x.match(q) for x in matchers.values()]
         differ += any(f != found[0] for f in found)
+    if args.instructions:
+        with counting():
+            found = [m.match(q) for q in questions]
+        digest = hashlib.sha256(repr([(f.decision, f.entry_id, f.reason, f.candidates)
+                                      for f in found]).encode()).hexdigest()[:12]
+        print(f"kb        {len(kb)} entries (scale {args.kb_scale}), {m._n_docs} texts")
+        print(f"questions {len(questions)}, one round counted; decisions digest {digest}")
+        return
     times: dict[str, list[float]] = {k: [] for k in matchers}
     cpu: dict[str, list[float]] = {k: [] for k in matchers}
     for _ in range(args.rounds):
