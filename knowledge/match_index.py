@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -140,16 +141,27 @@ def question_part(text: str) -> str | None:
     return " ".join(p for p, k in zip(parts, keep, strict=True) if k)
 
 
-def _ngrams(words: list[str], lo: int = 3, hi: int = 4) -> Counter:
-    grams: Counter = Counter()
-    for w in words:
-        padded = f" {w} "
-        for n in range(lo, hi + 1):
-            if len(padded) < n:
-                continue
-            for i in range(len(padded) - n + 1):
-                grams[padded[i:i + n]] += 1
+# each word's 3- and 4-grams, kept: a question's words are mostly words seen before, and
+# cutting them again was a Python loop per gram (bounded: people can type any word)
+_WORD_GRAMS: dict[str, tuple[str, ...]] = {}
+_WORD_GRAMS_KEPT = 200_000
+
+
+def _word_grams(word: str) -> tuple[str, ...]:
+    grams = _WORD_GRAMS.get(word)
+    if grams is None:
+        padded = f" {word} "
+        grams = tuple(padded[i:i + n] for n in (3, 4) if len(padded) >= n
+                      for i in range(len(padded) - n + 1))
+        if len(_WORD_GRAMS) < _WORD_GRAMS_KEPT:
+            _WORD_GRAMS[word] = grams
     return grams
+
+
+def _ngrams(words: list[str]) -> Counter:
+    """The words' character 3- and 4-grams (each word padded with a space) and their counts,
+    in the order first met."""
+    return Counter(chain.from_iterable(map(_word_grams, words)))
 
 
 # Why plain numpy (issue 15, item 6): each signal is a sparse matrix-vector product in which the

@@ -255,7 +255,7 @@ class Matcher:
             coefficient = 1.0 if c == 1 else 1.0 + math.log(c)
             value = coefficient * idf
             sq += value * value
-            rest = coefficient - held[g]  # what the kept words' columns did not add
+            rest = coefficient - held.get(g, 0)  # what the kept words' columns did not add
             if rest == 1.0:
                 rows.append(grams.rows_of[col])
                 weights.append(self._gram_idf_weights[col])
