@@ -294,12 +294,13 @@ class _TokenSet:
         ni_all = np.bincount(self.rows, minlength=n)
         self.shared = ni_all > 0
         self.lq = lq = float(len(self.q_sorted))
-        # a text sharing no word: the Indel ratio of the sorted lists, at most the length ratio
-        ld = m._doc_sorted_len
+        # a text sharing no word: the Indel ratio of the sorted lists, at most the length ratio,
+        # worked out once per length the texts have (a few hundred) and looked up
+        lengths = m._doc_len_values
+        high = ((100.0 - 100.0 * np.abs(lq - lengths) / (lq + lengths)) / 100.0)[m._doc_len_at]
         low = np.zeros(n)
-        high = 100.0 - 100.0 * np.abs(lq - ld) / (lq + ld)
         known = np.zeros(n, dtype=bool)
-        # texts sharing words (the arithmetic on those only; 0 elsewhere)
+        # texts sharing words (the arithmetic on those only)
         sh = np.flatnonzero(ni_all)
         ni = ni_all[sh].astype(np.float64)
         li = np.bincount(self.rows, weights=lens, minlength=n)[sh]
@@ -316,9 +317,12 @@ class _TokenSet:
         # before any distance: at most everything of the shorter side in common
         upper = 100.0 - 100.0 * (ab + ba - 2 * np.minimum(ab, ba)) / lensum
         full = (ni == na) | (ni == nb)
-        low[sh] = np.where(full, 100.0, lower)
-        high[sh] = np.where(full, 100.0, np.maximum(upper, lower))
-        known[sh] = full | (upper <= lower)
+        known_sh = full | (upper <= lower)
+        low_sh = np.where(full, 100.0, lower) / 100.0
+        low[sh] = low_sh
+        high[sh] = np.where(known_sh, low_sh, np.where(full, 100.0, np.maximum(upper, lower))
+                            / 100.0)
+        known[sh] = known_sh
         # read only for texts sharing words (`tighten` settles the others by their distance)
         self.ab, self.ba, self.lensum, self.lower = (np.empty(n) for _ in range(4))
         self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
@@ -327,12 +331,10 @@ class _TokenSet:
             low[empty] = high[empty] = 0.0
             known[empty] = True
         self.known = known
-        if factor is m._no_penalty:  # x 1 changes nothing
-            self.low = low / 100.0
-            self.high = np.where(known, self.low, high / 100.0)
-        else:
-            self.low = low / 100.0 * factor
-            self.high = np.where(known, self.low, high / 100.0 * factor)
+        if factor is not m._no_penalty:  # x 1 changes nothing
+            low *= factor
+            high *= factor
+        self.low, self.high = low, high
         self._entry_bounds()
 
     # Each entry's best `low` and `high`, kept: a pass changes the texts of a few entries, and

@@ -189,6 +189,8 @@ class Matcher:
         self._doc_toklen = np.array([sum(map(len, t)) for t in doc_tokens], dtype=np.float64)
         self._doc_sorted = np.array([" ".join(sorted(t)) for t in doc_tokens], dtype=object)
         self._doc_sorted_len = np.array([len(t) for t in self._doc_sorted], dtype=np.float64)
+        self._doc_len_values, self._doc_len_at = np.unique(self._doc_sorted_len,
+                                                           return_inverse=True)
         # how far below the top the decision looks at other entries (`_case_not_named`,
         # `_only_distinctive`); entries further down only need to be known to be there
         self._reach = max(self.t.concept_gap, self.t.clear_margin)
