@@ -13,6 +13,44 @@ from functools import cache
 from knowledge.match_index import asking_sentences
 from knowledge.normalize import _read_yaml, normalize_words
 
+# A term is a phrase (normalised words), or a word family: parts that must all be in the
+# message, anywhere and in any order, each part one of its alternatives. Written in the YAML as
+# "paspor + perpanjang|renew|expired": a topic is named by two words that need not stand
+# together ("my indonesian passport expires next month"), and listing every phrase that puts
+# them side by side would memorise sentences.
+Term = tuple
+
+
+def _term(item) -> Term:
+    """A YAML term as a phrase tuple, or (for "a + b|c") a tuple of parts, each a tuple of
+    phrase tuples; () when nothing is left after normalising."""
+    text = str(item)
+    if " + " not in text:
+        return tuple(normalize_words(text))
+    parts = tuple(tuple(a for a in (tuple(normalize_words(alt)) for alt in part.split("|")) if a)
+                  for part in text.split(" + "))
+    return parts if parts and all(parts) else ()
+
+
+def _terms(items) -> tuple[Term, ...]:
+    return tuple(t for t in (_term(i) for i in items or ()) if t)
+
+
+def _holds(words: list[str], term: Term) -> bool:
+    """Whether normalised `words` hold `term` (a phrase, or every part of a word family)."""
+    if isinstance(term[0], str):
+        return _has_phrase(words, term) >= 0
+    return all(any(_has_phrase(words, alt) >= 0 for alt in part) for part in term)
+
+
+@cache
+def _first_words(term: Term) -> frozenset[str]:
+    """The words one of which a message must hold to hold `term` (the first of its phrase, or
+    of any alternative of its first part)."""
+    if isinstance(term[0], str):
+        return frozenset((term[0],))
+    return frozenset(alt[0] for alt in term[0])
+
 
 @cache
 def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
@@ -24,7 +62,7 @@ def out_of_scope_terms() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, 
 
     service_terms = [t for group in data.get("services") or () if not group.get("unless_hajj")
                      for t in group.get("terms") or ()]
-    return norm([*(data.get("terms") or ()), *service_terms]), norm(data.get("protected"))
+    return _terms([*(data.get("terms") or ()), *service_terms]), norm(data.get("protected"))
 
 
 @cache
@@ -32,20 +70,18 @@ def soft_terms() -> tuple[tuple[str, ...], ...]:
     """Terms of the `unless_hajj` service groups: out of scope only in a message holding no hajj
     word ("hotel" alone is a booking; "biaya haji sudah termasuk hotel?" is the hajj cost)."""
     return tuple(t for group in _read_yaml("out_of_scope.yaml").get("services") or ()
-                 if group.get("unless_hajj")
-                 for t in (tuple(normalize_words(str(i))) for i in group.get("terms") or ()) if t)
+                 if group.get("unless_hajj") for t in _terms(group.get("terms")))
 
 
 @cache
-def out_of_scope_services() -> tuple[tuple[tuple[tuple[str, ...], ...], dict[str, str]], ...]:
-    """(terms, pointer per language) of the `services` groups of lexicon/out_of_scope.yaml: which
-    service handles a question this helpdesk does not cover (SIM -> Korlantas, zakat -> BAZNAS)."""
+def out_of_scope_services() -> tuple[tuple[tuple[Term, ...], dict[str, str], bool], ...]:
+    """(terms, pointer per language, unless_hajj) of the `services` groups of
+    lexicon/out_of_scope.yaml: which service handles a question this helpdesk does not cover
+    (SIM -> Korlantas, zakat -> BAZNAS)."""
     groups = []
     for group in _read_yaml("out_of_scope.yaml").get("services") or ():
-        terms = tuple(t for t in (tuple(normalize_words(str(i))) for i in group.get("terms") or ())
-                      if t)
         pointer = {str(k): str(v).strip() for k, v in (group.get("pointer") or {}).items()}
-        groups.append((terms, pointer))
+        groups.append((_terms(group.get("terms")), pointer, bool(group.get("unless_hajj"))))
     return tuple(groups)
 
 
@@ -77,8 +113,12 @@ def out_of_scope_pointer(words: list[str]) -> dict[str, str] | None:
     """Where to go instead, per language, when normalised `words` name a service another body
     handles (the first group whose term they hold, outside the protected phrases); else None."""
     words = _unprotected(words)
-    for terms, pointer in out_of_scope_services():
-        if any(_has_phrase(words, t) >= 0 for t in terms):
+    # a group out of scope only without a hajj word points no hajj question elsewhere: such a
+    # question is out of scope for another reason (a hajj matter the knowledge base lacks), and
+    # "aplikasi haji pintar tidak bisa login" is not for a bank's customer service
+    hajj = bool(hajj_words() & set(words))
+    for terms, pointer, unless_hajj in out_of_scope_services():
+        if not (unless_hajj and hajj) and any(_holds(words, t) for t in terms):
             return pointer
     return None
 
@@ -106,43 +146,54 @@ def names_out_of_scope(words: list[str]) -> bool:
     by_first = _by_first_word(terms)
     if not hajj_words() & present:
         soft = _by_first_word(soft_terms())
-        if any(_has_phrase(words, t) >= 0 for w in present for t in soft.get(w, ())):
+        if any(_holds(words, t) for t in _candidates(soft, present)):
             return True
-    return any(_has_phrase(words, t) >= 0 for w in present for t in by_first.get(w, ()))
+    return any(_holds(words, t) for t in _candidates(by_first, present))
+
+
+def _candidates(index: dict[str, tuple[Term, ...]], present: set[str]) -> set[Term]:
+    """The terms of `index` a message holding the words `present` can hold."""
+    return {t for w in present for t in index.get(w, ())}
 
 
 @cache
-def _by_first_word(terms: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """The terms by their first word: a message is checked only for the terms it can hold."""
-    index: dict[str, list[tuple[str, ...]]] = {}
+def _by_first_word(terms: tuple[Term, ...]) -> dict[str, tuple[Term, ...]]:
+    """The terms by their first word(s): a message is checked only for the terms it can hold."""
+    index: dict[str, list[Term]] = {}
     for t in terms:
-        if t:
-            index.setdefault(t[0], []).append(t)
+        for w in _first_words(t):
+            index.setdefault(w, []).append(t)
     return {w: tuple(ts) for w, ts in index.items()}
 
 
 @cache
-def gap_terms() -> tuple[tuple[str, ...], ...]:
+def gap_terms() -> tuple[Term, ...]:
     """`gaps` of lexicon/out_of_scope.yaml: hajj matters the knowledge base has no entry for."""
-    return tuple(t for t in (tuple(normalize_words(str(i)))
-                             for i in _read_yaml("out_of_scope.yaml").get("gaps") or ()) if t)
+    return _terms(_read_yaml("out_of_scope.yaml").get("gaps"))
 
 
 def asks_about_gap(text: str, words: list[str] | None = None) -> bool:
     """Whether a sentence of `text` that asks something names a matter the knowledge base has no
     entry for (the hajj visa, paying in instalments): a mention in the story's telling does not
-    count. `words`: the whole text's normalised words, when the caller has them (a message that
-    names no such matter at all is not split into sentences)."""
+    count. A word family counts anywhere in the message: its parts together are the matter, and
+    the story is where one of them is told ("almarhumah ibu mau dilimpahkan ke kakak, tapi kakak
+    juga sudah punya porsi sendiri. Bisa?" asks only "Bisa?"). `words`: the whole text's
+    normalised words, when the caller has them (a message that names no such matter at all is
+    not split into sentences)."""
     terms = gap_terms()
-    if words is not None:
-        present = set(words)
-        if not any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):
-            return False  # nowhere in the message: no sentence of it names one either
+    if words is None:
+        words = normalize_words(text)
+    present = set(words)
+    held = [t for t in terms if _first_words(t) & present and _holds(words, t)]
+    if not held:
+        return False  # nowhere in the message: no sentence of it names one either
+    if any(not isinstance(t[0], str) for t in held):
+        return True
     # a message in which no sentence is marked as asking ("paspor haji diurus sendiri atau
     # dari kemenag") is its own question: people type questions as statements
     for sentence in asking_sentences(text) or [text]:
         words = normalize_words(sentence)
         present = set(words)
-        if any(t[0] in present and _has_phrase(words, t) >= 0 for t in terms):
+        if any(_first_words(t) & present and _holds(words, t) for t in held):
             return True
     return False

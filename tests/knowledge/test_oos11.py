@@ -1,0 +1,112 @@
+"""Issue 15, out-of-scope round (oos11): word families in lexicon/out_of_scope.yaml ("paspor +
+perpanjang|renew": parts anywhere in the message), the rites of the hajj, kurban, sending money
+and land certificates pointed elsewhere, a bought badal, a pelimpahan to someone who already
+holds a porsi and a hajj app that will not open treated as gaps, and a pointer that a hajj word
+switches off not given to a hajj question.
+
+Each test names the mechanism it guards and fails when that mechanism is taken out. The
+phrasings are this file's own, not the question sets'.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.kb_schema import default_kb
+from knowledge.matcher import Matcher
+from knowledge.normalize import normalize_words
+from knowledge.out_of_scope import (
+    _holds,
+    _term,
+    asks_about_gap,
+    names_out_of_scope,
+    out_of_scope_pointer,
+)
+
+
+@pytest.fixture(scope="module")
+def m() -> Matcher:
+    return Matcher(default_kb())
+
+
+# --- the word family itself ----------------------------------------------------------------
+def test_a_word_family_needs_every_part_anywhere_in_any_order():
+    term = _term("paspor + perpanjang|renew|expired")
+    assert _holds(normalize_words("mau renew paspor indonesia di KBRI"), term)
+    assert _holds(normalize_words("passport saya yg lama sudah expired"), term)
+    assert not _holds(normalize_words("paspor haji diurus siapa"), term)  # one part only
+    assert not _holds(normalize_words("perpanjang ktp di mana"), term)
+    # a plain phrase stays a phrase: its words must stand together
+    assert _term("harga emas") == ("harga", "emas")
+    assert not _holds(normalize_words("emas batangan harga berapa"), _term("harga emas"))
+
+
+# --- services pointed elsewhere --------------------------------------------------------------
+@pytest.mark.parametrize(("text", "where"), [
+    ("urutan thawaf sama sa'i itu gimana sih", "manasik"),
+    ("waktu lempar jumrah boleh diwakilkan gak", "manasik"),
+    ("miqat buat yang naik pesawat dari jakarta dimana", "manasik"),
+    ("sholat jamak boleh berapa rakaat kalau musafir", "manasik"),
+    ("tahun ini patungan sapi buat kurban per orang berapa", "BAZNAS"),
+    ("aqiqah anak perempuan berapa ekor kambing", "BAZNAS"),
+    ("my passport is expiring in june, where do i renew it in jeddah", "Imigrasi"),
+    ("perpanjangan paspor di kantor imigrasi sekarang online ya", "Imigrasi"),
+    ("mau kirim uang ke orang tua di kampung dari taiwan lewat apa", "Bank Indonesia"),
+    ("sertifikat tanah rusak kena banjir, bikin yang baru dimana", "ATR/BPN"),
+    ("tolong terjemahkan surat ini ke bahasa arab", "tulisan"),
+    ("resep kue kurma yang gampang", "pengetahuan umum"),
+    ("skor timnas lawan jepang kemarin berapa", "pengetahuan umum"),
+])
+def test_new_services_are_out_of_scope_with_a_pointer(m, text, where):
+    got = m.match(text)
+    assert got.decision == "handoff" and got.reason == "out_of_scope", got
+    pointer = out_of_scope_pointer(normalize_words(text))
+    assert pointer is not None and where in pointer["id"] + pointer["en"], (text, pointer)
+
+
+def test_a_rite_beside_a_hajj_word_is_still_pointed_to_manasik():
+    # the manasik group holds for a hajj question too: no entry describes a rite
+    text = "jemaah haji lansia kalau tidak kuat tawaf bagaimana"
+    assert names_out_of_scope(normalize_words(text))
+    assert "manasik" in out_of_scope_pointer(normalize_words(text))["id"]
+
+
+@pytest.mark.parametrize("text", [
+    "bisa kirim uang pelunasan haji dari hongkong?",  # sending money for the pelunasan
+    "paspor haji saya expired sebelum berangkat, gimana",  # the hajj passport
+])
+def test_a_soft_service_beside_a_hajj_word_stays_the_hajj_question(text):
+    assert not names_out_of_scope(normalize_words(text))
+
+
+# --- hajj matters the knowledge base lacks (a human is offered) ------------------------------
+@pytest.mark.parametrize("text", [
+    "kalau mau badalkan kakek lewat yayasan, tarifnya berapa",
+    "Nenek sudah wafat. Porsinya mau dilimpahkan ke paman, padahal paman juga punya porsi. Boleh?",
+    "my late father's porsi, can it go to my brother? he already has his own",
+    "aplikasi haji pintar saya tidak bisa dibuka dari kemarin",
+    "website siskohat gagal login terus min",
+])
+def test_new_gaps_are_not_answered(m, text):
+    assert asks_about_gap(text)
+    got = m.match(text)
+    assert got.decision == "handoff" and got.reason == "out_of_scope", got
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [
+    # the government's badal: whether it costs anything is the entry's matter (no price asked)
+    ("kalau jemaah wafat di makkah sebelum wukuf apakah dibadalhajikan", "badal-haji"),
+    # a recipient without a porsi of his own
+    ("bapak saya meninggal, porsinya bisa dialihkan ke kakak saya?", "pelimpahan-penerima"),
+])
+def test_the_families_leave_the_entries_they_neighbour(m, text, entry_id):
+    assert not asks_about_gap(text)
+    got = m.match(text)
+    assert (got.decision, got.entry_id) == ("answer", entry_id), got
+
+
+def test_a_hajj_app_that_will_not_open_is_not_sent_to_a_bank():
+    # the m-banking group holds only without a hajj word: its pointer is no answer here
+    words = normalize_words("aplikasi haji pintar lupa password, gimana")
+    assert out_of_scope_pointer(words) is None
+    assert out_of_scope_pointer(normalize_words("aplikasi m banking lupa password")) is not None
