@@ -130,6 +130,10 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (petugasnya|adminnya|"
                r"operatornya)\b"),
     re.compile(r"\b(bantu|bantuin|tolong|tolongin|layani) (saya|aku|kami) langsung\b"),
+    # needing help in person ("kami butuh pendampingan langsung"): no bot gives that; an elderly
+    # pilgrim's companion ("butuh pendamping lansia") is the knowledge base's matter
+    re.compile(r"\b(butuh|perlu|minta|mohon|ingin|mau)\b.{0,20}\b(pendampingan|bantuan|didampingi|"
+               r"dibantu) (secara )?(langsung|tatap muka)\b"),
     re.compile(r"\b(can|could|would|will) (someone|somebody|anyone|anybody) (help|assist|call|contact|"
                r"reach)\b"),
     re.compile(r"\b(tolong|minta|mohon) (petugasnya|operatornya|adminnya)( (saja|dong|ya))?$"),

@@ -17,19 +17,28 @@ from knowledge.normalize import _read_yaml, normalize_words
 # message, anywhere and in any order, each part one of its alternatives. Written in the YAML as
 # "paspor + perpanjang|renew|expired": a topic is named by two words that need not stand
 # together ("my indonesian passport expires next month"), and listing every phrase that puts
-# them side by side would memorise sentences.
+# them side by side would memorise sentences. A last part after " - " names what must NOT be
+# there ("buku tabungan + hilang - nomor porsi": a lost savings book, unless the porsi number is
+# what is being looked for, which an entry answers).
 Term = tuple
+_UNLESS = ("-",)  # first element of a family's part that must not be held
 
 
 def _term(item) -> Term:
-    """A YAML term as a phrase tuple, or (for "a + b|c") a tuple of parts, each a tuple of
-    phrase tuples; () when nothing is left after normalising."""
+    """A YAML term as a phrase tuple, or (for "a + b|c - d") a tuple of parts, each a tuple of
+    phrase tuples (an "unless" part led by `_UNLESS`); () when nothing is left."""
     text = str(item)
     if " + " not in text:
         return tuple(normalize_words(text))
-    parts = tuple(tuple(a for a in (tuple(normalize_words(alt)) for alt in part.split("|")) if a)
-                  for part in text.split(" + "))
-    return parts if parts and all(parts) else ()
+    text, _, unless = text.partition(" - ")
+
+    def alternatives(part: str) -> tuple[tuple[str, ...], ...]:
+        return tuple(a for a in (tuple(normalize_words(alt)) for alt in part.split("|")) if a)
+
+    parts = tuple(alternatives(part) for part in text.split(" + "))
+    if not parts or not all(parts):
+        return ()
+    return parts + ((_UNLESS, *alternatives(unless)),) if unless.strip() else parts
 
 
 def _terms(items) -> tuple[Term, ...]:
@@ -37,10 +46,17 @@ def _terms(items) -> tuple[Term, ...]:
 
 
 def _holds(words: list[str], term: Term) -> bool:
-    """Whether normalised `words` hold `term` (a phrase, or every part of a word family)."""
+    """Whether normalised `words` hold `term` (a phrase, or every part of a word family and
+    none of its "unless" part)."""
     if isinstance(term[0], str):
         return _has_phrase(words, term) >= 0
-    return all(any(_has_phrase(words, alt) >= 0 for alt in part) for part in term)
+    for part in term:
+        if part[0] == _UNLESS:
+            if any(_has_phrase(words, alt) >= 0 for alt in part[1:]):
+                return False
+        elif not any(_has_phrase(words, alt) >= 0 for alt in part):
+            return False
+    return True
 
 
 @cache
@@ -113,12 +129,15 @@ def out_of_scope_pointer(words: list[str]) -> dict[str, str] | None:
     """Where to go instead, per language, when normalised `words` name a service another body
     handles (the first group whose term they hold, outside the protected phrases); else None."""
     words = _unprotected(words)
-    # a group out of scope only without a hajj word points no hajj question elsewhere: such a
-    # question is out of scope for another reason (a hajj matter the knowledge base lacks), and
-    # "aplikasi haji pintar tidak bisa login" is not for a bank's customer service
-    hajj = bool(hajj_words() & set(words))
+    # a group out of scope only without a hajj word points no hajj matter the knowledge base
+    # lacks (a `gaps` term beside a hajj word) elsewhere: "aplikasi haji pintar tidak bisa
+    # login" is not for a bank's customer service, a helpdesk is offered instead. Other hajj
+    # questions out of scope keep the pointer ("hotel di mekkah dekat masjidil haram": "mekkah"
+    # reads as a hajj word, the hotel is still booked elsewhere)
+    hajj_gap = bool(hajj_words() & set(words)) and any(
+        _first_words(t) & set(words) and _holds(words, t) for t in gap_terms())
     for terms, pointer, unless_hajj in out_of_scope_services():
-        if not (unless_hajj and hajj) and any(_holds(words, t) for t in terms):
+        if not (unless_hajj and hajj_gap) and any(_holds(words, t) for t in terms):
             return pointer
     return None
 

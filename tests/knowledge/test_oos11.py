@@ -110,3 +110,76 @@ def test_a_hajj_app_that_will_not_open_is_not_sent_to_a_bank():
     words = normalize_words("aplikasi haji pintar lupa password, gimana")
     assert out_of_scope_pointer(words) is None
     assert out_of_scope_pointer(normalize_words("aplikasi m banking lupa password")) is not None
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("koper ukuran kabin yang bagus merek apa", "merek"),
+    ("harga beras premium minggu ini berapa", "merek"),
+    ("partai mana yang paling peduli umat", "politik"),
+    ("tahun depan lebaran haji tanggal berapa", "sidang isbat"),
+    ("mau sedekah jumat lewat lembaga apa yang resmi", "BAZNAS"),
+])
+def test_second_batch_of_services(m, text, where):
+    got = m.match(text)
+    assert got.decision == "handoff" and got.reason == "out_of_scope", got
+    pointer = out_of_scope_pointer(normalize_words(text))
+    assert pointer is not None and where in pointer["id"] + pointer["en"], (text, pointer)
+
+
+def test_ihram_is_a_rite_only_with_its_rules_not_as_cloth_in_a_shop():
+    rule = normalize_words("larangan selama ihram untuk perempuan apa saja")
+    assert names_out_of_scope(rule) and "manasik" in out_of_scope_pointer(rule)["id"]
+    shop = normalize_words("toko kain ihram yang murah di bandung")
+    assert "manasik" not in (out_of_scope_pointer(shop) or {}).get("id", "")
+
+
+def test_the_haram_as_the_mosque_is_no_ruling():
+    words = normalize_words("which hotel is walking distance to the haram")
+    pointer = out_of_scope_pointer(words)
+    assert pointer is not None and "hotel" in pointer["en"].lower(), pointer
+    # a ruling is still a ruling
+    assert "rulings" in out_of_scope_pointer(normalize_words("is it haram to sell a porsi"))["en"]
+
+
+@pytest.mark.parametrize("text", [
+    "air zamzam boleh dibawa berapa liter",
+    "berat koper jemaah maksimal berapa kilo",
+])
+def test_luggage_and_what_pilgrims_bring_home_are_gaps(m, text):
+    assert asks_about_gap(text)
+    assert m.match(text).reason == "out_of_scope"
+
+
+def test_a_soft_pointer_stays_for_a_hajj_question_without_a_gap():
+    # "mekkah" reads as a hajj word, but no gap is named: the hotel is still booked elsewhere
+    pointer = out_of_scope_pointer(normalize_words("hotel murah di mekkah buat keluarga"))
+    assert pointer is not None and "hotel" in pointer["en"].lower()
+
+
+def test_needing_help_in_person_is_a_request_for_a_person():
+    from knowledge.matcher import asks_for_human
+    assert asks_for_human(" ".join(normalize_words("keluarga kami perlu bantuan secara langsung")))
+    # the elderly pilgrim's companion is the knowledge base's matter, not a person asked for
+    assert not asks_for_human(" ".join(normalize_words("nenek perlu pendamping, syaratnya apa")))
+
+
+def test_an_unless_part_keeps_the_entry_it_names():
+    term = _term("buku tabungan + hilang - nomor porsi|lupa")
+    assert _holds(normalize_words("buku tabungan bapak hilang kena banjir"), term)
+    assert not _holds(normalize_words("lupa nomor porsi, buku tabungan juga hilang"), term)
+
+
+@pytest.mark.parametrize("text", [
+    "buku tabungan haji ibu rusak kena air, gimana gantinya",
+    "my mother's hajj savings book is lost, what now",
+])
+def test_a_lost_savings_book_is_a_gap(m, text):
+    assert asks_about_gap(text)
+    assert m.match(text).reason == "out_of_scope"
+
+
+def test_a_lost_savings_book_while_seeking_the_porsi_number_is_answered(m):
+    text = "nomor porsi lupa dan buku tabungan haji hilang, bisa dicari pakai nik?"
+    assert not asks_about_gap(text)
+    got = m.match(text)
+    assert (got.decision, got.entry_id) == ("answer", "lupa-nomor-porsi"), got
