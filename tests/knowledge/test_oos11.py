@@ -183,3 +183,24 @@ def test_a_lost_savings_book_while_seeking_the_porsi_number_is_answered(m):
     assert not asks_about_gap(text)
     got = m.match(text)
     assert (got.decision, got.entry_id) == ("answer", "lupa-nomor-porsi"), got
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("my driver license expired while i was abroad, how to renew", "Korlantas"),
+    ("sim c saya hilang di pasar, bikin lagi dimana", "Korlantas"),
+    ("need to apply a birth certificate for my newborn", "Dukcapil"),
+    ("mau pecah kartu keluarga dari orang tua caranya gimana", "Dukcapil"),
+    ("syarat pencatatan nikah untuk calon pengantin apa saja", "KUA"),
+    ("perpanjang stnk motor bisa online?", "Samsat"),
+])
+def test_english_and_word_family_forms_of_known_services(m, text, where):
+    got = m.match(text)
+    assert got.decision == "handoff" and got.reason == "out_of_scope", got
+    pointer = out_of_scope_pointer(normalize_words(text))
+    assert pointer is not None and where in pointer["id"] + pointer["en"], (text, pointer)
+
+
+def test_a_phone_sim_card_is_not_a_driving_licence():
+    pointer = out_of_scope_pointer(normalize_words("kartu sim saya hilang, nomor mati"))
+    assert pointer is None or "Korlantas" not in pointer["id"], pointer
+    assert "Korlantas" in out_of_scope_pointer(normalize_words("sim saya hilang, nomor mati"))["id"]
