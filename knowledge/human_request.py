@@ -130,6 +130,11 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (petugasnya|adminnya|"
                r"operatornya)\b"),
     re.compile(r"\b(bantu|bantuin|tolong|tolongin|layani) (saya|aku|kami) langsung\b"),
+    # asking someone to check one's data ("tolong cekin porsi ibu saya", "mohon dicekkan data
+    # bapak"): the benefactive -in / -kan and the passive di- ask a person to do it; a bare
+    # "tolong cek porsi saya" may ask how to check, which the knowledge base answers
+    re.compile(r"\b(tolong|mohon|minta|tulung)\b (cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
+               r"periksakan|diperiksa)\b"),
     # needing help in person ("kami butuh pendampingan langsung"): no bot gives that; an elderly
     # pilgrim's companion ("butuh pendamping lansia") is the knowledge base's matter
     re.compile(r"\b(butuh|perlu|minta|mohon|ingin|mau)\b.{0,20}\b(pendampingan|bantuan|didampingi|"

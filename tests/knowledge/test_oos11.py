@@ -163,6 +163,13 @@ def test_needing_help_in_person_is_a_request_for_a_person():
     assert not asks_for_human(" ".join(normalize_words("nenek perlu pendamping, syaratnya apa")))
 
 
+def test_asking_someone_to_check_ones_data_is_a_request_for_a_person():
+    from knowledge.matcher import asks_for_human
+    assert asks_for_human(" ".join(normalize_words("pak tolong dicekkan status porsi bapak saya")))
+    # a bare imperative may ask how to check: the knowledge base answers that
+    assert not asks_for_human(" ".join(normalize_words("tolong cek porsi saya gimana caranya")))
+
+
 def test_an_unless_part_keeps_the_entry_it_names():
     term = _term("buku tabungan + hilang - nomor porsi|lupa")
     assert _holds(normalize_words("buku tabungan bapak hilang kena banjir"), term)
