@@ -211,3 +211,22 @@ def test_a_phone_sim_card_is_not_a_driving_licence():
     pointer = out_of_scope_pointer(normalize_words("kartu sim saya hilang, nomor mati"))
     assert pointer is None or "Korlantas" not in pointer["id"], pointer
     assert "Korlantas" in out_of_scope_pointer(normalize_words("sim saya hilang, nomor mati"))["id"]
+
+
+def test_seperti_tahun_lalu_is_no_tax_return(m):
+    # "spt" is read as itself (domain.yaml), so "spt tahunan" no longer reads "seperti tahun"
+    assert not names_out_of_scope(normalize_words("prosesnya masih sama seperti tahun lalu?"))
+    words = normalize_words("cara lapor spt tahunan online")
+    assert names_out_of_scope(words) and "pajak.go.id" in out_of_scope_pointer(words)["id"]
+
+
+def test_inheritance_alone_does_not_point_a_pelimpahan_question_to_a_notary():
+    # the English lexicon reads "inheritance" as "pelimpahan"
+    assert out_of_scope_pointer(normalize_words("apa bisa ganti penerima pelimpahan")) is None
+    words = normalize_words("how is islamic inheritance divided between sons and daughters")
+    assert "religious court" in out_of_scope_pointer(words)["en"]
+
+
+def test_a_religious_ruling_named_apart_from_hukum():
+    assert names_out_of_scope(normalize_words("hukum ikut arisan buat daftar haji gimana"))
+    assert not names_out_of_scope(normalize_words("dasar hukum pelimpahan porsi apa"))
