@@ -230,3 +230,13 @@ def test_inheritance_alone_does_not_point_a_pelimpahan_question_to_a_notary():
 def test_a_religious_ruling_named_apart_from_hukum():
     assert names_out_of_scope(normalize_words("hukum ikut arisan buat daftar haji gimana"))
     assert not names_out_of_scope(normalize_words("dasar hukum pelimpahan porsi apa"))
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [
+    ("tgl lahir bapak di aplikasi salah, cara benerinnya?", "data-salah"),
+])
+def test_wrong_data_in_an_app_is_not_an_app_error(m, text, entry_id):
+    # "error" reads "salah": "aplikasi error" as a term sent wrong data out of scope
+    assert not names_out_of_scope(normalize_words(text))
+    got = m.match(text)
+    assert (got.decision, got.entry_id) == ("answer", entry_id), got
