@@ -240,3 +240,18 @@ def test_wrong_data_in_an_app_is_not_an_app_error(m, text, entry_id):
     assert not names_out_of_scope(normalize_words(text))
     got = m.match(text)
     assert (got.decision, got.entry_id) == ("answer", entry_id), got
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("bikin skck buat lamaran kerja dimana", "Polri"),
+    ("mau buat paspor untuk bayi saya, syaratnya apa", "Imigrasi"),
+])
+def test_police_records_and_a_childs_passport(m, text, where):
+    got = m.match(text)
+    assert got.decision == "handoff" and got.reason == "out_of_scope", got
+    assert where in out_of_scope_pointer(normalize_words(text))["id"]
+
+
+def test_what_may_be_carried_is_a_gap_but_documents_to_bring_are_not():
+    assert asks_about_gap("boleh bawa sambal dan rendang di koper kabin?")
+    assert not asks_about_gap("dokumen apa yang dibawa waktu pelunasan")
