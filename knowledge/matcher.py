@@ -109,6 +109,9 @@ class Matcher:
         # each group's overview entry (`group_overviews`): see the "likely" rules in _match_text
         overviews = set((domain.get("group_overviews") or {}).values())
         self._overview = [e.id in overviews for e in kb.entries]
+        # the stems of the words naming a matter (`matter_words`): see `_matter_missed`
+        self._matter = frozenset(self.stem(w) for c in domain.get("matter_words") or ()
+                                 for w in normalize_words(str(c)))
         # A one-word question ("kloter?") is answered, not clarified, when the word is the whole
         # of one entry's canonical question ("Apa itu kloter?") and of no other canonical
         # question: that entry defines the term, every other entry merely uses it. Only when it
@@ -470,7 +473,7 @@ class Matcher:
         top = order[0]
         best = combined[top]
         second = combined[order[1]] if len(order) > 1 else 0.0
-        cands = tuple(Candidate(self.ids[i], round(combined[i], 4)) for i in order[: self.t.candidates])
+        cands = self._menu(order, combined)
         normalized = " ".join(words)
         signals = {k: round(float(v[top]), 4) for k, v in sig.items()}
         common = dict(coverage=round(coverage, 3), normalized=normalized, signals=signals)
@@ -513,17 +516,35 @@ class Matcher:
                 if chosen != top:
                     top, best = chosen, combined[chosen]
                     order = [chosen, *(i for i in order if i != chosen)]
-                    cands = tuple(Candidate(self.ids[i], round(combined[i], 4))
-                                  for i in order[: self.t.candidates])
+                    cands = self._menu(order, combined)
                     common["signals"] = {k: round(float(v[top]), 4) for k, v in sig.items()}
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
+        named = self._matter_missed(words, top, order, combined)
+        if named is not None:  # the menu holds the entry that names the matter asked about
+            cands = self._menu([top, named, *(i for i in order if i not in (top, named))],
+                               combined)
+            return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
+                         **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(
                 [*words, *told], top):  # a part of a story: the telling names the matter too
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
                          **common)
         return Match("answer", self.ids[top], round(best, 4), cands,
                      "confident" if sure else "likely", **common)
+
+    def _menu(self, order: list[int], combined: list[float]) -> tuple[Candidate, ...]:
+        return tuple(Candidate(self.ids[i], round(combined[i], 4)) for i in order[: self.t.candidates])
+
+    def _matter_missed(self, words: list[str], top: int, order: list[int],
+                       combined: list[float]) -> int | None:
+        """The first entry within `concept_gap` of the top one that holds a matter word of the
+        question (lexicon/domain.yaml `matter_words`) the top entry lacks, if any: the top
+        entry answers something else about the person's case, not the act asked about."""
+        missing = ({self.stem(w) for w in words} & self._matter) - self._entry_stems[top]
+        floor = combined[top] - self.t.concept_gap
+        return next((i for i in order[1:] if combined[i] >= floor
+                     and missing & self._entry_stems[i]), None) if missing else None
 
     def _one_group(self, top: list[int]) -> bool:
         """Whether the top entries (at least three) all belong to one group."""

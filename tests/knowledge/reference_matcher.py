@@ -191,6 +191,13 @@ class ReferenceMatcher(Matcher):
                     common["signals"] = {k: round(float(v[top]), 4) for k, v in sig.items()}
         if not sure and not likely:
             return Match("clarify", self.ids[top], round(best, 4), cands, "ambiguous", **common)
+        named = self._matter_missed(words, top, order, combined)
+        if named is not None:
+            order = [top, named, *(i for i in order if i not in (top, named))]
+            cands = tuple(Candidate(self.ids[i], round(combined[i], 4))
+                          for i in order[: self.t.candidates])
+            return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
+                         **common)
         if self._case_not_named(words, top, order, combined) or self._group_not_named(
                 [*words, *told], top):
             return Match("clarify", self.ids[top], round(best, 4), cands, "case_not_named",
