@@ -147,6 +147,7 @@ def run_matcher(questions: Iterable[str], lang: str | None = None, m=None) -> li
     """Matcher (`m`, or the bot's) + the FAQ answer template (no Telegram): what the FAQ
     handler would reply, in `lang` or, by default, in each question's own language (as the
     bot answers a new chat: Indonesian unless its words say English)."""
+    from handlers.base import html_to_plain
     from handlers.faq import answer_text, matcher
     from knowledge.language import detect
 
@@ -156,7 +157,10 @@ def run_matcher(questions: Iterable[str], lang: str | None = None, m=None) -> li
         t0 = time.perf_counter()
         match = m.match(q)
         if match.decision == "answer" and match.entry_id:
-            reply = Reply(answer_text(m.kb[match.entry_id], lang or detect(q) or "id"),
+            # the text a person reads (Telegram's view, as the ask path gives it): the phrases
+            # an item checks are plain text ("officer's decision", not "officer&#39;s")
+            reply = Reply(html_to_plain(answer_text(m.kb[match.entry_id],
+                                                    lang or detect(q) or "id")),
                           match.entry_id, False,
                           mode=match.reason)
         elif match.decision == "clarify":
