@@ -51,7 +51,7 @@ def test_when_do_i_depart_in_sundanese_reaches_the_status_check(m, text):
 # -- not paying before the deadline -------------------------------------------------------------
 @pytest.mark.parametrize("text", [
     "kalau sampai lewat batas waktu belum juga melunasi, nasibnya gimana?",
-    "what happens if my dad misses the deadline to pay",
+    "if my mother cannot pay off before the deadline, will she lose her spot?",
     "mama belum bayar pelunasan sampai batas akhir, porsinya bagaimana",
 ])
 def test_missing_the_payoff_deadline_is_the_late_payment_entry(m, text):
