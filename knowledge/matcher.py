@@ -499,11 +499,12 @@ class Matcher:
         if not sure and not likely and self._one_group(order[:3]) and (
                 best >= max(self.t.clear, self.t.group_floor)
                 and coverage >= self.t.likely_coverage) and (
-                best - second >= self.t.group_margin
-                or (self._overview[top] and YEAR_TOKEN not in words)):
+                best - second >= self.t.group_margin or self._overview[top]) and (
+                YEAR_TOKEN not in [*words, *told] or YEAR_TOKEN in self._entry_stems[top]):
             # the matter is sure (one group): the top one is the part asked about when it leads,
-            # or the matter as a whole when it is the group's overview (unless a year is named:
-            # a death in March 2019 is decided by the date rule, which the overview does not say)
+            # or the matter as a whole when it is the group's overview; unless a year is named
+            # (in the question or its story) and the top entry names none: a death in March 2019
+            # is decided by the date rule, which neither the overview nor who may receive says
             likely = True
         if not sure and not likely:
             # a menu, unless the entry model, taught by how people asked, is all but sure of its

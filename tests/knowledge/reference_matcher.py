@@ -174,8 +174,8 @@ class ReferenceMatcher(Matcher):
         if not sure and not likely and self._one_group(order[:3]) and (
                 best >= max(self.t.clear, self.t.group_floor)
                 and coverage >= self.t.likely_coverage) and (
-                best - second >= self.t.group_margin
-                or (self._overview[top] and YEAR_TOKEN not in words)):
+                best - second >= self.t.group_margin or self._overview[top]) and (
+                YEAR_TOKEN not in [*words, *told] or YEAR_TOKEN in self._entry_stems[top]):
             likely = True
         if not sure and not likely:
             chosen = entry_model.second_opinion(
