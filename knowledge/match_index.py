@@ -87,16 +87,21 @@ _ASKING_FIRST = frozenset("""bisa bs boleh blh apa apakah perlu harus haruskah c
 _WORD = re.compile(r"[^\W_]+")
 _SHORT_QUESTION = 5  # words
 # a question pointing back at the telling ("is that true and how does it work?", "apa
-# benar begitu?") leans on the sentence before it as a short one does ("itu" and "ini" mostly
-# mark a topic: "kanwil itu apa?")
-_POINTING_BACK = frozenset("that this it tersebut begitu gitu".split())
+# benar begitu?", "kalau porsi ayah dilimpahkan kepadanya, boleh?" - to the one the sentence
+# before named) leans on the sentence before it as a short one does ("itu" and "ini" mostly
+# mark a topic: "kanwil itu apa?"; "beliau", "dia" cost a right answer leave-one-set-out)
+_POINTING_BACK = frozenset("that this it tersebut begitu gitu kepadanya padanya".split())
+
+
+def points_back(sentence: str) -> bool:
+    """Whether a sentence of at most ten words points back at the one before it."""
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    return len(words) <= 2 * _SHORT_QUESTION and bool(_POINTING_BACK & set(words))
 
 
 def leans_on_before(sentence: str) -> bool:
     """Whether an asking sentence needs the sentence before it to say what it asks about."""
-    words = [w.casefold() for w in _WORD.findall(sentence)]
-    return len(words) <= _SHORT_QUESTION or (
-        len(words) <= 2 * _SHORT_QUESTION and bool(_POINTING_BACK & set(words)))
+    return len(_WORD.findall(sentence)) <= _SHORT_QUESTION or points_back(sentence)
 
 
 # English question words inside a sentence are mostly relative ("my grandmother, who

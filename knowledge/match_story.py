@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.match_index import _tails, asking_sentences, leans_on_before, question_part
+from knowledge.match_index import (
+    _tails,
+    asking_sentences,
+    leans_on_before,
+    points_back,
+    question_part,
+)
 from knowledge.match_result import Match
 from knowledge.normalize import FUNCTION_WORDS, normalize_words
 from knowledge.out_of_scope import hajj_words
@@ -39,7 +45,10 @@ def match_story(m: Matcher, text: str, found: Match, told: list[str]) -> Match:
     n_words = len(text.split())
     parts = [p for p in ([focus] if focus else []) + _tails(text)
              if len(p.split()) < n_words  # "jadi bisa atau tidak ya" needs the one before
-             and _weight(p, p is focus) >= (2 if p is focus or _one_question(p) else 3)]
+             and _weight(p, p is focus) >= (2 if p is focus or _one_question(p) else 3)
+             # an ending that points back ("... dilimpahkan kepadanya, boleh?") is not read
+             # without the sentence it points at ("adik saya baru berusia 11 tahun")
+             and not (p is not focus and _one_question(p) and points_back(p))]
     story = np.asarray(m.scores(text, told)[1]) if parts else None  # exact, for the blend
     asked = None  # the asking sentences put first: an ending may not overrule it ...
     asked_sure = False  # ... unless they were unsure and the ending is one question, sure

@@ -115,3 +115,45 @@ def test_run_matcher_replies_in_plain_text():
     assert reply.topic == "pelunasan-pendamping-lansia", reply
     assert "&#39;" not in reply.text and "<b>" not in reply.text, reply.text
     assert passes({"q": q, "all": [["officer's decision"]]}, reply)
+
+
+# -- a year named in a transfer story -----------------------------------------------------------
+def test_a_named_year_keeps_the_group_rule_from_answering_an_entry_without_dates(m):
+    """A death in January 2019 is decided by the date rule (29 April 2019): the group rule
+    does not answer who may receive on the group's lead alone."""
+    got = m.match("Good morning. My grandfather registered for hajj in 2010 and he passed away "
+                  "in January 2019. We would like to know whether his porsi can be given to my "
+                  "uncle, his son.")
+    assert got.entry_id == "pelimpahan-batas-waktu" or (
+        got.decision == "clarify"
+        and "pelimpahan-batas-waktu" in {c.entry_id for c in got.candidates}), got
+
+
+def test_without_a_year_the_recipients_are_still_answered(m):
+    got = m.match("my father passed away last month, who in the family can receive his porsi?")
+    assert (got.decision, got.entry_id) == ("answer", "pelimpahan-penerima"), got
+
+
+# -- an ending that points back -----------------------------------------------------------------
+def test_points_back():
+    from knowledge.match_index import leans_on_before, points_back
+
+    assert points_back("Kalau porsi almarhum ayah dilimpahkan kepadanya, apakah boleh?")
+    assert not points_back("apakah porsi ayah bisa dilimpahkan ke adik saya yang masih kecil?")
+    assert leans_on_before("Kalau porsi almarhum ayah dilimpahkan kepadanya, apakah boleh?")
+
+
+def test_an_ending_that_points_back_is_not_matched_alone(m, monkeypatch):
+    text = ("Anak bungsu saya baru berusia 12 tahun. Kalau porsi almarhumah ibu saya "
+            "dilimpahkan kepadanya, apakah diperbolehkan?")
+    ending = "Kalau porsi almarhumah ibu saya dilimpahkan kepadanya, apakah diperbolehkan?"
+    tried: list[str] = []
+    real = m._match_text
+
+    def spy(part, *args, **kwargs):
+        tried.append(part)
+        return real(part, *args, **kwargs)
+
+    monkeypatch.setattr(m, "_match_text", spy)
+    m.match(text)
+    assert tried and ending not in tried, tried
