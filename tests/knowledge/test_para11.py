@@ -18,6 +18,12 @@ from handlers.faq import matcher
     ("kalau ibu tidak memenuhi istithaah, porsinya bisa dilimpahkan ke anak?",
      "pelimpahan-aturan-baru"),
     ("apa saja perubahan haji tahun 2026", "kementerian-haji"),
+    # batch 2: joining a sibling's departure; registering through a child; a parent's porsi
+    # after death, asked as a whole
+    ("boleh nggak keberangkatan saya digabung sama adik kandung", "penggabungan"),
+    ("pendaftaran haji bapak boleh diwakili anaknya? bapak sudah sulit berjalan",
+     "daftar-syarat"),
+    ("bapak saya sudah wafat, porsi hajinya bagaimana", "pelimpahan-apa"),
 ])
 def test_a_wording_the_round_taught_is_answered(text, entry):
     found = matcher().match(text)
