@@ -24,7 +24,22 @@ from handlers.faq import matcher
     ("pendaftaran haji bapak boleh diwakili anaknya? bapak sudah sulit berjalan",
      "daftar-syarat"),
     ("bapak saya sudah wafat, porsi hajinya bagaimana", "pelimpahan-apa"),
+    # batch 3: a transferred porsi asked back after recovering (the keywords sembuh/pulih); a
+    # different embarkation after living elsewhere; where the medical is done
+    ("porsi yang sudah dialihkan karena sakit, kalau orangnya sembuh bisa dikembalikan?",
+     "pelimpahan-sekali"),
+    ("registered in Medan but i live in Batam now, can i change my embarkation",
+     "pindah-domisili"),
+    ("hajj fitness medical, where do we take it", "pemeriksaan-kesehatan"),
 ])
 def test_a_wording_the_round_taught_is_answered(text, entry):
     found = matcher().match(text)
     assert (found.decision, found.entry_id) == ("answer", entry), found
+
+
+def test_which_bank_to_register_with_is_not_answered_with_the_registration_papers():
+    # before batch 3 the registration requirements answered it confidently; now the bank entry
+    # leads (a menu beside the requirements: both are asked for)
+    found = matcher().match("daftar haji bisa di bank apa saja")
+    assert not (found.decision == "answer" and found.entry_id == "daftar-syarat"), found
+    assert found.candidates[0].entry_id == "bps-bpih", found
