@@ -31,6 +31,9 @@ from handlers.faq import matcher
     ("registered in Medan but i live in Batam now, can i change my embarkation",
      "pindah-domisili"),
     ("hajj fitness medical, where do we take it", "pemeriksaan-kesehatan"),
+    # batch 4: a worn deposit slip at the payoff
+    ("bukti setoran awal bapak sudah rusak, tulisannya tidak jelas lagi, bagaimana untuk "
+     "pelunasan?", "pelunasan-dokumen"),
 ])
 def test_a_wording_the_round_taught_is_answered(text, entry):
     found = matcher().match(text)
