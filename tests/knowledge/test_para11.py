@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.faq import matcher
+from knowledge.normalize import normalize
 
 
 @pytest.mark.parametrize(("text", "entry"), [
@@ -46,3 +47,20 @@ def test_which_bank_to_register_with_is_not_answered_with_the_registration_paper
     found = matcher().match("daftar haji bisa di bank apa saja")
     assert not (found.decision == "answer" and found.entry_id == "daftar-syarat"), found
     assert found.candidates[0].entry_id == "bps-bpih", found
+
+
+@pytest.mark.parametrize(("text", "reads"), [
+    # batch 5, the lexicon: Sundanese salaki/ngartos, 'sanggup' as the entries' 'mampu', the
+    # English plural 'trips' and 'lose' (a porsi that is lost: hilang)
+    ("salaki abdi teu ngartos", "suami saya tidak mengerti"),
+    ("belum sanggup melunasi", "belum mampu melunasi"),
+    ("how many hajj trips", "keberangkatan"),
+    ("will we lose the porsi", "hilang"),
+])
+def test_the_rounds_words_are_read(text, reads):
+    assert reads in normalize(text)
+
+
+def test_a_question_with_the_rounds_words_is_answered():
+    found = matcher().match("how many years between hajj trips")
+    assert (found.decision, found.entry_id) == ("answer", "haji-ulang"), found
