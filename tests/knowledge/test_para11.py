@@ -56,6 +56,12 @@ def test_which_bank_to_register_with_is_not_answered_with_the_registration_paper
     ("belum sanggup melunasi", "belum mampu melunasi"),
     ("how many hajj trips", "keberangkatan"),
     ("will we lose the porsi", "hilang"),
+    # batch 6: English 'spot' (a place in the queue: porsi) and 'prioritized', Banjar 'betakun'
+    # beside 'batakun', the typo 'setorn'
+    ("does she lose her spot", "porsi"),
+    ("can they be prioritized because of age", "prioritas"),
+    ("ulun handak betakun", "tanya"),
+    ("brpa setorn awalnya", "setoran awal"),
 ])
 def test_the_rounds_words_are_read(text, reads):
     assert reads in normalize(text)
