@@ -318,3 +318,32 @@ def test_phrases_apply_in_order_including_words_a_rewrite_brings_in():
     assert _apply_phrases(["a", "b"], lex) == ["x", "y"]
     assert _apply_phrases(["x", "y", "z"], lex) == ["never", "z"]
     assert _apply_phrases(["p", "a", "b", "z", "a", "b", "z"], lex) == ["p", "q", "q"]
+
+
+def test_no_lexicon_file_repeats_a_key():
+    """A key written twice in one mapping is silently the later one: a second entry for a word
+    (two helpers adding "spot" in one round) hides a disagreement until it bites."""
+    import collections
+    from pathlib import Path
+
+    import yaml
+
+    repeated: list[str] = []
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [str(loader.construct_object(k, deep=True)) for k, _ in node.value]
+        repeated.extend(f"{node.start_mark.name}: {k}" for k, n
+                        in collections.Counter(keys).items() if n > 1)
+        return loader.construct_mapping(node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    lexicon = Path(__file__).resolve().parents[2] / "knowledge" / "lexicon"
+    files = sorted(lexicon.glob("*.yaml"))
+    assert len(files) >= 5
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            yaml.load(fh, Loader=Strict)  # noqa: S506 - a SafeLoader subclass
+    assert repeated == []
