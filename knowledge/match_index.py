@@ -271,7 +271,7 @@ class _TokenSet:
     ratio) and tightens the bound of the others (A-B and B-A are subsequences of the sorted
     lists, so their longest common subsequence is at most that of the whole lists).
     `settle(entries)` then makes the entries' best text exact, computing `result`
-    (`Matcher._unshared_ratio`) only for texts whose upper bound could still beat the best value
+    (`unshared_ratio`) only for texts whose upper bound could still beat the best value
     known for their entry.
     """
 
@@ -432,8 +432,8 @@ class _TokenSet:
                 pick = open_ & (high >= entry_high[place])
             todo = docs[pick]
             if todo.size:
-                result = m._unshared_ratio(todo, self.q_words, self.q_cols, self.rows,
-                                           self.lensum)
+                result = unshared_ratio(m, todo, self.q_words, self.q_cols, self.rows,
+                                        self.lensum)
                 self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
                 self.high[todo] = self.low[todo]
                 self.known[todo] = True
@@ -441,3 +441,61 @@ class _TokenSet:
             if last:
                 break
         self._refresh(chosen, docs, seg)
+
+
+# m: the knowledge.matcher.Matcher scoring (not imported: matcher imports this module)
+def unshared_ratio(m: Any, todo: np.ndarray, q_words: list[str], q_cols: list[int],
+                   rows: np.ndarray, lensum: np.ndarray) -> np.ndarray:
+    """token_set_ratio's `result` for the texts `todo`, which share some words with the
+    question: the Indel ratio of (the question's words the text lacks) vs (the text's words
+    the question lacks), sorted and joined, over `lensum`. Both strings are cut out of
+    code-point arrays by masks, and rapidfuzz's `cpdist` takes the Indel distance of each
+    pair in C++ - a fraction of the cost of `token_set_ratio` itself, which splits, sorts
+    and joins both texts again for every pair. Each word keeps a trailing space on both
+    sides; a common last character changes no Indel distance."""
+    k = todo.size
+    nq = len(q_words)
+    # the text's words the question lacks
+    clen = m._doc_clen[todo]
+    ends = np.cumsum(clen)
+    at = np.repeat(m._doc_cstart[todo] - ends + clen, clen) + np.arange(ends[-1])
+    in_q = np.zeros(len(m._tokens.col) + 1, dtype=bool)
+    in_q[[c for c in q_cols if c >= 0]] = True
+    keep = ~in_q[m._char_word[at]]
+    ys = m._chars[at[keep]].tobytes().decode("utf-32-le").split("\0")[:-1]
+    # the question's words the text lacks: texts holding the same question words share one
+    # string; which ones a text holds is a bit key (sums of distinct powers of two, exact in
+    # a float up to 40 words; a longer question is keyed 40 words at a time)
+    where = np.full(m._n_docs, -1, dtype=np.intp)
+    where[todo] = np.arange(k)
+    word_of = np.repeat(np.arange(nq), [m._tokens.len[c] if c >= 0 else 0 for c in q_cols])
+    hit = where[rows] >= 0
+    doc_i, word_i = where[rows[hit]], word_of[hit]
+    if nq <= 40:
+        key = np.bincount(doc_i, weights=np.exp2(word_i), minlength=k).astype(np.int64)
+    else:
+        key = np.zeros(k, dtype=np.int64)
+        for lo in range(0, nq, 40):
+            block = (word_i >= lo) & (word_i < lo + 40)
+            part = np.bincount(doc_i[block], weights=np.exp2(word_i[block] - lo),
+                               minlength=k).astype(np.int64)
+            # the keys so far, ranked (< k), shifted past this block's bits
+            key = np.unique(key, return_inverse=True)[1].reshape(-1) * (1 << 40) + part
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rep = np.full(k, -1, dtype=np.intp)
+    rep[first] = np.arange(first.size)
+    held = np.zeros((first.size, nq), dtype=bool)
+    mine = rep[doc_i] >= 0
+    held[rep[doc_i[mine]], word_i[mine]] = True
+    q_chars = np.frombuffer("".join(w + " " for w in q_words).encode("utf-32-le"),
+                            dtype=np.uint32)
+    q_char_word = np.repeat(np.arange(nq), [len(w) + 1 for w in q_words])
+    keep_q = ~held[:, q_char_word]
+    x_text = np.broadcast_to(q_chars, keep_q.shape)[keep_q].tobytes().decode("utf-32-le")
+    x_end = np.cumsum(keep_q.sum(axis=1)).tolist()
+    x_unique = np.array([x_text[a:b] for a, b in zip([0, *x_end[:-1]], x_end, strict=True)],
+                        dtype=object)
+    xs = x_unique[inverse.reshape(-1)]
+    dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
+    result = 100.0 - 100.0 * dist / lensum[todo]
+    return np.where(result >= 1, result, 0.0)

@@ -17,8 +17,6 @@ import math
 from collections import Counter
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
 
 from knowledge import entry_model, intent_model
 from knowledge.human_request import asks_for_human
@@ -198,7 +196,7 @@ class Matcher:
         # `_only_distinctive`); entries further down only need to be known to be there
         self._reach = max(self.t.concept_gap, self.t.clear_margin)
         # ... and as code points, each word followed by a space, with the word each belongs to:
-        # a text's words the question lacks are then a mask away (see `_unshared_ratio`)
+        # a text's words the question lacks are then a mask away (see `match_index.unshared_ratio`)
         # (each text ends in a NUL, which belongs to no word: the texts cut out come back
         # apart with one `str.split`)
         sorted_words = [sorted(t) for t in doc_tokens]
@@ -283,62 +281,6 @@ class Matcher:
 
     def _token_set(self, text: str, factor: np.ndarray) -> _TokenSet:
         return _TokenSet(self, text, factor)
-
-    def _unshared_ratio(self, todo: np.ndarray, q_words: list[str], q_cols: list[int],
-                        rows: np.ndarray, lensum: np.ndarray) -> np.ndarray:
-        """token_set_ratio's `result` for the texts `todo`, which share some words with the
-        question: the Indel ratio of (the question's words the text lacks) vs (the text's words
-        the question lacks), sorted and joined, over `lensum`. Both strings are cut out of
-        code-point arrays by masks, and rapidfuzz's `cpdist` takes the Indel distance of each
-        pair in C++ - a fraction of the cost of `token_set_ratio` itself, which splits, sorts
-        and joins both texts again for every pair. Each word keeps a trailing space on both
-        sides; a common last character changes no Indel distance."""
-        k = todo.size
-        nq = len(q_words)
-        # the text's words the question lacks
-        clen = self._doc_clen[todo]
-        ends = np.cumsum(clen)
-        at = np.repeat(self._doc_cstart[todo] - ends + clen, clen) + np.arange(ends[-1])
-        in_q = np.zeros(len(self._tokens.col) + 1, dtype=bool)
-        in_q[[c for c in q_cols if c >= 0]] = True
-        keep = ~in_q[self._char_word[at]]
-        ys = self._chars[at[keep]].tobytes().decode("utf-32-le").split("\0")[:-1]
-        # the question's words the text lacks: texts holding the same question words share one
-        # string; which ones a text holds is a bit key (sums of distinct powers of two, exact in
-        # a float up to 40 words; a longer question is keyed 40 words at a time)
-        where = np.full(self._n_docs, -1, dtype=np.intp)
-        where[todo] = np.arange(k)
-        word_of = np.repeat(np.arange(nq), [self._tokens.len[c] if c >= 0 else 0 for c in q_cols])
-        hit = where[rows] >= 0
-        doc_i, word_i = where[rows[hit]], word_of[hit]
-        if nq <= 40:
-            key = np.bincount(doc_i, weights=np.exp2(word_i), minlength=k).astype(np.int64)
-        else:
-            key = np.zeros(k, dtype=np.int64)
-            for lo in range(0, nq, 40):
-                block = (word_i >= lo) & (word_i < lo + 40)
-                part = np.bincount(doc_i[block], weights=np.exp2(word_i[block] - lo),
-                                   minlength=k).astype(np.int64)
-                # the keys so far, ranked (< k), shifted past this block's bits
-                key = np.unique(key, return_inverse=True)[1].reshape(-1) * (1 << 40) + part
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        rep = np.full(k, -1, dtype=np.intp)
-        rep[first] = np.arange(first.size)
-        held = np.zeros((first.size, nq), dtype=bool)
-        mine = rep[doc_i] >= 0
-        held[rep[doc_i[mine]], word_i[mine]] = True
-        q_chars = np.frombuffer("".join(w + " " for w in q_words).encode("utf-32-le"),
-                                dtype=np.uint32)
-        q_char_word = np.repeat(np.arange(nq), [len(w) + 1 for w in q_words])
-        keep_q = ~held[:, q_char_word]
-        x_text = np.broadcast_to(q_chars, keep_q.shape)[keep_q].tobytes().decode("utf-32-le")
-        x_end = np.cumsum(keep_q.sum(axis=1)).tolist()
-        x_unique = np.array([x_text[a:b] for a, b in zip([0, *x_end[:-1]], x_end, strict=True)],
-                            dtype=object)
-        xs = x_unique[inverse.reshape(-1)]
-        dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
-        result = 100.0 - 100.0 * dist / lensum[todo]
-        return np.where(result >= 1, result, 0.0)
 
     def _stem_share(self, words: list[str]) -> np.ndarray:
         weights: dict[str, float] = {}

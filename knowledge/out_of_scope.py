@@ -38,7 +38,7 @@ def _term(item) -> Term:
     parts = tuple(alternatives(part) for part in text.split(" + "))
     if not parts or not all(parts):
         return ()
-    return parts + ((_UNLESS, *alternatives(unless)),) if unless.strip() else parts
+    return (*parts, (_UNLESS, *alternatives(unless))) if unless.strip() else parts
 
 
 def _terms(items) -> tuple[Term, ...]:
