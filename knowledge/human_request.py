@@ -130,11 +130,15 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bicara|ngomong|ngobrol|chat) (dengan|sama|ke|pada) (petugasnya|adminnya|"
                r"operatornya)\b"),
     re.compile(r"\b(bantu|bantuin|tolong|tolongin|layani) (saya|aku|kami) langsung\b"),
-    # asking someone to check one's data ("tolong cekin porsi ibu saya", "mohon dicekkan data
-    # bapak"): the benefactive -in / -kan and the passive di- ask a person to do it; a bare
-    # "tolong cek porsi saya" may ask how to check, which the knowledge base answers
-    re.compile(r"\b(tolong|mohon|minta|tulung)\b (cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
-               r"periksakan|diperiksa)\b"),
+    # asking someone to check one's data because something in it is wrong ("tolong cekin porsi
+    # ibu saya, datanya kok beda", "mohon dicekkan data bapak, namanya salah"): the benefactive
+    # -in / -kan and the passive di- ask a person to look. Without a problem told, "tolong
+    # cekin porsi ibu saya" is the status check the bot does itself once it has the number (the
+    # knowledge base's answer asks for it), as for a bare "tolong cek porsi saya"
+    re.compile(r"^(?=.*\b(tolong|mohon|minta|tulung) (cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
+               r"periksakan|diperiksa)\b)(?=.*\b(beda|berbeda|salah|keliru|aneh|hilang|batal|"
+               r"dibatalkan|tidak ada|gak ada|ga ada|nggak ada|tidak muncul|gak muncul|"
+               r"tidak sesuai|tidak cocok|berubah|error)\b)"),
     # needing help in person ("kami butuh pendampingan langsung"): no bot gives that; an elderly
     # pilgrim's companion ("butuh pendamping lansia") is the knowledge base's matter
     re.compile(r"\b(butuh|perlu|minta|mohon|ingin|mau)\b.{0,20}\b(pendampingan|bantuan|didampingi|"

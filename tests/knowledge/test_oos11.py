@@ -165,9 +165,23 @@ def test_needing_help_in_person_is_a_request_for_a_person():
 
 def test_asking_someone_to_check_ones_data_is_a_request_for_a_person():
     from knowledge.matcher import asks_for_human
-    assert asks_for_human(" ".join(normalize_words("pak tolong dicekkan status porsi bapak saya")))
-    # a bare imperative may ask how to check: the knowledge base answers that
-    assert not asks_for_human(" ".join(normalize_words("tolong cek porsi saya gimana caranya")))
+
+    def asks(text):
+        return asks_for_human(" ".join(normalize_words(text)))
+
+    # something in the data is wrong: a person looks
+    assert asks("pak tolong dicekkan status porsi bapak saya, kok namanya salah")
+    assert asks("nama ibu tidak ada di daftar berangkat, mohon diperiksa")
+    # no problem told: the status check the bot does itself, as a bare imperative
+    assert not asks("pak tolong dicekkan status porsi bapak saya")
+    assert not asks("tolong cekin porsi ibu saya")
+    assert not asks("tolong cek porsi saya gimana caranya")
+
+
+@pytest.mark.parametrize("text", ["tolong dicek porsi ibu saya", "mohon dicekkan status porsi bapak"])
+def test_a_plea_to_check_a_porsi_with_no_problem_gets_the_status_check(m, text):
+    got = m.match(text)
+    assert (got.decision, got.entry_id) == ("answer", "cek-status"), got
 
 
 def test_an_unless_part_keeps_the_entry_it_names():
