@@ -52,7 +52,10 @@ def make_stemmer(roots: frozenset[str]):
             known = [v for v in affix_variants(word)[1:] if v in roots and len(v) >= 4]
             if known:
                 result = min(known, key=len)
-        cache[word] = result
+        # only the knowledge base's own words are kept: a word someone typed (a name, a
+        # detail) is not held in memory, and the cache does not grow with every new one
+        if word in roots:
+            cache[word] = result
         return result
 
     return stem
@@ -146,11 +149,13 @@ def question_part(text: str) -> str | None:
     return " ".join(p for p, k in zip(parts, keep, strict=True) if k)
 
 
-# each word's 3- and 4-grams, kept: a question's words are mostly words seen before, and
-# cutting them again was a Python loop per gram (bounded: people can type any word, and the
-# knowledge base itself holds about 5,000 at ten times its size)
+# The knowledge base's own words' 3- and 4-grams, kept: a question's words are mostly those
+# words (spelling correction maps to them), and cutting them again was a Python loop per gram.
+# Only the knowledge base's words are kept, never a word someone typed: a cache of people's
+# words would keep names and details in memory and grow with every new one. Bounded all the
+# same (about 1 kB a word; the knowledge base holds about 5,600 words at ten times its size).
 _WORD_GRAMS: dict[str, tuple[str, ...]] = {}
-_WORD_GRAMS_KEPT = 20_000  # about 1 kB each: at most ~20 MB
+_WORD_GRAMS_KEPT = 20_000
 
 
 def _word_grams(word: str) -> tuple[str, ...]:
@@ -159,9 +164,16 @@ def _word_grams(word: str) -> tuple[str, ...]:
         padded = f" {word} "
         grams = tuple(padded[i:i + n] for n in (3, 4) if len(padded) >= n
                       for i in range(len(padded) - n + 1))
-        if len(_WORD_GRAMS) < _WORD_GRAMS_KEPT:
-            _WORD_GRAMS[word] = grams
     return grams
+
+
+def keep_word_grams(words) -> None:
+    """Keep the n-grams of the knowledge base's `words` (while there is room)."""
+    for word in words:
+        if len(_WORD_GRAMS) >= _WORD_GRAMS_KEPT:
+            return
+        if word not in _WORD_GRAMS:
+            _WORD_GRAMS[word] = _word_grams(word)
 
 
 def _ngrams(words: list[str]) -> Counter:

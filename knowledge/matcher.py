@@ -33,6 +33,7 @@ from knowledge.match_index import (
     _Postings,
     _TokenSet,
     _WordColumns,
+    keep_word_grams,
     make_stemmer,
 )
 from knowledge.match_result import Candidate, Match
@@ -132,6 +133,7 @@ class Matcher:
         self._stem_df = stem_df
         self._unknown_idf = math.log((n_entries + 1) / 0.5)
         # character n-gram TF-IDF over texts, as a sparse matrix by column: gram -> [(doc, weight)]
+        keep_word_grams(self.vocab.words)
         grams_per_doc = [_ngrams(w) for w in doc_words]
         gram_df: Counter = Counter()
         for g in grams_per_doc:

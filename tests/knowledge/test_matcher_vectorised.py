@@ -125,3 +125,19 @@ def test_word_columns_are_the_commonest_words_within_the_memory_of_the_gram_colu
                             minlength=new._n_docs) for c, idf in grams)
     assert np.allclose(dense[kept.columns.rows_of[col]], kept.columns.weights_of[col])
     assert np.count_nonzero(dense) == kept.columns.rows_of[col].size
+
+
+def test_the_word_caches_keep_only_the_knowledge_bases_words():
+    """A word someone typed (a name, a detail) is not kept in the matcher's word caches: they
+    would hold people's words in memory and grow with every new one."""
+    from knowledge import match_index
+
+    m = Matcher(default_kb())
+    assert "pelunasan" in match_index._WORD_GRAMS  # the knowledge base's words are kept
+    typed = "zulkarnainiwati"
+    got = m.match(f"pak saya {typed} mau tanya pelunasan tahap dua kapan")
+    assert typed in got.normalized.split()  # read as itself: both caches were asked
+    assert typed not in match_index._WORD_GRAMS
+    stem_cache = next(c.cell_contents for c in m.stem.__closure__
+                      if isinstance(c.cell_contents, dict))
+    assert typed not in stem_cache and "pelunasan" in stem_cache
