@@ -134,8 +134,9 @@ def out_of_scope_pointer(words: list[str]) -> dict[str, str] | None:
     # login" is not for a bank's customer service, a helpdesk is offered instead. Other hajj
     # questions out of scope keep the pointer ("hotel di mekkah dekat masjidil haram": "mekkah"
     # reads as a hajj word, the hotel is still booked elsewhere)
-    hajj_gap = bool(hajj_words() & set(words)) and any(
-        _first_words(t) & set(words) and _holds(words, t) for t in gap_terms())
+    present = set(words)
+    hajj_gap = bool(hajj_words() & present) and any(
+        _first_words(t) & present and _holds(words, t) for t in gap_terms())
     for terms, pointer, unless_hajj in out_of_scope_services():
         if not (unless_hajj and hajj_gap) and any(_holds(words, t) for t in terms):
             return pointer
