@@ -261,8 +261,16 @@ def _apply_phrases(words: list[str], lex: Lexicon) -> list[str]:
         j = heappop(heap)
         src, dst = lex.phrases[j]
         n = len(src)
+        first = src[0]
         i = 0
-        while i + n <= len(words):
+        while True:
+            # both cases below start at the phrase's first word: jump to where it is next
+            try:
+                i = words.index(first, i)
+            except ValueError:
+                break
+            if i + n > len(words):
+                break
             if tuple(words[i:i + len(dst)]) == dst and dst[:n] == src:
                 i += len(dst)  # already rewritten by the first pass ("... lagi limpahulang")
             elif tuple(words[i:i + n]) == src and (dst or len(words) > n):  # never empty a message
