@@ -340,9 +340,11 @@ class _TokenSet:
         high[sh] = np.where(known_sh, low_sh, np.where(full, 100.0, np.maximum(upper, lower))
                             / 100.0)
         known[sh] = known_sh
-        # read only for texts sharing words (`tighten` settles the others by their distance)
-        self.ab, self.ba, self.lensum, self.lower = (np.empty(n) for _ in range(4))
-        self.ab[sh], self.ba[sh], self.lensum[sh], self.lower[sh] = ab, ba, lensum, lower
+        # read only for texts sharing words (`tighten` settles the others by their distance),
+        # and only for a few of them: kept in `sh`'s order, found by `_at` (no array over every
+        # text to scatter them into)
+        self.sh = sh
+        self.ab, self.ba, self.lensum, self.lower = ab, ba, lensum, lower
         empty = m._doc_empty
         if empty.size:  # token_set_ratio is 0 for an empty side
             low[empty] = high[empty] = 0.0
@@ -353,6 +355,10 @@ class _TokenSet:
             high *= factor
         self.low, self.high = low, high
         self._entry_bounds()
+
+    def _at(self, docs: np.ndarray) -> np.ndarray:
+        """Where texts sharing words with the question (`docs`) stand in `sh`."""
+        return np.searchsorted(self.sh, docs)
 
     # Each entry's best `low` and `high`, kept: a pass changes the texts of a few entries, and
     # one `maximum.reduceat` over every text costs about as much as the pass's own arithmetic.
@@ -403,10 +409,11 @@ class _TokenSet:
         self.known[alone] = True
         # shared words: a tighter bound on `result`
         some = docs[shared]
-        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2,
-                            np.minimum(self.ab[some], self.ba[some]))
-        upper = 100.0 - 100.0 * (self.ab[some] + self.ba[some] - 2 * common) / self.lensum[some]
-        lower = self.lower[some]
+        at = self._at(some)
+        ab, ba = self.ab[at], self.ba[at]
+        common = np.minimum((self.lq + ld[shared] - dist[shared]) / 2, np.minimum(ab, ba))
+        upper = 100.0 - 100.0 * (ab + ba - 2 * common) / self.lensum[at]
+        lower = self.lower[at]
         done = upper <= lower
         self.high[some] = np.where(done, self.low[some],
                                    np.maximum(upper, lower) / 100.0 * factor[some])
@@ -444,9 +451,10 @@ class _TokenSet:
                 pick = open_ & (high >= entry_high[place])
             todo = docs[pick]
             if todo.size:
+                at = self._at(todo)
                 result = unshared_ratio(m, todo, self.q_words, self.q_cols, self.rows,
-                                        self.lensum)
-                self.low[todo] = np.maximum(result, self.lower[todo]) / 100.0 * factor[todo]
+                                        self.lensum[at])
+                self.low[todo] = np.maximum(result, self.lower[at]) / 100.0 * factor[todo]
                 self.high[todo] = self.low[todo]
                 self.known[todo] = True
                 open_[pick] = False
@@ -460,11 +468,11 @@ def unshared_ratio(m: Any, todo: np.ndarray, q_words: list[str], q_cols: list[in
                    rows: np.ndarray, lensum: np.ndarray) -> np.ndarray:
     """token_set_ratio's `result` for the texts `todo`, which share some words with the
     question: the Indel ratio of (the question's words the text lacks) vs (the text's words
-    the question lacks), sorted and joined, over `lensum`. Both strings are cut out of
-    code-point arrays by masks, and rapidfuzz's `cpdist` takes the Indel distance of each
-    pair in C++ - a fraction of the cost of `token_set_ratio` itself, which splits, sorts
-    and joins both texts again for every pair. Each word keeps a trailing space on both
-    sides; a common last character changes no Indel distance."""
+    the question lacks), sorted and joined, over `lensum` (each text's, in `todo`'s order).
+    Both strings are cut out of code-point arrays by masks, and rapidfuzz's `cpdist` takes
+    the Indel distance of each pair in C++ - a fraction of the cost of `token_set_ratio`
+    itself, which splits, sorts and joins both texts again for every pair. Each word keeps a
+    trailing space on both sides; a common last character changes no Indel distance."""
     k = todo.size
     nq = len(q_words)
     # the text's words the question lacks
@@ -509,5 +517,5 @@ def unshared_ratio(m: Any, todo: np.ndarray, q_words: list[str], q_cols: list[in
                         dtype=object)
     xs = x_unique[inverse.reshape(-1)]
     dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
-    result = 100.0 - 100.0 * dist / lensum[todo]
+    result = 100.0 - 100.0 * dist / lensum
     return np.where(result >= 1, result, 0.0)
