@@ -473,40 +473,31 @@ def unshared_ratio(m: Any, todo: np.ndarray, q_words: list[str], q_cols: list[in
     the Indel distance of each pair in C++ - a fraction of the cost of `token_set_ratio`
     itself, which splits, sorts and joins both texts again for every pair. Each word keeps a
     trailing space on both sides; a common last character changes no Indel distance."""
-    k = todo.size
     nq = len(q_words)
     # the text's words the question lacks
     clen = m._doc_clen[todo]
     ends = np.cumsum(clen)
     at = np.repeat(m._doc_cstart[todo] - ends + clen, clen) + np.arange(ends[-1])
-    in_q = np.zeros(len(m._tokens.col) + 1, dtype=bool)
-    in_q[[c for c in q_cols if c >= 0]] = True
-    keep = ~in_q[m._char_word[at]]
-    ys = m._chars[at[keep]].tobytes().decode("utf-32-le").split("\0")[:-1]
+    char_word = m._char_word[at]
     # the question's words the text lacks: texts holding the same question words share one
-    # string; which ones a text holds is a bit key (sums of distinct powers of two, exact in
-    # a float up to 40 words; a longer question is keyed 40 words at a time)
-    where = np.full(m._n_docs, -1, dtype=np.intp)
-    where[todo] = np.arange(k)
-    word_of = np.repeat(np.arange(nq), [m._tokens.len[c] if c >= 0 else 0 for c in q_cols])
-    hit = where[rows] >= 0
-    doc_i, word_i = where[rows[hit]], word_of[hit]
-    if nq <= 40:
-        key = np.bincount(doc_i, weights=np.exp2(word_i), minlength=k).astype(np.int64)
+    # string. Which ones a text holds is a bit key: the OR, over the text's characters, of the
+    # bit of the question word each belongs to (exact in an int64 up to 62 words; a longer
+    # question is keyed from the postings, `_held_by_rows`)
+    if nq <= 62:
+        bit = np.zeros(len(m._tokens.col) + 1, dtype=np.int64)
+        for i, c in enumerate(q_cols):
+            if c >= 0:
+                bit[c] = 1 << i
+        bits = bit[char_word]
+        keep = bits == 0
+        keys, inverse = np.unique(np.bitwise_or.reduceat(bits, ends - clen), return_inverse=True)
+        held = ((keys[:, None] >> np.arange(nq)) & 1).astype(bool)
     else:
-        key = np.zeros(k, dtype=np.int64)
-        for lo in range(0, nq, 40):
-            block = (word_i >= lo) & (word_i < lo + 40)
-            part = np.bincount(doc_i[block], weights=np.exp2(word_i[block] - lo),
-                               minlength=k).astype(np.int64)
-            # the keys so far, ranked (< k), shifted past this block's bits
-            key = np.unique(key, return_inverse=True)[1].reshape(-1) * (1 << 40) + part
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    rep = np.full(k, -1, dtype=np.intp)
-    rep[first] = np.arange(first.size)
-    held = np.zeros((first.size, nq), dtype=bool)
-    mine = rep[doc_i] >= 0
-    held[rep[doc_i[mine]], word_i[mine]] = True
+        in_q = np.zeros(len(m._tokens.col) + 1, dtype=bool)
+        in_q[[c for c in q_cols if c >= 0]] = True
+        keep = ~in_q[char_word]
+        held, inverse = _held_by_rows(m, todo, q_cols, rows)
+    ys = m._chars[at[keep]].tobytes().decode("utf-32-le").split("\0")[:-1]
     q_chars = np.frombuffer("".join(w + " " for w in q_words).encode("utf-32-le"),
                             dtype=np.uint32)
     q_char_word = np.repeat(np.arange(nq), [len(w) + 1 for w in q_words])
@@ -519,3 +510,30 @@ def unshared_ratio(m: Any, todo: np.ndarray, q_words: list[str], q_cols: list[in
     dist = process.cpdist(xs, ys, scorer=Indel.distance, dtype=np.int64, workers=1)
     result = 100.0 - 100.0 * dist / lensum
     return np.where(result >= 1, result, 0.0)
+
+
+def _held_by_rows(m: Any, todo: np.ndarray, q_cols: list[int], rows: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """For a question of more than 62 words: which of its words each text of `todo` holds, one
+    row per distinct set (bool, sets x words), and each text's set; from the postings `rows` of
+    the question's words (column after column), keyed 40 words at a time in a float."""
+    k, nq = todo.size, len(q_cols)
+    where = np.full(m._n_docs, -1, dtype=np.intp)
+    where[todo] = np.arange(k)
+    word_of = np.repeat(np.arange(nq), [m._tokens.len[c] if c >= 0 else 0 for c in q_cols])
+    hit = where[rows] >= 0
+    doc_i, word_i = where[rows[hit]], word_of[hit]
+    key = np.zeros(k, dtype=np.int64)
+    for lo in range(0, nq, 40):
+        block = (word_i >= lo) & (word_i < lo + 40)
+        part = np.bincount(doc_i[block], weights=np.exp2(word_i[block] - lo),
+                           minlength=k).astype(np.int64)
+        # the keys so far, ranked (< k), shifted past this block's bits
+        key = np.unique(key, return_inverse=True)[1].reshape(-1) * (1 << 40) + part
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rep = np.full(k, -1, dtype=np.intp)
+    rep[first] = np.arange(first.size)
+    held = np.zeros((first.size, nq), dtype=bool)
+    mine = rep[doc_i] >= 0
+    held[rep[doc_i[mine]], word_i[mine]] = True
+    return held, inverse

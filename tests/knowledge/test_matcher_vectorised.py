@@ -100,9 +100,10 @@ def test_same_on_edge_cases(pair, text):
     _assert_same(new, old, text)
 
 
-@pytest.mark.parametrize("size", [39, 40, 41, 90])
+@pytest.mark.parametrize("size", [39, 40, 41, 61, 62, 63, 90])
 def test_same_on_questions_of_many_distinct_words(pair, size):
-    # more than 40 distinct words: which of them a text holds is keyed in blocks
+    # up to 62 distinct words, which of them a text holds is one int64 bit key; beyond, it is
+    # keyed from the postings 40 words at a time
     new, old = pair
     words = list(dict.fromkeys(w for e in default_kb().entries
                                for w in (e.question.id + " " + " ".join(e.paraphrases)).split()))
