@@ -132,10 +132,10 @@ _HUMAN_PATTERNS = [
     re.compile(r"\b(bantu|bantuin|tolong|tolongin|layani) (saya|aku|kami) langsung\b"),
     # asking someone to check one's data because something in it is wrong ("tolong cekin porsi
     # ibu saya, datanya kok beda", "mohon dicekkan data bapak, namanya salah"): the benefactive
-    # -in / -kan and the passive di- ask a person to look. Without a problem told, "tolong
-    # cekin porsi ibu saya" is the status check the bot does itself once it has the number (the
+    # -in / -kan and the passive di- ask a person to look ("cekin" is read as "cek", so plain
+    # "cek" too). Without a problem told, "tolong cekin porsi ibu saya" is the status check the bot does itself once it has the number (the
     # knowledge base's answer asks for it), as for a bare "tolong cek porsi saya"
-    re.compile(r"^(?=.*\b(tolong|mohon|minta|tulung) (cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
+    re.compile(r"^(?=.*\b(tolong|mohon|minta|tulung) (cek|cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
                r"periksakan|diperiksa)\b)(?=.*\b(beda|berbeda|salah|keliru|aneh|hilang|batal|"
                r"dibatalkan|tidak ada|gak ada|ga ada|nggak ada|tidak muncul|gak muncul|"
                r"tidak sesuai|tidak cocok|berubah|error)\b)"),
