@@ -46,7 +46,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres $(BIN)/pytest --durations=15
 
 # Benchmarks run on demand, never in CI: each prints its figures, the machine and the command.
 bench: install
