@@ -133,11 +133,12 @@ _HUMAN_PATTERNS = [
     # asking someone to check one's data because something in it is wrong ("tolong cekin porsi
     # ibu saya, datanya kok beda", "mohon dicekkan data bapak, namanya salah"): the benefactive
     # -in / -kan and the passive di- ask a person to look ("cekin" is read as "cek", so plain
-    # "cek" too). Without a problem told, "tolong cekin porsi ibu saya" is the status check the bot does itself once it has the number (the
-    # knowledge base's answer asks for it), as for a bare "tolong cek porsi saya"
-    re.compile(r"^(?=.*\b(tolong|mohon|minta|tulung) (cek|cekin|cekkan|dicek|dicekin|dicekkan|cekain|"
-               r"periksakan|diperiksa)\b)(?=.*\b(beda|berbeda|salah|keliru|aneh|hilang|batal|"
-               r"dibatalkan|tidak ada|gak ada|ga ada|nggak ada|tidak muncul|gak muncul|"
+    # "cek" too). Without a problem told, "tolong cekin porsi ibu saya" is the status check the
+    # bot does itself once it has the number (the knowledge base's answer asks for it), as for
+    # a bare "tolong cek porsi saya"
+    re.compile(r"^(?=.*\b(tolong|mohon|minta|tulung) (cek|cekin|cekkan|dicek|dicekin|dicekkan|"
+               r"cekain|periksakan|diperiksa)\b)(?=.*\b(beda|berbeda|salah|keliru|aneh|hilang|"
+               r"batal|dibatalkan|tidak ada|gak ada|ga ada|nggak ada|tidak muncul|gak muncul|"
                r"tidak sesuai|tidak cocok|berubah|error)\b)"),
     # needing help in person ("kami butuh pendampingan langsung"): no bot gives that; an elderly
     # pilgrim's companion ("butuh pendamping lansia") is the knowledge base's matter
