@@ -123,22 +123,13 @@ def record(path: Path = RECORD) -> None:
     path.write_text(json.dumps(out), "utf-8")
 
 
-def _decide(p: np.ndarray, top: int, scores: list[float], agree: float, pick: float,
-            gap: float) -> int | None:
-    """`entry_model.second_opinion`'s rules on probabilities already computed."""
-    if p[top] >= agree:
-        return top
-    choice = int(p.argmax())
-    if p[choice] >= pick and scores[top] - scores[choice] <= gap:
-        return choice
-    return None
-
-
 def evaluate(probabilities: Callable[[set[str], list[list[str]]], list[np.ndarray]],
              settings=GRID, path: Path = RECORD) -> dict[tuple, tuple[int, int]]:
     """Right and wrong answers gained over the model-less matcher, per setting.
     `probabilities(held_out, stems_list)`: a model taught without the held-out set's questions,
     applied to each call's stems."""
+    from knowledge import entry_model
+
     data = json.loads(path.read_text("utf-8"))
     by_set = defaultdict(list)
     for item in data["items"]:
@@ -155,7 +146,7 @@ def evaluate(probabilities: Callable[[set[str], list[list[str]]], list[np.ndarra
             for (_, _, calls, base, outcomes), ps in zip(items, per_item, strict=True):
                 now = base
                 for k, ((_, top, scores), p) in enumerate(zip(calls, ps, strict=True)):
-                    choice = _decide(p, top, scores, *s)
+                    choice = entry_model.decide(p, top, scores, *s)
                     if choice is not None:
                         now = outcomes[f"{k} {choice}"]
                         break

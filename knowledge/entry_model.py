@@ -109,7 +109,13 @@ def second_opinion(model: EntryModel, stems: list[str], top: int, scores: list[f
     above 1 switch a rule off."""
     if agree > 1.0 and pick > 1.0:
         return None
-    p = model.probabilities(features(stems))
+    return decide(model.probabilities(features(stems)), top, scores, agree, pick, pick_gap)
+
+
+def decide(p: np.ndarray, top: int, scores: list[float], agree: float, pick: float,
+           pick_gap: float) -> int | None:
+    """`second_opinion`'s rule on the model's probabilities `p` (one per entry), apart so that
+    bench/bench_entry_calls.py scores recorded menus with this very rule."""
     if p[top] >= agree:
         return top
     choice = int(p.argmax())
