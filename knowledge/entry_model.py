@@ -30,6 +30,9 @@ from knowledge.normalize import example_words
 from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
+# Questions written for the model from the entries' answers alone, by writers who read no
+# question set: more ways of asking than the tuned sets hold, which is what unseen wording needs.
+_WRITTEN = Path(__file__).with_name("lexicon") / "written_examples"
 # add-alpha smoothing of the counts. Leave-one-set-out (see Thresholds.agree), 0.05, 0.1 and 0.2
 # score within three questions of each other.
 ALPHA = 0.1
@@ -73,10 +76,17 @@ class EntryModel:
         return score / score.sum()
 
 
-def read_examples(path: Path = _EXAMPLES) -> dict[str, list[str]]:
-    """Entry id -> the questions of the tuned sets it answers."""
-    with path.open(encoding="utf-8") as fh:
-        return {eid: list(qs or ()) for eid, qs in (safe_load(fh) or {}).items()}
+def read_examples(path: Path = _EXAMPLES, written: Path | None = _WRITTEN
+                  ) -> dict[str, list[str]]:
+    """Entry id -> the questions of the tuned sets it answers, then the written ones
+    (`written`, every YAML file of that folder; None leaves them out)."""
+    files = [path] + (sorted(written.glob("*.yaml")) if written and written.is_dir() else [])
+    out: dict[str, list[str]] = defaultdict(list)
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            for eid, qs in (safe_load(fh) or {}).items():
+                out[eid].extend(qs or ())
+    return dict(out)
 
 
 def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],

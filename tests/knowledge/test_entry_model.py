@@ -145,3 +145,17 @@ def test_the_second_opinion_rules_on_a_small_model():
     assert entry_model.second_opinion(model, stems, 0, [0.6, 0.58, 0.1], 0.95, 0.95, 0.06) == 1
     assert entry_model.second_opinion(model, stems, 0, [0.6, 0.5, 0.1], 0.95, 0.95, 0.06) is None
     assert entry_model.second_opinion(model, stems, 0, [0.6, 0.58, 0.1], 2.0, 2.0, 0.06) is None
+
+
+def test_written_examples_are_read_after_the_tuned_ones_from_every_file_of_their_folder(tmp_path):
+    tuned = tmp_path / "entry_examples.yaml"
+    tuned.write_text("a:\n  - satu\nb:\n  - dua\n", "utf-8")
+    written = tmp_path / "written"
+    written.mkdir()
+    (written / "part_b.yaml").write_text("a:\n  - empat\n", "utf-8")
+    (written / "part_a.yaml").write_text("a:\n  - tiga\nc:\n  - lima\n", "utf-8")
+    (written / "notes.txt").write_text("a:\n  - bukan contoh\n", "utf-8")
+    got = entry_model.read_examples(tuned, written)
+    assert got == {"a": ["satu", "tiga", "empat"], "b": ["dua"], "c": ["lima"]}
+    assert entry_model.read_examples(tuned, None) == {"a": ["satu"], "b": ["dua"]}
+    assert entry_model.read_examples(tuned, tmp_path / "absent") == {"a": ["satu"], "b": ["dua"]}
