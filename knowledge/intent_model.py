@@ -31,6 +31,9 @@ from knowledge.normalize import example_words
 from knowledge.yaml_load import safe_load
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "intent_examples.yaml"
+# Messages written for the model by writers who read no question set (same kinds as above):
+# more ways of asking for a person than the tuned sets hold.
+_WRITTEN = Path(__file__).with_name("lexicon") / "written_intents"
 # The log-odds a message needs. bench/bench_intent_model.py, requests for a person: at -2, 260
 # found and 8 small talk taken; at 0, 256 and 3; at 1, 252 and 1 (and 1 out of scope); at 2, 249
 # and 1.
@@ -75,17 +78,24 @@ class WordModel:
         return score
 
 
-def read_examples(path: Path = _EXAMPLES) -> dict[str, list[list[str]]]:
-    """The examples' normalised words by kind: `person`, `small_talk` and `other`."""
-    with path.open(encoding="utf-8") as fh:
-        data = safe_load(fh) or {}
-    return {kind: [list(example_words(t)) for t in data.get(kind) or ()]
-            for kind in ("person", "small_talk", "other")}
+def read_examples(path: Path = _EXAMPLES, written: Path | None = _WRITTEN
+                  ) -> dict[str, list[list[str]]]:
+    """The examples' normalised words by kind: `person`, `small_talk` and `other`; those of
+    `path` first, then the written ones (every YAML file of `written`; None leaves them out)."""
+    files = [path] + (sorted(written.glob("*.yaml")) if written and written.is_dir() else [])
+    out: dict[str, list[list[str]]] = {kind: [] for kind in ("person", "small_talk", "other")}
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            data = safe_load(fh) or {}
+        for kind, texts in out.items():
+            texts.extend(list(example_words(t)) for t in data.get(kind) or ())
+    return out
 
 
-def build(kb_words: list[list[str]], examples: Path = _EXAMPLES) -> WordModel:
+def build(kb_words: list[list[str]], examples: Path = _EXAMPLES,
+          written: Path | None = _WRITTEN) -> WordModel:
     """The request-for-a-person model, taught by the examples and the knowledge base's texts."""
-    ex = read_examples(examples)
+    ex = read_examples(examples, written)
     return WordModel(ex["person"], [*ex["small_talk"], *ex["other"], *kb_words])
 
 

@@ -67,3 +67,18 @@ def test_words_never_seen_say_nothing():
     assert model.log_odds(["zzz"]) == model.log_odds([])
     assert model.log_odds(["minta", "petugas"]) > model.log_odds([]) > model.log_odds(
         ["biaya", "haji"])
+
+
+def test_written_messages_are_read_after_the_tuned_ones_by_kind(tmp_path):
+    from knowledge.intent_model import read_examples
+
+    tuned = tmp_path / "intent_examples.yaml"
+    tuned.write_text("person:\n  - panggil petugas\nother:\n  - kapan lunas\n", "utf-8")
+    written = tmp_path / "written"
+    written.mkdir()
+    (written / "a.yaml").write_text("person:\n  - sambungkan ke cs\nsmall_talk:\n  - makasih\n",
+                                    "utf-8")
+    got = read_examples(tuned, written)
+    assert got["person"] == [["panggil", "petugas"], ["sambungkan", "ke", "cs"]]
+    assert got["small_talk"] == [["terima", "kasih"]] and got["other"] == [["kapan", "lunas"]]
+    assert read_examples(tuned, None)["person"] == [["panggil", "petugas"]]
