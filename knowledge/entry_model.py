@@ -33,6 +33,8 @@ _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
 # Questions written for the model from the entries' answers alone, by writers who read no
 # question set: more ways of asking than the tuned sets hold, which is what unseen wording needs.
 _WRITTEN = Path(__file__).with_name("lexicon") / "written_examples"
+# what each written question counts for beside a tuned set's question (1)
+WRITTEN_WEIGHT = 1.0
 # add-alpha smoothing of the counts. Leave-one-set-out (see Thresholds.agree), 0.05, 0.1 and 0.2
 # score within three questions of each other.
 ALPHA = 0.1
@@ -76,13 +78,16 @@ class EntryModel:
         return score / score.sum()
 
 
-def read_examples(path: Path = _EXAMPLES, written: Path | None = _WRITTEN
-                  ) -> dict[str, list[str]]:
-    """Entry id -> the questions of the tuned sets it answers, then the written ones
-    (`written`, every YAML file of that folder; None leaves them out)."""
-    files = [path] + (sorted(written.glob("*.yaml")) if written and written.is_dir() else [])
+def read_examples(path: Path = _EXAMPLES) -> dict[str, list[str]]:
+    """Entry id -> the questions of the tuned sets it answers."""
+    with path.open(encoding="utf-8") as fh:
+        return {eid: list(qs or ()) for eid, qs in (safe_load(fh) or {}).items()}
+
+
+def read_written(folder: Path = _WRITTEN) -> dict[str, list[str]]:
+    """Entry id -> the written questions it answers, from every YAML file of `folder`."""
     out: dict[str, list[str]] = defaultdict(list)
-    for f in files:
+    for f in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
         with f.open(encoding="utf-8") as fh:
             for eid, qs in (safe_load(fh) or {}).items():
                 out[eid].extend(qs or ())
@@ -91,14 +96,21 @@ def read_examples(path: Path = _EXAMPLES, written: Path | None = _WRITTEN
 
 def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],
           stem: Callable[[str], str], examples: dict[str, list[str]] | None = None,
-          leave_out: Callable[[str], bool] = lambda q: False) -> EntryModel:
-    """The model taught by the knowledge base's texts (entry id, normalised words) and by the
-    examples; a question listed under k entries counts 1/k for each. `leave_out` drops
-    examples (the bench leaves one set out)."""
+          leave_out: Callable[[str], bool] = lambda q: False,
+          written: dict[str, list[str]] | None = None,
+          written_weight: float | None = None) -> EntryModel:
+    """The model taught by the knowledge base's texts (entry id, normalised words), by the
+    examples and by the written questions (at `written_weight` each); a question listed under
+    k entries counts 1/k for each. `leave_out` drops examples (the bench leaves one set out)."""
     if examples is None:
         examples = read_examples()
+    if written is None:
+        written = read_written()
+    if written_weight is None:
+        written_weight = WRITTEN_WEIGHT
     known = set(ids)
     listed = Counter(q for eid, qs in examples.items() if eid in known for q in qs)
+    listed_w = Counter(q for eid, qs in written.items() if eid in known for q in qs)
 
     def feats(words: list[str]) -> set[str]:
         return features([stem(w) for w in words])
@@ -107,6 +119,9 @@ def build(ids: list[str], kb_docs: Iterable[tuple[str, list[str]]],
     docs += [(eid, feats(list(example_words(q))), 1.0 / listed[q])
              for eid, qs in examples.items() if eid in known
              for q in qs if not leave_out(q)]
+    if written_weight > 0:
+        docs += [(eid, feats(list(example_words(q))), written_weight / listed_w[q])
+                 for eid, qs in written.items() if eid in known for q in qs]
     return EntryModel(ids, docs)
 
 

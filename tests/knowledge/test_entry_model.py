@@ -147,15 +147,23 @@ def test_the_second_opinion_rules_on_a_small_model():
     assert entry_model.second_opinion(model, stems, 0, [0.6, 0.58, 0.1], 2.0, 2.0, 0.06) is None
 
 
-def test_written_examples_are_read_after_the_tuned_ones_from_every_file_of_their_folder(tmp_path):
-    tuned = tmp_path / "entry_examples.yaml"
-    tuned.write_text("a:\n  - satu\nb:\n  - dua\n", "utf-8")
+def test_written_examples_are_read_from_every_yaml_file_of_their_folder(tmp_path):
     written = tmp_path / "written"
     written.mkdir()
     (written / "part_b.yaml").write_text("a:\n  - empat\n", "utf-8")
     (written / "part_a.yaml").write_text("a:\n  - tiga\nc:\n  - lima\n", "utf-8")
     (written / "notes.txt").write_text("a:\n  - bukan contoh\n", "utf-8")
-    got = entry_model.read_examples(tuned, written)
-    assert got == {"a": ["satu", "tiga", "empat"], "b": ["dua"], "c": ["lima"]}
-    assert entry_model.read_examples(tuned, None) == {"a": ["satu"], "b": ["dua"]}
-    assert entry_model.read_examples(tuned, tmp_path / "absent") == {"a": ["satu"], "b": ["dua"]}
+    assert entry_model.read_written(written) == {"a": ["tiga", "empat"], "c": ["lima"]}
+    assert entry_model.read_written(tmp_path / "absent") == {}
+
+
+def test_written_questions_teach_at_their_weight_and_are_never_left_out():
+    ids = ["a", "b"]
+    docs = [("a", ["alpha"]), ("b", ["beta"])]
+    none = entry_model.build(ids, docs, str, {}, written={})
+    half = entry_model.build(ids, docs, str, {}, written={"b": ["kata"]}, written_weight=0.5)
+    full = entry_model.build(ids, docs, str, {}, written={"b": ["kata"]}, written_weight=1.0,
+                             leave_out=lambda q: True)
+    off = entry_model.build(ids, docs, str, {}, written={"b": ["kata"]}, written_weight=0.0)
+    p = [m.probabilities({"kata"})[1] for m in (none, half, full, off)]
+    assert np.isclose(p[0], 0.5) and np.isclose(p[3], 0.5) and 0.5 < p[1] < p[2]
