@@ -4,7 +4,9 @@ The matcher scores a question against the knowledge base's own texts. When its t
 ahead but not by enough to answer, it shows a "did you mean" menu, and on the labelled sets the
 first button of that menu is the right entry about two times in three. This model is taught
 by how people actually asked (`lexicon/entry_examples.yaml`: the tuned question sets' questions,
-each under the entries that answer it) as well as by every text of the knowledge base, and it
+each under the entries that answer it; `lexicon/written_examples/`: 14 questions per entry in
+many styles, written from the entries by writers who read no question set, at a lower weight)
+as well as by every text of the knowledge base, and it
 reads a question differently from the matcher: naive Bayes over its stems and stem pairs,
 against all entries at once. When it is all but sure of the same entry the matcher put first,
 the two readings agree and the entry is answered, with the runner-ups beside it ("Bukan ini?"),
@@ -33,8 +35,11 @@ _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
 # Questions written for the model from the entries' answers alone, by writers who read no
 # question set: more ways of asking than the tuned sets hold, which is what unseen wording needs.
 _WRITTEN = Path(__file__).with_name("lexicon") / "written_examples"
-# what each written question counts for beside a tuned set's question (1)
-WRITTEN_WEIGHT = 1.0
+# What each written question counts for beside a tuned set's question (1). Leave-one-set-out
+# (bench_entry_model.py, 8 Dec 2026): without them 1,653 right / 6 wrong; at 0.2, 1,655 / 6.
+# bench_entry_calls.py over the weights, product row: 0.1 +88/-1, 0.2 +89/-2, 0.3 +86/-2,
+# 0.5 +86/-2, 1 +85/+1 (without +87/-2). At full weight they crowd the tuned examples' words.
+WRITTEN_WEIGHT = 0.2
 # add-alpha smoothing of the counts. Leave-one-set-out (see Thresholds.agree), 0.05, 0.1 and 0.2
 # score within three questions of each other.
 ALPHA = 0.1
