@@ -9,6 +9,11 @@ then scores the held-out set's messages, as the matcher uses it: only a message 
 matcher, without its request patterns, would answer with a menu or as out of scope can be taken
 for a request (a request the matcher answers is out of the model's reach). Prints, per threshold, the held-out requests found without any pattern and
 the other messages taken for one. The untuned sets (faq_blind9 and later) are never read.
+
+The messages of `knowledge/lexicon/written_intents/` belong to no set: they are never held out,
+and every fold's model is taught them by kind (as `intent_model.read_examples` reads them) in
+the second run ("with written"); the first run leaves them out, so both figures come from one
+run.
 """
 
 from __future__ import annotations
@@ -57,18 +62,46 @@ def main() -> None:
             reached = _without_patterns(m, item["q"])
             rows.append((kind, normalize_words(item["q"]), reached))
         sets[path.stem] = rows
+    written = _written(normalize_words, intent_model)
     print(f"machine   {machine()}")
     print(f"sets      {len(sets)} tuned sets, leave-one-set-out")
+    print(f"written   " + ", ".join(f"{k} {len(v)}" for k, v in written.items()))
+    for with_written in (False, True):
+        print(f"--- {'with' if with_written else 'without'} the written messages")
+        _run(sets, kb_words, written if with_written else None, intent_model)
+
+
+def _written(normalize_words, intent_model) -> dict[str, list[list[str]]]:
+    """The written messages' words by kind (`person`, `small_talk`, `other`), as the model reads
+    them, but normalised as the bench normalises the sets' messages."""
+    from knowledge.yaml_load import safe_load
+
+    out: dict[str, list[list[str]]] = {k: [] for k in ("person", "small_talk", "other")}
+    folder = intent_model._WRITTEN
+    for f in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+        with f.open(encoding="utf-8") as fh:
+            data = safe_load(fh) or {}
+        for kind, rows in out.items():
+            rows.extend(normalize_words(t) for t in data.get(kind) or ())
+    return out
+
+
+def _run(sets, kb_words, written, intent_model) -> None:
+    # the written messages' kinds in the bench's names ("other" is neither of the measured kinds)
+    extra = {"person": (written or {}).get("person", []),
+             "chat": (written or {}).get("small_talk", []),
+             "other": (written or {}).get("other", [])}
     # small talk is measured too, though no model of it is used (knowledge/intent_model.py says why)
     for kind, label, used in (("person", "requests for a person", intent_model.PERSON_THRESHOLD),
                               ("chat", "small talk", "none (not used)")):
         counts = {t: Counter() for t in THRESHOLDS}
         for held in sets:
             model = intent_model.WordModel(
-                (w for name, rows in sets.items() if name != held for k, w, _ in rows
-                 if k == kind),
                 [*(w for name, rows in sets.items() if name != held for k, w, _ in rows
-                   if k != kind), *kb_words])
+                   if k == kind), *extra[kind]],
+                [*(w for name, rows in sets.items() if name != held for k, w, _ in rows
+                   if k != kind), *(w for k, ws in extra.items() if k != kind for w in ws),
+                 *kb_words])
             for k, words, reached in sets[held]:
                 score = model.log_odds(words)
                 for t in THRESHOLDS:
@@ -83,6 +116,7 @@ def main() -> None:
                 ("question", "questions"), ("person", "requests"), ("chat", "small talk"),
                 ("oos", "out of scope")) if k != kind)
             print(f"  t={t:>4}  found {c[(kind, True)]} of {total}; taken for one: {others}")
+
 
 if __name__ == "__main__":
     main()
