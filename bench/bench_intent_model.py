@@ -11,7 +11,7 @@ for a request (a request the matcher answers is out of the model's reach). Print
 the other messages taken for one. The untuned sets (faq_blind9 and later) are never read.
 
 The messages of `knowledge/lexicon/written_intents/` belong to no set: they are never held out,
-and every fold's model is taught them by kind (as `intent_model.read_examples` reads them) in
+and every fold's model is taught them by kind (`intent_model.read_written`, as the product reads them) in
 the second run ("with written"); the first run leaves them out, so both figures come from one
 run.
 """
@@ -62,28 +62,13 @@ def main() -> None:
             reached = _without_patterns(m, item["q"])
             rows.append((kind, normalize_words(item["q"]), reached))
         sets[path.stem] = rows
-    written = _written(normalize_words, intent_model)
+    written = intent_model.read_written()
     print(f"machine   {machine()}")
     print(f"sets      {len(sets)} tuned sets, leave-one-set-out")
-    print(f"written   " + ", ".join(f"{k} {len(v)}" for k, v in written.items()))
+    print("written   " + ", ".join(f"{k} {len(v)}" for k, v in written.items()))
     for with_written in (False, True):
         print(f"--- {'with' if with_written else 'without'} the written messages")
         _run(sets, kb_words, written if with_written else None, intent_model)
-
-
-def _written(normalize_words, intent_model) -> dict[str, list[list[str]]]:
-    """The written messages' words by kind (`person`, `small_talk`, `other`), as the model reads
-    them, but normalised as the bench normalises the sets' messages."""
-    from knowledge.yaml_load import safe_load
-
-    out: dict[str, list[list[str]]] = {k: [] for k in ("person", "small_talk", "other")}
-    folder = intent_model._WRITTEN
-    for f in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-        with f.open(encoding="utf-8") as fh:
-            data = safe_load(fh) or {}
-        for kind, rows in out.items():
-            rows.extend(normalize_words(t) for t in data.get(kind) or ())
-    return out
 
 
 def _run(sets, kb_words, written, intent_model) -> None:
