@@ -11,9 +11,9 @@ for a request (a request the matcher answers is out of the model's reach). Print
 the other messages taken for one. The untuned sets (faq_blind9 and later) are never read.
 
 The messages of `knowledge/lexicon/written_intents/` belong to no set: they are never held out,
-and every fold's model is taught them by kind (`intent_model.read_written`, as the product reads them) in
-the second run ("with written"); the first run leaves them out, so both figures come from one
-run.
+and in the second run ("with written") every fold's model is taught them by kind
+(`intent_model.read_written`, read as the product reads them); the first run leaves them out,
+so both figures come from one run.
 """
 
 from __future__ import annotations

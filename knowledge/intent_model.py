@@ -11,7 +11,9 @@ every text of the knowledge base (questions, which ask for an answer).
 Leave-one-set-out on the tuned sets (the model taught by all sets but one, scored on that one;
 `bench/bench_intent_model.py`, 26 sets), at `PERSON_THRESHOLD`: of 387 requests for a person,
 277 are found with no pattern at all (304 get no answer from the matcher, and only those can be),
-while no question and 2 small talk messages are taken for one. `lexicon/written_intents/` adds
+while no question and 2 small talk messages are taken for one (the bench leaves out the chat
+words: in the product both, "are you a robot?" and "assalamualaikum min", are small talk before
+the model is asked). `lexicon/written_intents/` adds
 requests, hard negatives and small talk written by a writer who read no question set (without
 them: 267 found, no small talk taken).
 
