@@ -29,7 +29,7 @@ NEVER = 2.0  # a probability never reaches it: the matcher without the model
 # (agree, pick, pick_gap)
 SETTINGS = ((NEVER, NEVER, 0.0), (0.9, NEVER, 0.0), (0.97, NEVER, 0.0), (0.99, NEVER, 0.0),
             (0.999, NEVER, 0.0), (0.97, 0.97, 0.06), (0.97, 0.99, 0.03), (0.97, 0.99, 0.06),
-            (0.97, 0.99, 0.1), (0.97, 0.999, 0.2))
+            (0.97, 0.99, 0.1), (0.97, 0.999, 0.2), (0.95, 0.95, 0.06))
 
 
 def main() -> None:
