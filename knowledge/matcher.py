@@ -460,7 +460,8 @@ class Matcher:
                 likely = True
                 if chosen != top:
                     top, best = chosen, combined[chosen]
-                    order = [chosen, *(i for i in order if i != chosen)]
+                    order.remove(chosen)
+                    order.insert(0, chosen)
                     cands = self._menu(order, combined)
                     common["signals"] = {k: round(float(v[top]), 4) for k, v in sig.items()}
         if not sure and not likely:
@@ -487,9 +488,15 @@ class Matcher:
         question (lexicon/domain.yaml `matter_words`) the top entry lacks, if any: the top
         entry answers something else about the person's case, not the act asked about."""
         missing = ({self.stem(w) for w in words} & self._matter) - self._entry_stems[top]
+        if not missing:
+            return None
         floor = combined[top] - self.t.concept_gap
-        return next((i for i in order[1:] if combined[i] >= floor
-                     and missing & self._entry_stems[i]), None) if missing else None
+        for i in order[1:]:  # best first: once one is below the floor, all after it are
+            if combined[i] < floor:
+                return None
+            if missing & self._entry_stems[i]:
+                return i
+        return None
 
     def _one_group(self, top: list[int]) -> bool:
         """Whether the top entries (at least three) all belong to one group."""
