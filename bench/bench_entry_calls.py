@@ -162,9 +162,10 @@ def naive_bayes() -> Callable[[set[str], list[list[str]]], list[np.ndarray]]:
 
     m = matcher()
     examples = entry_model.read_examples()
+    written = entry_model.read_written()  # once: every fold is taught them
 
     def probabilities(held_out: set[str], stems_list: list[list[str]]) -> list[np.ndarray]:
-        model = entry_model.build(m.ids, m.entry_docs, m.stem, examples,
+        model = entry_model.build(m.ids, m.entry_docs, m.stem, examples, written=written,
                                   leave_out=held_out.__contains__)
         return [model.probabilities(entry_model.features(s)) for s in stems_list]
     return probabilities

@@ -39,6 +39,7 @@ def main() -> None:
 
     m = matcher()
     examples = entry_model.read_examples()
+    written = entry_model.read_written()  # once: every fold is taught them
     keep = m.t
     totals: dict[tuple, list[int]] = {setting: [0, 0] for setting in SETTINGS}
     in_scope = 0
@@ -49,7 +50,7 @@ def main() -> None:
                 continue
             items = load_items(path)
             held_out = {" ".join(i["q"].split()) for i in items}
-            m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples,
+            m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples, written=written,
                                               leave_out=held_out.__contains__)
             for agree, pick, gap in totals:
                 m.t = replace(keep, agree=agree, pick=pick, pick_gap=gap)
@@ -60,7 +61,7 @@ def main() -> None:
                             if not (i.get("oos") or i.get("escalate") or i.get("chat")))
     finally:
         m.t = keep
-        m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples)
+        m.entry_model = entry_model.build(m.ids, m.entry_docs, m.stem, examples, written=written)
     print(f"machine   {machine()}")
     print(f"held-out in-scope questions: {in_scope} ({time.perf_counter() - t0:.0f} s)")
     base_right, base_wrong = totals[NEVER, NEVER, 0.0]

@@ -29,7 +29,7 @@ import numpy as np
 
 from knowledge.intent_model import features  # words and word pairs, as both models read
 from knowledge.normalize import example_words
-from knowledge.yaml_load import safe_load
+from knowledge.yaml_load import safe_load, yaml_files
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "entry_examples.yaml"
 # Questions written for the model from the entries' answers alone, by writers who read no
@@ -92,7 +92,7 @@ def read_examples(path: Path = _EXAMPLES) -> dict[str, list[str]]:
 def read_written(folder: Path = _WRITTEN) -> dict[str, list[str]]:
     """Entry id -> the written questions it answers, from every YAML file of `folder`."""
     out: dict[str, list[str]] = defaultdict(list)
-    for f in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+    for f in yaml_files(folder):
         with f.open(encoding="utf-8") as fh:
             for eid, qs in (safe_load(fh) or {}).items():
                 out[eid].extend(qs or ())

@@ -32,7 +32,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from knowledge.normalize import example_words
-from knowledge.yaml_load import safe_load
+from knowledge.yaml_load import safe_load, yaml_files
 
 _EXAMPLES = Path(__file__).with_name("lexicon") / "intent_examples.yaml"
 # Messages written for the model by writers who read no question set (same kinds as above):
@@ -94,20 +94,16 @@ def _read(files: list[Path]) -> dict[str, list[list[str]]]:
     return out
 
 
-def _written_files(written: Path | None) -> list[Path]:
-    return sorted(written.glob("*.yaml")) if written and written.is_dir() else []
-
-
 def read_examples(path: Path = _EXAMPLES, written: Path | None = _WRITTEN
                   ) -> dict[str, list[list[str]]]:
     """The examples' normalised words by kind: `person`, `small_talk` and `other`; those of
     `path` first, then the written ones (every YAML file of `written`; None leaves them out)."""
-    return _read([path, *_written_files(written)])
+    return _read([path, *yaml_files(written)])
 
 
 def read_written(written: Path = _WRITTEN) -> dict[str, list[list[str]]]:
     """The written messages alone, by kind (the bench teaches them to every fold)."""
-    return _read(_written_files(written))
+    return _read(yaml_files(written))
 
 
 def build(kb_words: list[list[str]], examples: Path = _EXAMPLES,
